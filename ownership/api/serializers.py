@@ -1,0 +1,128 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from portal.permissions import can_manage_team
+
+from ..models import Component, Membership, OwnershipPeriod, Team
+from ..validators import validate_glob, validate_timezone
+
+User = get_user_model()
+
+
+class MemberSerializer(serializers.Serializer):
+    username = serializers.SlugRelatedField(
+        slug_field="username", source="user", queryset=User.objects.filter(is_active=True)
+    )
+    role = serializers.ChoiceField(choices=Membership.Role.choices, default="engineer")
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    members = MemberSerializer(many=True, source="memberships", required=False)
+    timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
+
+    class Meta:
+        model = Team
+        fields = [
+            "slug",
+            "name",
+            "description",
+            "email",
+            "chat_channel",
+            "chat_webhook_url",
+            "timezone",
+            "members",
+        ]
+
+    def validate_members(self, members):
+        seen = set()
+        for member in members:
+            if member["user"].pk in seen:
+                raise serializers.ValidationError(f"{member['user'].username} is listed twice.")
+            seen.add(member["user"].pk)
+        return members
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        # A chat webhook URL is a credential: only the team's managers and staff see it.
+        if request is None or not can_manage_team(request, instance.pk):
+            data.pop("chat_webhook_url", None)
+        return data
+
+
+class PathListField(serializers.ListField):
+    child = serializers.CharField(max_length=300, validators=[validate_glob])
+
+    def get_attribute(self, instance):
+        return instance
+
+    def to_representation(self, value):
+        return [p.pattern for p in value.paths.all()]
+
+
+class ComponentSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Component.objects.all(), allow_null=True, required=False
+    )
+    owner_team = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Team.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Slug of the owning team; null to inherit the parent's.",
+    )
+    effective_owner_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    paths = PathListField(required=False, help_text="CODEOWNERS-style globs.")
+
+    class Meta:
+        model = Component
+        fields = [
+            "slug",
+            "name",
+            "kind",
+            "description",
+            "parent",
+            "owner_team",
+            "effective_owner_team",
+            "tier",
+            "paths",
+            "repository_url",
+            "runbook_url",
+            "dashboard_url",
+        ]
+
+
+class OwnershipPeriodSerializer(serializers.ModelSerializer):
+    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = OwnershipPeriod
+        fields = ["team", "inherited", "valid_from", "valid_to", "changed_by", "note"]
+
+
+class InstantQuerySerializer(serializers.Serializer):
+    at = serializers.DateTimeField(
+        required=False,
+        help_text="ISO 8601 instant with an offset; a bare date means 00:00 UTC that day.",
+    )
+
+    def to_internal_value(self, data):
+        data = data.copy()
+        value = data.get("at")
+        if isinstance(value, str) and len(value) == 10:
+            data["at"] = f"{value}T00:00:00+00:00"
+        return super().to_internal_value(data)
+
+
+class PathQuerySerializer(InstantQuerySerializer):
+    path = serializers.CharField(max_length=1000, help_text="A file path in a repository.")
+
+
+class PathOwnershipSerializer(serializers.Serializer):
+    path = serializers.CharField()
+    matched_pattern = serializers.CharField(source="pattern")
+    component = ComponentSerializer()
+    effective_owner_team = serializers.SlugRelatedField(
+        slug_field="slug", source="component.effective_owner_team", read_only=True
+    )

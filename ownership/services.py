@@ -1,0 +1,275 @@
+"""Writes to teams, memberships and the component catalog.
+
+Every change of a component's owner or parent goes through ``ownership_recompute`` so that the
+denormalised ``effective_owner_team`` and the dated ownership history stay right.
+"""
+
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Component, ComponentPath, Membership, OwnershipPeriod, Team
+
+User = get_user_model()
+
+TEAM_FIELDS = ("name", "slug", "description", "email", "chat_webhook_url", "chat_channel", "timezone")
+COMPONENT_FIELDS = (
+    "name",
+    "slug",
+    "kind",
+    "description",
+    "parent",
+    "owner_team",
+    "tier",
+    "repository_url",
+    "runbook_url",
+    "dashboard_url",
+)
+
+
+def _apply(instance, fields, data):
+    unknown = set(data) - set(fields)
+    if unknown:
+        raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    for name, value in data.items():
+        setattr(instance, name, value)
+
+
+# --- Teams ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def team_create(*, members: Iterable[tuple] | None = None, **data) -> Team:
+    """Create a team; members is an iterable of (user, role)."""
+    team = Team()
+    _apply(team, TEAM_FIELDS, data)
+    team.full_clean()
+    team.save()
+    if members is not None:
+        team_set_members(team=team, members=members)
+    return team
+
+
+@transaction.atomic
+def team_update(*, team: Team, members: Iterable[tuple] | None = None, **data) -> Team:
+    """Change a team's fields; members, when given, replaces the whole membership list."""
+    _apply(team, TEAM_FIELDS, data)
+    team.full_clean()
+    team.save()
+    if members is not None:
+        team_set_members(team=team, members=members)
+    return team
+
+
+@transaction.atomic
+def team_set_members(*, team: Team, members: Iterable[tuple]) -> None:
+    """Make the team's memberships exactly the given (user, role) pairs."""
+    wanted = {}
+    for user, role in members:
+        if role not in Membership.Role.values:
+            raise ValidationError({"members": f"Unknown role {role!r} for {user.username}."})
+        if user.pk in wanted:
+            raise ValidationError({"members": f"{user.username} is listed twice."})
+        wanted[user.pk] = role
+    existing = {m.user_id: m for m in team.memberships.all()}
+    Membership.objects.filter(team=team).exclude(user_id__in=wanted).delete()
+    for user_id, role in wanted.items():
+        membership = existing.get(user_id)
+        if membership is None:
+            Membership.objects.create(team=team, user_id=user_id, role=role)
+        elif membership.role != role:
+            membership.role = role
+            membership.save(update_fields=["role"])
+
+
+@transaction.atomic
+def team_delete(*, team: Team) -> None:
+    """Delete a team; refused while it owns components (ownership must move first)."""
+    owned = Component.objects.filter(owner_team=team).count()
+    if owned:
+        raise ValidationError(
+            f"{team.name} still owns {owned} component(s); give them to another team first."
+        )
+    if OwnershipPeriod.objects.filter(team=team).exists():
+        raise ValidationError(
+            f"{team.name} appears in the ownership history; it cannot be deleted, "
+            "only renamed or emptied."
+        )
+    team.delete()
+
+
+# --- Components -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def component_create(
+    *, paths: Iterable[str] | None = None, by=None, note: str = "", at=None, **data
+) -> Component:
+    """Create a component with its path globs and start its ownership history."""
+    component = Component()
+    _apply(component, COMPONENT_FIELDS, data)
+    component.full_clean(exclude=["effective_owner_team"])
+    component.save()
+    if paths is not None:
+        component_set_paths(component=component, patterns=paths)
+    ownership_recompute(by=by, note=note or "created", touched=[component.pk], at=at)
+    component.refresh_from_db()
+    return component
+
+
+@transaction.atomic
+def component_update(
+    *, component: Component, paths: Iterable[str] | None = None, by=None, note: str = "", **data
+) -> Component:
+    """Change a component; a new owner or parent is recorded in the ownership history."""
+    _apply(component, COMPONENT_FIELDS, data)
+    component.full_clean(exclude=["effective_owner_team"])
+    component.save()
+    if paths is not None:
+        component_set_paths(component=component, patterns=paths)
+    if "owner_team" in data or "parent" in data:
+        ownership_recompute(by=by, note=note or "owner changed", touched=[component.pk])
+        component.refresh_from_db()
+    return component
+
+
+@transaction.atomic
+def component_delete(*, component: Component) -> None:
+    """Delete a component; refused while other components sit inside it."""
+    children = component.children.count()
+    if children:
+        raise ValidationError(
+            f"{component.name} contains {children} component(s); move or delete them first."
+        )
+    component.delete()
+
+
+@transaction.atomic
+def component_set_paths(*, component: Component, patterns: Iterable[str]) -> None:
+    """Make the component's path globs exactly the given patterns."""
+    wanted = []
+    for pattern in patterns:
+        if pattern not in wanted:
+            wanted.append(pattern)
+    taken = dict(
+        ComponentPath.objects.filter(pattern__in=wanted)
+        .exclude(component=component)
+        .values_list("pattern", "component__slug")
+    )
+    if taken:
+        raise ValidationError(
+            {
+                "paths": [
+                    f"{pattern} already belongs to component {slug}."
+                    for pattern, slug in sorted(taken.items())
+                ]
+            }
+        )
+    errors = []
+    for pattern in wanted:
+        try:
+            ComponentPath(component=component, pattern=pattern).clean_fields(
+                exclude=["component"]
+            )
+        except ValidationError as exc:
+            errors += [f"{pattern}: {m}" for m in exc.messages]
+    if errors:
+        raise ValidationError({"paths": errors})
+    component.paths.exclude(pattern__in=wanted).delete()
+    have = set(component.paths.values_list("pattern", flat=True))
+    ComponentPath.objects.bulk_create(
+        [ComponentPath(component=component, pattern=p) for p in wanted if p not in have]
+    )
+
+
+def _effective_owners(rows):
+    """Map component id -> (effective team id, inherited) from (id, parent_id, owner_id) rows."""
+    parent = {}
+    owner = {}
+    for pk, parent_id, owner_id in rows:
+        parent[pk] = parent_id
+        owner[pk] = owner_id
+    result = {}
+
+    def resolve(pk):
+        chain = []
+        node = pk
+        while node is not None and node not in result:
+            if owner[node] is not None:
+                result[node] = (owner[node], False)
+                break
+            chain.append(node)
+            node = parent.get(node)
+            if node in chain:  # a cycle can only come from raw SQL; stop rather than spin
+                break
+        inherited_team = result[node][0] if node in result else None
+        for item in chain:
+            result[item] = (inherited_team, inherited_team is not None)
+
+    for pk in parent:
+        if pk not in result:
+            resolve(pk)
+    return result
+
+
+@transaction.atomic
+def ownership_recompute(*, by=None, note: str = "", touched: Iterable[int] = (), at=None) -> int:
+    """Bring effective owners and ownership history up to date; return how many changed.
+
+    ``touched`` names components edited just now, whose history must be checked even when
+    their effective team did not change (e.g. inherited ownership became direct).
+    """
+    at = at or timezone.now()
+    rows = list(
+        Component.objects.select_for_update().values_list(
+            "id", "parent_id", "owner_team_id", "effective_owner_team_id"
+        )
+    )
+    stored = {pk: effective for pk, _, _, effective in rows}
+    computed = _effective_owners([(pk, parent, owner) for pk, parent, owner, _ in rows])
+
+    changed_team = [pk for pk, (team_id, _) in computed.items() if stored[pk] != team_id]
+    candidates = set(changed_team) | {pk for pk in touched if pk in computed}
+    if not candidates:
+        return 0
+
+    open_periods = {
+        p.component_id: p
+        for p in OwnershipPeriod.objects.filter(component_id__in=candidates, valid_to__isnull=True)
+    }
+    to_close, to_create, to_amend = [], [], []
+    for pk in candidates:
+        team_id, inherited = computed[pk]
+        current = open_periods.get(pk)
+        if current is not None and (current.team_id, current.inherited) == (team_id, inherited):
+            continue
+        if current is not None and current.valid_from >= at:
+            # The open period has no length yet: correct it instead of closing it.
+            current.team_id, current.inherited, current.note = team_id, inherited, note
+            current.changed_by = by
+            to_amend.append(current)
+            continue
+        if current is not None:
+            current.valid_to = at
+            to_close.append(current)
+        to_create.append(
+            OwnershipPeriod(
+                component_id=pk,
+                team_id=team_id,
+                inherited=inherited,
+                valid_from=at,
+                changed_by=by,
+                note=note[:200],
+            )
+        )
+    OwnershipPeriod.objects.bulk_update(to_close, ["valid_to"])
+    OwnershipPeriod.objects.bulk_update(to_amend, ["team", "inherited", "note", "changed_by"])
+    OwnershipPeriod.objects.bulk_create(to_create)
+
+    if changed_team:
+        updates = [Component(pk=pk, effective_owner_team_id=computed[pk][0]) for pk in changed_team]
+        Component.objects.bulk_update(updates, ["effective_owner_team"], batch_size=500)
+    return len(changed_team)

@@ -1,0 +1,15 @@
+"""The /api/v1/ router: every app registers its resources here."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from ownership.api.views import ComponentViewSet, OwnershipLookupView, TeamViewSet
+
+router = DefaultRouter()
+router.register("teams", TeamViewSet, basename="team")
+router.register("components", ComponentViewSet, basename="component")
+
+urlpatterns = [
+    path("ownership/", OwnershipLookupView.as_view(), name="ownership-lookup"),
+    *router.urls,
+]

@@ -1,0 +1,46 @@
+"""Turn domain errors into the API's usual JSON error shape, in one place."""
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+def validation_error_detail(exc: DjangoValidationError):
+    """Django's ValidationError as DRF's {field: [messages]} (or non_field_errors)."""
+    if hasattr(exc, "error_dict"):
+        detail = {}
+        for field, errors in exc.error_dict.items():
+            key = "non_field_errors" if field == "__all__" else field
+            detail.setdefault(key, [])
+            for error in errors:
+                detail[key].extend(error.messages)
+        return detail
+    return {"non_field_errors": exc.messages}
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(validation_error_detail(exc))
+    elif isinstance(exc, IntegrityError):
+        logger.warning("Integrity error answered as 409: %s", exc)
+        exc = Conflict("The change conflicts with another change made at the same time; retry.")
+    response = exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        response.data = {"non_field_errors": response.data}
+    return response
+
+
+def conflict_response(message):
+    return Response({"detail": message}, status=status.HTTP_409_CONFLICT)

@@ -1,0 +1,55 @@
+import pytest
+from rest_framework.test import APIClient
+
+from tests.ownership.factories import MembershipFactory, UserFactory
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(is_staff=True)
+
+
+@pytest.fixture
+def user_client(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    client = APIClient()
+    client.force_authenticate(staff_user)
+    return client
+
+
+@pytest.fixture
+def make_client():
+    """Return an API client signed in as the given user."""
+
+    def make(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def manager_of():
+    """Return a new user who manages the given team."""
+
+    def make(team):
+        return MembershipFactory(team=team, role="manager").user
+
+    return make
