@@ -18,7 +18,9 @@ def team_list():
 def component_list():
     return Component.objects.select_related(
         "parent", "owner_team", "effective_owner_team"
-    ).prefetch_related(Prefetch("paths", queryset=ComponentPath.objects.only("component_id", "pattern")))
+    ).prefetch_related(
+        Prefetch("paths", queryset=ComponentPath.objects.only("component_id", "pattern"))
+    )
 
 
 def components_owned_by(*, team: Team):
@@ -27,9 +29,7 @@ def components_owned_by(*, team: Team):
 
 
 def component_history(*, component: Component):
-    return OwnershipPeriod.objects.filter(component=component).select_related(
-        "team", "changed_by"
-    )
+    return OwnershipPeriod.objects.filter(component=component).select_related("team", "changed_by")
 
 
 def component_owner_at(*, component: Component, at) -> OwnershipPeriod | None:

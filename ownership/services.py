@@ -15,7 +15,15 @@ from .models import Component, ComponentPath, Membership, OwnershipPeriod, Team
 
 User = get_user_model()
 
-TEAM_FIELDS = ("name", "slug", "description", "email", "chat_webhook_url", "chat_channel", "timezone")
+TEAM_FIELDS = (
+    "name",
+    "slug",
+    "description",
+    "email",
+    "chat_webhook_url",
+    "chat_channel",
+    "timezone",
+)
 COMPONENT_FIELDS = (
     "name",
     "slug",
@@ -171,9 +179,7 @@ def component_set_paths(*, component: Component, patterns: Iterable[str]) -> Non
     errors = []
     for pattern in wanted:
         try:
-            ComponentPath(component=component, pattern=pattern).clean_fields(
-                exclude=["component"]
-            )
+            ComponentPath(component=component, pattern=pattern).clean_fields(exclude=["component"])
         except ValidationError as exc:
             errors += [f"{pattern}: {m}" for m in exc.messages]
     if errors:

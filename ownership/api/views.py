@@ -53,7 +53,7 @@ class TeamViewSet(viewsets.ModelViewSet):
         members = validated.pop("memberships", None)
         if members is None:
             return None
-        return [(m["user"], m["role"]) for m in members]
+        return [(m["user"], m.get("role", "engineer")) for m in members]
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -151,9 +151,7 @@ class ComponentViewSet(viewsets.ModelViewSet):
         page = self.paginate_queryset(selectors.component_history(component=component))
         return self.get_paginated_response(OwnershipPeriodSerializer(page, many=True).data)
 
-    @extend_schema(
-        parameters=[InstantQuerySerializer], responses=OwnershipPeriodSerializer
-    )
+    @extend_schema(parameters=[InstantQuerySerializer], responses=OwnershipPeriodSerializer)
     @action(detail=True, methods=["get"])
     def owner(self, request, slug=None):
         """Who owned the component at instant ``at`` (default now)."""
@@ -163,7 +161,9 @@ class ComponentViewSet(viewsets.ModelViewSet):
         at = query.validated_data.get("at") or timezone.now()
         period = selectors.component_owner_at(component=component, at=at)
         if period is None:
-            raise NotFound(f"Rota has no ownership record for {component.slug} at {at.isoformat()}.")
+            raise NotFound(
+                f"Rota has no ownership record for {component.slug} at {at.isoformat()}."
+            )
         return Response(OwnershipPeriodSerializer(period).data)
 
 

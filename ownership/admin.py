@@ -1,0 +1,142 @@
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+
+from . import services
+from .models import Component, ComponentPath, Membership, OwnershipPeriod, Team
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+class TeamMembershipInline(admin.TabularInline):
+    """The teams a user belongs to, on the user's admin page."""
+
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["team"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "timezone", "member_count", "email", "chat_channel"]
+    search_fields = ["name", "slug", "email", "memberships__user__username"]
+    list_filter = ["timezone"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "description", "timezone"]}),
+        ("Contact", {"fields": ["email", "chat_channel", "chat_webhook_url"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_members=Count("memberships"))
+
+    @admin.display(description="members", ordering="_members")
+    def member_count(self, obj):
+        return obj._members
+
+    def delete_model(self, request, obj):
+        try:
+            services.team_delete(team=obj)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+
+
+class ComponentPathInline(admin.TabularInline):
+    model = ComponentPath
+    extra = 1
+    fields = ["pattern"]
+    verbose_name = "code path glob"
+    verbose_name_plural = "code path globs (CODEOWNERS-style; the most specific match wins)"
+
+
+class OwnershipPeriodInline(admin.TabularInline):
+    model = OwnershipPeriod
+    extra = 0
+    can_delete = False
+    fields = ["team", "inherited", "valid_from", "valid_to", "changed_by", "note"]
+    readonly_fields = fields
+    verbose_name_plural = "ownership history (newest first)"
+    ordering = ["-valid_from"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Component)
+class ComponentAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "kind", "parent", "owner_team", "effective_owner_team", "tier"]
+    list_filter = ["kind", "tier", "effective_owner_team", "owner_team"]
+    search_fields = ["name", "slug", "description", "paths__pattern"]
+    list_select_related = ["parent", "owner_team", "effective_owner_team"]
+    autocomplete_fields = ["parent", "owner_team"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["effective_owner_team"]
+    inlines = [ComponentPathInline, OwnershipPeriodInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "description", "tier"]}),
+        ("Ownership", {"fields": ["parent", "owner_team", "effective_owner_team"]}),
+        ("Links", {"fields": ["repository_url", "runbook_url", "dashboard_url"]}),
+    ]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset, True if search_term else may_have_duplicates
+
+    def save_model(self, request, obj, form, change):
+        # The form has validated the fields (cycles included); the service records the
+        # ownership history and recomputes inherited owners.
+        data = {name: form.cleaned_data[name] for name in services.COMPONENT_FIELDS}
+        if change:
+            changed = set(form.changed_data) & set(services.COMPONENT_FIELDS)
+            services.component_update(
+                component=obj,
+                by=request.user,
+                note="changed in admin",
+                **{name: data[name] for name in changed},
+            )
+        else:
+            created = services.component_create(by=request.user, note="created in admin", **data)
+            obj.pk = created.pk
+            obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        try:
+            services.component_delete(component=obj)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+
+
+@admin.register(OwnershipPeriod)
+class OwnershipPeriodAdmin(admin.ModelAdmin):
+    """Read-only view of the ownership history across the catalog."""
+
+    list_display = ["component", "team", "inherited", "valid_from", "valid_to", "changed_by"]
+    list_filter = ["team", "inherited"]
+    search_fields = ["component__name", "component__slug", "team__name"]
+    list_select_related = ["component", "team", "changed_by"]
+    date_hierarchy = "valid_from"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class RotaUserAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, TeamMembershipInline]

@@ -1,0 +1,63 @@
+import pytest
+
+from .factories import ComponentFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalog():
+    payments = TeamFactory(slug="payments")
+    platform = TeamFactory(slug="platform")
+    billing = ComponentFactory(
+        slug="billing", kind="area", owner_team=payments, paths=["/billing/"]
+    )
+    ComponentFactory(slug="billing-api", parent=billing, owner_team=None, paths=["/billing/api/"])
+    ComponentFactory(slug="schemas", owner_team=platform, paths=["*.proto"])
+
+
+def test_path_lookup_returns_the_most_specific_component(user_client, catalog):
+    response = user_client.get("/api/v1/ownership/?path=billing/api/invoices.py")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["component"]["slug"] == "billing-api"
+    assert body["matched_pattern"] == "/billing/api/"
+    assert body["effective_owner_team"] == "payments"
+
+
+def test_path_lookup_falls_back_to_floating_globs(user_client, catalog):
+    body = user_client.get("/api/v1/ownership/?path=api/events/order.proto").json()
+    assert body["component"]["slug"] == "schemas"
+    assert body["effective_owner_team"] == "platform"
+
+
+def test_unowned_path_is_404_with_a_message(user_client, catalog):
+    response = user_client.get("/api/v1/ownership/?path=frontend/app.js")
+    assert response.status_code == 404
+    assert "frontend/app.js" in response.json()["detail"]
+
+
+def test_missing_path_is_400_naming_it(user_client):
+    response = user_client.get("/api/v1/ownership/")
+    assert response.status_code == 400
+    assert "path" in response.json()
+
+
+def test_path_lookup_with_at_answers_the_owner_then(user_client, catalog):
+    response = user_client.get("/api/v1/ownership/?path=billing/x&at=2000-01-01")
+    assert response.status_code == 200
+    assert response.json()["owner_team_at"] is None  # the catalog did not exist yet
+
+
+def test_path_lookup_query_count_is_constant(user_client, catalog, django_assert_num_queries):
+    user_client.get("/api/v1/ownership/?path=billing/x")  # warm the pattern index
+    for n in range(30):
+        ComponentFactory(paths=[f"/extra{n}/"])
+    user_client.get("/api/v1/ownership/?path=billing/x")
+    # version check, component with owners, its paths
+    with django_assert_num_queries(3):
+        user_client.get("/api/v1/ownership/?path=billing/api/x")
+
+
+def test_lookup_requires_authentication(api_client, catalog):
+    assert api_client.get("/api/v1/ownership/?path=billing/x").status_code in (401, 403)

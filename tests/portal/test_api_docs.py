@@ -1,0 +1,24 @@
+import pytest
+import yaml
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schema_lists_the_v1_resources(client):
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    schema = yaml.safe_load(response.content)
+    for path in ["/api/v1/teams/", "/api/v1/components/", "/api/v1/ownership/"]:
+        assert path in schema["paths"]
+
+
+def test_docs_page_uses_local_assets_only(client):
+    html = client.get("/api/docs/").content.decode()
+    assert "swagger-ui" in html
+    assert "cdn" not in html.lower()
+    assert "/static/drf_spectacular_sidecar/" in html
+
+
+def test_api_root_lists_resources(user_client):
+    body = user_client.get("/api/v1/").json()
+    assert "teams" in body and "components" in body

@@ -1,0 +1,61 @@
+import pytest
+from django.core.management import CommandError, call_command
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from tests.ownership.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _create_token(username):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("create_api_token", username, stdout=out)
+    return out.getvalue().strip()
+
+
+def test_created_token_authenticates_and_is_stored_hashed():
+    UserFactory(username="ci-bot")
+    token = _create_token("ci-bot")
+
+    assert len(token) >= 32
+    stored = AuthToken.objects.get(user__username="ci-bot")
+    assert token not in (stored.digest, stored.token_key)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/teams/").status_code == 200
+
+
+def test_wrong_or_missing_token_is_refused():
+    UserFactory(username="ci-bot")
+    token = _create_token("ci-bot")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token[:-1]}x")
+    assert client.get("/api/v1/teams/").status_code == 401
+    assert APIClient().get("/api/v1/teams/").status_code in (401, 403)
+
+
+def test_revoked_token_stops_working():
+    UserFactory(username="ci-bot")
+    token = _create_token("ci-bot")
+    call_command("revoke_api_tokens", "ci-bot", prefix=token[:15])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/teams/").status_code == 401
+
+
+def test_token_of_a_deactivated_user_stops_working():
+    user = UserFactory(username="ci-bot")
+    token = _create_token("ci-bot")
+    user.is_active = False
+    user.save()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/teams/").status_code == 401
+
+
+def test_unknown_user_is_a_clear_error():
+    with pytest.raises(CommandError, match="No user named 'ghost'"):
+        call_command("create_api_token", "ghost")
