@@ -123,6 +123,6 @@ class PathOwnershipSerializer(serializers.Serializer):
     path = serializers.CharField()
     matched_pattern = serializers.CharField(source="pattern")
     component = ComponentSerializer()
-    effective_owner_team = serializers.SlugRelatedField(
-        slug_field="slug", source="component.effective_owner_team", read_only=True
+    effective_owner_team = serializers.CharField(
+        source="component.effective_owner_team.slug", read_only=True, allow_null=True
     )

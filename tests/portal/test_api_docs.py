@@ -22,3 +22,10 @@ def test_docs_page_uses_local_assets_only(client):
 def test_api_root_lists_resources(user_client):
     body = user_client.get("/api/v1/").json()
     assert "teams" in body and "components" in body
+
+
+def test_schema_is_valid_openapi_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
+    assert (tmp_path / "s.yml").read_text().startswith("openapi:")
