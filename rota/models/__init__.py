@@ -1,0 +1,20 @@
+"""The rota's models, split by subject; import them from here."""
+
+from .availability import Unavailability
+from .calendars import SprintCalendar
+from .policies import SupportPolicy, SupportPolicyComponent
+from .rotations import Rotation, RotationParticipant
+from .shifts import Override, Shift, ShiftChange, SwapRequest
+
+__all__ = [
+    "Override",
+    "Rotation",
+    "RotationParticipant",
+    "Shift",
+    "ShiftChange",
+    "SprintCalendar",
+    "SupportPolicy",
+    "SupportPolicyComponent",
+    "SwapRequest",
+    "Unavailability",
+]
