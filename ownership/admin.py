@@ -2,10 +2,14 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count
 
 from . import services
 from .models import Component, ComponentPath, Membership, OwnershipPeriod, Team
+
+# Links typed without a scheme are https, as browsers and Django 6 assume.
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,6 +28,7 @@ class TeamMembershipInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ["name", "slug", "timezone", "member_count", "email", "chat_channel"]
     search_fields = ["name", "slug", "email", "memberships__user__username"]
     list_filter = ["timezone"]
@@ -71,6 +76,7 @@ class OwnershipPeriodInline(admin.TabularInline):
 
 @admin.register(Component)
 class ComponentAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ["name", "slug", "kind", "parent", "owner_team", "effective_owner_team", "tier"]
     list_filter = ["kind", "tier", "effective_owner_team", "owner_team"]
     search_fields = ["name", "slug", "description", "paths__pattern"]
