@@ -1,4 +1,4 @@
-# Rota: make run (portal with demo data), make test, make lint, make bench.
+# Rota: make run (web, worker and scheduler with demo data), make test, make lint, make bench.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -29,7 +29,8 @@ run: seed
 	@echo "  admin    http://localhost:$(PORT)/admin/"
 	@echo "  API      http://localhost:$(PORT)/api/v1/   (docs: http://localhost:$(PORT)/api/docs/)"
 	@$(PY) manage.py seed_demo --print-logins
-	$(PY) manage.py runserver 0.0.0.0:$(PORT)
+	@mkdir -p var/broker/queue var/broker/control
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ROTA_PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
