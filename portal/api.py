@@ -1,6 +1,6 @@
 """The /api/v1/ router: every app registers its resources here."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from ownership.api.views import ComponentViewSet, OwnershipLookupView, TeamViewSet
@@ -12,4 +12,5 @@ router.register("components", ComponentViewSet, basename="component")
 urlpatterns = [
     path("ownership/", OwnershipLookupView.as_view(), name="ownership-lookup"),
     *router.urls,
+    path("", include("rota.api.urls")),
 ]

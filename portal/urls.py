@@ -9,6 +9,7 @@ urlpatterns = [
     path("teams/<slug:slug>/", views.team_detail, name="portal-team"),
     path("components/", views.component_catalog, name="portal-catalog"),
     path("components/<slug:slug>/", views.component_detail, name="portal-component"),
+    path("", include("rota.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api")),

@@ -1,0 +1,3 @@
+"""The rota's pages and calendar feeds (included by portal.urls at the site root)."""
+
+urlpatterns = []
