@@ -4,10 +4,12 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from ownership.api.views import ComponentViewSet, OwnershipLookupView, TeamViewSet
+from rota.api import urls as rota_urls
 
 router = DefaultRouter()
 router.register("teams", TeamViewSet, basename="team")
 router.register("components", ComponentViewSet, basename="component")
+rota_urls.register(router)
 
 urlpatterns = [
     path("ownership/", OwnershipLookupView.as_view(), name="ownership-lookup"),

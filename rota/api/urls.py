@@ -1,9 +1,9 @@
-"""The rota's resources under /api/v1/ (included by portal.api)."""
+"""The rota's resources under /api/v1/ (portal.api calls ``register`` and includes these urls)."""
 
-from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter()
+def register(router):
+    """Register the rota's viewsets on the shared /api/v1/ router."""
 
-urlpatterns = [
-    *router.urls,
-]
+
+# Views that are not viewsets (e.g. the on-call lookup) go here.
+urlpatterns = []
