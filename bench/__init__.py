@@ -1,0 +1,1 @@
+"""Benchmarks of Rota's hot paths, run with ``make bench`` (see run.py)."""

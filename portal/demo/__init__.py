@@ -1,0 +1,1 @@
+"""The demo organisation behind ``manage.py seed_demo``: data in YAML, loader in ``seed``."""

@@ -1,0 +1,157 @@
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.utils import timezone
+
+from ownership.models import Component, Membership, OwnershipPeriod, Team
+from ownership.selectors import component_owner_at, ownership_for_path
+from portal.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_all, username_for
+from tests.ownership.factories import TeamFactory
+
+User = get_user_model()
+
+
+def seed(*args):
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def seeded(db):
+    return seed()
+
+
+def test_creates_product_teams_each_with_one_manager_and_one_lead(seeded):
+    product = Team.objects.exclude(slug__in=["sre", "platform"])
+    assert product.count() >= 6
+    assert Team.objects.filter(slug="sre").exists()
+    for team in product:
+        roles = list(team.memberships.values_list("role", flat=True))
+        assert 5 <= len(roles) <= 7, team.slug
+        assert roles.count(Membership.Role.MANAGER) == 1, team.slug
+        assert roles.count(Membership.Role.LEAD) == 1, team.slug
+        assert team.email.endswith("@example.com")
+        assert team.chat_channel.startswith("#")
+    zones = set(Team.objects.values_list("timezone", flat=True))
+    assert {"Europe/London", "Europe/Berlin", "America/New_York", "Asia/Kolkata"} <= zones
+
+
+def test_builds_a_catalog_of_areas_with_inherited_and_foreign_owners(seeded):
+    assert Component.objects.count() >= 30
+    areas = Component.objects.filter(kind=Component.Kind.AREA)
+    assert areas.count() >= 6
+    assert all(area.children.exists() for area in areas)
+    inherited = Component.objects.filter(owner_team__isnull=True, parent__isnull=False)
+    assert inherited.exists()
+    assert all(c.effective_owner_team_id == c.parent.effective_owner_team_id for c in inherited)
+    owned_inside_an_area = Component.objects.filter(
+        owner_team__isnull=False, parent__isnull=False
+    ).select_related("parent")
+    assert any(c.owner_team_id != c.parent.effective_owner_team_id for c in owned_inside_an_area)
+    with_paths = Component.objects.filter(paths__isnull=False).distinct().count()
+    assert with_paths >= 0.8 * Component.objects.count()
+
+
+def test_answers_path_lookups_with_the_most_specific_component(seeded):
+    found = ownership_for_path(path="services/billing/api/invoices.py")
+    assert found.component.slug == "billing"
+    assert found.component.effective_owner_team.slug == "payments"
+    assert ownership_for_path(path="services/billing/invoices/pdf.py").component.slug == (
+        "invoicing"
+    )
+    assert ownership_for_path(path="services/orders/api/v2/order.proto").pattern == "*.proto"
+
+
+def test_records_a_reorg_in_the_ownership_history(seeded):
+    search_api = Component.objects.get(slug="search-api")
+    assert search_api.effective_owner_team.slug == "search"
+    periods = list(search_api.ownership_periods.order_by("valid_from"))
+    assert [p.team.slug for p in periods] == ["catalog", "search"]
+    reorg = periods[0].valid_to
+    assert timezone.now() - timedelta(days=365) < reorg < timezone.now() - timedelta(days=30)
+    before = component_owner_at(component=search_api, at=reorg - timedelta(days=1))
+    assert before.team.slug == "catalog"
+    assert OwnershipPeriod.objects.filter(note__startswith="Re-org").count() >= 4
+
+
+def test_demo_logins_authenticate_with_the_demo_password(seeded):
+    for username, _ in DEMO_LOGINS:
+        assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser
+    manager = User.objects.get(username="maria.garcia")
+    assert manager.is_staff and not manager.is_superuser
+    assert manager.has_perm("ownership.change_component")
+    assert manager.groups.filter(name="Managers").exists()
+    engineer = User.objects.get(username="alice.martin")
+    assert not engineer.is_staff
+    assert not engineer.has_perm("ownership.change_component")
+    # Everyone else exists for the rota but cannot sign in with the published password.
+    assert authenticate(username=username_for("Tom Hughes"), password=DEMO_PASSWORD) is None
+
+
+def test_every_manager_is_staff_and_in_the_managers_group(seeded):
+    managers = User.objects.filter(memberships__role=Membership.Role.MANAGER).distinct()
+    assert managers.count() == Team.objects.count()
+    assert all(m.is_staff and m.groups.filter(name="Managers").exists() for m in managers)
+
+
+def test_prints_the_logins_and_a_warning(seeded):
+    assert "maria.garcia" in seeded
+    output = seed("--print-logins")
+    assert all(username in output for username, _ in DEMO_LOGINS)
+    assert DEMO_PASSWORD in output
+    assert "demo credentials" in output
+
+
+def test_if_empty_leaves_a_seeded_database_alone(seeded):
+    counts = (User.objects.count(), Team.objects.count(), Component.objects.count())
+    output = seed("--if-empty")
+    assert "not empty" in output
+    assert (User.objects.count(), Team.objects.count(), Component.objects.count()) == counts
+
+
+def test_if_empty_seeds_an_empty_database(db):
+    seed("--if-empty")
+    assert Team.objects.count() >= 7
+
+
+def test_refuses_a_database_that_already_holds_a_team(db):
+    TeamFactory()
+    with pytest.raises(CommandError, match="not empty"):
+        seed()
+    assert Component.objects.count() == 0
+    assert not User.objects.filter(username="admin").exists()
+
+
+def test_refuses_when_a_demo_username_is_taken(db):
+    User.objects.create_user(username="admin", password="something-else-123")
+    with pytest.raises(CommandError, match="admin"):
+        seed()
+    assert Team.objects.count() == 0
+    assert authenticate(username="admin", password=DEMO_PASSWORD) is None
+
+
+def test_loads_the_same_organisation_every_time(db):
+    now = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    histories = []
+    for _ in range(2):
+        with transaction.atomic():
+            seed_all(now=now)
+            histories.append(
+                sorted(
+                    OwnershipPeriod.objects.values_list(
+                        "component__slug", "team__slug", "valid_from", "valid_to"
+                    ),
+                    key=str,
+                )
+            )
+            transaction.set_rollback(True)
+    assert histories[0] == histories[1]
+    # A re-org leaves components with more than one period; make sure there was one to compare.
+    assert len({component for component, *_ in histories[0]}) < len(histories[0])
