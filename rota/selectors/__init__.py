@@ -1,0 +1,35 @@
+"""Reads of the rota; import selectors from here."""
+
+from .checks import (
+    DoubleBooking,
+    LeaveConflict,
+    ScheduleCheck,
+    leave_conflicts,
+    schedule_check,
+)
+from .schedule import (
+    Segment,
+    final_schedule,
+    oncall_at,
+    oncall_for,
+    override_list,
+    restriction_windows,
+    segments_for,
+    shift_list,
+)
+
+__all__ = [
+    "DoubleBooking",
+    "LeaveConflict",
+    "ScheduleCheck",
+    "Segment",
+    "final_schedule",
+    "leave_conflicts",
+    "oncall_at",
+    "oncall_for",
+    "override_list",
+    "restriction_windows",
+    "schedule_check",
+    "segments_for",
+    "shift_list",
+]

@@ -1,0 +1,67 @@
+"""Writes to the rota; import services from here."""
+
+from .generation import (
+    GenerationResult,
+    rotation_generate,
+    rotation_regenerate,
+    rotations_extend_all,
+)
+from .policies import support_policy_create, support_policy_delete, support_policy_update
+from .rotations import (
+    rotation_create,
+    rotation_delete,
+    rotation_set_participants,
+    rotation_update,
+    sprint_calendar_create,
+    sprint_calendar_update,
+)
+from .shifts import (
+    override_create,
+    override_delete,
+    override_update,
+    shift_create,
+    shift_delete,
+    shift_reassign,
+    shift_update,
+)
+from .swaps import swap_approve, swap_cancel, swap_offer, swap_reject, swap_take
+from .unavailability import (
+    ImportResult,
+    unavailability_create,
+    unavailability_delete,
+    unavailability_import_ics,
+    unavailability_update,
+)
+
+__all__ = [
+    "GenerationResult",
+    "ImportResult",
+    "override_create",
+    "override_delete",
+    "override_update",
+    "rotation_create",
+    "rotation_delete",
+    "rotation_generate",
+    "rotation_regenerate",
+    "rotation_set_participants",
+    "rotation_update",
+    "rotations_extend_all",
+    "shift_create",
+    "shift_delete",
+    "shift_reassign",
+    "shift_update",
+    "sprint_calendar_create",
+    "sprint_calendar_update",
+    "support_policy_create",
+    "support_policy_delete",
+    "support_policy_update",
+    "swap_approve",
+    "swap_cancel",
+    "swap_offer",
+    "swap_reject",
+    "swap_take",
+    "unavailability_create",
+    "unavailability_delete",
+    "unavailability_import_ics",
+    "unavailability_update",
+]

@@ -1,0 +1,319 @@
+"""Generate a rotation's shifts for a horizon ahead, and keep them right as things change.
+
+``rotation_regenerate`` plans every slot from the one in progress now up to ``until`` (or up to
+the last existing future shift, whichever is later) and brings the stored shifts in line:
+
+* shifts that already started, hand-edited shifts and shifts with an open swap offer are kept
+  as they are; a slot they cover is not generated, a slot they partly cover is generated for
+  the rest of it, and a kept shift that starts a slot counts as that slot's turn;
+* future shifts that were not edited are re-dealt: a row whose start matches a planned slot is
+  updated in place (same id, ``sequence`` + 1, an audit row), others are deleted, missing ones
+  created. So adding or removing a participant, or new leave, changes only future unedited
+  shifts, and running it twice changes nothing.
+
+Turn order continues from the latest earlier shift whose generated participant is still in the
+rotation (see :mod:`rota.dealing`).
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ownership.models import Membership
+
+from ..dealing import Blocked, Dealer, Key, Pool, WeekendWeigher, subtract
+from ..models import Rotation, Shift, ShiftChange, SwapRequest, Unavailability
+from ..slots import SlotClock
+from ..timeutil import ONE_DAY, date_span, ensure_aware, local_date, start_of_day, zone
+from ._common import change_row, shift_snapshot
+
+logger = logging.getLogger(__name__)
+
+PRIOR_SHIFTS = 200  # enough history to find where every turn order stands
+DUTY_ROLES = (Membership.Role.ENGINEER, Membership.Role.LEAD)
+
+
+@dataclass(frozen=True)
+class Planned:
+    start: datetime.datetime
+    end: datetime.datetime
+    key: Key
+    conflict: bool = False
+
+
+@dataclass
+class GenerationResult:
+    rotation_id: int
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    conflicts: list[Planned] = field(default_factory=list)
+
+
+def until_instant(rotation: Rotation, until, now: datetime.datetime) -> datetime.datetime:
+    """Return the instant before which slots start: a date means "through the end of that day"."""
+    if until is None:
+        return now + datetime.timedelta(weeks=rotation.horizon_weeks)
+    if isinstance(until, datetime.datetime):
+        return ensure_aware(until, "until")
+    return start_of_day(until + ONE_DAY, zone(rotation.timezone))
+
+
+def rotation_generate(*, rotation: Rotation, until=None, now=None) -> int:
+    """Create the missing shifts up to ``until`` (default: the horizon); return how many."""
+    return rotation_regenerate(rotation=rotation, until=until, now=now).created
+
+
+@transaction.atomic
+def rotation_regenerate(*, rotation: Rotation, until=None, now=None) -> GenerationResult:
+    """Bring the rotation's future shifts in line with its settings; report what changed.
+
+    A rotation that follows a team rotation first extends that team rotation to the same
+    instant; a team rotation afterwards re-deals the person rotations that follow it.
+    """
+    now = now or timezone.now()
+    rotation = _locked(rotation)
+    end = until_instant(rotation, until, now)
+    if rotation.follows_team_rotation_id is not None:
+        _regenerate_one(_locked(rotation.follows_team_rotation), end, now)
+    result = _regenerate_one(rotation, end, now)
+    if rotation.kind == Rotation.Kind.TEAM:
+        for follower in Rotation.objects.filter(follows_team_rotation=rotation, active=True):
+            _regenerate_one(_locked(follower), end, now)
+    return result
+
+
+def rotations_extend_all(*, now=None) -> int:
+    """Extend every active rotation to its horizon (the nightly job); return shifts created."""
+    now = now or timezone.now()
+    rotations = list(Rotation.objects.filter(active=True).select_related("sprint_calendar"))
+    # Team rotations first: the person rotations that follow them read their shifts.
+    rotations.sort(key=lambda r: (r.follows_team_rotation_id is not None, r.kind != "team", r.pk))
+    created = 0
+    for rotation in rotations:
+        try:
+            with transaction.atomic():
+                locked = _locked(rotation)
+                created += _regenerate_one(locked, until_instant(locked, None, now), now).created
+        except Exception:
+            logger.exception("Could not extend rotation %s", rotation.pk)
+    return created
+
+
+def _locked(rotation: Rotation) -> Rotation:
+    return (
+        Rotation.objects.select_for_update(of=("self",))
+        .select_related("sprint_calendar")
+        .get(pk=rotation.pk)
+    )
+
+
+def _key(team_id, user_id) -> Key | None:
+    if team_id is not None:
+        return ("team", team_id)
+    if user_id is not None:
+        return ("user", user_id)
+    return None
+
+
+def _regenerate_one(rotation: Rotation, until: datetime.datetime, now) -> GenerationResult:
+    result = GenerationResult(rotation_id=rotation.pk)
+    clock = SlotClock(rotation)
+    first = max(clock.index_at(now), 0)
+    window_start = clock.boundary(first)
+
+    existing = list(Shift.objects.filter(rotation=rotation, end__gt=window_start).order_by("start"))
+    offered = set(
+        SwapRequest.objects.filter(
+            shift__rotation=rotation,
+            shift__end__gt=window_start,
+            status__in=SwapRequest.OPEN_STATUSES,
+        ).values_list("shift_id", flat=True)
+    )
+    kept, redeal = [], []
+    for shift in existing:
+        if shift.edited or shift.start < now or shift.pk in offered:
+            kept.append(shift)
+        else:
+            redeal.append(shift)
+    plan_end = max([until, *(s.end for s in redeal)])
+    if plan_end <= window_start:
+        return result
+
+    prior = list(
+        Shift.objects.filter(rotation=rotation, start__lt=window_start).order_by("-start")[
+            :PRIOR_SHIFTS
+        ]
+    )
+    pools, windows = _pools(rotation, window_start, plan_end)
+    for pool in pools.values():
+        for shift in prior:  # newest first
+            key = _key(shift.generated_team_id, shift.generated_user_id)
+            if key in pool:
+                pool.move_past(key)
+                break
+
+    dealer = _dealer(rotation, pools, window_start, plan_end)
+    if dealer.weigher is not None:
+        horizon_back = window_start - datetime.timedelta(weeks=rotation.horizon_weeks)
+        for shift in [*prior, *kept]:
+            if shift.end > horizon_back:
+                dealer.record(_key(shift.team_id, shift.user_id), shift.start, shift.end)
+
+    planned = _plan(clock, first, plan_end, pools, windows, kept, dealer)
+    result.conflicts = [p for p in planned if p.conflict]
+    _persist(rotation, planned, redeal, result)
+    return result
+
+
+def _pools(rotation: Rotation, start, end):
+    """Return the turn orders and, for a following rotation, which team is on when."""
+    if rotation.follows_team_rotation_id is None:
+        participants = rotation.participants.order_by("position", "id")
+        pool = Pool(_key(p.team_id, p.user_id) for p in participants)
+        return {None: pool}, None
+    team_shifts = list(
+        Shift.objects.filter(
+            rotation_id=rotation.follows_team_rotation_id,
+            end__gt=start,
+            start__lt=end + datetime.timedelta(days=400),
+            team__isnull=False,
+        )
+        .order_by("start")
+        .values_list("start", "end", "team_id")
+    )
+    team_ids = {team_id for _, _, team_id in team_shifts}
+    members = Membership.objects.filter(team_id__in=team_ids, role__in=DUTY_ROLES).order_by(
+        "user__username"
+    )
+    pools = {team_id: Pool([]) for team_id in team_ids}
+    for team_id, user_id in members.values_list("team_id", "user_id"):
+        pools[team_id].keys.append(("user", user_id))
+    return pools, team_shifts
+
+
+def _dealer(rotation: Rotation, pools, start, end) -> Dealer:
+    """Load the unavailability that matters for these pools into a Dealer."""
+    tz = zone(rotation.timezone)
+    keys = {key for pool in pools.values() for key in pool.keys}
+    users = [pk for kind, pk in keys if kind == "user"]
+    teams = [pk for kind, pk in keys if kind == "team"]
+    holiday_teams = [pk for pk in pools if pk is not None]
+    if rotation.team_id is not None:
+        holiday_teams.append(rotation.team_id)
+    first_day = local_date(start, tz) - ONE_DAY
+    last_day = local_date(end, tz) + datetime.timedelta(days=400)
+    rows = Unavailability.objects.filter(
+        Q(user_id__in=users)
+        | Q(team_id__in=teams, kind=Unavailability.Kind.LEAVE)
+        | Q(team_id__in=holiday_teams, kind=Unavailability.Kind.PUBLIC_HOLIDAY),
+        end_date__gte=first_day,
+        start_date__lte=last_day,
+    ).values_list("user_id", "team_id", "kind", "start_date", "end_date")
+    blocked = Blocked()
+    holidays = set()
+    for user_id, team_id, kind, first, last in rows:
+        if user_id is not None:
+            blocked.add(("user", user_id), *date_span(first, last, tz))
+        elif team_id in teams and kind == Unavailability.Kind.LEAVE:
+            blocked.add(("team", team_id), *date_span(first, last, tz))
+        if team_id is not None and kind == Unavailability.Kind.PUBLIC_HOLIDAY:
+            day = first
+            while day <= last:
+                holidays.add(day)
+                day += ONE_DAY
+    weigher = None
+    if rotation.fairness == Rotation.Fairness.BALANCE_WEEKENDS:
+        weigher = WeekendWeigher(tz, holidays)
+    return Dealer(blocked=blocked, weigher=weigher)
+
+
+def _plan(clock, first, plan_end, pools, windows, kept, dealer) -> list[Planned]:
+    planned = []
+    kept_spans = [(s.start, s.end, s) for s in kept]
+    for slot in clock.slots(first, plan_end):
+        if windows is None:
+            pieces = [(slot.start, slot.end, pools[None])]
+        else:
+            pieces = [
+                (max(slot.start, s), min(slot.end, e), pools[team_id])
+                for s, e, team_id in windows
+                if s < slot.end and e > slot.start
+            ]
+        for start, end, pool in pieces:
+            covering = [(s, e, shift) for s, e, shift in kept_spans if s < end and e > start]
+            for s, _, shift in covering:
+                turn = _key(shift.generated_team_id, shift.generated_user_id)
+                if s == start and turn in pool:
+                    pool.move_past(turn)
+            free = subtract(start, end, [(s, e) for s, e, _ in covering])
+            if not free or not pool:
+                continue
+            key, conflict = dealer.deal(pool, free[0][0], free[-1][1])
+            planned.extend(Planned(s, e, key, conflict) for s, e in free)
+    return planned
+
+
+def _assignment(key: Key) -> dict:
+    team_id = key[1] if key[0] == "team" else None
+    user_id = key[1] if key[0] == "user" else None
+    return {
+        "team_id": team_id,
+        "user_id": user_id,
+        "generated_team_id": team_id,
+        "generated_user_id": user_id,
+    }
+
+
+def _persist(rotation: Rotation, planned, redeal, result: GenerationResult) -> None:
+    by_start = {shift.start: shift for shift in redeal}
+    stamp = timezone.now()
+    to_create, to_update, audit = [], [], []
+    for item in planned:
+        values = {"end": item.end, **_assignment(item.key)}
+        shift = by_start.pop(item.start, None)
+        if shift is None:
+            to_create.append(Shift(rotation=rotation, start=item.start, **values))
+            continue
+        if all(getattr(shift, name) == value for name, value in values.items()):
+            continue
+        old = shift_snapshot(shift)
+        visible = (shift.end, shift.team_id, shift.user_id) != (
+            item.end,
+            values["team_id"],
+            values["user_id"],
+        )
+        for name, value in values.items():
+            setattr(shift, name, value)
+        shift.updated_at = stamp
+        if visible:
+            shift.sequence += 1
+            audit.append(
+                change_row(
+                    shift=shift,
+                    action=ShiftChange.Action.REGENERATED,
+                    old=old,
+                    new=shift_snapshot(shift),
+                )
+            )
+        to_update.append(shift)
+    stale = list(by_start.values())
+    if stale:
+        audit += [
+            change_row(shift=s, action=ShiftChange.Action.DELETED, old=shift_snapshot(s))
+            for s in stale
+        ]
+        Shift.objects.filter(pk__in=[s.pk for s in stale]).delete()
+    if to_update:
+        Shift.objects.bulk_update(
+            to_update,
+            ["end", "team", "user", "generated_team", "generated_user", "sequence", "updated_at"],
+            batch_size=500,
+        )
+    Shift.objects.bulk_create(to_create, batch_size=1000)
+    ShiftChange.objects.bulk_create(audit, batch_size=1000)
+    result.created, result.updated, result.deleted = len(to_create), len(to_update), len(stale)

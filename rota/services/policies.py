@@ -1,0 +1,96 @@
+"""Writes to support policies."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ownership.models import Component
+
+from ..models import SupportPolicy, SupportPolicyComponent
+from ._common import apply_fields
+
+FIELDS = ("name", "description", "model", "team_rotation", "dedicated_team", "first_line_rotation")
+
+
+def _component_ids(items: Iterable) -> list[int]:
+    items = list(items)
+    slugs = [item for item in items if isinstance(item, str)]
+    found = dict(Component.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+    unknown = [slug for slug in slugs if slug not in found]
+    if unknown:
+        raise ValidationError({"components": [f"Unknown component {slug!r}." for slug in unknown]})
+    ids = []
+    for item in items:
+        pk = found[item] if isinstance(item, str) else item.pk
+        if pk not in ids:
+            ids.append(pk)
+    return ids
+
+
+def _check_components(policy: SupportPolicy, ids: list[int]) -> None:
+    """Refuse a second default policy, or a component another policy already names."""
+    others = SupportPolicy.objects.exclude(pk=policy.pk)
+    if not ids:
+        default = others.filter(component_links__isnull=True).first()
+        if default is not None:
+            raise ValidationError(
+                {
+                    "components": f"{default.name} is already the default policy (no "
+                    "components); name the components this policy covers."
+                }
+            )
+        return
+    taken = SupportPolicyComponent.objects.filter(component_id__in=ids).exclude(policy=policy)
+    if taken.exists():
+        raise ValidationError(
+            {
+                "components": [
+                    f"{slug} is already covered by policy {name}."
+                    for slug, name in taken.values_list("component__slug", "policy__name")
+                ]
+            }
+        )
+
+
+def _set_components(policy: SupportPolicy, ids: list[int]) -> None:
+    policy.component_links.exclude(component_id__in=ids).delete()
+    have = set(policy.component_links.values_list("component_id", flat=True))
+    SupportPolicyComponent.objects.bulk_create(
+        [SupportPolicyComponent(policy=policy, component_id=pk) for pk in ids if pk not in have]
+    )
+
+
+@transaction.atomic
+def support_policy_create(*, components: Iterable = (), **data) -> SupportPolicy:
+    """Create a policy for components (objects or slugs); none makes it the default."""
+    policy = SupportPolicy()
+    apply_fields(policy, FIELDS, data)
+    policy.full_clean()
+    ids = _component_ids(components)
+    _check_components(policy, ids)
+    policy.save()
+    _set_components(policy, ids)
+    return policy
+
+
+@transaction.atomic
+def support_policy_update(
+    *, policy: SupportPolicy, components: Iterable | None = None, **data
+) -> SupportPolicy:
+    """Change a policy; ``components``, when given, replaces the list it covers."""
+    apply_fields(policy, FIELDS, data)
+    policy.full_clean()
+    if components is not None:
+        ids = _component_ids(components)
+        _check_components(policy, ids)
+    policy.save()
+    if components is not None:
+        _set_components(policy, ids)
+    return policy
+
+
+@transaction.atomic
+def support_policy_delete(*, policy: SupportPolicy) -> None:
+    """Delete a policy; its components fall back to their ancestors' policy or the default."""
+    policy.delete()

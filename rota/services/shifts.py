@@ -1,0 +1,134 @@
+"""Hand edits of shifts, and overrides (someone covering a window of a rotation)."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ..exceptions import OverrideOverlap
+from ..models import Override, Rotation, Shift, ShiftChange
+from ..timeutil import ensure_aware
+from ._common import apply_fields, change_row, check_no_overlap, save_shift, shift_snapshot
+
+SHIFT_FIELDS = ("start", "end", "team", "user", "note")
+OVERRIDE_FIELDS = ("start", "end", "user", "team", "reason")
+
+
+def _aware(data):
+    for name in ("start", "end"):
+        if data.get(name) is not None:
+            try:
+                ensure_aware(data[name], name)
+            except ValueError:
+                raise ValidationError({name: "Give a time with a UTC offset."}) from None
+
+
+@transaction.atomic
+def shift_create(*, rotation: Rotation, by=None, **data) -> Shift:
+    """Add a shift by hand; it counts as edited, so regeneration keeps it."""
+    _aware(data)
+    shift = Shift(rotation=rotation, edited=True)
+    apply_fields(shift, SHIFT_FIELDS, data)
+    shift.full_clean()
+    check_no_overlap(shift)
+    save_shift(shift)
+    change_row(
+        shift=shift, action=ShiftChange.Action.CREATED, new=shift_snapshot(shift), by=by
+    ).save()
+    return shift
+
+
+@transaction.atomic
+def shift_update(*, shift: Shift, by=None, **data) -> Shift:
+    """Change a shift by hand: mark it edited, bump its sequence and record the change."""
+    _aware(data)
+    old = shift_snapshot(shift)
+    apply_fields(shift, SHIFT_FIELDS, data)
+    shift.edited = True
+    shift.full_clean()
+    check_no_overlap(shift)
+    shift.sequence += 1
+    save_shift(shift)
+    change_row(
+        shift=shift,
+        action=ShiftChange.Action.UPDATED,
+        old=old,
+        new=shift_snapshot(shift),
+        by=by,
+    ).save()
+    return shift
+
+
+@transaction.atomic
+def shift_reassign(*, shift: Shift, user=None, team=None, by=None, action=None, note="") -> Shift:
+    """Give a shift to another assignee (a swap or a manager's decision); it becomes edited."""
+    old = shift_snapshot(shift)
+    shift.user, shift.team = user, team
+    shift.edited = True
+    shift.full_clean()
+    shift.sequence += 1
+    save_shift(shift)
+    change_row(
+        shift=shift,
+        action=action or ShiftChange.Action.UPDATED,
+        old=old,
+        new=shift_snapshot(shift),
+        by=by,
+        note=note,
+    ).save()
+    return shift
+
+
+@transaction.atomic
+def shift_delete(*, shift: Shift, by=None) -> None:
+    """Delete a shift, keeping an audit row of what it was."""
+    audit = change_row(
+        shift=shift, action=ShiftChange.Action.DELETED, old=shift_snapshot(shift), by=by
+    )
+    shift.delete()
+    audit.save()
+
+
+def _check_override_overlap(override: Override) -> None:
+    clash = (
+        Override.objects.filter(
+            rotation_id=override.rotation_id, start__lt=override.end, end__gt=override.start
+        )
+        .exclude(pk=override.pk)
+        .first()
+    )
+    if clash is not None:
+        raise OverrideOverlap(
+            {
+                "start": f"This override overlaps override {clash.pk} "
+                f"({clash.start:%Y-%m-%d %H:%M} - {clash.end:%Y-%m-%d %H:%M} UTC)."
+            }
+        )
+
+
+@transaction.atomic
+def override_create(*, rotation: Rotation, by=None, **data) -> Override:
+    """Let someone cover a window of the rotation instead of whoever holds the shift."""
+    _aware(data)
+    override = Override(rotation=rotation, created_by=by)
+    apply_fields(override, OVERRIDE_FIELDS, data)
+    override.full_clean()
+    _check_override_overlap(override)
+    override.save()
+    return override
+
+
+@transaction.atomic
+def override_update(*, override: Override, **data) -> Override:
+    """Change an override's window or cover."""
+    _aware(data)
+    apply_fields(override, OVERRIDE_FIELDS, data)
+    override.full_clean()
+    _check_override_overlap(override)
+    override.sequence += 1
+    override.save()
+    return override
+
+
+@transaction.atomic
+def override_delete(*, override: Override) -> None:
+    """Remove an override; the shift underneath applies again."""
+    override.delete()

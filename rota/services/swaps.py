@@ -1,0 +1,155 @@
+"""Swap requests: offer a shift, someone takes it, a manager approves where required.
+
+Taking and deciding are conditional updates (``UPDATE ... WHERE status = 'offered'``): when two
+people take the same offer at once, the database lets exactly one update match and the other
+caller gets :class:`~rota.exceptions.SwapAlreadyTaken`.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ownership.models import Membership
+
+from ..exceptions import SwapAlreadyTaken, SwapNotOpen
+from ..models import Rotation, Shift, ShiftChange, SwapRequest
+from .shifts import shift_reassign
+
+Status = SwapRequest.Status
+
+
+@transaction.atomic
+def swap_offer(*, shift: Shift, by, message: str = "", now=None) -> SwapRequest:
+    """Offer one's own upcoming shift to the others in the rotation."""
+    now = now or timezone.now()
+    if shift.user_id is None:
+        raise ValidationError({"shift": "Only a person's shift can be offered."})
+    if shift.user_id != by.pk:
+        raise ValidationError({"shift": "You can only offer your own shift."})
+    if shift.end <= now:
+        raise ValidationError({"shift": "This shift is over."})
+    if SwapRequest.objects.filter(shift=shift, status__in=SwapRequest.OPEN_STATUSES).exists():
+        raise ValidationError({"shift": "This shift is already on offer."})
+    swap = SwapRequest(
+        shift=shift,
+        offered_by=by,
+        message=message,
+        requires_approval=shift.rotation.swaps_require_approval,
+    )
+    swap.full_clean()
+    swap.save()
+    return swap
+
+
+def _eligible_user_ids(rotation: Rotation) -> set[int]:
+    """Return who may take shifts of this rotation (empty: anyone)."""
+    ids = set(rotation.participants.filter(user__isnull=False).values_list("user_id", flat=True))
+    teams = set()
+    if rotation.team_id is not None:
+        teams.add(rotation.team_id)
+    if rotation.follows_team_rotation_id is not None:
+        teams |= set(
+            rotation.follows_team_rotation.participants.filter(team__isnull=False).values_list(
+                "team_id", flat=True
+            )
+        )
+    if teams:
+        ids |= set(Membership.objects.filter(team_id__in=teams).values_list("user_id", flat=True))
+    return ids
+
+
+@transaction.atomic
+def swap_take(*, swap: SwapRequest, by, now=None) -> SwapRequest:
+    """Take an offered shift; exactly one of several concurrent takers wins.
+
+    Without required approval the shift changes hands at once (status ``approved``);
+    otherwise the request waits as ``taken`` for a manager.
+    """
+    now = now or timezone.now()
+    shift = swap.shift
+    if by.pk == swap.offered_by_id:
+        raise ValidationError({"taken_by": "You cannot take your own offer."})
+    eligible = _eligible_user_ids(shift.rotation)
+    if eligible and by.pk not in eligible:
+        raise ValidationError({"taken_by": f"{by.username} is not part of this rotation."})
+    if shift.end <= now:
+        raise ValidationError({"shift": "This shift is over."})
+    status = Status.TAKEN if swap.requires_approval else Status.APPROVED
+    won = SwapRequest.objects.filter(pk=swap.pk, status=Status.OFFERED).update(
+        status=status,
+        taken_by=by,
+        taken_at=now,
+        closed_at=None if swap.requires_approval else now,
+        updated_at=now,
+    )
+    if not won:
+        _raise_lost(swap)
+    swap.refresh_from_db()
+    if status == Status.APPROVED:
+        _hand_over(swap, by=by)
+    return swap
+
+
+@transaction.atomic
+def swap_approve(*, swap: SwapRequest, by, now=None) -> SwapRequest:
+    """Approve a taken swap: the shift goes to the taker."""
+    now = now or timezone.now()
+    won = SwapRequest.objects.filter(pk=swap.pk, status=Status.TAKEN).update(
+        status=Status.APPROVED, approved_by=by, closed_at=now, updated_at=now
+    )
+    if not won:
+        _raise_not_open(swap, "approved")
+    swap.refresh_from_db()
+    _hand_over(swap, by=by)
+    return swap
+
+
+@transaction.atomic
+def swap_reject(*, swap: SwapRequest, by, now=None) -> SwapRequest:
+    """Reject a taken swap: the shift stays with the person who offered it."""
+    now = now or timezone.now()
+    won = SwapRequest.objects.filter(pk=swap.pk, status=Status.TAKEN).update(
+        status=Status.REJECTED, closed_by=by, closed_at=now, updated_at=now
+    )
+    if not won:
+        _raise_not_open(swap, "rejected")
+    swap.refresh_from_db()
+    return swap
+
+
+@transaction.atomic
+def swap_cancel(*, swap: SwapRequest, by, now=None) -> SwapRequest:
+    """Withdraw an offer that has not changed hands yet (only its author or staff)."""
+    now = now or timezone.now()
+    if by.pk != swap.offered_by_id and not by.is_staff:
+        raise ValidationError({"offered_by": "Only the person who offered it can cancel it."})
+    won = SwapRequest.objects.filter(pk=swap.pk, status__in=SwapRequest.OPEN_STATUSES).update(
+        status=Status.CANCELLED, closed_by=by, closed_at=now, updated_at=now
+    )
+    if not won:
+        _raise_not_open(swap, "cancelled")
+    swap.refresh_from_db()
+    return swap
+
+
+def _hand_over(swap: SwapRequest, *, by) -> None:
+    shift = Shift.objects.select_for_update().get(pk=swap.shift_id)
+    shift_reassign(
+        shift=shift,
+        user=swap.taken_by,
+        by=by,
+        action=ShiftChange.Action.SWAPPED,
+        note=f"swap {swap.pk}",
+    )
+
+
+def _raise_lost(swap: SwapRequest):
+    current = SwapRequest.objects.filter(pk=swap.pk).values_list("status", flat=True).first()
+    if current in (Status.TAKEN, Status.APPROVED):
+        raise SwapAlreadyTaken("Someone else took this shift first.", swap=swap)
+    raise SwapNotOpen(f"This offer is {current or 'gone'}.", swap=swap)
+
+
+def _raise_not_open(swap: SwapRequest, verb: str):
+    current = SwapRequest.objects.filter(pk=swap.pk).values_list("status", flat=True).first()
+    raise SwapNotOpen(f"This request is {current or 'gone'} and cannot be {verb}.", swap=swap)
