@@ -1,0 +1,132 @@
+"""``GET /api/v1/oncall/``: who responds to a component, a team or a rotation at an instant.
+
+The answer comes from :mod:`rota.routing` and costs a fixed number of queries whatever the
+number of shifts, rotations or components.
+"""
+
+import re
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ownership.api.serializers import InstantQuerySerializer
+from ownership.models import Component, Team
+
+from .. import routing
+from ..models import Rotation
+
+# "+01:00" in an unencoded query string arrives as " 01:00".
+_SPACED_OFFSET = re.compile(r" (\d\d:?\d\d)$")
+
+
+class OnCallQuerySerializer(InstantQuerySerializer):
+    component = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Component.objects.select_related("effective_owner_team"),
+        required=False,
+        error_messages={"does_not_exist": "Unknown component {value!r}."},
+    )
+    team = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Team.objects.all(),
+        required=False,
+        error_messages={"does_not_exist": "Unknown team {value!r}."},
+    )
+    rotation = serializers.PrimaryKeyRelatedField(
+        queryset=Rotation.objects.select_related("team", "follows_team_rotation"),
+        required=False,
+        error_messages={"does_not_exist": "Unknown rotation {pk_value}."},
+    )
+
+    TARGETS = ("component", "team", "rotation")
+
+    def to_internal_value(self, data):
+        value = data.get("at")
+        if isinstance(value, str) and _SPACED_OFFSET.search(value):
+            data = data.copy()
+            data["at"] = _SPACED_OFFSET.sub(r"+\1", value)
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        given = [name for name in self.TARGETS if attrs.get(name) is not None]
+        if not given:
+            raise serializers.ValidationError(
+                {"component": "Give a component slug, a team slug or a rotation id."}
+            )
+        if len(given) > 1:
+            raise serializers.ValidationError(
+                dict.fromkeys(given[1:], "Give only one of component, team and rotation.")
+            )
+        return attrs
+
+
+class OnCallPersonSerializer(serializers.Serializer):
+    username = serializers.CharField(source="user.username")
+    email = serializers.CharField(source="user.email")
+    name = serializers.CharField(source="user.get_full_name")
+    shift_end = serializers.DateTimeField(help_text="When this person stops being on duty.")
+    rotation = serializers.IntegerField(source="rotation.pk")
+    rotation_name = serializers.CharField(source="rotation.name")
+    covering = serializers.SerializerMethodField(help_text="On duty through an override.")
+
+    def get_covering(self, oncall) -> bool:
+        return oncall.override_id is not None
+
+
+class PolicyBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    model = serializers.CharField()
+
+
+class EscalationStepSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    role = serializers.CharField(help_text="first_line, primary, secondary, lead or manager")
+    users = serializers.SerializerMethodField()
+    rotation = serializers.IntegerField(source="rotation.pk", allow_null=True, default=None)
+    until = serializers.DateTimeField(allow_null=True)
+
+    def get_users(self, step) -> list[str]:
+        return [user.username for user in step.users]
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class SlugOf(serializers.ReadOnlyField):
+    """The slug of a related object (null when there is none)."""
+
+    def to_representation(self, value):
+        return value.slug
+
+
+class OnCallSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    component = SlugOf()
+    policy = PolicyBriefSerializer(allow_null=True)
+    model = serializers.CharField(allow_null=True, help_text="The support model that applies.")
+    responding_team = SlugOf()
+    owning_team = SlugOf()
+    primary = OnCallPersonSerializer(allow_null=True)
+    secondary = OnCallPersonSerializer(allow_null=True)
+    first_line = OnCallPersonSerializer(allow_null=True)
+    escalation = EscalationStepSerializer(many=True)
+
+
+class OnCallView(APIView):
+    """Who is on call for a component, a team or a rotation at ``at`` (default now)."""
+
+    @extend_schema(parameters=[OnCallQuerySerializer], responses=OnCallSerializer)
+    def get(self, request):
+        query = OnCallQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        at = data.get("at")
+        if data.get("component") is not None:
+            result = routing.responders(component=data["component"], at=at)
+        elif data.get("team") is not None:
+            result = routing.responders_for_team(team=data["team"], at=at)
+        else:
+            result = routing.responders_for_rotation(rotation=data["rotation"], at=at)
+        return Response(OnCallSerializer(result).data)

@@ -1,0 +1,410 @@
+"""Serializers of the rota API: the field names of DESIGN §4, and the shape of the input.
+
+They turn identifiers (slugs, usernames, ids) into objects and refuse malformed input; the
+rules of the rota (overlaps, the fields a support model needs, swap states) are checked by the
+domain services, whose ValidationErrors reach the client as 400 {field: [messages]}.
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.utils.dateparse import parse_datetime
+from rest_framework import serializers
+
+from ownership.models import Team
+from ownership.validators import validate_timezone
+
+from ..models import (
+    Override,
+    Rotation,
+    Shift,
+    SprintCalendar,
+    SupportPolicy,
+    SwapRequest,
+    Unavailability,
+)
+
+User = get_user_model()
+
+HH_MM = "%H:%M"
+MAX_GENERATE_DAYS = 366 * 5
+MAX_SPRINTS_LISTED = 520
+MAX_ICS_BYTES = 5 * 1024 * 1024
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 instant that must carry a UTC offset (a bare local time is ambiguous)."""
+
+    default_error_messages = {
+        "naive": "Give the time with a UTC offset, e.g. 2025-03-31T09:00:00+01:00 or ...Z.",
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is None:
+                self.fail("naive")
+        return super().to_internal_value(value)
+
+
+def hh_mm_field(**kwargs):
+    return serializers.TimeField(format=HH_MM, input_formats=[HH_MM, "%H:%M:%S"], **kwargs)
+
+
+def team_field(**kwargs):
+    kwargs.setdefault("allow_null", True)
+    kwargs.setdefault("required", False)
+    return serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all(), **kwargs)
+
+
+def user_field(**kwargs):
+    kwargs.setdefault("allow_null", True)
+    kwargs.setdefault("required", False)
+    return serializers.SlugRelatedField(
+        slug_field="username", queryset=User.objects.filter(is_active=True), **kwargs
+    )
+
+
+# --- Sprint calendars -----------------------------------------------------------------------
+
+
+class SprintSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(help_text="Last day of the sprint (inclusive).")
+
+
+def sprint_data(calendar: SprintCalendar, number: int) -> dict:
+    start, end = calendar.sprint_dates(number)
+    return {"number": number, "start_date": start, "end_date": end}
+
+
+class SprintCalendarSerializer(serializers.ModelSerializer):
+    timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
+    current_sprint = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SprintCalendar
+        fields = ["id", "name", "start_date", "length_days", "timezone", "current_sprint"]
+
+    def get_current_sprint(self, calendar) -> SprintSerializer:
+        today = datetime.datetime.now(datetime.UTC).date()
+        return SprintSerializer(sprint_data(calendar, calendar.sprint_number(today))).data
+
+
+class SprintQuerySerializer(serializers.Serializer):
+    """Query of ``/sprint-calendars/{id}/sprints/``: the sprints overlapping [from, to]."""
+
+    to = serializers.DateField(required=False, help_text="Last day (default: from + 6 sprints).")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # "from" is a keyword in Python, so the field is added by name.
+        fields["from"] = serializers.DateField(required=False, help_text="Default: today.")
+        return fields
+
+    def validate(self, attrs):
+        calendar = self.context["calendar"]
+        first = attrs.get("from") or datetime.datetime.now(datetime.UTC).date()
+        last = attrs.get("to") or first + datetime.timedelta(days=6 * calendar.length_days)
+        if last < first:
+            raise serializers.ValidationError({"to": "The end cannot be before the start."})
+        low, high = calendar.sprint_number(first), calendar.sprint_number(last)
+        if high - low >= MAX_SPRINTS_LISTED:
+            raise serializers.ValidationError(
+                {"to": f"Ask for at most {MAX_SPRINTS_LISTED} sprints at a time."}
+            )
+        return {"numbers": range(low, high + 1)}
+
+
+# --- Rotations ------------------------------------------------------------------------------
+
+
+class ShiftLengthSerializer(serializers.Serializer):
+    unit = serializers.ChoiceField(choices=Rotation.Unit.choices, source="shift_length_unit")
+    count = serializers.IntegerField(min_value=1, max_value=1000, source="shift_length_count")
+
+
+class ParticipantsField(serializers.ListField):
+    """The turn order: team slugs (team rotations) or usernames (person rotations)."""
+
+    child = serializers.CharField(max_length=150)
+
+    def get_attribute(self, instance):
+        return instance
+
+    def to_representation(self, rotation):
+        return [
+            p.team.slug if p.team_id else p.user.username
+            for p in sorted(rotation.participants.all(), key=lambda p: (p.position, p.pk))
+        ]
+
+
+class RotationSerializer(serializers.ModelSerializer):
+    participants = ParticipantsField(
+        required=False,
+        help_text="Team slugs (team rotations) or usernames, in turn order; replaces the order.",
+    )
+    shift_length = ShiftLengthSerializer(source="*", required=False)
+    handoff_time = hh_mm_field(required=False)
+    business_hours_start = hh_mm_field(required=False)
+    business_hours_end = hh_mm_field(required=False)
+    timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
+    sprint_calendar = serializers.PrimaryKeyRelatedField(
+        queryset=SprintCalendar.objects.all(), allow_null=True, required=False
+    )
+    team = team_field(help_text="The team a person rotation belongs to.")
+    follows_team_rotation = serializers.PrimaryKeyRelatedField(
+        queryset=Rotation.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Rotation
+        fields = [
+            "id",
+            "name",
+            "description",
+            "kind",
+            "participants",
+            "shift_length",
+            "handoff_time",
+            "timezone",
+            "start_date",
+            "sprint_calendar",
+            "team",
+            "role",
+            "restriction",
+            "business_hours_start",
+            "business_hours_end",
+            "follows_team_rotation",
+            "fairness",
+            "horizon_weeks",
+            "swaps_require_approval",
+            "active",
+        ]
+
+    def validate(self, attrs):
+        if "participants" in attrs:
+            kind = attrs.get("kind") or getattr(self.instance, "kind", None) or "person"
+            attrs["participants"] = self._resolve(kind, attrs["participants"])
+        return attrs
+
+    @staticmethod
+    def _resolve(kind, names):
+        """Turn slugs or usernames into teams or users, naming every unknown one."""
+        model, field, label = (
+            (Team, "slug", "team") if kind == Rotation.Kind.TEAM else (User, "username", "user")
+        )
+        found = {getattr(o, field): o for o in model.objects.filter(**{f"{field}__in": names})}
+        errors, seen = [], set()
+        for name in names:
+            if name not in found:
+                errors.append(f"Unknown {label} {name!r}.")
+            elif name in seen:
+                errors.append(f"{name} is listed twice.")
+            seen.add(name)
+        if errors:
+            raise serializers.ValidationError({"participants": errors})
+        return [found[name] for name in names]
+
+
+class GenerateSerializer(serializers.Serializer):
+    until = serializers.DateField(help_text="Create the shifts that start up to this day.")
+
+    def validate_until(self, until):
+        limit = datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(
+            days=MAX_GENERATE_DAYS
+        )
+        if until > limit:
+            raise serializers.ValidationError("Generate at most five years ahead.")
+        return until
+
+
+class GenerateResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField(help_text="Future unedited shifts re-dealt in place.")
+    deleted = serializers.IntegerField()
+    conflicts = serializers.IntegerField(help_text="Shifts given to someone on leave.")
+
+
+# --- Shifts and overrides -------------------------------------------------------------------
+
+
+class ShiftSerializer(serializers.ModelSerializer):
+    rotation = serializers.PrimaryKeyRelatedField(queryset=Rotation.objects.all())
+    rotation_name = serializers.CharField(source="rotation.name", read_only=True)
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+    team = team_field()
+    user = user_field()
+
+    class Meta:
+        model = Shift
+        fields = [
+            "id",
+            "rotation",
+            "rotation_name",
+            "start",
+            "end",
+            "team",
+            "user",
+            "edited",
+            "sequence",
+            "note",
+        ]
+        read_only_fields = ["edited", "sequence"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            fields["rotation"].read_only = True  # a shift does not move between rotations
+        return fields
+
+
+class OverrideSerializer(serializers.ModelSerializer):
+    rotation = serializers.PrimaryKeyRelatedField(queryset=Rotation.objects.all())
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+    user = user_field(help_text="Who covers (person rotations).")
+    team = team_field(help_text="The team that covers (team rotations).")
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Override
+        fields = ["id", "rotation", "user", "team", "start", "end", "reason", "created_by"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            fields["rotation"].read_only = True
+        return fields
+
+
+# --- Swaps ----------------------------------------------------------------------------------
+
+
+class SwapSerializer(serializers.ModelSerializer):
+    shift = serializers.PrimaryKeyRelatedField(queryset=Shift.objects.select_related("rotation"))
+    rotation = serializers.IntegerField(source="shift.rotation_id", read_only=True)
+    shift_start = serializers.DateTimeField(source="shift.start", read_only=True)
+    shift_end = serializers.DateTimeField(source="shift.end", read_only=True)
+    offered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    taken_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = SwapRequest
+        fields = [
+            "id",
+            "shift",
+            "rotation",
+            "shift_start",
+            "shift_end",
+            "offered_by",
+            "taken_by",
+            "status",
+            "requires_approval",
+            "approved_by",
+            "message",
+            "created_at",
+            "taken_at",
+            "closed_at",
+        ]
+        read_only_fields = ["status", "requires_approval", "created_at", "taken_at", "closed_at"]
+
+
+# --- Unavailability -------------------------------------------------------------------------
+
+
+class UnavailabilitySerializer(serializers.ModelSerializer):
+    user = user_field(help_text="The person away (default: you, unless a team is given).")
+    team = team_field(help_text="The team away (e.g. its public holidays).")
+
+    class Meta:
+        model = Unavailability
+        fields = ["id", "user", "team", "start_date", "end_date", "reason", "kind", "source"]
+        read_only_fields = ["source"]
+
+
+class UnavailabilityImportSerializer(serializers.Serializer):
+    file = serializers.FileField(required=False, help_text="An .ics file (multipart upload).")
+    url = serializers.CharField(
+        required=False, max_length=2000, help_text="An http(s) or webcal:// calendar address."
+    )
+    user = user_field(help_text="Whose leave it is (default: you).")
+    team = team_field(help_text="A team you manage, for its public holidays or team leave.")
+    # A plain string here: the same enum in two schema components would clash in OpenAPI.
+    kind = serializers.CharField(
+        default=Unavailability.Kind.LEAVE, help_text="leave (default) or public_holiday"
+    )
+    prune = serializers.BooleanField(
+        default=False, help_text="Delete entries imported before whose events are gone."
+    )
+
+    def validate_kind(self, kind):
+        if kind not in Unavailability.Kind.values:
+            raise serializers.ValidationError(
+                f"Choose one of: {', '.join(Unavailability.Kind.values)}."
+            )
+        return kind
+
+    def validate_file(self, upload):
+        if upload.size > MAX_ICS_BYTES:
+            raise serializers.ValidationError("The calendar is larger than 5 MB.")
+        return upload
+
+    def validate(self, attrs):
+        if ("file" in attrs) == bool(attrs.get("url")):
+            raise serializers.ValidationError({"file": "Upload a file or give a url (one)."})
+        if attrs.get("user") is not None and attrs.get("team") is not None:
+            raise serializers.ValidationError({"team": "Give a person or a team, not both."})
+        return attrs
+
+
+class ImportResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    deleted = serializers.IntegerField()
+
+
+# --- Support policies -----------------------------------------------------------------------
+
+
+class ComponentSlugsField(serializers.ListField):
+    """The slugs of the components a policy names; empty means the organisation's default."""
+
+    child = serializers.SlugField(max_length=100)
+
+    def get_attribute(self, instance):
+        return instance
+
+    def to_representation(self, policy):
+        return [link.component.slug for link in policy.component_links.all()]
+
+
+class SupportPolicySerializer(serializers.ModelSerializer):
+    components = ComponentSlugsField(required=False)
+    team_rotation = serializers.PrimaryKeyRelatedField(
+        queryset=Rotation.objects.all(), allow_null=True, required=False
+    )
+    dedicated_team = team_field()
+    first_line_rotation = serializers.PrimaryKeyRelatedField(
+        queryset=Rotation.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = SupportPolicy
+        fields = [
+            "id",
+            "name",
+            "description",
+            "model",
+            "components",
+            "team_rotation",
+            "dedicated_team",
+            "first_line_rotation",
+        ]
