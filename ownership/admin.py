@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Count
 
 from . import services
+from .admin_catalog import CatalogAdminMixin
 from .models import Component, ComponentPath, Membership, OwnershipPeriod, Team
 
 # Links typed without a scheme are https, as browsers and Django 6 assume.
@@ -75,7 +76,7 @@ class OwnershipPeriodInline(admin.TabularInline):
 
 
 @admin.register(Component)
-class ComponentAdmin(admin.ModelAdmin):
+class ComponentAdmin(CatalogAdminMixin, admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
     list_display = ["name", "slug", "kind", "parent", "owner_team", "effective_owner_team", "tier"]
     list_filter = ["kind", "tier", "effective_owner_team", "owner_team"]
@@ -111,6 +112,10 @@ class ComponentAdmin(admin.ModelAdmin):
             created = services.component_create(by=request.user, note="created in admin", **data)
             obj.pk = created.pk
             obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.catalog_touch()  # the path globs inline may have changed
 
     def delete_model(self, request, obj):
         try:

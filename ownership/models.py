@@ -225,3 +225,21 @@ class OwnershipPeriod(models.Model):
     def __str__(self):
         end = self.valid_to.isoformat() if self.valid_to else "now"
         return f"{self.component} owned by {self.team or 'nobody'} {self.valid_from:%Y-%m-%d}-{end}"
+
+
+class CatalogVersion(models.Model):
+    """A random tag replaced in the same transaction as every catalog change.
+
+    Lookups compare it (one primary-key read) with the tag their in-process cache was built
+    for, so every web process sees a change at once without a shared cache. A random tag
+    rather than a counter: a rolled-back change cannot leave a cache keyed by a value that a
+    later, different change would produce again.
+    """
+
+    version = models.CharField(max_length=32, default="initial")
+
+    class Meta:
+        verbose_name = "catalog version"
+
+    def __str__(self):
+        return f"catalog version {self.version}"

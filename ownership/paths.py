@@ -96,11 +96,14 @@ class PathIndex:
     floating: list = field(default_factory=list)  # patterns that may match anywhere
 
     @classmethod
-    def build(cls, rows):
-        """Build from (pattern, component_id) pairs."""
+    def build(cls, rows, compiled=None):
+        """Build from (pattern, component_id) pairs; ``compiled`` caches globs across builds."""
         index = cls()
+        compiled = {} if compiled is None else compiled
         for pattern, component_id in rows:
-            glob = compile_glob(pattern)
+            glob = compiled.get(pattern)
+            if glob is None:
+                glob = compiled[pattern] = compile_glob(pattern)
             index.owners[pattern] = component_id
             if glob.bucket is None:
                 index.floating.append(glob)

@@ -3,10 +3,10 @@
 import threading
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Prefetch, Q
 
-from .models import Component, ComponentPath, Membership, OwnershipPeriod, Team
-from .paths import PathIndex
+from .models import CatalogVersion, Component, ComponentPath, Membership, OwnershipPeriod, Team
+from .paths import PathIndex, normalise_path
 
 
 def team_list():
@@ -54,21 +54,64 @@ def managed_team_ids(user) -> set[int]:
 
 # --- Path lookup ----------------------------------------------------------------------------
 
-_index_lock = threading.Lock()
-_index_cache: dict = {}
+
+def catalog_version() -> str:
+    """The current catalog version tag (one primary-key read)."""
+    return CatalogVersion.objects.filter(pk=1).values_list("version", flat=True).first() or ""
 
 
-def _path_index() -> PathIndex:
-    """The compiled index of every path glob, rebuilt only when the globs changed."""
-    version = ComponentPath.objects.aggregate(n=Count("id"), last=Max("id"), at=Max("updated_at"))
-    key = (version["n"], version["last"], version["at"])
-    cached = _index_cache.get("index")
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    with _index_lock:
-        index = PathIndex.build(ComponentPath.objects.values_list("pattern", "component_id"))
-        _index_cache["index"] = (key, index)
-    return index
+class PathLookupCache:
+    """Per-process cache of the compiled globs and of lookup answers, valid for one version.
+
+    Compiled globs survive version changes (a pattern compiles the same way forever), so
+    rebuilding after an edit costs one query and compiling only the new patterns.
+    """
+
+    max_answers = 20_000
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.clear()
+
+    def clear(self):
+        self.version = None
+        self.index = None
+        self.answers = {}
+        self.components = {}
+        self.compiled = {}
+
+    def index_for(self, version) -> PathIndex:
+        if self.version != version or self.index is None:
+            with self._lock:
+                rows = list(ComponentPath.objects.values_list("pattern", "component_id"))
+                self.index = PathIndex.build(rows, compiled=self.compiled)
+                self.compiled = {p: self.compiled[p] for p, _ in rows if p in self.compiled}
+                self.answers = {}
+                self.components = {}
+                self.version = version
+        return self.index
+
+    def answer(self, version, path):
+        index = self.index_for(version)
+        key = normalise_path(path)
+        if key in self.answers:
+            return self.answers[key]
+        found = index.best_match(key)
+        if len(self.answers) >= self.max_answers:
+            self.answers.clear()
+        self.answers[key] = found
+        return found
+
+    def component(self, component_id):
+        component = self.components.get(component_id)
+        if component is None:
+            component = component_list().filter(pk=component_id).first()
+            if component is not None:
+                self.components[component_id] = component
+        return component
+
+
+path_lookup_cache = PathLookupCache()
 
 
 @dataclass
@@ -79,12 +122,16 @@ class PathOwnership:
 
 
 def ownership_for_path(*, path: str) -> PathOwnership | None:
-    """The component whose glob matches ``path`` most specifically, with its owners loaded."""
-    match = _path_index().best_match(path)
+    """The component whose glob matches ``path`` most specifically, with its owners loaded.
+
+    One query (the catalog version) once the answer is cached in this process.
+    """
+    version = catalog_version()
+    match = path_lookup_cache.answer(version, path)
     if match is None:
         return None
     pattern, component_id = match
-    component = component_list().filter(pk=component_id).first()
-    if component is None:  # deleted between the two queries
+    component = path_lookup_cache.component(component_id)
+    if component is None:  # deleted after the version was read
         return None
     return PathOwnership(path=path, pattern=pattern, component=component)

@@ -4,6 +4,7 @@ Every change of a component's owner or parent goes through ``ownership_recompute
 denormalised ``effective_owner_team`` and the dated ownership history stay right.
 """
 
+import uuid
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
@@ -11,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Component, ComponentPath, Membership, OwnershipPeriod, Team
+from .models import CatalogVersion, Component, ComponentPath, Membership, OwnershipPeriod, Team
 
 User = get_user_model()
 
@@ -36,6 +37,13 @@ COMPONENT_FIELDS = (
     "runbook_url",
     "dashboard_url",
 )
+
+
+def catalog_touch() -> None:
+    """Bump the catalog version so every process's lookup cache sees the change."""
+    tag = uuid.uuid4().hex
+    if not CatalogVersion.objects.filter(pk=1).update(version=tag):
+        CatalogVersion.objects.update_or_create(pk=1, defaults={"version": tag})
 
 
 def _apply(instance, fields, data):
@@ -69,6 +77,7 @@ def team_update(*, team: Team, members: Iterable[tuple] | None = None, **data) -
     team.save()
     if members is not None:
         team_set_members(team=team, members=members)
+    catalog_touch()
     return team
 
 
@@ -107,6 +116,7 @@ def team_delete(*, team: Team) -> None:
             "only renamed or emptied."
         )
     team.delete()
+    catalog_touch()
 
 
 # --- Components -----------------------------------------------------------------------------
@@ -130,17 +140,24 @@ def component_create(
 
 @transaction.atomic
 def component_update(
-    *, component: Component, paths: Iterable[str] | None = None, by=None, note: str = "", **data
+    *,
+    component: Component,
+    paths: Iterable[str] | None = None,
+    by=None,
+    note: str = "",
+    at=None,
+    **data,
 ) -> Component:
-    """Change a component; a new owner or parent is recorded in the ownership history."""
+    """Change a component; a new owner or parent is recorded in the history, dated ``at``."""
     _apply(component, COMPONENT_FIELDS, data)
     component.full_clean(exclude=["effective_owner_team"])
     component.save()
     if paths is not None:
         component_set_paths(component=component, patterns=paths)
     if "owner_team" in data or "parent" in data:
-        ownership_recompute(by=by, note=note or "owner changed", touched=[component.pk])
+        ownership_recompute(by=by, note=note or "owner changed", touched=[component.pk], at=at)
         component.refresh_from_db()
+    catalog_touch()
     return component
 
 
@@ -153,6 +170,7 @@ def component_delete(*, component: Component) -> None:
             f"{component.name} contains {children} component(s); move or delete them first."
         )
     component.delete()
+    catalog_touch()
 
 
 @transaction.atomic
@@ -189,6 +207,7 @@ def component_set_paths(*, component: Component, patterns: Iterable[str]) -> Non
     ComponentPath.objects.bulk_create(
         [ComponentPath(component=component, pattern=p) for p in wanted if p not in have]
     )
+    catalog_touch()
 
 
 def _effective_owners(rows):
@@ -241,6 +260,7 @@ def ownership_recompute(*, by=None, note: str = "", touched: Iterable[int] = (),
     candidates = set(changed_team) | {pk for pk in touched if pk in computed}
     if not candidates:
         return 0
+    catalog_touch()
 
     open_periods = {
         p.component_id: p

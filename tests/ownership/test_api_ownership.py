@@ -49,14 +49,32 @@ def test_path_lookup_with_at_answers_the_owner_then(user_client, catalog):
     assert response.json()["owner_team_at"] is None  # the catalog did not exist yet
 
 
-def test_path_lookup_query_count_is_constant(user_client, catalog, django_assert_num_queries):
-    user_client.get("/api/v1/ownership/?path=billing/x")  # warm the pattern index
-    for n in range(30):
+@pytest.mark.parametrize("extra", [0, 30])
+def test_path_lookup_query_count_is_constant(
+    user_client, catalog, django_assert_num_queries, extra
+):
+    for n in range(extra):
         ComponentFactory(paths=[f"/extra{n}/"])
-    user_client.get("/api/v1/ownership/?path=billing/x")
-    # version check, component with owners, its paths
-    with django_assert_num_queries(3):
-        user_client.get("/api/v1/ownership/?path=billing/api/x")
+    # After a catalog change: version, globs, component with owners, its paths.
+    with django_assert_num_queries(4):
+        first = user_client.get("/api/v1/ownership/?path=billing/api/x")
+    # Then only the version is read.
+    with django_assert_num_queries(1):
+        again = user_client.get("/api/v1/ownership/?path=billing/api/x")
+    assert first.json() == again.json()
+
+
+def test_cached_lookup_follows_an_owner_change(user_client, catalog):
+    from ownership import services
+    from ownership.models import Component, Team
+
+    assert user_client.get("/api/v1/ownership/?path=billing/x").json()["effective_owner_team"] == (
+        "payments"
+    )
+    billing = Component.objects.get(slug="billing")
+    services.component_update(component=billing, owner_team=Team.objects.get(slug="platform"))
+    body = user_client.get("/api/v1/ownership/?path=billing/x").json()
+    assert body["effective_owner_team"] == "platform"
 
 
 def test_lookup_requires_authentication(api_client, catalog):

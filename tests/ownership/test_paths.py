@@ -1,6 +1,6 @@
 import pytest
 
-from ownership import selectors
+from ownership import selectors, services
 from ownership.paths import GlobError, PathIndex, compile_glob
 
 from .factories import ComponentFactory
@@ -68,5 +68,5 @@ def test_lookup_sees_new_and_removed_patterns_without_restart():
     api = ComponentFactory(slug="billing-api", paths=["/billing/api/"])
     assert selectors.ownership_for_path(path="billing/api/x.py").component == api
 
-    api.paths.all().delete()
+    services.component_set_paths(component=api, patterns=[])
     assert selectors.ownership_for_path(path="billing/api/x.py").component == billing
