@@ -41,7 +41,9 @@ def _check_components(policy: SupportPolicy, ids: list[int]) -> None:
                 }
             )
         return
-    taken = SupportPolicyComponent.objects.filter(component_id__in=ids).exclude(policy=policy)
+    taken = SupportPolicyComponent.objects.filter(component_id__in=ids)
+    if policy.pk is not None:
+        taken = taken.exclude(policy=policy)
     if taken.exists():
         raise ValidationError(
             {
