@@ -178,7 +178,7 @@ def responders_for_team(*, team: Team, at=None) -> Responders:
         and (r.team_id == team.pk or r.follows_team_rotation_id in on_shift)
     ]
     _pick(result, people, segments)
-    _escalate(result, None)
+    _escalate(result)
     return result
 
 
@@ -205,7 +205,7 @@ def responders_for_rotation(*, rotation: Rotation, at=None) -> Responders:
     else:
         result.responding_team = rotation.team
     _pick(result, [rotation], segments)
-    _escalate(result, None)
+    _escalate(result)
     return result
 
 
@@ -232,7 +232,7 @@ def _fill_people(result: Responders, *, team_rotation, first_line) -> None:
     _pick(result, people, segments)
     if first_line is not None:
         result.first_line = _oncall(first_line, segments.get(first_line.pk))
-    _escalate(result, first_line)
+    _escalate(result)
 
 
 def _oncall(rotation: Rotation, segment: Segment | None) -> OnCall | None:
@@ -261,7 +261,7 @@ def _pick(result: Responders, rotations, segments) -> None:
             result.secondary = oncall
 
 
-def _escalate(result: Responders, first_line: Rotation | None) -> None:
+def _escalate(result: Responders) -> None:
     """Build the escalation path: first line, primary, secondary, leads, managers (one query)."""
     steps = []
     for role, oncall in (

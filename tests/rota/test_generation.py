@@ -399,3 +399,36 @@ def test_extend_all_fills_every_active_rotation_to_its_horizon():
     assert created == 5  # the week in progress and four ahead
     assert shifts_of(weekly)[-1].end >= now + datetime.timedelta(weeks=4)
     assert not shifts_of(idle)
+
+
+def test_a_shift_on_offer_is_not_re_dealt_under_the_offer():
+    alice, bob, carol = (UserFactory(username=n) for n in ("alice", "bob", "carol"))
+    rotation = RotationFactory(participants=[alice, bob])
+    services.rotation_generate(rotation=rotation, until=datetime.date(2024, 1, 28), now=BEFORE_2024)
+    offered = shifts_of(rotation)[1]
+    services.swap_offer(shift=offered, by=bob, now=BEFORE_2024)
+
+    services.rotation_set_participants(
+        rotation=rotation, participants=[carol, alice], regenerate=False
+    )
+    services.rotation_regenerate(
+        rotation=rotation, until=datetime.date(2024, 1, 28), now=BEFORE_2024
+    )
+
+    assert who(shifts_of(rotation)) == ["carol", "bob", "alice", "carol"]
+
+
+def test_regenerating_a_team_rotation_re_deals_the_rotations_that_follow_it():
+    alpha, beta = TeamFactory(), TeamFactory()
+    MembershipFactory(team=alpha, user=UserFactory(username="a1"))
+    MembershipFactory(team=beta, user=UserFactory(username="b1"))
+    teams = TeamRotationFactory(
+        shift_length_unit=Rotation.Unit.WEEKS, shift_length_count=1, participants=[alpha, beta]
+    )
+    oncall = RotationFactory(team=None, follows_team_rotation=teams)
+    services.rotation_generate(rotation=oncall, until=datetime.date(2024, 1, 21), now=BEFORE_2024)
+
+    services.rotation_set_participants(rotation=teams, participants=[beta, alpha], regenerate=False)
+    services.rotation_regenerate(rotation=teams, until=datetime.date(2024, 1, 21), now=BEFORE_2024)
+
+    assert who(shifts_of(oncall)) == ["b1", "a1", "b1"]
