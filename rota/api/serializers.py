@@ -314,6 +314,8 @@ class SwapSerializer(serializers.ModelSerializer):
             "closed_at",
         ]
         read_only_fields = ["status", "requires_approval", "created_at", "taken_at", "closed_at"]
+        # "One open offer per shift" is the service's rule, with a clearer message.
+        validators = []
 
 
 # --- Unavailability -------------------------------------------------------------------------

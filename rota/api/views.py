@@ -14,7 +14,13 @@ from rest_framework.response import Response
 from portal.permissions import ReadOrManage
 
 from .. import selectors, services
-from ..models import Rotation, RotationParticipant, SprintCalendar, SupportPolicy
+from ..models import (
+    Rotation,
+    RotationParticipant,
+    SprintCalendar,
+    SupportPolicy,
+    SupportPolicyComponent,
+)
 from . import filters
 from .errors import RotaErrorsMixin
 from .permissions import (
@@ -259,7 +265,12 @@ class SupportPolicyViewSet(RotaErrorsMixin, StaffOnlyWrites, viewsets.ModelViewS
             SupportPolicy.objects.select_related(
                 "team_rotation", "dedicated_team", "first_line_rotation"
             )
-            .prefetch_related("component_links__component")
+            .prefetch_related(
+                Prefetch(
+                    "component_links",
+                    queryset=SupportPolicyComponent.objects.select_related("component"),
+                )
+            )
             .distinct()
         )
 

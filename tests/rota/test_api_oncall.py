@@ -1,0 +1,243 @@
+import datetime
+
+import pytest
+
+from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory, UserFactory
+
+from .factories import (
+    OverrideFactory,
+    RotationFactory,
+    ShiftFactory,
+    SupportPolicyFactory,
+    TeamRotationFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/oncall/"
+UTC = datetime.UTC
+MONDAY = datetime.datetime(2030, 1, 7, 9, tzinfo=UTC)
+WEEK = datetime.timedelta(days=7)
+AT = "2030-01-09T12:00:00Z"
+
+
+def _weekly(rotation, people, weeks=None, start=MONDAY):
+    """Give ``rotation`` weekly shifts from ``start``, dealt round robin to ``people``."""
+    weeks = weeks or len(people)
+    for n in range(weeks):
+        ShiftFactory(rotation=rotation, user=people[n % len(people)], start=start + n * WEEK)
+
+
+def _owned_component(team_slug="payments"):
+    team = TeamFactory(slug=team_slug)
+    ComponentFactory(slug="billing", owner_team=team)
+    return team
+
+
+def test_ownership_routes_to_the_owning_teams_on_call(user_client):
+    team = _owned_component()
+    ana = UserFactory(username="ana", email="ana@example.com")
+    bo = UserFactory(username="bo")
+    _weekly(RotationFactory(team=team, role="primary"), [ana])
+    _weekly(RotationFactory(team=team, role="secondary"), [bo])
+    MembershipFactory(team=team, user=UserFactory(username="boss"), role="manager")
+
+    response = user_client.get(URL, {"component": "billing", "at": AT})
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["at"] == AT
+    assert body["policy"] is None
+    assert body["model"] == "ownership"
+    assert body["responding_team"] == "payments"
+    assert body["owning_team"] == "payments"
+    assert body["primary"]["username"] == "ana"
+    assert body["primary"]["email"] == "ana@example.com"
+    assert body["primary"]["shift_end"] == "2030-01-14T09:00:00Z"
+    assert body["secondary"]["username"] == "bo"
+    assert body["first_line"] is None
+    assert [(s["role"], s["users"]) for s in body["escalation"]] == [
+        ("primary", ["ana"]),
+        ("secondary", ["bo"]),
+        ("manager", ["boss"]),
+    ]
+
+
+def test_dedicated_policy_routes_to_the_support_team(user_client):
+    _owned_component()
+    support = TeamFactory(slug="sustain")
+    policy = SupportPolicyFactory(name="Sustaining", model="dedicated", dedicated_team=support)
+    _weekly(RotationFactory(team=support), [UserFactory(username="sam")])
+
+    body = user_client.get(URL, {"component": "billing", "at": AT}).json()
+
+    assert body["policy"] == {"id": policy.pk, "name": "Sustaining", "model": "dedicated"}
+    assert body["responding_team"] == "sustain"
+    assert body["owning_team"] == "payments"
+    assert body["primary"]["username"] == "sam"
+
+
+def test_rotating_policy_routes_to_the_team_on_shift_and_its_person_rotation(user_client):
+    _owned_component()
+    alpha, beta = TeamFactory(slug="alpha"), TeamFactory(slug="beta")
+    team_rotation = TeamRotationFactory(participants=[alpha, beta])
+    ShiftFactory(rotation=team_rotation, team=alpha, user=None, start=MONDAY, end=MONDAY + WEEK)
+    ShiftFactory(
+        rotation=team_rotation, team=beta, user=None, start=MONDAY + WEEK, end=MONDAY + 2 * WEEK
+    )
+    follower = RotationFactory(team=None, follows_team_rotation=team_rotation)
+    ShiftFactory(rotation=follower, user=UserFactory(username="al"), start=MONDAY)
+    ShiftFactory(rotation=follower, user=UserFactory(username="be"), start=MONDAY + WEEK)
+    SupportPolicyFactory(model="rotating", team_rotation=team_rotation)
+
+    now = user_client.get(URL, {"component": "billing", "at": AT}).json()
+    later = user_client.get(URL, {"component": "billing", "at": "2030-01-15T12:00:00Z"}).json()
+
+    assert (now["responding_team"], now["primary"]["username"]) == ("alpha", "al")
+    assert (later["responding_team"], later["primary"]["username"]) == ("beta", "be")
+
+
+def test_first_line_is_answered_with_the_same_shape(user_client):
+    team = _owned_component()
+    first_line = RotationFactory(team=TeamFactory(slug="ops"))
+    _weekly(first_line, [UserFactory(username="opsy")])
+    _weekly(RotationFactory(team=team), [UserFactory(username="ana")])
+    SupportPolicyFactory(model="ownership", first_line_rotation=first_line)
+
+    body = user_client.get(URL, {"component": "billing", "at": AT}).json()
+
+    assert body["first_line"]["username"] == "opsy"
+    assert body["first_line"]["shift_end"] == "2030-01-14T09:00:00Z"
+    assert body["escalation"][0]["role"] == "first_line"
+    assert body["primary"]["username"] == "ana"
+
+
+def test_an_override_changes_oncall_for_its_window_only(user_client):
+    team = _owned_component()
+    rotation = RotationFactory(team=team)
+    _weekly(rotation, [UserFactory(username="ana")])
+    OverrideFactory(
+        rotation=rotation,
+        user=UserFactory(username="cover"),
+        start=datetime.datetime(2030, 1, 9, 9, tzinfo=UTC),
+        end=datetime.datetime(2030, 1, 9, 17, tzinfo=UTC),
+    )
+
+    def primary(at):
+        return user_client.get(URL, {"component": "billing", "at": at}).json()["primary"]
+
+    during = primary("2030-01-09T12:00:00Z")
+    assert (during["username"], during["covering"]) == ("cover", True)
+    assert during["shift_end"] == "2030-01-09T17:00:00Z"
+    assert primary("2030-01-09T08:00:00Z")["username"] == "ana"
+    after = primary("2030-01-09T18:00:00Z")
+    assert (after["username"], after["covering"]) == ("ana", False)
+
+
+def test_nobody_on_call_is_null(user_client):
+    _owned_component()
+    body = user_client.get(URL, {"component": "billing", "at": AT}).json()
+    assert body["primary"] is None
+    assert body["secondary"] is None
+    assert body["responding_team"] == "payments"
+
+
+def test_lookup_by_team(user_client):
+    team = TeamFactory(slug="pay")
+    _weekly(RotationFactory(team=team), [UserFactory(username="ana")])
+    body = user_client.get(URL, {"team": "pay", "at": AT}).json()
+    assert body["responding_team"] == "pay"
+    assert body["policy"] is None
+    assert body["primary"]["username"] == "ana"
+
+
+def test_lookup_by_rotation(user_client):
+    rotation = RotationFactory(role="secondary")
+    _weekly(rotation, [UserFactory(username="ana"), UserFactory(username="bo")])
+    body = user_client.get(URL, {"rotation": rotation.pk, "at": "2030-01-15T12:00:00Z"}).json()
+    assert body["secondary"]["username"] == "bo"
+    assert body["primary"] is None
+
+
+def test_at_accepts_an_unencoded_offset_and_defaults_to_now(user_client):
+    team = _owned_component()
+    _weekly(RotationFactory(team=team), [UserFactory(username="ana")])
+    spaced = user_client.get(f"{URL}?component=billing&at=2030-01-09T13:00:00+01:00").json()
+    assert spaced["at"] == "2030-01-09T12:00:00Z"
+    assert spaced["primary"]["username"] == "ana"
+    now = user_client.get(URL, {"component": "billing"})
+    assert now.status_code == 200
+    assert now.json()["primary"] is None  # the shifts are years ahead
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({}, "component"),
+        ({"component": "nope"}, "component"),
+        ({"team": "nope"}, "team"),
+        ({"rotation": "999999"}, "rotation"),
+        ({"rotation": "abc"}, "rotation"),
+        ({"component": "billing", "team": "payments"}, "team"),
+        ({"component": "billing", "at": "soon"}, "at"),
+    ],
+)
+def test_bad_query_names_the_parameter(user_client, query, field):
+    _owned_component()
+    response = user_client.get(URL, query)
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+
+
+def test_requires_authentication(api_client):
+    assert api_client.get(URL, {"component": "billing"}).status_code in (401, 403)
+
+
+def _busy_organisation(weeks):
+    """A rotating policy with a first line, primary and secondary, and ``weeks`` of shifts."""
+    _owned_component()
+    alpha, beta = TeamFactory(slug="alpha"), TeamFactory(slug="beta")
+    MembershipFactory(team=alpha, role="lead")
+    MembershipFactory(team=alpha, role="manager")
+    team_rotation = TeamRotationFactory(participants=[alpha, beta])
+    for n in range(weeks):
+        ShiftFactory(
+            rotation=team_rotation,
+            team=(alpha, beta)[(n - weeks // 2) % 2],
+            user=None,
+            start=MONDAY + (n - weeks // 2) * WEEK,
+        )
+    people = [UserFactory() for _ in range(3)]
+    primary = RotationFactory(team=alpha, role="primary")
+    secondary = RotationFactory(team=alpha, role="secondary")
+    first_line = RotationFactory(team=TeamFactory())
+    start = MONDAY - (weeks // 2) * WEEK
+    for rotation in (primary, secondary, first_line):
+        _weekly(rotation, people, weeks=weeks, start=start)
+        OverrideFactory(
+            rotation=rotation, start=MONDAY + 3 * WEEK, end=MONDAY + 3 * WEEK + WEEK / 2
+        )
+    SupportPolicyFactory(
+        model="rotating", team_rotation=team_rotation, first_line_rotation=first_line
+    )
+
+
+@pytest.mark.parametrize("weeks", [2, 60])
+@pytest.mark.parametrize("target", ["component", "team", "rotation"])
+def test_query_count_does_not_grow_with_shifts(
+    user_client, django_assert_num_queries, weeks, target
+):
+    _busy_organisation(weeks)
+    rotation = RotationFactory._meta.model.objects.get(team__slug="alpha", role="primary")
+    query = {"component": "billing", "team": "alpha", "rotation": rotation.pk}[target]
+    # component: component, ancestors, policy, team on shift (shifts, overrides), person
+    # rotations, their shifts and overrides, escalation; team: team, rotations, shifts,
+    # overrides, escalation; rotation: rotation, shifts, overrides, escalation.
+    expected = {"component": 9, "team": 5, "rotation": 4}[target]
+    with django_assert_num_queries(expected):
+        response = user_client.get(URL, {target: query, "at": AT})
+    body = response.json()
+    assert body["primary"] is not None
+    if target == "component":
+        assert body["responding_team"] == "alpha"
+        assert body["secondary"] is not None and body["first_line"] is not None
