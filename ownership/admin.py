@@ -78,7 +78,15 @@ class OwnershipPeriodInline(admin.TabularInline):
 @admin.register(Component)
 class ComponentAdmin(CatalogAdminMixin, admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
-    list_display = ["name", "slug", "kind", "parent", "owner_team", "effective_owner_team", "tier"]
+    list_display = [
+        "name",
+        "slug",
+        "kind",
+        "parent",
+        "owner_team",
+        "effective_owner_team",
+        "tier_short",
+    ]
     list_filter = ["kind", "tier", "effective_owner_team", "owner_team"]
     search_fields = ["name", "slug", "description", "paths__pattern"]
     list_select_related = ["parent", "owner_team", "effective_owner_team"]
@@ -112,6 +120,10 @@ class ComponentAdmin(CatalogAdminMixin, admin.ModelAdmin):
             created = services.component_create(by=request.user, note="created in admin", **data)
             obj.pk = created.pk
             obj.refresh_from_db()
+
+    @admin.display(description="tier", ordering="tier")
+    def tier_short(self, obj):
+        return f"Tier {obj.tier}"
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
