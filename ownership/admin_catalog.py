@@ -38,8 +38,8 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from .catalog import CatalogImportError
-from .catalog_services import (
+from .catalog import (
+    CatalogImportError,
     catalog_export,
     catalog_import,
     codeowners_export,

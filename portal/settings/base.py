@@ -17,6 +17,9 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The public address of the portal, used in links that leave the site (feeds, e-mails, webhooks).
 SITE_URL = env("ROTA_SITE_URL", default="http://localhost:8000").rstrip("/")
 
+# The GitHub organisation named in exported CODEOWNERS owners (@<org>/<team>).
+ROTA_CODEOWNERS_ORG = env("ROTA_CODEOWNERS_ORG", default="org")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -1,7 +1,12 @@
 import pytest
 
-from ownership.catalog import CatalogImportError, parse_codeowners, slug_from_pattern
-from ownership.catalog_services import codeowners_export, codeowners_import
+from ownership.catalog import (
+    CatalogImportError,
+    codeowners_export,
+    codeowners_import,
+    parse_codeowners,
+    slug_from_pattern,
+)
 from ownership.models import Component, ComponentPath, OwnershipPeriod
 from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory, UserFactory
 

@@ -2,7 +2,7 @@ import pytest
 import yaml
 from django.contrib.auth import get_user_model
 
-from ownership.catalog_services import catalog_export, catalog_import
+from ownership.catalog import catalog_export, catalog_import
 from ownership.models import Component, ComponentPath, Membership, OwnershipPeriod, Team
 from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory, UserFactory
 

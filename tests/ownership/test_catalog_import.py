@@ -1,8 +1,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from ownership.catalog import CatalogImportError
-from ownership.catalog_services import catalog_import
+from ownership.catalog import CatalogImportError, catalog_import
 from ownership.models import Component, ComponentPath, Membership, OwnershipPeriod, Team
 from tests.ownership.factories import ComponentFactory, TeamFactory, UserFactory
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from ownership.catalog_services import catalog_export
+from ownership.catalog import catalog_export
 
 from .export_codeowners import write_output
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ownership.catalog_services import codeowners_export
+from ownership.catalog import codeowners_export
 
 
 def write_output(command, text, output):

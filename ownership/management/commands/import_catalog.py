@@ -5,8 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ownership.catalog import CatalogImportError
-from ownership.catalog_services import catalog_import
+from ownership.catalog import CatalogImportError, catalog_import
 
 
 def read_input(name, stdin=None) -> str:

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from ownership.catalog_services import codeowners_import
+from ownership.catalog import codeowners_import
 
 from .import_catalog import read_input, run_import
 

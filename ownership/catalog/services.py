@@ -1,34 +1,40 @@
-"""Import a catalog-info.yaml or CODEOWNERS file into the catalog, and export the catalog.
+"""Import a catalog-info.yaml file into the catalog, and export the catalog as one.
 
 The file format and its mapping to teams and components are described in
-``ownership.catalog``. An import first checks the whole file against the database and
-reports every problem; only a file without problems is applied, in one transaction, through
+``ownership.catalog.backstage``. An import first checks the whole file against the database
+and reports every problem; only a file without problems is applied, in one transaction, through
 ``ownership.services`` so that effective owners and the ownership history stay right. A dry
 run applies the file the same way and rolls it back, so its report is exactly what a real
-import would do.
+import would do. The CODEOWNERS import (``ownership.catalog.codeowners_services``) shares
+the helpers here.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 
-from . import catalog, services
-from .catalog import CatalogImportError, ImportReport
-from .models import Component, ComponentPath, Membership, Team
+from .. import services
+from ..models import Component, ComponentPath, Membership, Team
+from .backstage import find_cycle, parents_first, parse_catalog
+from .backstage_build import build_catalog
+from .report import CatalogImportError, ImportReport, by_line
 
 User = get_user_model()
 
 NOTE = "catalog import"
 
 
+# --- Shared with the CODEOWNERS import ------------------------------------------------------
+
+
 def _messages(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def _run(apply, *, dry_run: bool) -> ImportReport:
+def run_import(apply, *, dry_run: bool) -> ImportReport:
     """Apply in one transaction; roll everything back on any error or for a dry run."""
     report = ImportReport(dry_run=dry_run)
     errors = []
@@ -37,11 +43,11 @@ def _run(apply, *, dry_run: bool) -> ImportReport:
         if errors or dry_run:
             transaction.set_rollback(True)
     if errors:
-        raise CatalogImportError(catalog.by_line(errors))
+        raise CatalogImportError(by_line(errors))
     return report
 
 
-def _step(errors, where, service, **kwargs):
+def call_service(errors, where, service, **kwargs):
     """Call a service in a savepoint so that later changes can still be tried and reported."""
     try:
         with transaction.atomic():
@@ -51,7 +57,8 @@ def _step(errors, where, service, **kwargs):
         return None
 
 
-def _show(value):
+def show(value):
+    """Render a value for a report line: a slug, "(empty)" or the value itself."""
     if isinstance(value, Team | Component):
         return value.slug
     if value in ("", None):
@@ -65,11 +72,12 @@ def _describe(changes: dict, old: dict) -> list:
         if name == "description":
             details.append("description changed")
         else:
-            details.append(f"{name}: {_show(old.get(name))} -> {_show(value)}")
+            details.append(f"{name}: {show(old.get(name))} -> {show(value)}")
     return details
 
 
-def _paths_diff(old, new) -> str:
+def paths_diff(old, new) -> str:
+    """Describe how a component's paths change, e.g. ``paths: +/new/, -/old/``."""
     added = [f"+{p}" for p in new if p not in old]
     removed = [f"-{p}" for p in old if p not in new]
     return "paths: " + ", ".join(added + removed)
@@ -147,7 +155,7 @@ def _check_catalog(parsed, db: _Catalog, errors):
                     f"{entry.where('paths')}: path {pattern!r} belongs to component {holder}, "
                     "which this file does not change"
                 )
-    while cycle := catalog.find_cycle(parents):
+    while cycle := find_cycle(parents):
         first = next((entries[s] for s in cycle if s in entries), None)
         line = f"line {first.lines.get('parent', first.line)}: " if first else ""
         errors.append(f"{line}parents form a cycle: {' -> '.join(cycle)}")
@@ -186,7 +194,7 @@ def _apply_teams(parsed, db, users, report, errors):
             ]
         where = f"line {entry.line}: Group {entry.slug}"
         if team is None:
-            team = _step(
+            team = call_service(
                 errors,
                 where,
                 services.team_create,
@@ -209,7 +217,7 @@ def _apply_teams(parsed, db, users, report, errors):
         if member_details:
             details.append("members: " + ", ".join(member_details))
         members = members if member_details else None
-        _step(errors, where, services.team_update, team=team, members=members, **changes)
+        call_service(errors, where, services.team_update, team=team, members=members, **changes)
         report.add("changed", "Group", entry.slug, details)
 
 
@@ -224,7 +232,7 @@ def _apply_components(parsed, db, parents, by, report, errors):
             if len(keep) < len(old):
                 services.component_set_paths(component=component, patterns=keep)
 
-    for slug in catalog.parents_first(entries, parents):
+    for slug in parents_first(entries, parents):
         entry = entries[slug]
         where = entry.where()
         values = dict(entry.fields)
@@ -238,7 +246,7 @@ def _apply_components(parsed, db, parents, by, report, errors):
             continue
         component = db.components.get(slug)
         if component is None:
-            component = _step(
+            component = call_service(
                 errors,
                 where,
                 services.component_create,
@@ -263,8 +271,8 @@ def _apply_components(parsed, db, parents, by, report, errors):
             continue
         details = _describe(changes, old)
         if paths is not None:
-            details.append(_paths_diff(old_paths, paths))
-        _step(
+            details.append(paths_diff(old_paths, paths))
+        call_service(
             errors,
             where,
             services.component_update,
@@ -290,12 +298,12 @@ def _created_details(component, paths) -> list:
 
 def catalog_import(*, text: str, by=None, dry_run: bool = False) -> ImportReport:
     """Create and update teams and components from Backstage entities; raise on any problem."""
-    parsed = catalog.parse_catalog(text)
+    parsed = parse_catalog(text)
     db = _Catalog.load()
     errors = list(parsed.errors)
     parents = _check_catalog(parsed, db, errors)
     if errors:
-        raise CatalogImportError(catalog.by_line(errors))
+        raise CatalogImportError(by_line(errors))
 
     def apply(report, errors):
         users = _create_users(parsed, report)
@@ -306,191 +314,7 @@ def catalog_import(*, text: str, by=None, dry_run: bool = False) -> ImportReport
                 "skipped", skipped.kind, skipped.name, [f"line {skipped.line}: {skipped.reason}"]
             )
 
-    return _run(apply, dry_run=dry_run)
-
-
-# --- CODEOWNERS -----------------------------------------------------------------------------
-
-
-@dataclass
-class _Target:
-    """What the CODEOWNERS file gives one component."""
-
-    slug: str
-    team: Team
-    line: int
-    patterns: list = field(default_factory=list)  # patterns it does not have yet
-
-
-class _OwnerResolver:
-    """Turn CODEOWNERS owners into teams, remembering the answer for each owner."""
-
-    def __init__(self, org):
-        self.org = org
-        self.teams = {team.slug: team for team in Team.objects.all()}
-        self.folded = {slug.lower(): team for slug, team in self.teams.items()}
-        self.cache = {}
-
-    def team(self, slug):
-        return self.teams.get(slug) or self.folded.get(slug.lower())
-
-    def resolve(self, owner):
-        """Return (team, None) or (None, why not)."""
-        if owner.text not in self.cache:
-            self.cache[owner.text] = self._resolve(owner)
-        return self.cache[owner.text]
-
-    def _resolve(self, owner):
-        if owner.kind == "team":
-            if self.org and owner.org.lower() != self.org.lower():
-                return None, f"{owner.text} is not a team of the organisation {self.org}"
-            team = self.team(owner.value)
-            return (team, None) if team else (None, f"unknown team {owner.text}")
-        if owner.kind == "name":
-            team = self.team(owner.value)
-            if team:
-                return team, None
-            users = list(User.objects.filter(username=owner.value))
-            if not users:
-                return None, f"{owner.text} is neither a team nor a user"
-        else:
-            users = list(User.objects.filter(email__iexact=owner.value))
-            if len(users) != 1:
-                found = "no user has" if not users else f"{len(users)} users have"
-                return None, f"{found} the e-mail address {owner.text}"
-        slugs = sorted(
-            Team.objects.filter(memberships__user=users[0]).values_list("slug", flat=True)
-        )
-        if len(slugs) != 1:
-            teams = f"{len(slugs)} teams ({', '.join(slugs)})" if slugs else "no team"
-            return None, (
-                f"{owner.text} belongs to {teams}; name the owning team (@org/team) instead"
-            )
-        return self.teams[slugs[0]], None
-
-
-def _plan_codeowners(rules, org, report, errors):
-    resolver = _OwnerResolver(org)
-    path_owner = dict(ComponentPath.objects.values_list("pattern", "component__slug"))
-    taken = set(Component.objects.values_list("slug", flat=True))
-    targets = {}
-    for rule in rules:
-        if not rule.owners:
-            report.add("skipped", "CODEOWNERS line", rule.pattern, [f"line {rule.line}: no owners"])
-            continue
-        teams, failed = [], False
-        for owner in rule.owners:
-            team, problem = resolver.resolve(owner)
-            if problem:
-                errors.append(f"line {rule.line}: {problem}")
-                failed = True
-            elif team not in teams:
-                teams.append(team)
-        if failed:
-            continue
-        if len(teams) > 1:
-            others = ", ".join(t.slug for t in teams[1:])
-            report.warnings.append(
-                f"line {rule.line}: {rule.pattern} names several teams; a component has one "
-                f"owner team, so {teams[0].slug} is used and {others} ignored"
-            )
-        slug = path_owner.get(rule.pattern) or rule.component
-        if slug is None:
-            base = catalog.slug_from_pattern(rule.pattern)
-            slug, number = base, 1
-            while slug in taken or slug in targets:
-                number += 1
-                slug = f"{base[: catalog.COMPONENT_SLUG_MAX - 4]}-{number}"
-        target = targets.setdefault(slug, _Target(slug, teams[0], rule.line))
-        if target.team != teams[0]:
-            errors.append(
-                f"line {rule.line}: component {slug} is given to team {target.team.slug} on "
-                f"line {target.line} and to {teams[0].slug} here; a component has one owner team"
-            )
-        if rule.pattern not in path_owner:
-            target.patterns.append(rule.pattern)
-    return targets
-
-
-def _apply_codeowners(targets, by, report, errors):
-    components = {
-        c.slug: c
-        for c in Component.objects.filter(slug__in=targets).select_related("effective_owner_team")
-    }
-    for slug, target in targets.items():
-        where = f"line {target.line}: component {slug}"
-        component = components.get(slug)
-        if component is None:
-            created = _step(
-                errors,
-                where,
-                services.component_create,
-                name=slug,
-                slug=slug,
-                kind=Component.Kind.SERVICE,
-                owner_team=target.team,
-                paths=target.patterns,
-                by=by,
-                note=NOTE,
-            )
-            if created is not None:
-                details = [f"owner {target.team.slug}", "paths " + ", ".join(target.patterns)]
-                report.add("created", "Component", slug, details)
-            continue
-        # Compare with the effective owner: the export writes it, and a component that
-        # inherits its owner must not become directly owned by a round trip.
-        changes = {}
-        details = []
-        if component.effective_owner_team_id != target.team.pk:
-            changes["owner_team"] = target.team
-            old = component.effective_owner_team
-            details.append(f"owner_team: {_show(old)} -> {target.team.slug}")
-        paths = None
-        if target.patterns:
-            old_paths = list(component.paths.values_list("pattern", flat=True))
-            paths = old_paths + target.patterns
-            details.append(_paths_diff(old_paths, paths))
-        if not details:
-            report.add("unchanged", "Component", slug)
-            continue
-        _step(
-            errors,
-            where,
-            services.component_update,
-            component=component,
-            paths=paths,
-            by=by,
-            note=NOTE,
-            **changes,
-        )
-        report.add("changed", "Component", slug, details)
-
-
-def codeowners_import(
-    *, text: str, by=None, dry_run: bool = False, org: str | None = None
-) -> ImportReport:
-    """Attach CODEOWNERS patterns and owners to components; raise on any problem.
-
-    A pattern goes to the component that already has it, else to the one named by the
-    ``# component:`` comment above it (created when new), else to a new service component
-    named after the pattern; that component's owner team becomes the line's (first) team.
-    Patterns are only added, never taken away. ``org``, when given, is the only GitHub
-    organisation whose ``@org/team`` owners count.
-    """
-    rules, errors = catalog.parse_codeowners(text)
-    preview = ImportReport(dry_run=dry_run)
-    targets = _plan_codeowners(rules, org, preview, errors)
-    if not rules and not errors:
-        errors.append("The file holds no CODEOWNERS rules.")
-    if errors:
-        raise CatalogImportError(catalog.by_line(errors))
-
-    def apply(report, errors):
-        _apply_codeowners(targets, by, report, errors)
-        report.entries += preview.entries
-        report.warnings += preview.warnings
-
-    return _run(apply, dry_run=dry_run)
+    return run_import(apply, dry_run=dry_run)
 
 
 # --- Export ---------------------------------------------------------------------------------
@@ -555,19 +379,4 @@ def catalog_export(*, components=None) -> str:
         }
         for c in queryset
     ]
-    return catalog.build_catalog(teams=team_data, components=component_data)
-
-
-def codeowners_export(*, components=None, org: str = "org") -> str:
-    """Write CODEOWNERS: each component's patterns, owned by its effective owner team."""
-    queryset = components if components is not None else Component.objects.all()
-    queryset = queryset.select_related("effective_owner_team").prefetch_related("paths")
-    sections = [
-        (
-            c.slug,
-            c.effective_owner_team.slug if c.effective_owner_team else None,
-            [p.pattern for p in c.paths.all()],
-        )
-        for c in queryset
-    ]
-    return catalog.build_codeowners(sections=sections, org=org)
+    return build_catalog(teams=team_data, components=component_data)
