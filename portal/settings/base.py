@@ -116,6 +116,13 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Rota <rota@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Calendar feeds: how far back they reach and how often apps should refresh them. The feed
+# URLs' secret half is an HMAC under ROTA_FEED_SECRET (default: DJANGO_SECRET_KEY).
+ROTA_FEED_PAST_DAYS = env.int("ROTA_FEED_PAST_DAYS", default=90)
+ROTA_FEED_REFRESH_MINUTES = env.int("ROTA_FEED_REFRESH_MINUTES", default=60)
+ROTA_FEED_SECRET = env("ROTA_FEED_SECRET", default="")
+ROTA_FEED_SECRET_FALLBACKS = env.list("ROTA_FEED_SECRET_FALLBACKS", default=[])
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -179,13 +186,21 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {
+        "mask_url_secrets": {"()": "portal.logging.MaskUrlSecrets"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_url_secrets"],
+        },
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
         # Django's own console handler would print every message a second time.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

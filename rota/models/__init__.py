@@ -2,11 +2,13 @@
 
 from .availability import Unavailability
 from .calendars import SprintCalendar
+from .feeds import FeedToken
 from .policies import SupportPolicy, SupportPolicyComponent
 from .rotations import Rotation, RotationParticipant
 from .shifts import Override, Shift, ShiftChange, SwapRequest
 
 __all__ = [
+    "FeedToken",
     "Override",
     "Rotation",
     "RotationParticipant",

@@ -1,0 +1,112 @@
+"""Build RFC 5545 calendars from plain event data: data in, bytes out, no database.
+
+Feeds are published calendars (no METHOD, no ATTENDEE): calendar apps replace their copy on
+every refresh, so a shift that leaves a feed disappears from the subscriber's calendar, and a
+shift that moves keeps its UID and gets a higher SEQUENCE so apps update it in place.
+"""
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass, field
+
+import icalendar
+
+PRODID = "-//Rota//On-call rota//EN"
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    uid: str
+    start: datetime.datetime  # aware
+    end: datetime.datetime  # aware
+    summary: str
+    timezone: str  # IANA name the times are shown in
+    description: str = ""
+    url: str = ""
+    sequence: int = 0
+    stamp: datetime.datetime | None = None  # when the event last changed (DTSTAMP)
+    created: datetime.datetime | None = None
+    categories: tuple[str, ...] = ()
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class Feed:
+    name: str
+    timezone: str
+    events: list[FeedEvent] = field(default_factory=list)
+    description: str = ""
+    url: str = ""
+    refresh: datetime.timedelta = datetime.timedelta(hours=1)
+
+
+def _duration(delta: datetime.timedelta) -> icalendar.vDuration:
+    return icalendar.vDuration(delta)
+
+
+def _utc(value: datetime.datetime) -> datetime.datetime:
+    return value.astimezone(datetime.UTC)
+
+
+def build_feed(feed: Feed) -> bytes:
+    """Render the feed as iCalendar bytes, with a VTIMEZONE for every TZID used."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", feed.name)
+    calendar.add("name", feed.name)
+    calendar.add("x-wr-timezone", feed.timezone)
+    if feed.description:
+        calendar.add("x-wr-caldesc", feed.description)
+        calendar.add("description", feed.description)
+    if feed.url:
+        calendar.add("url", feed.url)
+    # RFC 7986 REFRESH-INTERVAL for standard clients, X-PUBLISHED-TTL for Outlook.
+    calendar.add("refresh-interval", _duration(feed.refresh), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", _duration(feed.refresh))
+
+    first = last = None
+    for item in feed.events:
+        zone = zoneinfo.ZoneInfo(item.timezone)
+        event = icalendar.Event()
+        event.add("uid", item.uid)
+        stamp = _utc(item.stamp or item.created or item.start)
+        event.add("dtstamp", stamp)
+        if item.created:
+            event.add("created", _utc(item.created))
+        event.add("last-modified", stamp)
+        event.add("dtstart", item.start.astimezone(zone))
+        event.add("dtend", item.end.astimezone(zone))
+        event.add("sequence", item.sequence)
+        event.add("summary", item.summary)
+        if item.description:
+            event.add("description", item.description)
+        if item.url:
+            event.add("url", item.url)
+        if item.location:
+            event.add("location", item.location)
+        if item.categories:
+            event.add("categories", list(item.categories))
+        event.add("status", "CONFIRMED")
+        event.add("transp", "OPAQUE")
+        event.add("class", "PUBLIC")
+        calendar.add_component(event)
+        first = min(first, item.start) if first else item.start
+        last = max(last, item.end) if last else item.end
+
+    if first is None:
+        today = datetime.date.today()
+        first_date, last_date = today, today + datetime.timedelta(days=366)
+    else:
+        first_date = first.date() - datetime.timedelta(days=1)
+        last_date = last.date() + datetime.timedelta(days=1)
+    # One VTIMEZONE per TZID, and one for the calendar's own zone even when it has no events,
+    # so that clients show times in it. UTC times are written with Z and need none.
+    zones = sorted({feed.timezone, *(item.timezone for item in feed.events)} - {"UTC"})
+    for index, name in enumerate(zones):
+        vtimezone = icalendar.Timezone.from_tzinfo(
+            zoneinfo.ZoneInfo(name), first_date=first_date, last_date=last_date
+        )
+        calendar.subcomponents.insert(index, vtimezone)
+    return calendar.to_ical()

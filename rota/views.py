@@ -1,0 +1,126 @@
+"""Calendar feeds (no login: the URL is the credential) and the feed subscription page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ownership.models import Team
+
+from .feeds import build_feed
+from .models import FeedToken, Rotation
+from .selectors.feeds import feed_build, feed_state
+from .services.feeds import (
+    feed_token_get_or_create,
+    feed_token_regenerate,
+    feed_token_resolve,
+    feed_token_string,
+)
+
+FEED_CACHE_SECONDS = 24 * 60 * 60
+
+
+@require_http_methods(["GET", "HEAD"])
+def calendar_feed(request, token):
+    """Serve a feed as iCalendar, answering 304 when the client's copy is current."""
+    feed_token = feed_token_resolve(token)
+    if feed_token is None:
+        raise Http404("No such calendar.")
+    state = feed_state(token=feed_token)
+    etag = f'"{state.etag}"'
+    # Last-Modified is when this version of the feed was first served: a removed shift
+    # changes the fingerprint but need not raise any stored timestamp.
+    seen_key = f"rota:feed:seen:{state.etag}"
+    first_seen = int(max(state.last_modified, timezone.now()).timestamp())
+    cache.add(seen_key, first_seen, FEED_CACHE_SECONDS)
+    last_modified = cache.get(seen_key, first_seen)
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if not_modified is None:
+        key = f"rota:feed:{state.etag}"
+        body = cache.get(key)
+        if body is None:
+            body = build_feed(feed_build(state=state))
+            cache.set(key, body, FEED_CACHE_SECONDS)
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = 'inline; filename="rota.ics"'
+    else:
+        response = not_modified
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    # Calendar apps poll; let them and any proxy revalidate, but never share the response.
+    response["Cache-Control"] = "private, max-age=300, must-revalidate"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def feed_url(request, token: FeedToken) -> dict:
+    """The https and webcal:// addresses of a token's feed."""
+    path = reverse("calendar-feed", kwargs={"token": feed_token_string(token)})
+    https = request.build_absolute_uri(path) if request is not None else path
+    return {"url": https, "webcal_url": "webcal://" + https.split("://", 1)[-1]}
+
+
+@login_required
+@never_cache
+def my_feeds(request):
+    """The signed-in person's feed links, with subscribe instructions."""
+    person = feed_token_get_or_create(user=request.user)
+    tokens = list(
+        FeedToken.objects.filter(user=request.user)
+        .exclude(kind="person")
+        .select_related("rotation")
+    )
+    by_team = {t.team_id: t for t in tokens if t.kind == FeedToken.Kind.TEAM}
+    feeds = [{"title": "My shifts", "token": person, **feed_url(request, person)}]
+    teams = Team.objects.filter(memberships__user=request.user).order_by("name")
+    for team in teams:
+        token = by_team.get(team.pk)
+        feeds.append(
+            {
+                "title": f"{team.name} rota",
+                "token": token,
+                "team": team,
+                **(feed_url(request, token) if token else {}),
+            }
+        )
+    for token in tokens:
+        if token.kind == FeedToken.Kind.ROTATION:
+            feeds.append({"title": token.rotation.name, "token": token, **feed_url(request, token)})
+    return render(request, "rota/my_feeds.html", {"feeds": feeds})
+
+
+@login_required
+@require_POST
+def my_feed_regenerate(request, pk):
+    token = get_object_or_404(FeedToken, pk=pk, user=request.user)
+    feed_token_regenerate(token=token)
+    messages.success(
+        request, "A new address was made; the old one stopped working. Update your calendar app."
+    )
+    return redirect("my-feeds")
+
+
+@login_required
+@require_POST
+def my_feed_create(request):
+    team = request.POST.get("team")
+    rotation = request.POST.get("rotation")
+    if team:
+        feed_token_get_or_create(
+            user=request.user, kind="team", team=get_object_or_404(Team, slug=team)
+        )
+    elif rotation:
+        feed_token_get_or_create(
+            user=request.user,
+            kind="rotation",
+            rotation=get_object_or_404(Rotation, pk=rotation),
+        )
+    return redirect("my-feeds")
