@@ -1,0 +1,423 @@
+"""Admin of the rota's rows: shifts, overrides, leave, swap requests and the audit trail.
+
+Saves go through :mod:`rota.services` (hand edits mark a shift ``edited``, bump its sequence
+and leave an audit row); the forms run the same services first so their errors show on the
+form. After a save, clashes with leave are reported as warnings.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.html import format_html
+
+from ownership.models import Team
+
+from . import selectors, services
+from .admin_forms import (
+    OVERRIDE_FIELDS,
+    SHIFT_FIELDS,
+    OverrideAdminForm,
+    ShiftAdminForm,
+    pick,
+)
+from .exceptions import SwapError
+from .models import Override, Shift, ShiftChange, SwapRequest, Unavailability
+from .timeutil import ONE_DAY, UTC, start_of_day, zone
+
+User = get_user_model()
+LOCAL = "%a %d %b %Y %H:%M"
+
+
+def local(instant, rotation) -> str:
+    """Format an instant in the rotation's time zone."""
+    return f"{instant.astimezone(zone(rotation.timezone)):{LOCAL}} {rotation.timezone}"
+
+
+def assignee(obj) -> str:
+    return str(obj.team) if obj.team_id else (obj.user.username if obj.user_id else "-")
+
+
+def warn_leave(modeladmin, request, conflicts) -> None:
+    """Tell the manager about duty that clashes with leave."""
+    for conflict in conflicts[:10]:
+        entry = conflict.unavailability
+        who = conflict.user.username if conflict.user else str(conflict.team)
+        modeladmin.message_user(
+            request,
+            f"{who} is away {entry.start_date:%d %b} - {entry.end_date:%d %b} "
+            f"({entry.get_kind_display()}) but on duty from {conflict.start:%d %b %H:%M} UTC; "
+            "add an override or reassign the shift.",
+            messages.WARNING,
+        )
+
+
+# --- Audit trail ----------------------------------------------------------------------------
+
+
+def _names(changes) -> dict:
+    """Return {("user"|"team", id): name} for the people and teams the rows mention."""
+    ids = {"user": set(), "team": set()}
+    for change in changes:
+        for side in (change.old or {}, change.new or {}):
+            for kind in ids:
+                if side.get(kind):
+                    ids[kind].add(side[kind])
+    names = {
+        ("user", pk): name
+        for pk, name in User.objects.filter(pk__in=ids["user"]).values_list("pk", "username")
+    }
+    names |= {
+        ("team", pk): name
+        for pk, name in Team.objects.filter(pk__in=ids["team"]).values_list("pk", "name")
+    }
+    return names
+
+
+def describe(change, names=None) -> str:
+    """Summarise what a change did to the shift, e.g. "user: ana → bo"."""
+    old, new = change.old or {}, change.new or {}
+    names = names if names is not None else _names([change])
+    parts = []
+    for key in ("start", "end", "team", "user", "edited"):
+        before, after = old.get(key), new.get(key)
+        if before == after or (key == "edited" and change.action != ShiftChange.Action.UPDATED):
+            continue
+        if key in ("team", "user"):
+            before = names.get((key, before), before or "nobody")
+            after = names.get((key, after), after or "nobody")
+        elif key in ("start", "end"):
+            before = (before or "")[:16].replace("T", " ")
+            after = (after or "")[:16].replace("T", " ")
+        parts.append(f"{key}: {before or '-'} → {after or '-'}")
+    return "; ".join(parts) or "-"
+
+
+class AuditChangeList(ChangeList):
+    """Load the names the page's audit rows mention in two queries, not two per row."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        names = _names(self.result_list)
+        for change in self.result_list:
+            change.names = names
+
+
+@admin.register(ShiftChange)
+class ShiftChangeAdmin(admin.ModelAdmin):
+    """Read-only: who changed which shift when."""
+
+    list_display = ["changed_at", "rotation", "shift_link", "action", "changed_by", "what", "note"]
+    list_filter = [
+        "action",
+        ("rotation", admin.RelatedOnlyFieldListFilter),
+        ("changed_by", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["=shift_ref", "changed_by__username", "rotation__name", "note"]
+    list_select_related = ["rotation", "changed_by"]
+    date_hierarchy = "changed_at"
+
+    def get_changelist(self, request, **kwargs):
+        return AuditChangeList
+
+    @admin.display(description="shift", ordering="shift_ref")
+    def shift_link(self, change):
+        if change.shift_id is None:
+            return f"#{change.shift_ref} (deleted)"
+        url = reverse("admin:rota_shift_change", args=[change.shift_id])
+        return format_html('<a href="{}">#{}</a>', url, change.shift_ref)
+
+    @admin.display(description="what changed")
+    def what(self, change):
+        return describe(change, getattr(change, "names", None))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ShiftChangeInline(admin.TabularInline):
+    model = ShiftChange
+    fk_name = "shift"
+    fields = ["changed_at", "action", "changed_by", "what", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-changed_at", "-id"]
+    verbose_name_plural = "history of this shift (newest first)"
+
+    @admin.display(description="what changed")
+    def what(self, change):
+        return describe(change)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+# --- Shifts and overrides -------------------------------------------------------------------
+
+
+class RotationTimesMixin:
+    @admin.display(description="start", ordering="start")
+    def local_start(self, obj):
+        return local(obj.start, obj.rotation)
+
+    @admin.display(description="end", ordering="end")
+    def local_end(self, obj):
+        return local(obj.end, obj.rotation)
+
+    @admin.display(description="on duty")
+    def on_duty(self, obj):
+        return assignee(obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "rotation"] if obj is not None else readonly
+
+
+@admin.register(Shift)
+class ShiftAdmin(RotationTimesMixin, admin.ModelAdmin):
+    form = ShiftAdminForm
+    list_display = ["rotation", "local_start", "local_end", "on_duty", "edited", "sequence"]
+    list_filter = [
+        ("rotation", admin.RelatedOnlyFieldListFilter),
+        ("team", admin.RelatedOnlyFieldListFilter),
+        ("user", admin.RelatedOnlyFieldListFilter),
+        "edited",
+    ]
+    date_hierarchy = "start"
+    search_fields = [
+        "rotation__name",
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "team__name",
+        "team__slug",
+        "note",
+    ]
+    list_select_related = ["rotation", "team", "user"]
+    autocomplete_fields = ["rotation", "team", "user"]
+    readonly_fields = ["edited", "sequence", "generated_team", "generated_user", "updated_at"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["rotation", "start", "end", "team", "user", "note"],
+                "description": "Times are UTC. Saving marks the shift as edited by hand: "
+                "generation will leave it as it is.",
+            },
+        ),
+        (
+            "Bookkeeping",
+            {
+                "fields": ["edited", "sequence", "generated_team", "generated_user", "updated_at"],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+    inlines = [ShiftChangeInline]
+
+    def save_model(self, request, obj, form, change):
+        data = pick(form.cleaned_data, SHIFT_FIELDS)
+        if change:
+            changed = {name: data[name] for name in form.changed_data if name in data}
+            if not changed:
+                return
+            current = Shift.objects.get(pk=obj.pk)
+            saved = services.shift_update(shift=current, by=request.user, **changed)
+        else:
+            rotation = form.cleaned_data["rotation"]
+            saved = services.shift_create(rotation=rotation, by=request.user, **data)
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+        conflicts = selectors.leave_conflicts(
+            start=obj.start, end=obj.end, rotations=[obj.rotation]
+        )
+        warn_leave(self, request, [c for c in conflicts if c.shift_id == obj.pk])
+
+    def delete_model(self, request, obj):
+        services.shift_delete(shift=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for shift in queryset:
+            services.shift_delete(shift=shift, by=request.user)
+
+
+@admin.register(Override)
+class OverrideAdmin(RotationTimesMixin, admin.ModelAdmin):
+    form = OverrideAdminForm
+    list_display = ["rotation", "local_start", "local_end", "on_duty", "reason", "created_by"]
+    list_filter = [
+        ("rotation", admin.RelatedOnlyFieldListFilter),
+        ("user", admin.RelatedOnlyFieldListFilter),
+    ]
+    date_hierarchy = "start"
+    search_fields = ["rotation__name", "user__username", "team__name", "reason"]
+    list_select_related = ["rotation", "team", "user", "created_by"]
+    autocomplete_fields = ["rotation", "user", "team"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["rotation", "start", "end", "user", "team", "reason"],
+                "description": "Times are UTC. The person (or team) named here covers the "
+                "window instead of whoever holds the shift.",
+            },
+        ),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        data = pick(form.cleaned_data, OVERRIDE_FIELDS)
+        if change:
+            current = Override.objects.get(pk=obj.pk)
+            changed = {name: data[name] for name in form.changed_data if name in data}
+            saved = services.override_update(override=current, **changed)
+        else:
+            rotation = form.cleaned_data["rotation"]
+            saved = services.override_create(rotation=rotation, by=request.user, **data)
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+        conflicts = selectors.leave_conflicts(
+            start=obj.start, end=obj.end, rotations=[obj.rotation]
+        )
+        warn_leave(self, request, [c for c in conflicts if c.override_id == obj.pk])
+
+    def delete_model(self, request, obj):
+        services.override_delete(override=obj)
+
+    def delete_queryset(self, request, queryset):
+        for override in queryset:
+            services.override_delete(override=override)
+
+
+# --- Leave ----------------------------------------------------------------------------------
+
+
+@admin.register(Unavailability)
+class UnavailabilityAdmin(admin.ModelAdmin):
+    list_display = ["who", "start_date", "end_date", "kind", "reason", "source"]
+    list_filter = ["kind", "source", ("team", admin.RelatedOnlyFieldListFilter)]
+    date_hierarchy = "start_date"
+    search_fields = [
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "team__name",
+        "reason",
+    ]
+    list_select_related = ["user", "team"]
+    autocomplete_fields = ["user", "team"]
+    fields = ["user", "team", "start_date", "end_date", "kind", "reason", "source", "created_by"]
+    readonly_fields = ["source", "created_by"]
+
+    FIELDS = ("user", "team", "start_date", "end_date", "reason", "kind")
+
+    @admin.display(description="who")
+    def who(self, entry):
+        return str(entry.team) if entry.team_id else entry.user.username
+
+    def save_model(self, request, obj, form, change):
+        data = pick(form.cleaned_data, self.FIELDS)
+        if change:
+            services.unavailability_update(unavailability=obj, **data)
+        else:
+            saved = services.unavailability_create(by=request.user, **data)
+            obj.pk = saved.pk
+            obj._state.adding = False
+            obj.refresh_from_db()
+        # A day away is read in each rotation's own time zone: look a day either side.
+        start = start_of_day(obj.start_date - ONE_DAY, UTC)
+        end = start_of_day(obj.end_date + 2 * ONE_DAY, UTC)
+        conflicts = selectors.leave_conflicts(start=start, end=end)
+        warn_leave(self, request, [c for c in conflicts if c.unavailability.pk == obj.pk])
+
+    def delete_model(self, request, obj):
+        services.unavailability_delete(unavailability=obj)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            services.unavailability_delete(unavailability=entry)
+
+
+# --- Swaps ----------------------------------------------------------------------------------
+
+
+@admin.register(SwapRequest)
+class SwapRequestAdmin(admin.ModelAdmin):
+    """Swap requests are made by engineers; here managers approve or reject taken ones."""
+
+    list_display = [
+        "id",
+        "rotation",
+        "shift_start",
+        "offered_by",
+        "taken_by",
+        "status",
+        "requires_approval",
+        "created_at",
+    ]
+    list_filter = ["status", "requires_approval"]
+    search_fields = ["offered_by__username", "taken_by__username", "shift__rotation__name"]
+    list_select_related = ["shift__rotation", "offered_by", "taken_by"]
+    date_hierarchy = "created_at"
+    actions = ["approve", "reject"]
+    readonly_fields = [
+        "shift",
+        "offered_by",
+        "taken_by",
+        "status",
+        "requires_approval",
+        "approved_by",
+        "closed_by",
+        "message",
+        "created_at",
+        "taken_at",
+        "closed_at",
+    ]
+    fields = readonly_fields
+
+    @admin.display(description="rotation", ordering="shift__rotation__name")
+    def rotation(self, swap):
+        return swap.shift.rotation
+
+    @admin.display(description="shift starts", ordering="shift__start")
+    def shift_start(self, swap):
+        return local(swap.shift.start, swap.shift.rotation)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _decide(self, request, queryset, service, verb):
+        done, failed = 0, []
+        for swap in queryset.select_related("shift"):
+            try:
+                service(swap=swap, by=request.user)
+                done += 1
+            except SwapError as exc:
+                failed.append(f"#{swap.pk}: {exc}")
+        if done:
+            self.message_user(
+                request, f"{verb.capitalize()} {done} swap{'s' * (done != 1)}.", messages.SUCCESS
+            )
+        for line in failed:
+            self.message_user(request, f"Not {verb}: {line}", messages.ERROR)
+
+    @admin.action(
+        description="Approve selected swaps (the shift goes to the taker)", permissions=["change"]
+    )
+    def approve(self, request, queryset):
+        self._decide(request, queryset, services.swap_approve, "approved")
+
+    @admin.action(description="Reject selected swaps (the shift stays)", permissions=["change"])
+    def reject(self, request, queryset):
+        self._decide(request, queryset, services.swap_reject, "rejected")
