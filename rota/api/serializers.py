@@ -187,9 +187,18 @@ class RotationSerializer(serializers.ModelSerializer):
         ]
 
     def validate(self, attrs):
+        kind = attrs.get("kind") or getattr(self.instance, "kind", None) or "person"
         if "participants" in attrs:
-            kind = attrs.get("kind") or getattr(self.instance, "kind", None) or "person"
             attrs["participants"] = self._resolve(kind, attrs["participants"])
+        elif (
+            self.instance is not None
+            and kind != self.instance.kind
+            and self.instance.participants.exists()
+        ):
+            # The old turn order names teams where people are now wanted, or the reverse.
+            raise serializers.ValidationError(
+                {"participants": "Give the new turn order when changing the kind."}
+            )
         return attrs
 
     @staticmethod

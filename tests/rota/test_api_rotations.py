@@ -266,3 +266,16 @@ def test_deleting_a_rotation_a_policy_uses_is_refused(staff_client):
     response = staff_client.delete(f"{URL}{rotation.pk}/")
     assert response.status_code in (400, 409)
     assert Rotation.objects.filter(pk=rotation.pk).exists()
+
+
+def test_changing_the_kind_needs_a_new_turn_order(staff_client):
+    rotation = RotationFactory(participants=[UserFactory()])
+    TeamFactory(slug="ops")
+    refused = staff_client.patch(f"{URL}{rotation.pk}/", {"kind": "team"})
+    assert refused.status_code == 400
+    assert "participants" in refused.json()
+    allowed = staff_client.patch(
+        f"{URL}{rotation.pk}/", {"kind": "team", "participants": ["ops"], "team": None}
+    )
+    assert allowed.status_code == 200, allowed.content
+    assert allowed.json()["participants"] == ["ops"]
