@@ -36,10 +36,11 @@ class PreviewRow:
 
     @property
     def length(self) -> str:
-        hours = (self.end - self.start).total_seconds() / 3600
-        if hours >= 24 and hours % 24 in (0, 1, 23):  # whole days, give or take a DST hour
-            return f"{round(hours / 24)} d"
-        return f"{hours:g} h"
+        minutes = round((self.end - self.start).total_seconds() / 60)
+        days, rest = divmod(minutes, 24 * 60)
+        hours, minutes = divmod(rest, 60)
+        parts = [(days, "d"), (hours, "h"), (minutes, "min")]
+        return " ".join(f"{n} {unit}" for n, unit in parts if n) or "0 min"
 
 
 @dataclass

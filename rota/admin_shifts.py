@@ -275,8 +275,10 @@ class OverrideAdmin(RotationTimesMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = pick(form.cleaned_data, OVERRIDE_FIELDS)
         if change:
-            current = Override.objects.get(pk=obj.pk)
             changed = {name: data[name] for name in form.changed_data if name in data}
+            if not changed:
+                return
+            current = Override.objects.get(pk=obj.pk)
             saved = services.override_update(override=current, **changed)
         else:
             rotation = form.cleaned_data["rotation"]

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from rota.admin_preview import PreviewRow
 from rota.models import Rotation, Shift, SupportPolicy
 from tests.ownership.factories import ComponentFactory, TeamFactory, UserFactory
 
@@ -288,3 +289,13 @@ def test_non_staff_cannot_generate(client):
     response = client.post(f"{ROTATIONS}{rotation.pk}/generate/", {"until": "2030-01-01"})
     assert response.status_code == 302
     assert not Shift.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("hours", "text"),
+    [(168, "7 d"), (167, "6 d 23 h"), (4.5, "4 h 30 min"), (0.25, "15 min")],
+)
+def test_preview_lengths_read_as_days_hours_and_minutes(hours, text):
+    start = datetime.datetime(2030, 3, 25, 9, tzinfo=UTC)
+    row = PreviewRow(start=start, end=start + datetime.timedelta(hours=hours), kind="shift")
+    assert row.length == text
