@@ -100,6 +100,7 @@ def team_set_members(*, team: Team, members: Iterable[tuple]) -> None:
         elif membership.role != role:
             membership.role = role
             membership.save(update_fields=["role"])
+    catalog_touch()  # routing's escalation path (leads, managers) reads memberships
 
 
 @transaction.atomic

@@ -17,16 +17,16 @@ Every lookup runs a fixed number of queries whatever the number of rotations and
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
 from ownership.models import Component, Membership, Team
 
 from .models import Rotation, SupportPolicy
-from .selectors.schedule import Segment, oncall_for
+from .selectors.schedule import Segment, oncall_for, tracking_validity
 
 
 @dataclass(frozen=True)
@@ -291,3 +291,77 @@ def _escalate(result: Responders) -> None:
             if by_role[role]:
                 steps.append(EscalationStep(len(steps) + 1, str(role), tuple(by_role[role])))
     result.escalation = steps
+
+
+# --- "Who is on call now", cached ---------------------------------------------------------
+#
+# The answer only changes at a shift or override boundary, or when someone edits the rota or
+# the catalog. A process keeps each answer until the first boundary among the segments it was
+# built from, and drops it as soon as the rota or catalog version tag changes (one query).
+# Where nobody is on duty the next start is unknown, so such answers live a minute at most.
+
+MAX_CACHE = datetime.timedelta(minutes=5)
+GAP_CACHE = datetime.timedelta(minutes=1)
+_CACHE_SIZE = 10_000
+_answers: dict = {}
+
+
+def _versions() -> tuple:
+    from ownership.models import CatalogVersion
+
+    from .models import RotaVersion
+
+    catalog = CatalogVersion.objects.filter(pk=1).values("version")
+    row = (
+        RotaVersion.objects.filter(pk=1)
+        .annotate(catalog=Subquery(catalog[:1]))
+        .values_list("tag", "catalog")
+        .first()
+    )
+    if row is None:  # the row is only missing in a freshly flushed test database
+        catalog_tag = CatalogVersion.objects.filter(pk=1).values_list("version", flat=True)
+        return ("", catalog_tag.first() or "")
+    return row
+
+
+def responders_now(*, component=None, team=None, rotation=None) -> Responders:
+    """Return responders at this instant for one of component, team or rotation, cached.
+
+    ``component`` and ``team`` are slugs or objects, ``rotation`` an id or object.
+    """
+    if component is not None:
+        key = ("component", getattr(component, "slug", component))
+
+        def compute(at):
+            return responders(component=key[1], at=at)
+    elif team is not None:
+        key = ("team", getattr(team, "slug", team))
+
+        def compute(at):
+            return responders_for_team(team=Team.objects.get(slug=key[1]), at=at)
+    else:
+        key = ("rotation", getattr(rotation, "pk", rotation))
+
+        def compute(at):
+            return responders_for_rotation(
+                rotation=Rotation.objects.select_related("follows_team_rotation").get(pk=key[1]),
+                at=at,
+            )
+
+    now = timezone.now()
+    versions = _versions()
+    hit = _answers.get(key)
+    if hit is not None and hit[0] == versions and now < hit[1]:
+        return replace(hit[2], at=now)
+    with tracking_validity() as ends:
+        result = compute(now)
+    limit = now + (GAP_CACHE if None in ends else MAX_CACHE)
+    valid_until = min([limit, *(end for end in ends if end is not None)])
+    if len(_answers) >= _CACHE_SIZE:
+        _answers.clear()
+    _answers[key] = (versions, valid_until, result)
+    return result
+
+
+def responders_cache_clear() -> None:
+    _answers.clear()

@@ -6,11 +6,13 @@ from .feeds import FeedToken
 from .policies import SupportPolicy, SupportPolicyComponent
 from .rotations import Rotation, RotationParticipant
 from .shifts import Override, Shift, ShiftChange, SwapRequest
+from .versions import RotaVersion
 
 __all__ = [
     "FeedToken",
     "Override",
     "Rotation",
+    "RotaVersion",
     "RotationParticipant",
     "Shift",
     "ShiftChange",

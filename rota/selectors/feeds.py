@@ -184,6 +184,7 @@ def feed_build(*, state: FeedState) -> Feed:
         covering.setdefault(override.rotation_id, []).append(override)
 
     host = urlsplit(settings.SITE_URL).hostname or "rota"
+    team_links = {}  # reverse() is slow enough to matter over hundreds of events
     events = []
     for shift in shifts:
         rotation = shift.rotation
@@ -225,9 +226,11 @@ def feed_build(*, state: FeedState) -> Feed:
                 )
         if shift.edited:
             lines.append("Changed by hand in Rota.")
-        url = _link(rotation.team.get_absolute_url() if rotation.team_id else reverse("home"))
-        if shift.team_id and team_shift:
-            url = _link(shift.team.get_absolute_url())
+        link_team = shift.team if (shift.team_id and team_shift) else rotation.team
+        url = team_links.get(link_team.pk if link_team else None)
+        if url is None:
+            url = _link(link_team.get_absolute_url() if link_team else reverse("home"))
+            team_links[link_team.pk if link_team else None] = url
         events.append(
             FeedEvent(
                 uid=f"shift-{shift.pk}@{host}",

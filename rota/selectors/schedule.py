@@ -6,8 +6,10 @@ business hours, local to the rotation) or to out of hours only has segments insi
 windows. Everything here works on several rotations at once in two queries.
 """
 
+import contextvars
 import datetime
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from django.db.models import OuterRef, Q, Subquery
@@ -139,6 +141,22 @@ def final_schedule(*, rotation: Rotation, start, end) -> list[Segment]:
     return segments_for([rotation], start, end)[rotation.pk]
 
 
+# Collects the ends of the segments that on-call answers were built from, so that a caller
+# can cache an answer until the first of them (see rota.routing.responders_now).
+_validity: contextvars.ContextVar = contextvars.ContextVar("rota_validity", default=None)
+
+
+@contextmanager
+def tracking_validity():
+    """Collect the end of every segment oncall_for finds (None where nobody is on duty)."""
+    ends: list = []
+    token = _validity.set(ends)
+    try:
+        yield ends
+    finally:
+        _validity.reset(token)
+
+
 def oncall_for(rotations: list[Rotation], at) -> dict[int, Segment | None]:
     """Return, per rotation, the segment in force at instant ``at`` (two queries in all).
 
@@ -176,6 +194,9 @@ def oncall_for(rotations: list[Rotation], at) -> dict[int, Segment | None]:
         result[rotation.pk] = _segment_at(
             rotation, current.get(rotation.pk), overrides[rotation.pk], at
         )
+    ends = _validity.get()
+    if ends is not None:
+        ends.extend(segment.end if segment else None for segment in result.values())
     return result
 
 

@@ -1,9 +1,18 @@
 """Helpers shared by the rota's services."""
 
+import uuid
+
 from django.db import IntegrityError, transaction
 
 from ..exceptions import ShiftOverlap
-from ..models import Shift, ShiftChange
+from ..models import RotaVersion, Shift, ShiftChange
+
+
+def rota_touch() -> None:
+    """Replace the rota version tag so every process's on-call cache notices the change."""
+    tag = uuid.uuid4().hex
+    if not RotaVersion.objects.filter(pk=1).update(tag=tag):
+        RotaVersion.objects.update_or_create(pk=1, defaults={"tag": tag})
 
 
 def apply_fields(instance, allowed, data):
@@ -66,6 +75,7 @@ def save_shift(shift: Shift, **kwargs) -> None:
     try:
         with transaction.atomic():
             shift.save(**kwargs)
+            rota_touch()
     except IntegrityError as exc:
         if "rota_shift_no_overlap" in str(exc):
             raise ShiftOverlap(

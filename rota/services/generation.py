@@ -29,7 +29,7 @@ from ..dealing import Blocked, Dealer, Key, Pool, WeekendWeigher, subtract
 from ..models import Rotation, Shift, ShiftChange, SwapRequest, Unavailability
 from ..slots import SlotClock
 from ..timeutil import ONE_DAY, date_span, ensure_aware, local_date, start_of_day, zone
-from ._common import change_row, shift_snapshot
+from ._common import change_row, rota_touch, shift_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -316,4 +316,6 @@ def _persist(rotation: Rotation, planned, redeal, result: GenerationResult) -> N
         )
     Shift.objects.bulk_create(to_create, batch_size=1000)
     ShiftChange.objects.bulk_create(audit, batch_size=1000)
+    if to_create or to_update or stale:
+        rota_touch()
     result.created, result.updated, result.deleted = len(to_create), len(to_update), len(stale)

@@ -8,7 +8,7 @@ from django.db import transaction
 from ownership.models import Component
 
 from ..models import SupportPolicy, SupportPolicyComponent
-from ._common import apply_fields
+from ._common import apply_fields, rota_touch
 
 FIELDS = ("name", "description", "model", "team_rotation", "dedicated_team", "first_line_rotation")
 
@@ -61,6 +61,7 @@ def _set_components(policy: SupportPolicy, ids: list[int]) -> None:
     SupportPolicyComponent.objects.bulk_create(
         [SupportPolicyComponent(policy=policy, component_id=pk) for pk in ids if pk not in have]
     )
+    rota_touch()
 
 
 @transaction.atomic
@@ -72,6 +73,7 @@ def support_policy_create(*, components: Iterable = (), **data) -> SupportPolicy
     ids = _component_ids(components)
     _check_components(policy, ids)
     policy.save()
+    rota_touch()
     _set_components(policy, ids)
     return policy
 
@@ -87,6 +89,7 @@ def support_policy_update(
         ids = _component_ids(components)
         _check_components(policy, ids)
     policy.save()
+    rota_touch()
     if components is not None:
         _set_components(policy, ids)
     return policy
@@ -96,3 +99,4 @@ def support_policy_update(
 def support_policy_delete(*, policy: SupportPolicy) -> None:
     """Delete a policy; its components fall back to their ancestors' policy or the default."""
     policy.delete()
+    rota_touch()

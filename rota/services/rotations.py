@@ -10,7 +10,7 @@ from django.utils import timezone
 from ownership.models import Team
 
 from ..models import Rotation, RotationParticipant, Shift, SprintCalendar
-from ._common import apply_fields
+from ._common import apply_fields, rota_touch
 from .generation import rotation_regenerate
 
 User = get_user_model()
@@ -58,6 +58,7 @@ def sprint_calendar_create(**data) -> SprintCalendar:
     apply_fields(calendar, CALENDAR_FIELDS, data)
     calendar.full_clean()
     calendar.save()
+    rota_touch()
     return calendar
 
 
@@ -67,6 +68,7 @@ def sprint_calendar_update(*, calendar: SprintCalendar, **data) -> SprintCalenda
     apply_fields(calendar, CALENDAR_FIELDS, data)
     calendar.full_clean()
     calendar.save()
+    rota_touch()
     return calendar
 
 
@@ -77,6 +79,7 @@ def rotation_create(*, participants: Iterable | None = None, **data) -> Rotation
     apply_fields(rotation, ROTATION_FIELDS, data)
     rotation.full_clean()
     rotation.save()
+    rota_touch()
     if participants is not None:
         rotation_set_participants(rotation=rotation, participants=participants, regenerate=False)
     return rotation
@@ -90,6 +93,7 @@ def rotation_update(
     apply_fields(rotation, ROTATION_FIELDS, data)
     rotation.full_clean()
     rotation.save()
+    rota_touch()
     if participants is not None:
         rotation_set_participants(rotation=rotation, participants=participants, regenerate=False)
     if regenerate and (participants is not None or LAYOUT_FIELDS & set(data)):
@@ -126,6 +130,7 @@ def rotation_set_participants(
             to_update.append(row)
     RotationParticipant.objects.bulk_update(to_update, ["position"])
     RotationParticipant.objects.bulk_create(to_create)
+    rota_touch()
     if regenerate:
         _regenerate_existing(rotation)
     return list(rotation.participants.order_by("position", "id"))
@@ -187,3 +192,4 @@ def rotation_delete(*, rotation: Rotation) -> None:
     if rotation.rotating_policies.exists():
         raise ValidationError("A support policy uses this rotation; change the policy first.")
     rotation.delete()
+    rota_touch()

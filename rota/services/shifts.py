@@ -6,7 +6,14 @@ from django.db import transaction
 from ..exceptions import OverrideOverlap
 from ..models import Override, Rotation, Shift, ShiftChange
 from ..timeutil import ensure_aware
-from ._common import apply_fields, change_row, check_no_overlap, save_shift, shift_snapshot
+from ._common import (
+    apply_fields,
+    change_row,
+    check_no_overlap,
+    rota_touch,
+    save_shift,
+    shift_snapshot,
+)
 
 SHIFT_FIELDS = ("start", "end", "team", "user", "note")
 OVERRIDE_FIELDS = ("start", "end", "user", "team", "reason")
@@ -85,6 +92,7 @@ def shift_delete(*, shift: Shift, by=None) -> None:
     )
     shift.delete()
     audit.save()
+    rota_touch()
 
 
 def _check_override_overlap(override: Override) -> None:
@@ -113,6 +121,7 @@ def override_create(*, rotation: Rotation, by=None, **data) -> Override:
     override.full_clean()
     _check_override_overlap(override)
     override.save()
+    rota_touch()
     return override
 
 
@@ -125,6 +134,7 @@ def override_update(*, override: Override, **data) -> Override:
     _check_override_overlap(override)
     override.sequence += 1
     override.save()
+    rota_touch()
     return override
 
 
@@ -132,3 +142,4 @@ def override_update(*, override: Override, **data) -> Override:
 def override_delete(*, override: Override) -> None:
     """Remove an override; the shift underneath applies again."""
     override.delete()
+    rota_touch()

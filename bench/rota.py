@@ -1,0 +1,211 @@
+"""The rota: generating shifts, answering "who is on call" over a big rota, calendar feeds."""
+
+import datetime
+import random
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
+from django.db import connection, reset_queries
+from django.test import Client
+from django.utils import timezone
+
+from ownership import services as ownership_services
+from ownership.models import Membership, Team
+from rota import services
+from rota.models import Rotation, RotationParticipant, Shift
+from rota.routing import responders
+from rota.services.feeds import feed_token_get_or_create, feed_token_string
+
+from .harness import Bench, group
+
+User = get_user_model()
+
+
+def _users(prefix: str, count: int) -> list:
+    password = make_password(None)
+    User.objects.bulk_create(
+        [User(username=f"{prefix}{n:05d}", password=password) for n in range(count)],
+        ignore_conflicts=True,
+    )
+    return list(User.objects.filter(username__startswith=prefix).order_by("username"))
+
+
+def _client(username: str) -> Client:
+    user, _ = User.objects.get_or_create(username=username)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _db_seconds(fn) -> tuple[float, int, object]:
+    """Run fn with query logging on; return (seconds spent in the database, queries, result)."""
+    was = connection.force_debug_cursor
+    connection.force_debug_cursor = True
+    reset_queries()
+    try:
+        result = fn()
+        queries = list(connection.queries)
+    finally:
+        connection.force_debug_cursor = was
+    return sum(float(q["time"]) for q in queries), len(queries), result
+
+
+@group("rota", "generating 50 rotations for 2 years; on-call lookups over 200,000 shifts")
+def bench_rota(bench: Bench) -> None:
+    today = timezone.now().date()
+    team = ownership_services.team_create(name="Bench rota", slug="bench-rota")
+    people = _users("rota-bench-", 300)
+
+    rotations = []
+    for n in range(50):
+        members = people[(n * 6) % 300 : (n * 6) % 300 + 6]
+        rotations.append(
+            services.rotation_create(
+                name=f"Weekly {n}",
+                kind="person",
+                shift_length_unit="weeks",
+                shift_length_count=1,
+                handoff_time=datetime.time(9),
+                timezone=random.Random(n).choice(
+                    ["Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata"]
+                ),
+                start_date=today,
+                team=team,
+                participants=members,
+            )
+        )
+    until = today + datetime.timedelta(days=730)
+
+    def generate_all():
+        return sum(services.rotation_generate(rotation=r, until=until) for r in rotations)
+
+    import time
+
+    started = time.perf_counter()
+    db, queries, created = _db_seconds(generate_all)
+    total = time.perf_counter() - started
+    bench.note(
+        f"generation: 50 weekly rotations x 2 years = {created:,} shifts in {total:.2f} s, "
+        f"of which {db:.3f} s in the database ({queries} queries)"
+    )
+
+    # A large rota: 200 daily rotations with 1,000 shifts each, bulk inserted.
+    big_team = ownership_services.team_create(name="Bench on call", slug="bench-oncall")
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) - datetime.timedelta(days=500)
+    big = []
+    for n in range(200):
+        rotation = Rotation.objects.create(
+            name=f"Daily {n}",
+            kind="person",
+            shift_length_unit="days",
+            shift_length_count=1,
+            handoff_time=datetime.time(9),
+            timezone="UTC",
+            start_date=start.date(),
+            team=big_team if n < 2 else None,
+            role="primary" if n % 2 == 0 else "secondary",
+        )
+        members = people[(n * 3) % 300 : (n * 3) % 300 + 3]
+        RotationParticipant.objects.bulk_create(
+            RotationParticipant(rotation=rotation, position=i, user=u)
+            for i, u in enumerate(members)
+        )
+        Shift.objects.bulk_create(
+            (
+                Shift(
+                    rotation=rotation,
+                    start=start + datetime.timedelta(days=d),
+                    end=start + datetime.timedelta(days=d + 1),
+                    user=members[d % 3],
+                    generated_user=members[d % 3],
+                )
+                for d in range(1000)
+            ),
+            batch_size=2000,
+        )
+        big.append(rotation)
+    Membership.objects.bulk_create(
+        [Membership(team=big_team, user=u, role="engineer") for u in people[:6]],
+        ignore_conflicts=True,
+    )
+    component = ownership_services.component_create(
+        name="Bench service", slug="bench-service", owner_team=big_team
+    )
+    bench.note(
+        f"on-call data: {Shift.objects.count():,} shifts in {Rotation.objects.count()} rotations"
+    )
+
+    bench.measure(
+        "responders(component) (selector)",
+        lambda: responders(component=component),
+        repeat=2000,
+        warmup=100,
+    )
+    client = _client("rota-bench-reader")
+    bench.measure(
+        "GET /api/v1/oncall/?component=",
+        lambda: client.get("/api/v1/oncall/", {"component": component.slug}),
+        repeat=1000,
+        warmup=50,
+    )
+    bench.measure(
+        "GET /api/v1/oncall/?rotation=",
+        lambda r: client.get("/api/v1/oncall/", {"rotation": r.pk}),
+        inputs=big,
+        repeat=1000,
+        warmup=50,
+    )
+    bench.measure(
+        "GET /api/v1/shifts/?rotation=&page_size=50",
+        lambda r: client.get("/api/v1/shifts/", {"rotation": r.pk, "page_size": 50}),
+        inputs=big,
+        repeat=200,
+        warmup=20,
+    )
+    bench.fixtures["rota_people"] = people
+    bench.fixtures["rota_team"] = Team.objects.get(slug="bench-oncall")
+
+
+@group("feeds", "a person's calendar feed over 2 years of daily shifts, and its 304 path")
+def bench_feeds(bench: Bench) -> None:
+    people = _users("feed-bench-", 2)
+    team = ownership_services.team_create(name="Bench feeds", slug="bench-feeds")
+    Membership.objects.bulk_create([Membership(team=team, user=u) for u in people])
+    today = timezone.now().date()
+    rotation = services.rotation_create(
+        name="Daily feed",
+        kind="person",
+        shift_length_unit="days",
+        shift_length_count=1,
+        handoff_time=datetime.time(9),
+        timezone="Europe/London",
+        start_date=today - datetime.timedelta(days=90),
+        team=team,
+        participants=people,
+    )
+    now = timezone.now() - datetime.timedelta(days=91)
+    services.rotation_generate(
+        rotation=rotation, until=today + datetime.timedelta(days=640), now=now
+    )
+    person = people[0]
+    url = f"/calendar/{feed_token_string(feed_token_get_or_create(user=person))}.ics"
+    client = Client()
+    first = client.get(url)
+    events = first.content.count(b"BEGIN:VEVENT")
+    bench.note(f"feed: {events} events over 2 years for one person, {len(first.content):,} bytes")
+    etag = first["ETag"]
+    bench.measure(
+        "GET feed, rendered (cache cleared)",
+        lambda: client.get(url),
+        repeat=30,
+        warmup=3,
+        prepare=cache.clear,
+    )
+    bench.measure("GET feed, from the cache", lambda: client.get(url), repeat=300, warmup=20)
+    bench.measure(
+        "GET feed with If-None-Match (304)",
+        lambda: client.get(url, HTTP_IF_NONE_MATCH=etag),
+        repeat=1000,
+        warmup=50,
+    )
