@@ -1,0 +1,83 @@
+"""Named domain errors of the incidents app.
+
+Bad input is a Django ValidationError (a message per field; the API answers 400). A request
+that conflicts with the current state (acknowledging a resolved incident) raises one of the
+state errors below, which the API answers with 409 Conflict. Alert webhook refusals carry the
+HTTP status the sender gets.
+"""
+
+
+class IllegalTransition(Exception):
+    """An incident cannot move from its current status to the requested one."""
+
+    def __init__(self, *, incident, target: str):
+        self.incident = incident
+        self.current = incident.status
+        self.target = target
+        if self.current == target:
+            message = f"Incident #{incident.pk} is already {target}."
+        else:
+            message = (
+                f"Incident #{incident.pk} is {self.current}; it cannot become {target} "
+                "(statuses go triggered, acknowledged, mitigated, resolved)."
+            )
+        super().__init__(message)
+
+
+class BugStateError(Exception):
+    """A bug is not in a state that allows the requested step."""
+
+
+class AlertRefused(Exception):
+    """An alert webhook request was refused; ``status_code`` is what the sender gets."""
+
+    status_code = 400
+    reason = "payload"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class UnknownIntegration(AlertRefused):
+    status_code = 404
+    reason = "unknown"
+
+
+class IntegrationInactive(AlertRefused):
+    status_code = 403
+    reason = "inactive"
+
+
+class BadSignature(AlertRefused):
+    status_code = 401
+    reason = "signature"
+
+
+class StaleTimestamp(BadSignature):
+    reason = "stale"
+
+
+class PayloadTooLarge(AlertRefused):
+    status_code = 413
+    reason = "too_large"
+
+
+class RateLimited(AlertRefused):
+    status_code = 429
+    reason = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class BadPayload(AlertRefused):
+    """The body is not JSON, or not in the integration's format; ``errors`` says where."""
+
+    status_code = 400
+    reason = "payload"
+
+    def __init__(self, message: str, errors: list[str] | None = None):
+        super().__init__(message)
+        self.errors = errors or []
