@@ -1,0 +1,77 @@
+"""Reads of incidents, bugs and integrations."""
+
+from django.db.models import BooleanField, Case, F, Q, Value, When
+from django.utils import timezone
+
+from portal.permissions import user_managed_team_ids
+
+from .models import Bug, Incident, Integration, TimelineEntry
+
+
+def incident_list():
+    """Return incidents with everything their list rows show, in one query."""
+    return Incident.objects.select_related(
+        "component",
+        "owning_team",
+        "responding_team",
+        "responder",
+        "secondary_responder",
+        "first_line_responder",
+        "support_policy",
+        "created_by",
+        "acknowledged_by",
+        "mitigated_by",
+        "resolved_by",
+        "integration",
+    )
+
+
+def incident_timeline(*, incident: Incident):
+    return TimelineEntry.objects.filter(incident=incident).select_related("author")
+
+
+def open_incidents():
+    return incident_list().exclude(status=Incident.Status.RESOLVED)
+
+
+def bug_list(*, now=None):
+    """Return bugs with an ``overrun`` flag: the investigation ran (or runs) past its timebox."""
+    now = now or timezone.now()
+    return Bug.objects.select_related(
+        "component", "team", "incident", "investigator", "reported_by", "decided_by"
+    ).annotate(
+        overrun=Case(
+            When(
+                Q(investigation_finished_at__isnull=True, outcome="", timebox_ends_at__lt=now)
+                | Q(investigation_finished_at__gt=F("timebox_ends_at")),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def triage_queue(*, team=None, now=None):
+    """Return the open bugs (of ``team``) in the order a weekly triage meeting takes them.
+
+    Worst severity first, then the oldest; decided bugs leave the queue.
+    """
+    bugs = bug_list(now=now).filter(outcome="")
+    if team is not None:
+        bugs = bugs.filter(team=team)
+    return bugs.order_by("severity", "created_at", "id")
+
+
+def integration_list():
+    return Integration.objects.select_related("component", "component__effective_owner_team")
+
+
+def integrations_visible_to(request):
+    """Return the integrations the caller may see: all for staff, their teams' for managers."""
+    integrations = integration_list()
+    if request.user.is_staff:
+        return integrations
+    return integrations.filter(
+        component__effective_owner_team_id__in=user_managed_team_ids(request)
+    )

@@ -1,0 +1,254 @@
+"""Alert ingestion: authenticate a webhook request, read its alerts, open or group incidents.
+
+Every refused request that reached a known integration (bad signature, stale timestamp, bad
+payload, oversized body, inactive integration) is kept in the inbox with its raw body, so an
+alert is never lost silently; only rate-limited requests are not stored (the sender retries).
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ownership.models import Component
+
+from .. import payloads
+from ..exceptions import (
+    AlertRefused,
+    BadPayload,
+    IntegrationInactive,
+    PayloadTooLarge,
+)
+from ..models import InboxItem, Incident, Integration, TimelineEntry
+from ..models.choices import default_urgency
+from ..security import check_rate, safe_headers, verify_signature
+from ._common import timeline_add
+from .incidents import incident_create, incident_resolve, incident_update
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_000_000
+
+
+@dataclass
+class IngestResult:
+    """What a webhook request did, as ids of incidents."""
+
+    created: list[int] = field(default_factory=list)
+    grouped: list[int] = field(default_factory=list)
+    resolved: list[int] = field(default_factory=list)
+    ignored: int = 0
+
+    @property
+    def incident_ids(self) -> list[int]:
+        return sorted(set(self.created + self.grouped + self.resolved))
+
+    def as_dict(self) -> dict:
+        return {
+            "created": self.created,
+            "grouped": self.grouped,
+            "resolved": self.resolved,
+            "ignored": self.ignored,
+        }
+
+
+def inbox_record(
+    *, integration: Integration | None, body: bytes, headers, error: AlertRefused, now=None
+) -> InboxItem:
+    """Keep a refused request (raw body, headers without secrets, why) for inspection."""
+    item = InboxItem.objects.create(
+        integration=integration,
+        received_at=now or timezone.now(),
+        body=body,
+        headers=safe_headers(headers),
+        reason=error.reason if error.reason in InboxItem.Reason.values else "payload",
+        error=error.message[:10_000],
+        status_code=error.status_code,
+    )
+    logger.warning(
+        "Alert request to integration %s refused (%s): %s",
+        integration.pk if integration else None,
+        error.status_code,
+        error.message[:500],
+    )
+    return item
+
+
+def alert_receive(
+    *, integration: Integration, body: bytes | None, headers, now=None
+) -> IngestResult:
+    """Check and ingest one webhook request; refusals raise ``AlertRefused`` subclasses.
+
+    ``body`` is None when the request was too large to read.
+    """
+    now = now or timezone.now()
+    check_rate(integration_id=integration.pk, limit=integration.rate_limit_per_minute)
+    try:
+        if body is None or len(body) > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes.")
+        if not integration.active:
+            raise IntegrationInactive("This integration is switched off; ask a manager.")
+        if integration.signing_secret:
+            verify_signature(
+                secret=integration.signing_secret,
+                headers=headers,
+                body=body,
+                now=now.timestamp(),
+            )
+        alerts = payloads.parse(integration.kind, body, grouping=integration.grouping)
+        return alerts_ingest(integration=integration, alerts=alerts, now=now)
+    except AlertRefused as exc:
+        inbox_record(integration=integration, body=body or b"", headers=headers, error=exc, now=now)
+        raise
+
+
+def _components_for(integration: Integration, alerts) -> list[tuple[Component, str]]:
+    """Return each alert's component (label component, else service, else the integration's).
+
+    A label naming no known component falls back to the next candidate; the note says so.
+    """
+    slugs = {slug for alert in alerts for slug in alert.components}
+    known = {c.slug: c for c in Component.objects.filter(slug__in=slugs)} if slugs else {}
+    found, errors = [], []
+    for n, alert in enumerate(alerts):
+        component = next((known[s] for s in alert.components if s in known), None)
+        unknown = [s for s in alert.components if s not in known]
+        note = ""
+        if component is None:
+            component = integration.component
+            if unknown and component is not None:
+                note = (
+                    f"The alert names {', '.join(unknown)}, which the catalog does not know; "
+                    f"used the integration's component {component.slug}."
+                )
+        if component is None:
+            named = f" ({', '.join(unknown)} unknown)" if unknown else ""
+            errors.append(
+                f"Alert {n} ({alert.title}) has no component{named}: give it a label "
+                "'component' or 'service' naming a component slug, or give the integration "
+                "a component."
+            )
+        found.append((component, note))
+    if errors:
+        raise BadPayload(" ".join(errors), errors)
+    return found
+
+
+def _open_incident(integration: Integration, fingerprint: str) -> Incident | None:
+    return (
+        Incident.objects.select_for_update(of=("self",))
+        .filter(integration=integration, fingerprint=fingerprint)
+        .exclude(status=Incident.Status.RESOLVED)
+        .first()
+    )
+
+
+def _description(alert: payloads.Alert) -> str:
+    parts = [alert.description] if alert.description else []
+    if alert.links:
+        parts.append("Links:\n" + "\n".join(f"- {text}: {href}" for href, text in alert.links))
+    return "\n\n".join(parts)
+
+
+def _alert_entry(incident: Incident, alert: payloads.Alert, what: str, note: str, now) -> None:
+    text = f"Alert {what}: {alert.title}"
+    if note:
+        text += f" {note}"
+    data = {"fingerprint": alert.fingerprint, "status": alert.status, **alert.data}
+    if alert.links:
+        data["links"] = [{"href": href, "text": text} for href, text in alert.links]
+    timeline_add(incident=incident, kind=TimelineEntry.Kind.ALERT, text=text, at=now, data=data)
+
+
+def _fire(integration, alert, component, note, now, result: IngestResult) -> None:
+    incident = _open_incident(integration, alert.fingerprint)
+    if incident is None:
+        severity = alert.severity or integration.default_severity
+        try:
+            with transaction.atomic():
+                incident = incident_create(
+                    title=alert.title,
+                    description=_description(alert),
+                    component=component,
+                    severity=severity,
+                    urgency=alert.urgency or default_urgency(severity),
+                    integration=integration,
+                    fingerprint=alert.fingerprint,
+                    at=now,
+                )
+                _alert_entry(incident, alert, "fired", note, now)
+        except (IntegrityError, ValidationError):
+            # Another request opened the incident for this fingerprint meanwhile: join it.
+            incident = _open_incident(integration, alert.fingerprint)
+            if incident is None:
+                raise
+        else:
+            result.created.append(incident.pk)
+            return
+    _alert_entry(incident, alert, "fired again", note, now)
+    if alert.severity and alert.severity < incident.severity:
+        incident_update(incident=incident, severity=alert.severity)
+    result.grouped.append(incident.pk)
+
+
+def _clear(integration, alert, note, now, result: IngestResult) -> None:
+    incident = _open_incident(integration, alert.fingerprint)
+    if incident is None:
+        result.ignored += 1
+        return
+    _alert_entry(incident, alert, "resolved", note, now)
+    if integration.resolve_on_alert_resolved:
+        incident_resolve(incident=incident, at=now, source="alert")
+        result.resolved.append(incident.pk)
+    else:
+        result.grouped.append(incident.pk)
+
+
+def alerts_ingest(*, integration: Integration, alerts, now=None) -> IngestResult:
+    """Open, group or resolve incidents for parsed alerts, all or nothing.
+
+    A firing alert joins the open incident with the same fingerprint from the same
+    integration, or opens one routed by the component's support policy; a resolved alert
+    resolves it when the integration says so.
+    """
+    now = now or timezone.now()
+    components = _components_for(integration, alerts)
+    result = IngestResult()
+    with transaction.atomic():
+        for alert, (component, note) in zip(alerts, components, strict=True):
+            if alert.firing:
+                _fire(integration, alert, component, note, now, result)
+            else:
+                _clear(integration, alert, note, now, result)
+        Integration.objects.filter(pk=integration.pk).update(last_alert_at=now)
+    return result
+
+
+def inbox_reprocess(*, item: InboxItem, now=None) -> IngestResult:
+    """Process a kept payload again (after fixing the catalog or the integration).
+
+    Requests refused for their signature or timestamp are never processed again: they were
+    not proven to come from the integration.
+    """
+    if item.reason in (InboxItem.Reason.SIGNATURE, InboxItem.Reason.STALE):
+        raise ValidationError("Requests that failed authentication cannot be processed again.")
+    if item.processed_at is not None:
+        raise ValidationError("This payload was processed already.")
+    if item.integration is None:
+        raise ValidationError("The integration of this payload was deleted.")
+    now = now or timezone.now()
+    try:
+        alerts = payloads.parse(
+            item.integration.kind, bytes(item.body), grouping=item.integration.grouping
+        )
+        result = alerts_ingest(integration=item.integration, alerts=alerts, now=now)
+    except BadPayload as exc:
+        item.error = exc.message[:10_000]
+        item.save(update_fields=["error"])
+        raise ValidationError(exc.message) from exc
+    item.processed_at = now
+    item.save(update_fields=["processed_at"])
+    item.incidents.set(result.incident_ids)
+    return result

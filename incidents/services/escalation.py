@@ -1,0 +1,229 @@
+"""Escalation of unacknowledged incidents: who is paged at which step, and when.
+
+Steps, with their delay after the incident was created (per support policy, see
+``EscalationPolicy``; defaults in brackets):
+
+1. the first line, if the support policy has one (at once);
+2. the primary on call (at once, or after ``primary_delay_minutes`` when a first line exists);
+3. the secondary on call (5 minutes);
+4. the responding team's leads, or its managers if it has no lead (15 minutes).
+
+The people of steps 1-3 are those routed when the incident was created; leads and managers
+are read when their step comes. A backlog-urgency incident stops after the primary. Each page
+is a ``Page`` row with a unique key, so a step pages a person once however often (and however
+concurrently) the scanner runs; acknowledging stops the escalation and cancels pages not yet
+sent.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ownership.models import Membership
+
+from ..models import EscalationPolicy, Incident, Page, TimelineEntry, Urgency
+from ..models.escalation import (
+    DEFAULT_LEAD_DELAY,
+    DEFAULT_PRIMARY_DELAY,
+    DEFAULT_SECONDARY_DELAY,
+)
+from ._common import timeline_add, who
+from .paging import page_enqueue
+
+Step = Page.Step
+SCAN_BATCH = 500
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    step: str
+    delay: datetime.timedelta
+    # None: read when the step is due (leads and managers).
+    users: tuple | None
+
+
+def escalation_delays(*, incident: Incident) -> tuple[int, int, int]:
+    """Return the (primary, secondary, lead) delays in minutes for an incident."""
+    condition = Q(support_policy__isnull=True)
+    if incident.support_policy_id is not None:
+        condition |= Q(support_policy_id=incident.support_policy_id)
+    rows = sorted(
+        EscalationPolicy.objects.filter(condition),
+        key=lambda row: row.support_policy_id is None,
+    )
+    if not rows:
+        return DEFAULT_PRIMARY_DELAY, DEFAULT_SECONDARY_DELAY, DEFAULT_LEAD_DELAY
+    row = rows[0]
+    return row.primary_delay_minutes, row.secondary_delay_minutes, row.lead_delay_minutes
+
+
+def escalation_plan(*, incident: Incident) -> list[EscalationStep]:
+    """Return the incident's escalation steps in order (see the module docstring)."""
+    primary_delay, secondary_delay, lead_delay = escalation_delays(incident=incident)
+    minutes = datetime.timedelta(minutes=1)
+    steps = []
+
+    def people(*users):
+        return tuple(u for u in users if u is not None)
+
+    if incident.first_line_responder_id is not None:
+        steps.append(
+            EscalationStep(Step.FIRST_LINE, 0 * minutes, people(incident.first_line_responder))
+        )
+        steps.append(
+            EscalationStep(Step.PRIMARY, primary_delay * minutes, people(incident.responder))
+        )
+    else:
+        steps.append(EscalationStep(Step.PRIMARY, 0 * minutes, people(incident.responder)))
+    if incident.urgency == Urgency.BACKLOG:
+        return steps
+    steps.append(
+        EscalationStep(
+            Step.SECONDARY, secondary_delay * minutes, people(incident.secondary_responder)
+        )
+    )
+    steps.append(EscalationStep(Step.LEAD, lead_delay * minutes, None))
+    return steps
+
+
+def _leads_or_managers(incident: Incident) -> tuple[str, tuple]:
+    """Return the responding team's leads, or its managers when it has no lead."""
+    if incident.responding_team_id is None:
+        return Step.LEAD, ()
+    members = (
+        Membership.objects.filter(
+            team_id=incident.responding_team_id,
+            role__in=[Membership.Role.LEAD, Membership.Role.MANAGER],
+        )
+        .select_related("user")
+        .order_by("user__username")
+    )
+    by_role = {Membership.Role.LEAD: [], Membership.Role.MANAGER: []}
+    for membership in members:
+        by_role[membership.role].append(membership.user)
+    if by_role[Membership.Role.LEAD]:
+        return Step.LEAD, tuple(by_role[Membership.Role.LEAD])
+    return Step.MANAGER, tuple(by_role[Membership.Role.MANAGER])
+
+
+def _page_channels(user) -> list[str]:
+    """Return the channels a person is paged on (e-mail until preferences say more)."""
+    return [Page.Channel.EMAIL]
+
+
+def _page_step(incident: Incident, planned: EscalationStep, now) -> list[Page]:
+    """Create the pages of one step (once), with their timeline entries."""
+    step, users = planned.step, planned.users
+    if users is None:
+        step, users = _leads_or_managers(incident)
+    label = Step(step).label.lower()
+    if planned.delay and planned.step != Step.PRIMARY:
+        minutes = int(planned.delay.total_seconds() // 60)
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.ESCALATION,
+            text=f"Not acknowledged after {minutes} min: escalating to the {label}.",
+            at=now,
+            data={"step": step},
+        )
+    if not users:
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.ESCALATION,
+            text=f"Nobody to page as {label}; moving on.",
+            at=now,
+            data={"step": step},
+        )
+        return []
+    pages = []
+    for user in users:
+        for channel in _page_channels(user):
+            key = Page.make_key(
+                incident_id=incident.pk, step=step, user_id=user.pk, channel=channel
+            )
+            try:
+                with transaction.atomic():
+                    page = Page.objects.create(
+                        incident=incident,
+                        step=step,
+                        user=user,
+                        channel=channel,
+                        key=key,
+                        created_at=now,
+                    )
+            except IntegrityError:
+                continue  # paged already by another scan
+            timeline_add(
+                incident=incident,
+                kind=TimelineEntry.Kind.PAGE,
+                text=f"Paged {who(user)} ({label}) by {Page.Channel(channel).label}.",
+                at=now,
+                data={"step": step, "user": user.get_username(), "channel": channel},
+            )
+            pages.append(page)
+    return pages
+
+
+def escalation_advance(*, incident: Incident, now=None) -> list[Page]:
+    """Page every step of ``incident`` that is due at ``now`` and not paged yet.
+
+    Call inside a transaction holding the incident's row lock (the scanner and the
+    transitions do). Sending happens after commit.
+    """
+    now = now or timezone.now()
+    if incident.status != Incident.Status.TRIGGERED:
+        incident.next_escalation_at = None
+        incident.save(update_fields=["next_escalation_at"])
+        return []
+    plan = escalation_plan(incident=incident)
+    elapsed = now - incident.created_at
+    level = incident.escalation_level
+    pages = []
+    while level < len(plan) and plan[level].delay <= elapsed:
+        pages.extend(_page_step(incident, plan[level], now))
+        level += 1
+    incident.escalation_level = level
+    incident.next_escalation_at = (
+        incident.created_at + plan[level].delay if level < len(plan) else None
+    )
+    incident.save(update_fields=["escalation_level", "next_escalation_at"])
+    for page in pages:
+        page_enqueue(page_id=page.pk)
+    return pages
+
+
+def escalation_stop(*, incident: Incident) -> int:
+    """Stop escalating ``incident`` (the caller saves it); cancel pages not sent yet."""
+    incident.next_escalation_at = None
+    return Page.objects.filter(incident=incident, status=Page.Status.PENDING).update(
+        status=Page.Status.CANCELLED
+    )
+
+
+def escalation_scan(*, now=None) -> int:
+    """Advance every triggered incident whose next step is due; return the pages created.
+
+    Each incident is handled in its own transaction under its row lock; a row another scanner
+    holds is skipped (it is being handled).
+    """
+    now = now or timezone.now()
+    due = list(
+        Incident.objects.filter(
+            status=Incident.Status.TRIGGERED, next_escalation_at__lte=now
+        ).values_list("pk", flat=True)[:SCAN_BATCH]
+    )
+    created = 0
+    for pk in due:
+        with transaction.atomic():
+            incident = (
+                Incident.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("responder", "secondary_responder", "first_line_responder")
+                .filter(pk=pk, status=Incident.Status.TRIGGERED, next_escalation_at__lte=now)
+                .first()
+            )
+            if incident is not None:
+                created += len(escalation_advance(incident=incident, now=now))
+    return created

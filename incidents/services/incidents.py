@@ -1,0 +1,254 @@
+"""Writes to incidents: creation with routing, the status machine, notes and edits."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ownership.models import Component
+from ownership.selectors import component_owner_at
+from rota.routing import responders
+
+from ..exceptions import IllegalTransition
+from ..models import Incident, Severity, TimelineEntry
+from ..models.choices import default_urgency
+from ._common import apply_fields, timeline_add, who
+from .escalation import escalation_advance, escalation_stop
+
+Status = Incident.Status
+
+# Statuses only move forward; steps may be skipped (an alert that clears by itself resolves a
+# triggered incident), never taken back.
+TRANSITIONS = {
+    Status.TRIGGERED: {Status.ACKNOWLEDGED, Status.MITIGATED, Status.RESOLVED},
+    Status.ACKNOWLEDGED: {Status.MITIGATED, Status.RESOLVED},
+    Status.MITIGATED: {Status.RESOLVED},
+    Status.RESOLVED: set(),
+}
+
+EDITABLE = (
+    "title",
+    "description",
+    "severity",
+    "urgency",
+    "ticket_url",
+    "bug_url",
+    "postmortem_url",
+    "postmortem_done",
+    "logged_minutes",
+)
+
+
+def _routing_text(incident: Incident) -> str:
+    parts = [f"Triggered: {incident.severity} in {incident.component.slug}"]
+    team = incident.responding_team.slug if incident.responding_team else "no team"
+    policy = f", policy {incident.support_policy.name}" if incident.support_policy else ""
+    parts.append(f"routed to {team} ({incident.support_model} support{policy})")
+    people = [f"primary {who(incident.responder)}"]
+    if incident.secondary_responder is not None:
+        people.append(f"secondary {who(incident.secondary_responder)}")
+    if incident.first_line_responder is not None:
+        people.append(f"first line {who(incident.first_line_responder)}")
+    parts.append(", ".join(people))
+    return "; ".join(parts) + "."
+
+
+@transaction.atomic
+def incident_create(
+    *,
+    title: str,
+    component: Component,
+    severity: str = Severity.SEV3,
+    urgency: str | None = None,
+    description: str = "",
+    by=None,
+    at=None,
+    integration=None,
+    fingerprint: str = "",
+    ticket_url: str = "",
+    bug_url: str = "",
+    postmortem_url: str = "",
+    escalate: bool = True,
+) -> Incident:
+    """Open an incident, routed to whoever is on support for ``component`` at ``at``.
+
+    The owning team, responding team and on-call people are copied now and never re-routed.
+    With ``escalate`` (the default) the first escalation step is paged at once.
+    """
+    at = at or timezone.now()
+    route = responders(component=component, at=at)
+    period = component_owner_at(component=route.component, at=at)
+    owning_team = period.team if period is not None else route.owning_team
+    incident = Incident(
+        title=title,
+        description=description,
+        severity=severity,
+        urgency=urgency or default_urgency(severity),
+        component=route.component,
+        owning_team=owning_team,
+        responding_team=route.responding_team,
+        responder=route.primary.user if route.primary else None,
+        secondary_responder=route.secondary.user if route.secondary else None,
+        first_line_responder=route.first_line.user if route.first_line else None,
+        support_policy=route.policy,
+        support_model=route.model,
+        created_at=at,
+        created_by=by,
+        integration=integration,
+        fingerprint=fingerprint,
+        ticket_url=ticket_url,
+        bug_url=bug_url,
+        postmortem_url=postmortem_url,
+    )
+    incident.full_clean()
+    incident.save()
+    timeline_add(
+        incident=incident,
+        kind=TimelineEntry.Kind.STATUS,
+        text=_routing_text(incident),
+        by=by,
+        at=at,
+        data={"status": Status.TRIGGERED},
+    )
+    if escalate:
+        escalation_advance(incident=incident, now=at)
+    return incident
+
+
+def _locked(incident: Incident) -> Incident:
+    """Return the incident re-read under a row lock, so transitions happen one at a time."""
+    return (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("component", "responding_team")
+        .get(pk=incident.pk)
+    )
+
+
+def _move(incident: Incident, target: str) -> None:
+    if target not in TRANSITIONS[incident.status]:
+        raise IllegalTransition(incident=incident, target=target)
+    incident.status = target
+
+
+def _acknowledge_fields(incident: Incident, by, at) -> None:
+    if incident.acknowledged_at is None:
+        incident.acknowledged_at = at
+        incident.acknowledged_by = by
+
+
+def _finish(incident: Incident, text: str, by, at, note: str, data: dict) -> Incident:
+    if incident.status != Status.TRIGGERED:
+        escalation_stop(incident=incident)
+    incident.full_clean()
+    incident.save()
+    if note:
+        text = f"{text} {note.strip()}"
+    timeline_add(
+        incident=incident, kind=TimelineEntry.Kind.STATUS, text=text, by=by, at=at, data=data
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_acknowledge(*, incident: Incident, by, at=None, note: str = "") -> Incident:
+    """Acknowledge a triggered incident; escalation stops."""
+    at = at or timezone.now()
+    incident = _locked(incident)
+    _move(incident, Status.ACKNOWLEDGED)
+    _acknowledge_fields(incident, by, at)
+    return _finish(
+        incident, f"Acknowledged by {who(by)}.", by, at, note, {"status": incident.status}
+    )
+
+
+@transaction.atomic
+def incident_mitigate(*, incident: Incident, by, kind: str, at=None, note: str = "") -> Incident:
+    """Record that the impact is stopped (rollback, restart, config change or hotfix)."""
+    if kind not in Incident.MitigationKind.values:
+        raise ValidationError(
+            {"kind": f"Choose one of {', '.join(Incident.MitigationKind.values)}."}
+        )
+    at = at or timezone.now()
+    incident = _locked(incident)
+    _move(incident, Status.MITIGATED)
+    _acknowledge_fields(incident, by, at)  # whoever mitigates has responded
+    incident.mitigated_at, incident.mitigated_by = at, by
+    incident.mitigation_kind = kind
+    label = Incident.MitigationKind(kind).label.lower()
+    return _finish(
+        incident,
+        f"Mitigated by {who(by)} ({label}).",
+        by,
+        at,
+        note,
+        {"status": incident.status, "kind": kind},
+    )
+
+
+@transaction.atomic
+def incident_resolve(
+    *, incident: Incident, by=None, at=None, note: str = "", source: str = "person"
+) -> Incident:
+    """Resolve an incident; ``source="alert"`` when its alert cleared by itself.
+
+    A person resolving a triggered incident has responded to it, so it counts as acknowledged
+    too; an alert clearing by itself does not.
+    """
+    at = at or timezone.now()
+    incident = _locked(incident)
+    _move(incident, Status.RESOLVED)
+    if source == "person":
+        _acknowledge_fields(incident, by, at)
+        text = f"Resolved by {who(by)}."
+    else:
+        text = "Resolved: the alert cleared."
+    incident.resolved_at, incident.resolved_by = at, by
+    return _finish(incident, text, by, at, note, {"status": incident.status, "source": source})
+
+
+@transaction.atomic
+def incident_note(*, incident: Incident, by, text: str, at=None) -> TimelineEntry:
+    """Add a note to the incident's timeline."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "Write something in the note."})
+    if len(text) > 10_000:
+        raise ValidationError({"text": "A note is at most 10,000 characters."})
+    return timeline_add(incident=incident, kind=TimelineEntry.Kind.NOTE, text=text, by=by, at=at)
+
+
+@transaction.atomic
+def incident_update(*, incident: Incident, by=None, **data) -> Incident:
+    """Change an incident's description, severity, urgency, links, postmortem or time spent.
+
+    Routing and status are not edited here: routing is fixed at creation and status moves
+    only through the transitions.
+    """
+    incident = _locked(incident)
+    before = {name: getattr(incident, name) for name in ("severity", "urgency", "postmortem_done")}
+    changed = apply_fields(incident, EDITABLE, data)
+    if incident.postmortem_done and incident.status != Status.RESOLVED:
+        raise ValidationError(
+            {"postmortem_done": "Mark the postmortem done once the incident is resolved."}
+        )
+    incident.full_clean()
+    incident.save()
+    notes = []
+    for name in ("severity", "urgency"):
+        if name in changed:
+            notes.append(f"{name} {before[name]} -> {getattr(incident, name)}")
+    if "postmortem_done" in changed:
+        notes.append("postmortem done" if incident.postmortem_done else "postmortem reopened")
+    other = sorted(set(changed) - {"severity", "urgency", "postmortem_done"})
+    if other:
+        notes.append(f"changed {', '.join(other)}")
+    if notes:
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.CHANGE,
+            text=f"{who(by)}: {'; '.join(notes)}.",
+            by=by,
+            data={"changed": changed},
+        )
+    if "urgency" in changed and incident.status == Status.TRIGGERED:
+        escalation_advance(incident=incident, now=timezone.now())
+    return incident
