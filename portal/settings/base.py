@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "ownership",
     "rota",
     "incidents",
+    "notifications",
 ]
 
 MIDDLEWARE = [
