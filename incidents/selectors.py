@@ -4,6 +4,7 @@ from django.db.models import BooleanField, Case, F, Q, Value, When
 from django.utils import timezone
 
 from portal.permissions import user_managed_team_ids
+from rota.models import Rotation
 
 from .models import Bug, Incident, Integration, TimelineEntry
 
@@ -32,6 +33,23 @@ def incident_timeline(*, incident: Incident):
 
 def open_incidents():
     return incident_list().exclude(status=Incident.Status.RESOLVED)
+
+
+def open_incidents_for_rotation(*, rotation):
+    """Return the open incidents a rotation's people are answering for (for handoffs).
+
+    A person rotation answers for its team's incidents; a team rotation, and the person
+    rotations following it, for the incidents its support policy routed; a first-line
+    rotation for the incidents of the policies it is first line of.
+    """
+    condition = Q(support_policy__first_line_rotation_id=rotation.pk)
+    if rotation.kind == Rotation.Kind.TEAM:
+        condition |= Q(support_policy__team_rotation_id=rotation.pk)
+    elif rotation.follows_team_rotation_id is not None:
+        condition |= Q(support_policy__team_rotation_id=rotation.follows_team_rotation_id)
+    elif rotation.team_id is not None:
+        condition |= Q(responding_team_id=rotation.team_id)
+    return open_incidents().filter(condition).order_by("severity", "created_at")
 
 
 def bug_list(*, now=None):

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from ownership.models import Component, Team
@@ -155,6 +156,12 @@ class Incident(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.severity} {self.title}"
+
+    def get_absolute_url(self):
+        try:
+            return reverse("incident-detail", kwargs={"pk": self.pk})
+        except NoReverseMatch:  # the API router has not registered incidents
+            return f"/api/v1/incidents/{self.pk}/"
 
     @property
     def is_open(self) -> bool:

@@ -104,36 +104,37 @@ def alert_receive(
         raise
 
 
-def _components_for(integration: Integration, alerts) -> list[tuple[Component, str]]:
+def _components_for(integration: Integration, alerts) -> list[tuple[Component | None, str]]:
     """Return each alert's component (label component, else service, else the integration's).
 
     A label naming no known component falls back to the next candidate; the note says so.
     """
     slugs = {slug for alert in alerts for slug in alert.components}
     known = {c.slug: c for c in Component.objects.filter(slug__in=slugs)} if slugs else {}
-    found, errors = [], []
-    for n, alert in enumerate(alerts):
+    found = []
+    for alert in alerts:
         component = next((known[s] for s in alert.components if s in known), None)
         unknown = [s for s in alert.components if s not in known]
         note = ""
         if component is None:
             component = integration.component
-            if unknown and component is not None:
-                note = (
-                    f"The alert names {', '.join(unknown)}, which the catalog does not know; "
-                    f"used the integration's component {component.slug}."
+            if unknown:
+                note = f"The alert names {', '.join(unknown)}, which the catalog does not know"
+                note += (
+                    f"; used the integration's component {component.slug}." if component else "."
                 )
-        if component is None:
-            named = f" ({', '.join(unknown)} unknown)" if unknown else ""
-            errors.append(
-                f"Alert {n} ({alert.title}) has no component{named}: give it a label "
-                "'component' or 'service' naming a component slug, or give the integration "
-                "a component."
-            )
         found.append((component, note))
-    if errors:
-        raise BadPayload(" ".join(errors), errors)
     return found
+
+
+def _no_component(alert: payloads.Alert, note: str) -> BadPayload:
+    parts = [
+        f"The alert {alert.title!r} has no component.",
+        note,
+        "Give it a label 'component' or 'service' naming a component slug, or give the "
+        "integration a component.",
+    ]
+    return BadPayload(" ".join(part for part in parts if part))
 
 
 def _open_incident(integration: Integration, fingerprint: str) -> Incident | None:
@@ -165,6 +166,8 @@ def _alert_entry(incident: Incident, alert: payloads.Alert, what: str, note: str
 def _fire(integration, alert, component, note, now, result: IngestResult) -> None:
     incident = _open_incident(integration, alert.fingerprint)
     if incident is None:
+        if component is None:
+            raise _no_component(alert, note)
         severity = alert.severity or integration.default_severity
         try:
             with transaction.atomic():
@@ -210,8 +213,8 @@ def alerts_ingest(*, integration: Integration, alerts, now=None) -> IngestResult
     """Open, group or resolve incidents for parsed alerts, all or nothing.
 
     A firing alert joins the open incident with the same fingerprint from the same
-    integration, or opens one routed by the component's support policy; a resolved alert
-    resolves it when the integration says so.
+    integration, or opens one routed by the component's support policy (``BadPayload`` when
+    it has no component); a resolved alert resolves it when the integration says so.
     """
     now = now or timezone.now()
     components = _components_for(integration, alerts)

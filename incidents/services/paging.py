@@ -10,7 +10,6 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from ..models import Incident, Page, TimelineEntry
@@ -28,11 +27,7 @@ def page_enqueue(*, page_id: int) -> None:
 
 def incident_url(incident: Incident) -> str:
     """Return where a person paged about ``incident`` can see and acknowledge it."""
-    try:
-        path = reverse("incident-detail", kwargs={"pk": incident.pk})
-    except NoReverseMatch:
-        path = f"/api/v1/incidents/{incident.pk}/"
-    return f"{settings.SITE_URL}{path}"
+    return f"{settings.SITE_URL}{incident.get_absolute_url()}"
 
 
 def page_message(page: Page) -> tuple[str, str]:

@@ -1,0 +1,13 @@
+"""The incidents app's admin pages, one module per area."""
+
+from .alerts import InboxItemAdmin, IntegrationAdmin
+from .bugs import BugAdmin
+from .incidents import EscalationPolicyAdmin, IncidentAdmin
+
+__all__ = [
+    "BugAdmin",
+    "EscalationPolicyAdmin",
+    "InboxItemAdmin",
+    "IncidentAdmin",
+    "IntegrationAdmin",
+]

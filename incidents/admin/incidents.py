@@ -1,0 +1,231 @@
+"""Admin for incidents (colour-coded, timeline inline, actions) and escalation delays.
+
+Changes go through the services, as in the API: creation routes the incident, transitions
+are actions, and the timeline is written by the services only.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from .. import services
+from ..exceptions import IllegalTransition
+from ..models import EscalationPolicy, Incident, Page, TimelineEntry
+from ._common import STATUS_COLOURS, URL_FIELDS, badge, severity_badge
+
+
+class TimelineInline(admin.TabularInline):
+    model = TimelineEntry
+    extra = 0
+    can_delete = False
+    fields = ["at", "kind", "author", "text"]
+    readonly_fields = fields
+    verbose_name_plural = "timeline"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class NoteInline(admin.StackedInline):
+    """An empty form to add a note to the timeline (through the service)."""
+
+    model = TimelineEntry
+    extra = 1
+    max_num = 1
+    can_delete = False
+    fields = ["text"]
+    verbose_name = "note"
+    verbose_name_plural = "add a note to the timeline"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+
+class PageInline(admin.TabularInline):
+    model = Page
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "step", "user", "channel", "status", "sent_at", "error"]
+    readonly_fields = fields
+    verbose_name_plural = "pages sent"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class IncidentCreationForm(forms.ModelForm):
+    """Open an incident: the services route it, so only what a person knows is asked."""
+
+    ticket_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = Incident
+        fields = ["title", "description", "severity", "urgency", "component", "ticket_url"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        urgency = self.fields["urgency"]
+        urgency.required = False
+        urgency.help_text = "Leave empty: interrupting for SEV1 and SEV2, backlog otherwise."
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
+    list_display = [
+        "id",
+        "title",
+        "severity_badge",
+        "status_badge",
+        "urgency",
+        "component",
+        "responding_team",
+        "responder",
+        "created_at",
+        "acknowledged_at",
+        "resolved_at",
+    ]
+    list_display_links = ["id", "title"]
+    list_filter = [
+        "status",
+        "severity",
+        "urgency",
+        "support_model",
+        "responding_team",
+        "owning_team",
+        "postmortem_done",
+        "created_at",
+    ]
+    search_fields = [
+        "title",
+        "description",
+        "component__slug",
+        "component__name",
+        "responder__username",
+        "fingerprint",
+    ]
+    list_select_related = ["component", "responding_team", "responder"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["component"]
+    actions = ["acknowledge", "resolve"]
+    routing_fields = [
+        "component",
+        "owning_team",
+        "responding_team",
+        "responder",
+        "secondary_responder",
+        "first_line_responder",
+        "support_model",
+        "support_policy",
+    ]
+    history_fields = [
+        "status",
+        "created_at",
+        "created_by",
+        "acknowledged_at",
+        "acknowledged_by",
+        "mitigated_at",
+        "mitigated_by",
+        "mitigation_kind",
+        "resolved_at",
+        "resolved_by",
+        "integration",
+        "fingerprint",
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "description", "severity", "urgency"]}),
+        ("Routing (fixed at creation)", {"fields": routing_fields}),
+        ("Status", {"fields": history_fields}),
+        (
+            "Follow-up",
+            {
+                "fields": [
+                    "ticket_url",
+                    "bug_url",
+                    "postmortem_url",
+                    "postmortem_done",
+                    "logged_minutes",
+                ]
+            },
+        ),
+    ]
+
+    @admin.display(description="severity", ordering="severity")
+    def severity_badge(self, obj):
+        return severity_badge(obj)
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        return badge(obj.get_status_display(), STATUS_COLOURS[obj.status])
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = IncidentCreationForm
+            kwargs["fields"] = IncidentCreationForm.Meta.fields
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": IncidentCreationForm.Meta.fields})]
+        return self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else [*self.routing_fields, *self.history_fields]
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else [TimelineInline, NoteInline, PageInline]
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if change:
+                data = {name: form.cleaned_data[name] for name in form.changed_data}
+                services.incident_update(incident=obj, by=request.user, **data)
+                return
+            data = dict(form.cleaned_data)
+            created = services.incident_create(by=request.user, **data)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not TimelineEntry:
+            return super().save_formset(request, form, formset, change)
+        for note_form in formset.forms:
+            text = note_form.cleaned_data.get("text") if note_form.is_valid() else None
+            if text:
+                services.incident_note(incident=form.instance, by=request.user, text=text)
+
+    def _transition(self, request, queryset, service, verb):
+        done, refused = 0, []
+        for incident in queryset:
+            try:
+                service(incident=incident, by=request.user)
+                done += 1
+            except IllegalTransition as exc:
+                refused.append(str(exc))
+        if done:
+            self.message_user(request, f"{verb} {done} incident(s).", messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
+
+    @admin.action(description="Acknowledge the selected incidents")
+    def acknowledge(self, request, queryset):
+        self._transition(request, queryset, services.incident_acknowledge, "Acknowledged")
+
+    @admin.action(description="Resolve the selected incidents")
+    def resolve(self, request, queryset):
+        self._transition(request, queryset, services.incident_resolve, "Resolved")
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "support_policy",
+        "primary_delay_minutes",
+        "secondary_delay_minutes",
+        "lead_delay_minutes",
+    ]
+    list_select_related = ["support_policy"]
