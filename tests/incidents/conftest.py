@@ -1,0 +1,20 @@
+import pytest
+from django.urls import NoReverseMatch, reverse
+
+
+@pytest.fixture(autouse=True)
+def incidents_api_urls(settings):
+    """Serve the incidents API in tests even before portal.api registers it."""
+    try:
+        reverse("incident-list")
+        reverse("alert-webhook", kwargs={"token": "x"})
+    except NoReverseMatch:
+        settings.ROOT_URLCONF = "tests.incidents.urls"
+
+
+@pytest.fixture
+def send_pages(monkeypatch):
+    """Deliver pages in-process (on commit) instead of through a broker."""
+    from incidents import tasks
+
+    monkeypatch.setattr(tasks.deliver_page, "delay", lambda page_id: tasks.deliver_page(page_id))
