@@ -1,7 +1,9 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
+from rota import routing
 from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory, UserFactory
 
 from .factories import (
@@ -13,6 +15,15 @@ from .factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # Answers for "now" are cached per process; each test starts without them.
+    routing.responders_cache_clear()
+    yield
+    routing.responders_cache_clear()
+
 
 URL = "/api/v1/oncall/"
 UTC = datetime.UTC
@@ -241,3 +252,44 @@ def test_query_count_does_not_grow_with_shifts(
     if target == "component":
         assert body["responding_team"] == "alpha"
         assert body["secondary"] is not None and body["first_line"] is not None
+
+
+def _on_call_now(team_slug="payments"):
+    """Make ana on call now (in a rotation of the component's owner) and bo next."""
+    team = _owned_component(team_slug)
+    rotation = RotationFactory(team=team)
+    now = timezone.now()
+    ana, bo = UserFactory(username="ana"), UserFactory(username="bo")
+    current = ShiftFactory(rotation=rotation, user=ana, start=now - WEEK, end=now + WEEK)
+    ShiftFactory(rotation=rotation, user=bo, start=now + WEEK, end=now + 2 * WEEK)
+    return current, bo
+
+
+def test_now_is_answered_from_the_cache_in_one_query(user_client, django_assert_num_queries):
+    _on_call_now()
+    first = user_client.get(URL, {"component": "billing"}).json()
+    with django_assert_num_queries(1):  # the rota and catalog version tags
+        again = user_client.get(URL, {"component": "billing"}).json()
+    assert first["primary"]["username"] == again["primary"]["username"] == "ana"
+
+
+def test_an_edit_through_the_api_is_seen_at_once(user_client, staff_client):
+    current, bo = _on_call_now()
+    assert user_client.get(URL, {"component": "billing"}).json()["primary"]["username"] == "ana"
+    response = staff_client.patch(f"/api/v1/shifts/{current.pk}/", {"user": "bo"})
+    assert response.status_code == 200, response.content
+    assert user_client.get(URL, {"component": "billing"}).json()["primary"]["username"] == "bo"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"component": "nope"}, "component"),
+        ({"team": "nope"}, "team"),
+        ({"rotation": 99}, "rotation"),
+    ],
+)
+def test_unknown_targets_are_a_400_now_too(user_client, query, field):
+    response = user_client.get(URL, query)
+    assert response.status_code == 400
+    assert field in response.json()
