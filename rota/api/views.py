@@ -188,6 +188,8 @@ class ShiftViewSet(RotaErrorsMixin, RotationManagedMixin, viewsets.ModelViewSet)
         serializer.instance = services.shift_create(rotation=rotation, by=self.request.user, **data)
 
     def perform_update(self, serializer):
+        if not serializer.validated_data:
+            return  # nothing to change: the shift stays unedited
         serializer.instance = services.shift_update(
             shift=serializer.instance, by=self.request.user, **serializer.validated_data
         )

@@ -195,3 +195,11 @@ def test_a_shift_cannot_move_to_another_rotation(staff_client):
     staff_client.patch(f"{URL}{shift.pk}/", {"rotation": other.pk})
     shift.refresh_from_db()
     assert shift.rotation_id != other.pk
+
+
+def test_an_empty_patch_leaves_the_shift_unedited(staff_client):
+    shift = ShiftFactory(start=MONDAY)
+    response = staff_client.patch(f"{URL}{shift.pk}/", {})
+    assert response.status_code == 200
+    shift.refresh_from_db()
+    assert not shift.edited and shift.sequence == 0
