@@ -1,5 +1,14 @@
 import pytest
+from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Start every test with empty rate-limit counters (ids repeat across tests)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
