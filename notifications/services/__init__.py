@@ -1,0 +1,30 @@
+"""Writes of the notifications app; import services from here."""
+
+from .changes import change_notices_collect
+from .preferences import preference_get, preference_update
+from .scan import (
+    ScanResult,
+    deliveries_create,
+    deliveries_requeue,
+    enqueue_send,
+    notifications_scan,
+    rota_warnings_scan,
+)
+from .send import SendResult, backoff, delivery_claim, delivery_retry, delivery_send
+
+__all__ = [
+    "ScanResult",
+    "SendResult",
+    "backoff",
+    "change_notices_collect",
+    "deliveries_create",
+    "deliveries_requeue",
+    "delivery_claim",
+    "delivery_retry",
+    "delivery_send",
+    "enqueue_send",
+    "notifications_scan",
+    "preference_get",
+    "preference_update",
+    "rota_warnings_scan",
+]

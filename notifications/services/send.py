@@ -1,0 +1,154 @@
+"""Send one delivery: claim it, compose it, hand it to its channel, record the outcome."""
+
+import datetime
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from ..channels import ChannelError, deliver
+from ..conf import seconds, setting
+from ..content import compose
+from ..messages import NoLongerApplies
+from ..models import Delivery
+
+logger = logging.getLogger(__name__)
+
+Status = Delivery.Status
+# A retry may arrive a moment before the time it was scheduled for.
+EARLY = datetime.timedelta(seconds=2)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status: str  # sent, failed, skipped, retry, or "busy" when not claimed
+    retry_in: float | None = None
+
+
+def delivery_claim(*, delivery_id: int, now: datetime.datetime) -> uuid.UUID | None:
+    """Claim a delivery for sending; return the claim token, or None if it is not ours.
+
+    One conditional UPDATE: a row is claimable while pending and due, or while "sending"
+    under a claim older than the sending timeout (its worker died). Of several workers
+    racing for one row, the database lets exactly one update match.
+    """
+    token = uuid.uuid4()
+    claimable = Q(status=Status.PENDING, not_before__lte=now + EARLY) | Q(
+        status=Status.SENDING, claimed_at__lt=now - seconds("NOTIFICATIONS_SENDING_TIMEOUT")
+    )
+    won = Delivery.objects.filter(claimable, pk=delivery_id).update(
+        status=Status.SENDING,
+        claim=token,
+        claimed_at=now,
+        attempts=F("attempts") + 1,
+        updated_at=now,
+    )
+    return token if won else None
+
+
+def _finish(delivery_id: int, token: uuid.UUID, **values) -> bool:
+    """Record an outcome, unless another worker has taken the delivery over meanwhile."""
+    values.setdefault("updated_at", timezone.now())
+    return bool(Delivery.objects.filter(pk=delivery_id, claim=token).update(**values))
+
+
+def backoff(attempt: int) -> float:
+    """Return the wait before the attempt after ``attempt``: doubling, capped."""
+    base = setting("NOTIFICATIONS_RETRY_BACKOFF")
+    return min(base * 2 ** (attempt - 1), setting("NOTIFICATIONS_RETRY_BACKOFF_MAX"))
+
+
+def _failed(delivery: Delivery, token, error: str, *, permanent: bool, now) -> SendResult:
+    if permanent or delivery.attempts >= setting("NOTIFICATIONS_MAX_ATTEMPTS"):
+        _finish(delivery.pk, token, status=Status.FAILED, last_error=error[:2000], claim=None)
+        logger.warning("Delivery %s failed for good: %s", delivery.pk, error)
+        return SendResult(Status.FAILED)
+    wait = backoff(delivery.attempts)
+    _finish(
+        delivery.pk,
+        token,
+        status=Status.PENDING,
+        last_error=error[:2000],
+        not_before=now + datetime.timedelta(seconds=wait),
+        enqueued_at=now,
+        claim=None,
+    )
+    logger.info(
+        "Delivery %s failed (attempt %s), retrying in %ss: %s",
+        delivery.pk,
+        delivery.attempts,
+        wait,
+        error,
+    )
+    return SendResult("retry", retry_in=wait)
+
+
+def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> SendResult:
+    """Send a delivery once: claim it, compose its message as of now, send, record.
+
+    A delivery that no longer applies (its shift was reassigned, moved or deleted, or the
+    person turned the channel off) is recorded as skipped. A failed send is retried after a
+    backoff, up to NOTIFICATIONS_MAX_ATTEMPTS, then recorded as failed.
+    """
+    now = now or timezone.now()
+    token = delivery_claim(delivery_id=delivery_id, now=now)
+    if token is None:
+        return SendResult("busy")
+    delivery = Delivery.objects.select_related("user", "team").get(pk=delivery_id)
+    try:
+        message = compose(delivery, now=now)
+    except NoLongerApplies as exc:
+        _finish(delivery.pk, token, status=Status.SKIPPED, last_error=str(exc), claim=None)
+        return SendResult(Status.SKIPPED)
+    except Exception as exc:
+        logger.exception("Could not compose delivery %s", delivery.pk)
+        return _failed(delivery, token, f"Could not compose: {exc!r}", permanent=False, now=now)
+    delay = setting("NOTIFICATIONS_SEND_DELAY")
+    if delay:
+        time.sleep(delay)
+    try:
+        deliver(message)
+    except ChannelError as exc:
+        return _failed(delivery, token, str(exc), permanent=exc.permanent, now=now)
+    _finish(
+        delivery.pk,
+        token,
+        status=Status.SENT,
+        subject=message.subject[:300],
+        sent_at=timezone.now(),
+        last_error="",
+        claim=None,
+    )
+    logger.info(
+        "Sent %s %s to %s: %s",
+        delivery.channel,
+        delivery.kind,
+        delivery.recipient_label,
+        message.subject,
+    )
+    return SendResult(Status.SENT)
+
+
+def delivery_retry(*, delivery: Delivery, now: datetime.datetime | None = None) -> bool:
+    """Send a failed or skipped delivery again (an admin's decision); return whether it was."""
+    from .scan import enqueue_send
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        again = Delivery.objects.filter(
+            pk=delivery.pk, status__in=[Status.FAILED, Status.SKIPPED]
+        ).update(
+            status=Status.PENDING,
+            attempts=0,
+            not_before=now,
+            enqueued_at=now,
+            claim=None,
+            updated_at=now,
+        )
+        if again:
+            transaction.on_commit(lambda: enqueue_send([delivery.pk]))
+    return bool(again)
