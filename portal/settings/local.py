@@ -19,3 +19,10 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(_broker / "control"),
         "store_processed": False,
     }
+
+# Mail is written to files under var/mail (one file per sending connection), where a newcomer
+# can read the reminders the worker sends; EMAIL_URL=consolemail:// prints them instead.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail:///var/mail")
+if EMAIL_CONFIG.get("EMAIL_FILE_PATH") and not Path(EMAIL_CONFIG["EMAIL_FILE_PATH"]).is_absolute():
+    EMAIL_CONFIG["EMAIL_FILE_PATH"] = str(BASE_DIR / EMAIL_CONFIG["EMAIL_FILE_PATH"])  # noqa: F405
+vars().update(EMAIL_CONFIG)
