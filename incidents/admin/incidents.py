@@ -192,10 +192,13 @@ class IncidentAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not TimelineEntry:
             return super().save_formset(request, form, formset, change)
+        # The timeline is written by the services: a note form becomes incident_note.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for note_form in formset.forms:
             text = note_form.cleaned_data.get("text") if note_form.is_valid() else None
-            if text:
-                services.incident_note(incident=form.instance, by=request.user, text=text)
+            if text and not note_form.instance.pk:
+                entry = services.incident_note(incident=form.instance, by=request.user, text=text)
+                formset.new_objects.append(entry)
 
     def _transition(self, request, queryset, service, verb):
         done, refused = 0, []
