@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from .feeds import MyFeedView
 from .oncall import OnCallView
 from .views import (
     OverrideViewSet,
@@ -26,4 +27,5 @@ def register(router):
 
 urlpatterns = [
     path("oncall/", OnCallView.as_view(), name="oncall"),
+    path("me/feed/", MyFeedView.as_view(), name="my-feed"),
 ]
