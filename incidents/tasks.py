@@ -5,6 +5,9 @@ from celery import shared_task
 from .services.escalation import escalation_scan
 from .services.paging import page_deliver
 
+# Pages are urgent: a failed send is tried again soon (page_deliver gives up after a few).
+RETRY_SECONDS = 20
+
 
 @shared_task(name="incidents.scan_escalations")
 def scan_escalations() -> int:
@@ -12,7 +15,17 @@ def scan_escalations() -> int:
     return escalation_scan()
 
 
-@shared_task(name="incidents.deliver_page")
-def deliver_page(page_id: int) -> str:
-    """Send one page."""
-    return page_deliver(page_id=page_id)
+@shared_task(
+    name="incidents.deliver_page",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+    ignore_result=True,
+)
+def deliver_page(self, page_id: int) -> str:
+    """Send one page; retry shortly when its channel failed for a passing reason."""
+    status = page_deliver(page_id=page_id)
+    if status == "retry":
+        raise self.retry(countdown=RETRY_SECONDS)
+    return status

@@ -31,7 +31,7 @@ from ..models.escalation import (
     DEFAULT_SECONDARY_DELAY,
 )
 from ._common import timeline_add, who
-from .paging import page_enqueue
+from .paging import page_channels, page_enqueue
 
 Step = Page.Step
 SCAN_BATCH = 500
@@ -109,11 +109,6 @@ def _leads_or_managers(incident: Incident) -> tuple[str, tuple]:
     return Step.MANAGER, tuple(by_role[Membership.Role.MANAGER])
 
 
-def _page_channels(user) -> list[str]:
-    """Return the channels a person is paged on (e-mail until preferences say more)."""
-    return [Page.Channel.EMAIL]
-
-
 def _page_step(incident: Incident, planned: EscalationStep, now) -> list[Page]:
     """Create the pages of one step (once), with their timeline entries."""
     step, users = planned.step, planned.users
@@ -140,7 +135,7 @@ def _page_step(incident: Incident, planned: EscalationStep, now) -> list[Page]:
         return []
     pages = []
     for user in users:
-        for channel in _page_channels(user):
+        for channel in page_channels(user):
             key = Page.make_key(
                 incident_id=incident.pk, step=step, user_id=user.pk, channel=channel
             )

@@ -1,26 +1,41 @@
 """Send pages: the one place that knows how a page reaches a person.
 
-Rota's notifications app owns delivery channels; until it offers a service for incident
-pages, a page goes out here by e-mail through Django's mail framework. Either way the
-``Page`` row (unique per incident, step, person and channel) is what makes a page happen once.
+The ``Page`` row (unique per incident, step, person and channel) is what makes a page happen
+once. Its delivery goes through the notifications app: the person's preferences say which
+channels reach them (e-mail, a personal chat webhook), the message uses the notifications
+layout with times in the person's time zone, and its channels send it. Pages are urgent:
+quiet hours do not hold them back.
 """
 
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
+
+from notifications.channels import ChannelError, deliver
+from notifications.messages import Audience, Content, Message, Section, local, site_link
+from notifications.recipients import recipient_for
 
 from ..models import Incident, Page, TimelineEntry
 from ._common import timeline_add, who
 
 logger = logging.getLogger(__name__)
 
+MAX_ATTEMPTS = 5
+
+
+def page_channels(user) -> list[str]:
+    """Return the channels that reach ``user`` (e-mail when nothing does, so it fails visibly)."""
+    recipient = recipient_for(user)
+    channels = recipient.channels() if recipient is not None else []
+    return [str(channel) for channel in channels] or [Page.Channel.EMAIL]
+
 
 def page_enqueue(*, page_id: int) -> None:
     """Send the page once the current transaction commits."""
-    from ..tasks import deliver_page
+    from ..tasks import deliver_page  # the tasks module imports the services
 
     transaction.on_commit(lambda: deliver_page.delay(page_id))
 
@@ -30,41 +45,90 @@ def incident_url(incident: Incident) -> str:
     return f"{settings.SITE_URL}{incident.get_absolute_url()}"
 
 
-def page_message(page: Page) -> tuple[str, str]:
-    """Return the subject and plain-text body of a page."""
+def page_content(page: Page, tz) -> Content:
+    """Return what a page says: the incident, who else is on it, how to stop the paging."""
     incident = page.incident
-    subject = f"[{incident.severity}] Incident #{incident.pk}: {incident.title}"
-    team = incident.responding_team.name if incident.responding_team else "no team"
     url = incident_url(incident)
-    lines = [
-        f"You are paged as {Page.Step(page.step).label.lower()} for incident #{incident.pk}.",
-        "",
-        f"Title:      {incident.title}",
-        f"Severity:   {incident.get_severity_display()}",
-        f"Component:  {incident.component.name} ({incident.component.slug})",
-        f"Team:       {team}",
-        f"Triggered:  {incident.created_at:%Y-%m-%d %H:%M} UTC",
-        "",
-        incident.description[:2000],
-        "",
-        f"See it: {url}",
-        f"Acknowledge to stop the escalation: POST {url}acknowledge/",
+    team = incident.responding_team.name if incident.responding_team else "no team"
+    details = [
+        f"Severity: {incident.get_severity_display()}",
+        f"Component: {incident.component.name} ({incident.component.slug})",
+        f"Responding team: {team}",
+        f"Triggered: {local(incident.created_at, tz)}",
     ]
-    return subject, "\n".join(lines)
+    if incident.description:
+        details.append(incident.description[:1000])
+    return Content(
+        subject=f"[{incident.severity}] Incident #{incident.pk}: {incident.title}",
+        intro=f"You are paged as {Page.Step(page.step).label.lower()} for incident "
+        f"#{incident.pk}, {incident.title}. Nobody has acknowledged it yet.",
+        sections=[
+            Section("Incident", details),
+            Section(
+                "What to do",
+                [
+                    f"See it: {url}",
+                    f"Acknowledge it to stop the escalation: POST {url}acknowledge/",
+                ],
+            ),
+        ],
+    )
 
 
-def _send_email(page: Page) -> None:
-    if not page.user.email:
-        raise ValueError(f"{who(page.user)} has no e-mail address.")
-    subject, body = page_message(page)
-    send_mail(subject, body, None, [page.user.email])
+def page_message(page: Page) -> Message:
+    """Render a page for its channel, addressed as the person's preferences say now."""
+    recipient = recipient_for(page.user)
+    address = recipient.address(page.channel) if recipient is not None else ""
+    if not address:
+        raise ChannelError(
+            f"{who(page.user)} has no {Page.Channel(page.channel).label} address.",
+            permanent=True,
+        )
+    audience = Audience(recipient.name, recipient.tz, address, user_id=recipient.user_id)
+    content = page_content(page, recipient.tz)
+    context = {
+        "audience": audience,
+        "content": content,
+        "timezone": recipient.tz.key,
+        "preferences_url": site_link("notification-preferences", "/"),
+        "portal_url": site_link("home"),
+    }
+    return Message(
+        channel=page.channel,
+        address=address,
+        subject=content.subject,
+        text=render_to_string("notifications/message.txt", context).strip() + "\n",
+        html=render_to_string("notifications/message.html", context),
+        chat_text=render_to_string("notifications/message.chat.txt", context).strip(),
+        key=page.key,
+        # Keeps the Message-ID apart from those of notification deliveries.
+        delivery_id=f"page-{page.pk}",
+    )
+
+
+def _failed(page: Page, error: str, *, permanent: bool) -> str:
+    page.error = error[:2000]
+    if not permanent and page.attempts < MAX_ATTEMPTS:
+        page.save(update_fields=["attempts", "error"])
+        logger.info("Page %s failed (attempt %s), will retry: %s", page.pk, page.attempts, error)
+        return "retry"
+    page.status = Page.Status.FAILED
+    page.save(update_fields=["attempts", "error", "status"])
+    logger.warning("Page %s to user %s failed: %s", page.pk, page.user_id, error)
+    timeline_add(
+        incident=page.incident,
+        kind=TimelineEntry.Kind.PAGE,
+        text=f"Page to {who(page.user)} failed: {page.error}",
+        data={"page": page.pk},
+    )
+    return page.status
 
 
 def page_deliver(*, page_id: int) -> str:
     """Send one page unless it was sent, cancelled, or its incident acknowledged meanwhile.
 
-    The page row stays locked while sending, so two workers handed the same page send once.
-    Returns the page's final status.
+    The page row stays locked while sending, so two workers handed the same page send it
+    once. Return the page's status, or "retry" after a failure worth retrying.
     """
     with transaction.atomic():
         page = (
@@ -81,19 +145,11 @@ def page_deliver(*, page_id: int) -> str:
             page.status = Page.Status.CANCELLED
             page.save(update_fields=["status"])
             return page.status
+        page.attempts += 1
         try:
-            _send_email(page)
-        except Exception as exc:  # any channel failure is recorded on the page, never lost
-            logger.warning("Page %s to user %s failed: %s", page.pk, page.user_id, exc)
-            page.status, page.error = Page.Status.FAILED, str(exc)[:2000]
-            page.save(update_fields=["status", "error"])
-            timeline_add(
-                incident=page.incident,
-                kind=TimelineEntry.Kind.PAGE,
-                text=f"Page to {who(page.user)} failed: {page.error}",
-                data={"page": page.pk},
-            )
-            return page.status
-        page.status, page.sent_at = Page.Status.SENT, timezone.now()
-        page.save(update_fields=["status", "sent_at"])
+            deliver(page_message(page))
+        except ChannelError as exc:
+            return _failed(page, str(exc), permanent=exc.permanent)
+        page.status, page.sent_at, page.error = Page.Status.SENT, timezone.now(), ""
+        page.save(update_fields=["status", "sent_at", "attempts", "error"])
         return page.status

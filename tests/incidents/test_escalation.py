@@ -235,8 +235,8 @@ def test_a_failed_page_is_recorded_on_the_page_and_the_timeline(open_incident, s
     scan(minutes(5))
 
     page = Page.objects.get(step="secondary")
-    assert (page.status, page.error) == ("failed", "bob has no e-mail address.")
-    assert incident.timeline.filter(text="Page to bob failed: bob has no e-mail address.").exists()
+    assert (page.status, page.error) == ("failed", "bob has no E-mail address.")
+    assert incident.timeline.filter(text="Page to bob failed: bob has no E-mail address.").exists()
 
 
 @pytest.mark.django_db(transaction=True)
