@@ -263,3 +263,11 @@ def test_two_scanners_at_once_page_each_step_once(open_incident, send_pages):
 
     assert errors == []
     assert sorted(step for _, step, _ in paged()) == ["lead", "primary", "secondary"]
+
+
+def test_the_scanner_is_on_celery_beats_schedule_every_minute():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="incidents.scan_escalations")
+
+    assert (task.enabled, task.interval.every, task.interval.period) == (True, 1, "minutes")
