@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from notifications.tasks import queue_options
+
 from .services.escalation import escalation_scan
 from .services.paging import page_deliver
 
@@ -27,5 +29,10 @@ def deliver_page(self, page_id: int) -> str:
     """Send one page; retry shortly when its channel failed for a passing reason."""
     status = page_deliver(page_id=page_id)
     if status == "retry":
-        raise self.retry(countdown=RETRY_SECONDS)
+        raise self.retry(countdown=RETRY_SECONDS, **queue_options())
     return status
+
+
+def publish_page(page_id: int) -> None:
+    """Hand a page to a worker, on the queue notifications are sent from."""
+    deliver_page.apply_async(args=[page_id], **queue_options())

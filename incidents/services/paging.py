@@ -35,9 +35,9 @@ def page_channels(user) -> list[str]:
 
 def page_enqueue(*, page_id: int) -> None:
     """Send the page once the current transaction commits."""
-    from ..tasks import deliver_page  # the tasks module imports the services
+    from .. import tasks  # the tasks module imports the services
 
-    transaction.on_commit(lambda: deliver_page.delay(page_id))
+    transaction.on_commit(lambda: tasks.publish_page(page_id))
 
 
 def incident_url(incident: Incident) -> str:

@@ -26,4 +26,4 @@ def send_pages(monkeypatch):
     """Deliver pages in-process (on commit) instead of through a broker."""
     from incidents import tasks
 
-    monkeypatch.setattr(tasks.deliver_page, "delay", lambda page_id: tasks.deliver_page(page_id))
+    monkeypatch.setattr(tasks, "publish_page", tasks.deliver_page)
