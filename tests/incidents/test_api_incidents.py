@@ -233,3 +233,15 @@ def test_a_team_member_edits_links_but_not_the_component(make_client, incident, 
 
 def test_incidents_are_not_deleted_through_the_api(make_client, incident, staff_user):
     assert make_client(staff_user).delete(f"{URL}{incident.pk}/").status_code == 405
+
+
+@pytest.mark.parametrize("entries", [1, 50])
+def test_timeline_query_count_does_not_grow_with_entries(
+    user_client, django_assert_num_queries, entries
+):
+    incident = IncidentFactory()
+    for _ in range(entries):
+        TimelineEntryFactory(incident=incident, author=UserFactory())
+    with django_assert_num_queries(3):  # incident, count, page with authors
+        response = user_client.get(f"{URL}{incident.pk}/timeline/?page_size=100")
+    assert response.json()["count"] == entries
