@@ -1,6 +1,7 @@
 """Leave and public holidays: typed in, or imported from an iCalendar file or URL."""
 
 import datetime
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -9,6 +10,8 @@ import icalendar
 from dateutil.rrule import rrulestr
 from django.core.exceptions import ValidationError
 from django.db import transaction
+
+from portal.netsafety import UnsafeURL, safe_urlopen
 
 from ..exceptions import CalendarImportError
 from ..models import Unavailability
@@ -69,14 +72,21 @@ def fetch_calendar(url: str) -> bytes:
     scheme = "https" if parts.scheme == "webcal" else parts.scheme
     if scheme not in ("http", "https") or not parts.netloc:
         raise CalendarImportError({"url": "Give an http, https or webcal address."})
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
+    request = urllib.request.Request(  # noqa: S310 - safe_urlopen checks scheme and host
         urlunsplit((scheme, *parts[1:])), headers={"Accept": "text/calendar"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310
+        with safe_urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
             body = response.read(FETCH_MAX_BYTES + 1)
+    except UnsafeURL as exc:
+        raise CalendarImportError({"url": str(exc)}) from exc
+    except urllib.error.HTTPError as exc:
+        raise CalendarImportError(
+            {"url": f"Could not fetch the calendar: the server answered {exc.code}."}
+        ) from exc
     except (OSError, ValueError) as exc:
-        raise CalendarImportError({"url": f"Could not fetch the calendar: {exc}"}) from exc
+        # Say no more than that: the error text could describe the server's own network.
+        raise CalendarImportError({"url": "Could not fetch the calendar."}) from exc
     if len(body) > FETCH_MAX_BYTES:
         raise CalendarImportError({"url": "The calendar is larger than 5 MB."})
     return body

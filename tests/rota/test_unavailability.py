@@ -6,7 +6,6 @@ from rota import services
 from rota.exceptions import CalendarImportError
 from rota.models import Shift, Unavailability
 from rota.selectors import leave_conflicts
-from rota.services import unavailability as unavailability_module
 from tests.ownership.factories import TeamFactory, UserFactory
 
 from .factories import RotationFactory, ShiftFactory
@@ -124,30 +123,68 @@ def test_only_web_addresses_are_fetched():
     assert set(excinfo.value.message_dict) == {"url"}
 
 
-def test_a_calendar_url_larger_than_the_limit_is_refused(monkeypatch):
-    class Response:
-        def __enter__(self):
-            return self
+@pytest.fixture
+def calendar_server():
+    """A local HTTP server: /big answers 6 MB, /leave.ics a calendar, /hop redirects."""
+    import http.server
+    import threading
 
-        def __exit__(self, *exc):
-            return False
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server API
+            if self.path == "/hop":
+                self.send_response(302)
+                self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
+                self.end_headers()
+                return
+            body = b"x" * (6 * 1024 * 1024) if self.path == "/big" else LEAVE_ICS
+            self.send_response(200)
+            self.send_header("Content-Type", "text/calendar")
+            self.end_headers()
+            self.wfile.write(body)
 
-        def read(self, size):
-            return b"x" * size
+        def log_message(self, *args):
+            pass
 
-    seen = {}
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
 
-    def fake_urlopen(request, timeout):
-        seen["url"], seen["timeout"] = request.full_url, timeout
-        return Response()
 
-    monkeypatch.setattr(unavailability_module.urllib.request, "urlopen", fake_urlopen)
-
+def test_a_calendar_url_larger_than_the_limit_is_refused(calendar_server, settings):
+    settings.ROTA_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     with pytest.raises(CalendarImportError) as excinfo:
-        services.unavailability_import_ics(url="webcal://cal.example.com/a.ics", user=UserFactory())
-
+        services.unavailability_import_ics(url=f"{calendar_server}/big", user=UserFactory())
     assert "larger" in excinfo.value.message_dict["url"][0]
-    assert seen == {"url": "https://cal.example.com/a.ics", "timeout": 10}
+
+
+def test_a_calendar_is_fetched_from_an_allowed_host(calendar_server, settings):
+    settings.ROTA_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
+    user = UserFactory()
+    services.unavailability_import_ics(url=f"{calendar_server}/leave.ics", user=user, today=TODAY)
+    assert Unavailability.objects.filter(user=user).exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/leave.ics",
+        "http://10.1.2.3/leave.ics",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/leave.ics",
+    ],
+)
+def test_private_addresses_are_never_fetched(url):
+    with pytest.raises(CalendarImportError) as excinfo:
+        services.unavailability_import_ics(url=url, user=UserFactory())
+    assert "not a public address" in excinfo.value.message_dict["url"][0]
+
+
+def test_a_redirect_to_a_private_address_is_refused(calendar_server, settings):
+    settings.ROTA_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
+    with pytest.raises(CalendarImportError) as excinfo:
+        services.unavailability_import_ics(url=f"{calendar_server}/hop", user=UserFactory())
+    assert "169.254.169.254" in excinfo.value.message_dict["url"][0]
 
 
 def test_imported_leave_is_skipped_by_generation():
