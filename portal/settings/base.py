@@ -124,6 +124,10 @@ ROTA_FEED_REFRESH_MINUTES = env.int("ROTA_FEED_REFRESH_MINUTES", default=60)
 ROTA_FEED_SECRET = env("ROTA_FEED_SECRET", default="")
 ROTA_FEED_SECRET_FALLBACKS = env.list("ROTA_FEED_SECRET_FALLBACKS", default=[])
 
+# Hosts that user-supplied URLs (calendar imports, chat webhooks) may reach even though they
+# resolve to private addresses; everything else must be public.
+ROTA_OUTBOUND_ALLOWED_HOSTS = env.list("ROTA_OUTBOUND_ALLOWED_HOSTS", default=[])
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
