@@ -242,10 +242,11 @@ def incident_update(*, incident: Incident, by=None, **data) -> Incident:
     if other:
         notes.append(f"changed {', '.join(other)}")
     if notes:
+        said = "; ".join(notes)
         timeline_add(
             incident=incident,
             kind=TimelineEntry.Kind.CHANGE,
-            text=f"{who(by)}: {'; '.join(notes)}.",
+            text=f"{who(by)}: {said}." if by is not None else f"{said[0].upper()}{said[1:]}.",
             by=by,
             data={"changed": changed},
         )

@@ -356,3 +356,13 @@ def test_a_kept_payload_is_processed_again_once_its_component_exists(api_client)
     item.refresh_from_db()
     assert item.processed_at is not None
     assert list(item.incidents.all()) == [incident]
+
+
+def test_a_worse_repeat_raises_the_severity(api_client, integration):
+    post_alert(api_client, integration, alertmanager_payload(severity="warning"))
+
+    post_alert(api_client, integration, alertmanager_payload(severity="critical"))
+
+    incident = Incident.objects.get()
+    assert incident.severity == "SEV1"
+    assert incident.timeline.filter(kind="change", text="Severity SEV3 -> SEV1.").exists()
