@@ -114,6 +114,13 @@ def _page_step(incident: Incident, planned: EscalationStep, now) -> list[Page]:
     step, users = planned.step, planned.users
     if users is None:
         step, users = _leads_or_managers(incident)
+    done = TimelineEntry.objects.filter(
+        incident=incident,
+        kind__in=[TimelineEntry.Kind.ESCALATION, TimelineEntry.Kind.PAGE],
+        data__step=step,
+    )
+    if done.exists():
+        return []  # another scan holding an older copy of the incident took this step
     label = Step(step).label.lower()
     if planned.delay and planned.step != Step.PRIMARY:
         minutes = int(planned.delay.total_seconds() // 60)

@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from incidents import services
 from incidents.models import Incident, Page, TimelineEntry
@@ -132,6 +132,18 @@ def test_a_stale_copy_of_the_incident_cannot_page_a_step_again(open_incident, se
 
     assert Page.objects.filter(step="secondary").count() == 1
     assert incident.timeline.filter(kind="page", text__contains="bob").count() == 1
+    assert incident.timeline.filter(kind="escalation").count() == 1
+
+
+def test_the_unique_key_refuses_a_second_page_for_the_same_step(open_incident):
+    open_incident()
+    page = Page.objects.get()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Page.objects.create(
+            incident=page.incident, step=page.step, user=page.user, channel=page.channel,
+            key=page.key,
+        )  # fmt: skip
 
 
 def test_acknowledging_stops_the_escalation(open_incident, scan, user):
