@@ -43,8 +43,8 @@ def test_a_shift_created_close_to_its_start_gets_one_reminder_not_one_per_lead_t
 
 
 def test_nothing_is_due_before_the_longest_lead_time_or_after_the_start(rotation, alice, now, scan):
-    ShiftFactory(rotation=rotation, user=alice, start=now + 25 * HOUR)
-    ShiftFactory(rotation=rotation, user=alice, start=now - MINUTE)
+    ShiftFactory(rotation=rotation, user=alice, start=now + 25 * HOUR, end=now + 26 * HOUR)
+    ShiftFactory(rotation=rotation, user=alice, start=now - MINUTE, end=now + HOUR)
     scan(now)
     assert reminder_rows() == []
 
