@@ -4,15 +4,36 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from ownership.models import Component, Team
+from rota.models import SupportPolicy
 
-from ..models import Bug, Incident, Integration, TimelineEntry
+from ..models import Bug, Incident, Integration, Severity, TimelineEntry
 
 USERNAME = {"slug_field": "username", "read_only": True}
 SLUG = {"slug_field": "slug", "read_only": True}
 
 
+def choice_text(choices, *, help_text="", **kwargs) -> serializers.CharField:
+    """Return a string field limited to ``choices``, documented without a schema enum.
+
+    OpenAPI components are named after fields: the same choices under two names, or two sets
+    of choices under one name (``kind``, ``status``), would clash in the schema.
+    """
+    values = [value for value, _ in choices]
+    listed = ", ".join(values)
+    field = serializers.CharField(help_text=f"{help_text} One of: {listed}.".strip(), **kwargs)
+    if not kwargs.get("read_only"):
+
+        def one_of(value):
+            if value not in values:
+                raise serializers.ValidationError(f"Choose one of {listed}.")
+
+        field.validators.append(one_of)
+    return field
+
+
 class TimelineEntrySerializer(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(**USERNAME)
+    kind = choice_text(TimelineEntry.Kind.choices, read_only=True)
 
     class Meta:
         model = TimelineEntry
@@ -40,6 +61,11 @@ class IncidentSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Default: interrupting for SEV1 and SEV2, backlog otherwise.",
     )
+    status = choice_text(Incident.Status.choices, read_only=True)
+    support_model = choice_text(
+        SupportPolicy.Model.choices, read_only=True, help_text="The model that routed it."
+    )
+    mitigation_kind = choice_text(Incident.MitigationKind.choices, read_only=True)
 
     class Meta:
         model = Incident
@@ -108,7 +134,7 @@ class TransitionSerializer(serializers.Serializer):
 
 
 class MitigateSerializer(TransitionSerializer):
-    kind = serializers.ChoiceField(choices=Incident.MitigationKind.choices)
+    kind = choice_text(Incident.MitigationKind.choices, help_text="How the impact was stopped.")
 
 
 class NoteSerializer(serializers.Serializer):
@@ -209,6 +235,15 @@ class IntegrationSerializer(serializers.ModelSerializer):
         help_text="Optional HMAC-SHA256 key; never shown again. Blank switches signing off.",
     )
     has_signing_secret = serializers.SerializerMethodField()
+    kind = choice_text(
+        Integration.Kind.choices, required=False, default=Integration.Kind.ALERTMANAGER
+    )
+    default_severity = choice_text(
+        Severity.choices,
+        required=False,
+        default=Severity.SEV3,
+        help_text="For alerts whose severity label is missing or unknown.",
+    )
 
     class Meta:
         model = Integration

@@ -245,3 +245,12 @@ def test_timeline_query_count_does_not_grow_with_entries(
     with django_assert_num_queries(3):  # incident, count, page with authors
         response = user_client.get(f"{URL}{incident.pk}/timeline/?page_size=100")
     assert response.json()["count"] == entries
+
+
+def test_an_unknown_mitigation_kind_is_a_400_naming_the_choices(make_client, incident):
+    response = make_client(incident.responder).post(
+        f"{URL}{incident.pk}/mitigate/", {"kind": "prayer"}
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"kind": ["Choose one of rollback, restart, config, hotfix."]}

@@ -129,3 +129,10 @@ def test_list_query_count_does_not_grow_with_rows(staff_client, django_assert_nu
     with django_assert_num_queries(2):
         response = staff_client.get(f"{URL}?page_size=100")
     assert response.json()["count"] == rows
+
+
+def test_bad_choices_are_refused_by_name(staff_client):
+    response = staff_client.post(URL, {"name": "x", "kind": "nagios", "default_severity": "P0"})
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"kind", "default_severity"}
