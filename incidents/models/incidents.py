@@ -158,6 +158,15 @@ class Incident(models.Model):
         return f"#{self.pk} {self.severity} {self.title}"
 
     def get_absolute_url(self):
+        """Return the incident's portal page, else its API resource."""
+        for name in ("portal-incident", "incident-detail"):
+            try:
+                return reverse(name, kwargs={"pk": self.pk})
+            except NoReverseMatch:
+                continue
+        return f"/api/v1/incidents/{self.pk}/"
+
+    def get_api_url(self):
         try:
             return reverse("incident-detail", kwargs={"pk": self.pk})
         except NoReverseMatch:  # the API router has not registered incidents

@@ -67,8 +67,8 @@ def page_content(page: Page, tz) -> Content:
             Section(
                 "What to do",
                 [
-                    f"See it: {url}",
-                    f"Acknowledge it to stop the escalation: POST {url}acknowledge/",
+                    f"Acknowledge it to stop the escalation: {url}",
+                    f"Or by API: POST {settings.SITE_URL}{incident.get_api_url()}acknowledge/",
                 ],
             ),
         ],
