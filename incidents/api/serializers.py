@@ -122,6 +122,23 @@ class IncidentSerializer(serializers.ModelSerializer):
         return component
 
 
+class IncidentCreateSerializer(IncidentSerializer):
+    """What opening an incident takes; routing, status and follow-up come later."""
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [
+            "title",
+            "description",
+            "severity",
+            "urgency",
+            "component",
+            "ticket_url",
+            "bug_url",
+            "postmortem_url",
+        ]
+        read_only_fields = []
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     timeline = TimelineEntrySerializer(many=True, read_only=True)
 

@@ -27,6 +27,7 @@ from .serializers import (
     BugDecideSerializer,
     BugSerializer,
     BugStartSerializer,
+    IncidentCreateSerializer,
     IncidentDetailSerializer,
     IncidentSerializer,
     IntegrationSerializer,
@@ -67,6 +68,8 @@ class IncidentViewSet(
     def get_serializer_class(self):
         if self.action == "retrieve":
             return IncidentDetailSerializer
+        if self.action == "create":
+            return IncidentCreateSerializer
         return IncidentSerializer
 
     def can_create(self, request):
@@ -75,10 +78,15 @@ class IncidentViewSet(
     def can_change(self, request, incident):
         return self.action in self.open_actions or can_respond(request, incident)
 
-    def perform_create(self, serializer):
-        serializer.instance = services.incident_create(
-            by=self.request.user, **serializer.validated_data
-        )
+    @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
+    def create(self, request, *args, **kwargs):
+        """Open an incident, routed to whoever is on support for its component now."""
+        body = IncidentCreateSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        incident = services.incident_create(by=request.user, **body.validated_data)
+        incident = selectors.incident_list().get(pk=incident.pk)
+        data = IncidentSerializer(incident, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)

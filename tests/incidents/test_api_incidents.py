@@ -254,3 +254,38 @@ def test_an_unknown_mitigation_kind_is_a_400_naming_the_choices(make_client, inc
 
     assert response.status_code == 400
     assert response.json() == {"kind": ["Choose one of rollback, restart, config, hotfix."]}
+
+
+def test_routing_status_and_follow_up_are_not_set_when_opening(user_client):
+    ComponentFactory(slug="checkout")
+
+    response = user_client.post(
+        URL,
+        {
+            "title": "x",
+            "component": "checkout",
+            "status": "resolved",
+            "responder": "mallory",
+            "postmortem_done": True,
+            "logged_minutes": 5,
+        },
+    )
+
+    assert response.status_code == 201
+    incident = Incident.objects.get()
+    assert (incident.status, incident.responder, incident.postmortem_done) == (
+        "triggered",
+        None,
+        False,
+    )
+    assert incident.logged_minutes is None
+
+
+def test_an_incident_can_be_opened_from_a_form_post(user_client):
+    ComponentFactory(slug="checkout")
+
+    response = user_client.post(
+        URL, {"title": "Checkout down", "component": "checkout"}, format="multipart"
+    )
+
+    assert response.status_code == 201, response.content
