@@ -66,7 +66,7 @@ def _failed(delivery: Delivery, token, error: str, *, permanent: bool, now) -> S
     if permanent or delivery.attempts >= setting("NOTIFICATIONS_MAX_ATTEMPTS"):
         _finish(delivery.pk, token, status=Status.FAILED, last_error=error[:2000], claim=None)
         logger.warning("Delivery %s failed for good: %s", delivery.pk, error)
-        return SendResult(Status.FAILED)
+        return SendResult(Status.FAILED.value)
     wait = backoff(delivery.attempts)
     _finish(
         delivery.pk,
@@ -103,7 +103,7 @@ def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> 
         message = compose(delivery, now=now)
     except NoLongerApplies as exc:
         _finish(delivery.pk, token, status=Status.SKIPPED, last_error=str(exc), claim=None)
-        return SendResult(Status.SKIPPED)
+        return SendResult(Status.SKIPPED.value)
     except Exception as exc:
         logger.exception("Could not compose delivery %s", delivery.pk)
         return _failed(delivery, token, f"Could not compose: {exc!r}", permanent=False, now=now)
@@ -130,7 +130,7 @@ def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> 
         delivery.recipient_label,
         message.subject,
     )
-    return SendResult(Status.SENT)
+    return SendResult(Status.SENT.value)
 
 
 def delivery_retry(*, delivery: Delivery, now: datetime.datetime | None = None) -> bool:
