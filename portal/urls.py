@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from incidents import pages as incident_pages
+from rota import pages as rota_pages
+
 from . import views
 
 urlpatterns = [
@@ -9,7 +12,34 @@ urlpatterns = [
     path("teams/<slug:slug>/", views.team_detail, name="portal-team"),
     path("components/", views.component_catalog, name="portal-catalog"),
     path("components/<slug:slug>/", views.component_detail, name="portal-component"),
+    path("me/", rota_pages.my_rota, name="my-rota"),
+    path("me/shifts/<int:pk>/offer/", rota_pages.shift_offer, name="my-shift-offer"),
+    path("me/swaps/<int:pk>/take/", rota_pages.swap_take, name="my-swap-take"),
+    path("me/swaps/<int:pk>/cancel/", rota_pages.swap_cancel, name="my-swap-cancel"),
+    path("me/swaps/<int:pk>/approve/", rota_pages.swap_approve, name="my-swap-approve"),
+    path("me/swaps/<int:pk>/reject/", rota_pages.swap_reject, name="my-swap-reject"),
+    path("me/leave/", rota_pages.leave_add, name="my-leave-add"),
+    path("me/leave/<int:pk>/delete/", rota_pages.leave_delete, name="my-leave-delete"),
+    path("incidents/", incident_pages.incident_list, name="portal-incidents"),
+    path("incidents/<int:pk>/", incident_pages.incident_detail, name="portal-incident"),
+    path(
+        "incidents/<int:pk>/acknowledge/",
+        incident_pages.incident_acknowledge,
+        name="portal-incident-acknowledge",
+    ),
+    path(
+        "incidents/<int:pk>/mitigate/",
+        incident_pages.incident_mitigate,
+        name="portal-incident-mitigate",
+    ),
+    path(
+        "incidents/<int:pk>/resolve/",
+        incident_pages.incident_resolve,
+        name="portal-incident-resolve",
+    ),
+    path("incidents/<int:pk>/note/", incident_pages.incident_note, name="portal-incident-note"),
     path("", include("rota.urls")),
+    path("", include("notifications.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api")),

@@ -1,0 +1,204 @@
+"""The incident pages: a filtered list, and an incident with its timeline and actions.
+
+Actions go through the incidents services with the API's rules
+(:mod:`incidents.api.permissions`): anyone signed in acknowledges and adds notes; the
+responders mitigate and resolve. A refusal is shown next to the form it concerns.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from ownership.models import Team
+from portal.views.common import add_errors, page
+
+from . import selectors, services
+from .api.permissions import can_respond
+from .exceptions import IllegalTransition
+from .models import Incident, Severity
+
+PAGE_SIZE = 25
+STATE_CHOICES = [
+    ("open", "Open (not resolved)"),
+    ("", "Any status"),
+    *Incident.Status.choices,
+]
+
+
+class IncidentFilterForm(forms.Form):
+    state = forms.ChoiceField(label="Status", choices=STATE_CHOICES, required=False)
+    severity = forms.ChoiceField(
+        label="Severity",
+        choices=[("", "Any severity"), *((s.value, s.value) for s in Severity)],
+        required=False,
+    )
+    team = forms.ModelChoiceField(
+        label="Team",
+        queryset=Team.objects.order_by("name"),
+        to_field_name="slug",
+        empty_label="Any team",
+        required=False,
+    )
+    q = forms.CharField(label="Title or component", max_length=100, required=False)
+
+    def filter(self, incidents):
+        """Narrow ``incidents`` down to what the valid fields ask for."""
+        data = self.cleaned_data
+        state = data.get("state")
+        if state == "open":
+            incidents = incidents.exclude(status=Incident.Status.RESOLVED)
+        elif state:
+            incidents = incidents.filter(status=state)
+        if data.get("severity"):
+            incidents = incidents.filter(severity=data["severity"])
+        team = data.get("team")
+        if team is not None:
+            incidents = incidents.filter(Q(responding_team=team) | Q(owning_team=team))
+        if data.get("q"):
+            text = data["q"]
+            incidents = incidents.filter(
+                Q(title__icontains=text)
+                | Q(component__slug__icontains=text)
+                | Q(component__name__icontains=text)
+            )
+        return incidents
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="Note", widget=forms.Textarea({"rows": 3}), max_length=10_000)
+
+
+class MitigateForm(forms.Form):
+    kind = forms.ChoiceField(label="How", choices=Incident.MitigationKind.choices)
+    note = forms.CharField(label="What was done (optional)", max_length=2000, required=False)
+
+
+class ResolveForm(forms.Form):
+    note = forms.CharField(label="Resolution note (optional)", max_length=2000, required=False)
+
+
+class AcknowledgeForm(forms.Form):
+    note = forms.CharField(max_length=2000, required=False)
+
+
+@page
+def incident_list(request):
+    """List incidents, open ones first by default, filtered by status, severity and team."""
+    data = request.GET.copy()
+    data.setdefault("state", "open")
+    form = IncidentFilterForm(data)
+    incidents = selectors.incident_list().order_by("-created_at", "-id")
+    incidents = form.filter(incidents) if form.is_valid() else incidents.none()
+    paginator = Paginator(incidents, PAGE_SIZE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    query = data.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "incidents/list.html",
+        {"form": form, "page": page_obj, "query": query.urlencode()},
+        status=200 if form.is_valid() else 400,
+    )
+
+
+def _render_detail(request, incident_id, *, forms_=None, errors=None, status=200):
+    incident = get_object_or_404(selectors.incident_list(), pk=incident_id)
+    forms_ = forms_ or {}
+    return render(
+        request,
+        "incidents/detail.html",
+        {
+            "incident": incident,
+            "timeline": selectors.incident_timeline(incident=incident),
+            "bugs": incident.bugs.select_related("team").order_by("created_at"),
+            "may_respond": can_respond(request, incident),
+            "note_form": forms_.get("note") or NoteForm(),
+            "mitigate_form": forms_.get("mitigate") or MitigateForm(),
+            "resolve_form": forms_.get("resolve") or ResolveForm(),
+            "errors": errors or {},
+            "statuses": Incident.Status,
+        },
+        status=status,
+    )
+
+
+@page
+def incident_detail(request, pk):
+    """Show an incident with its routing, timeline and the actions the viewer may take."""
+    return _render_detail(request, pk)
+
+
+def _act(request, pk, name, form_class, service, *, open_to_all=False, done=""):
+    incident = get_object_or_404(Incident, pk=pk)
+    form = form_class(request.POST)
+    if not open_to_all and not can_respond(request, incident):
+        return _render_detail(
+            request,
+            pk,
+            errors={
+                name: "Only the responders (the people routed to it, the responding and "
+                "owning teams) and staff may do this."
+            },
+            status=403,
+        )
+    if form.is_valid():
+        try:
+            service(incident=incident, by=request.user, **form.cleaned_data)
+        except IllegalTransition as exc:
+            return _render_detail(request, pk, errors={name: str(exc)}, status=409)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("portal-incident", pk=pk)
+    return _render_detail(request, pk, forms_={name: form}, status=400)
+
+
+@page
+@require_POST
+def incident_acknowledge(request, pk):
+    """Acknowledge the incident: escalation stops (anyone signed in may)."""
+    return _act(
+        request,
+        pk,
+        "acknowledge",
+        AcknowledgeForm,
+        services.incident_acknowledge,
+        open_to_all=True,
+        done="Acknowledged: escalation stopped.",
+    )
+
+
+@page
+@require_POST
+def incident_mitigate(request, pk):
+    """Record how the impact was stopped (responders)."""
+    return _act(
+        request, pk, "mitigate", MitigateForm, services.incident_mitigate, done="Mitigated."
+    )
+
+
+@page
+@require_POST
+def incident_resolve(request, pk):
+    """Resolve the incident (responders)."""
+    return _act(request, pk, "resolve", ResolveForm, services.incident_resolve, done="Resolved.")
+
+
+@page
+@require_POST
+def incident_note(request, pk):
+    """Add a note to the timeline (anyone signed in may)."""
+    return _act(
+        request,
+        pk,
+        "note",
+        NoteForm,
+        services.incident_note,
+        open_to_all=True,
+        done="Note added.",
+    )

@@ -1,0 +1,49 @@
+"""A team's page: members, what it owns, who is on call, its rota as a timeline, its work."""
+
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, render
+
+from incidents import selectors as incidents
+from ownership import selectors
+from rota.routing import responders_now
+
+from .common import page
+from .timeline import DEFAULT_WEEKS, MAX_WEEKS, build_timeline, rotations_of_team
+
+LIST_LIMIT = 20
+
+
+def _weeks(request) -> int:
+    try:
+        weeks = int(request.GET.get("weeks", DEFAULT_WEEKS))
+    except ValueError:
+        return DEFAULT_WEEKS
+    return max(1, min(MAX_WEEKS, weeks))
+
+
+@page
+def team_detail(request, slug):
+    """Show a team with its on-call people, rota timeline, open incidents and triage queue."""
+    team = get_object_or_404(selectors.team_list(), slug=slug)
+    open_incidents = list(
+        incidents.open_incidents()
+        .filter(Q(responding_team=team) | Q(owning_team=team))
+        .order_by("severity", "-created_at")[:LIST_LIMIT]
+    )
+    triage = list(incidents.triage_queue(team=team)[:LIST_LIMIT])
+    return render(
+        request,
+        "portal/team.html",
+        {
+            "team": team,
+            "components": selectors.components_owned_by(team=team).order_by("name"),
+            "responders": responders_now(team=team),
+            "timeline": build_timeline(
+                rotations=rotations_of_team(team), tz=request.viewer_zone, weeks=_weeks(request)
+            ),
+            "week_choices": (2, 4, 8, 12),
+            "open_incidents": open_incidents,
+            "triage": triage,
+            "list_limit": LIST_LIMIT,
+        },
+    )

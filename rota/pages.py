@@ -1,0 +1,268 @@
+"""My rota (/me/): my coming shifts, swaps, leave and calendar feed, as a portal page.
+
+Every write goes through the rota services, with the API's permission rules
+(:mod:`rota.api.permissions`); a refusal is shown on the page next to what it is about.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from ownership.models import Membership
+from portal.views.common import add_errors, field_errors, page
+
+from . import services
+from .api.permissions import can_manage_rotation, can_manage_user, is_staff, managed_teams
+from .exceptions import SwapError
+from .models import Override, RotationParticipant, Shift, SwapRequest, Unavailability
+from .services.feeds import feed_token_get_or_create
+from .views import feed_url
+
+SHIFTS_SHOWN = 12
+TEAM_SHIFTS_SHOWN = 6
+OFFERS_SHOWN = 20
+
+
+class LeaveForm(forms.Form):
+    start_date = forms.DateField(label="First day away", widget=forms.DateInput({"type": "date"}))
+    end_date = forms.DateField(label="Last day away", widget=forms.DateInput({"type": "date"}))
+    reason = forms.CharField(label="Reason (optional)", max_length=200, required=False)
+
+
+class OfferForm(forms.Form):
+    message = forms.CharField(max_length=300, required=False)
+
+
+def _open_swaps():
+    return SwapRequest.objects.filter(status__in=SwapRequest.OPEN_STATUSES).select_related(
+        "taken_by"
+    )
+
+
+def _shift_rows(queryset):
+    return queryset.select_related("rotation", "team", "user").prefetch_related(
+        Prefetch("swap_requests", queryset=_open_swaps(), to_attr="open_swaps")
+    )
+
+
+def offers_for(user, now):
+    """Return open offers ``user`` may take (they are in the rotation), soonest first."""
+    my_teams = Membership.objects.filter(user=user).values("team_id")
+    in_rotation = (
+        Q(shift__rotation_id__in=RotationParticipant.objects.filter(user=user).values("rotation"))
+        | Q(shift__rotation__team_id__in=my_teams)
+        | Q(
+            shift__rotation__follows_team_rotation_id__in=RotationParticipant.objects.filter(
+                team_id__in=my_teams
+            ).values("rotation")
+        )
+    )
+    return (
+        SwapRequest.objects.filter(in_rotation, status=SwapRequest.Status.OFFERED)
+        .filter(shift__end__gt=now)
+        .exclude(offered_by=user)
+        .select_related("shift__rotation", "offered_by")
+        .order_by("shift__start", "id")
+    )
+
+
+def approvals_for(request):
+    """Return taken swaps waiting for a manager the caller is (empty for engineers)."""
+    taken = SwapRequest.objects.filter(status=SwapRequest.Status.TAKEN)
+    if not is_staff(request):
+        managed = managed_teams(request)
+        if not managed:
+            return SwapRequest.objects.none()
+        turn_orders = RotationParticipant.objects.filter(team_id__in=managed).values("rotation")
+        taken = taken.filter(
+            Q(shift__rotation__team_id__in=managed)
+            | Q(shift__rotation_id__in=turn_orders)
+            | Q(shift__rotation__follows_team_rotation_id__in=turn_orders)
+        )
+    return taken.select_related("shift__rotation", "offered_by", "taken_by").order_by(
+        "shift__start"
+    )
+
+
+def _render(request, *, errors=None, leave_form=None, status=200):
+    user, now = request.user, timezone.now()
+    person_feed = feed_token_get_or_create(user=user)
+    my_team_ids = Membership.objects.filter(user=user).values("team_id")
+    context = {
+        "shifts": list(
+            _shift_rows(Shift.objects.filter(user=user, end__gt=now)).order_by("start")[
+                :SHIFTS_SHOWN
+            ]
+        ),
+        "team_shifts": list(
+            Shift.objects.filter(team_id__in=my_team_ids, rotation__kind="team", end__gt=now)
+            .select_related("rotation", "team")
+            .order_by("start")[:TEAM_SHIFTS_SHOWN]
+        ),
+        "covers": list(
+            Override.objects.filter(user=user, end__gt=now)
+            .select_related("rotation")
+            .order_by("start")
+        ),
+        "offers": list(offers_for(user, now)[:OFFERS_SHOWN]),
+        "taken": list(
+            SwapRequest.objects.filter(taken_by=user, status=SwapRequest.Status.TAKEN)
+            .select_related("shift__rotation", "offered_by")
+            .order_by("shift__start")
+        ),
+        "approvals": list(approvals_for(request)),
+        "leave": list(
+            Unavailability.objects.filter(user=user, end_date__gte=timezone.localdate()).order_by(
+                "start_date"
+            )
+        ),
+        "leave_form": leave_form or LeaveForm(),
+        "feed": {"token": person_feed, **feed_url(request, person_feed)},
+        "now": now,
+    }
+    context["unplaced_errors"] = _place_errors(context, dict(errors or {}))
+    return render(request, "rota/my_rota.html", context, status=status)
+
+
+def _place_errors(context, errors) -> list[str]:
+    """Attach each error to the row it is about; return those whose row is not shown."""
+    rows = [(f"shift-{s.pk}", s) for s in context["shifts"]]
+    offered = [s.open_swaps[0] for s in context["shifts"] if s.open_swaps]
+    rows += [(f"swap-{swap.pk}", swap) for swap in offered]
+    rows += [(f"swap-{swap.pk}", swap) for swap in context["offers"] + context["approvals"]]
+    rows += [(f"leave-{entry.pk}", entry) for entry in context["leave"]]
+    for key, obj in rows:
+        if key in errors:
+            obj.error = errors.pop(key)
+    return list(errors.values())
+
+
+@page
+@never_cache
+def my_rota(request):
+    """Show my coming shifts, offers I can take, my leave and my calendar feed."""
+    return _render(request)
+
+
+def _refused(request, key, exc):
+    if isinstance(exc, ValidationError):
+        text = " ".join(msg for msgs in field_errors(exc).values() for msg in msgs)
+    else:
+        text = str(exc)
+    return _render(request, errors={key: text}, status=400)
+
+
+@page
+@require_POST
+def shift_offer(request, pk):
+    """Offer one of my shifts to the others in its rotation."""
+    shift = get_object_or_404(Shift.objects.select_related("rotation"), pk=pk)
+    key = f"shift-{pk}"
+    if shift.user_id != request.user.pk:
+        return _refused(request, key, ValidationError("You can only offer your own shift."))
+    form = OfferForm(request.POST)
+    message = form.cleaned_data["message"] if form.is_valid() else ""
+    try:
+        services.swap_offer(shift=shift, by=request.user, message=message)
+    except ValidationError as exc:
+        return _refused(request, key, exc)
+    messages.success(request, "Your shift is on offer; the others in the rotation can take it.")
+    return redirect("my-rota")
+
+
+def _swap_step(request, pk, service, allowed, done):
+    swap = get_object_or_404(SwapRequest.objects.select_related("shift__rotation"), pk=pk)
+    key = f"swap-{pk}"
+    if not allowed(swap):
+        return _refused(request, key, ValidationError("You may not do that with this swap."))
+    try:
+        swap = service(swap=swap, by=request.user)
+    except (ValidationError, SwapError) as exc:
+        return _refused(request, key, exc)
+    messages.success(request, done(swap))
+    return redirect("my-rota")
+
+
+@page
+@require_POST
+def swap_take(request, pk):
+    """Take a shift someone offered (the service checks I am in the rotation)."""
+
+    def done(swap):
+        if swap.status == SwapRequest.Status.TAKEN:
+            return "You took the shift; it becomes yours once a manager approves."
+        return "The shift is yours now."
+
+    return _swap_step(request, pk, services.swap_take, lambda swap: True, done)
+
+
+@page
+@require_POST
+def swap_cancel(request, pk):
+    """Withdraw my offer (its author or staff)."""
+    return _swap_step(
+        request,
+        pk,
+        services.swap_cancel,
+        lambda swap: swap.offered_by_id == request.user.pk or is_staff(request),
+        lambda swap: "Your offer is withdrawn; the shift stays yours.",
+    )
+
+
+@page
+@require_POST
+def swap_approve(request, pk):
+    """Approve a taken swap (staff and the rotation's managers)."""
+    return _swap_step(
+        request,
+        pk,
+        services.swap_approve,
+        lambda swap: can_manage_rotation(request, swap.shift.rotation),
+        lambda swap: "Approved: the shift changed hands.",
+    )
+
+
+@page
+@require_POST
+def swap_reject(request, pk):
+    """Reject a taken swap (staff and the rotation's managers)."""
+    return _swap_step(
+        request,
+        pk,
+        services.swap_reject,
+        lambda swap: can_manage_rotation(request, swap.shift.rotation),
+        lambda swap: "Rejected: the shift stays with the person who offered it.",
+    )
+
+
+@page
+@require_POST
+def leave_add(request):
+    """Record my leave (rota generation then skips me, and clashes are flagged)."""
+    form = LeaveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.unavailability_create(by=request.user, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, "Your leave is recorded.")
+            return redirect("my-rota")
+    return _render(request, leave_form=form, status=400)
+
+
+@page
+@require_POST
+def leave_delete(request, pk):
+    """Remove an entry of my leave."""
+    entry = get_object_or_404(Unavailability.objects.select_related("user"), pk=pk)
+    if entry.user is None or not can_manage_user(request, entry.user):
+        return _refused(request, f"leave-{pk}", ValidationError("This is not your leave."))
+    services.unavailability_delete(unavailability=entry)
+    messages.success(request, "The leave is removed.")
+    return redirect("my-rota")
