@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rota",
     "incidents",
     "notifications",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,13 @@
+from django.contrib import admin
+
+from .models import TeamCapacity
+
+
+@admin.register(TeamCapacity)
+class TeamCapacityAdmin(admin.ModelAdmin):
+    list_display = ["team", "buffer_percent", "team_size", "hours_per_day", "updated_at"]
+    list_editable = ["buffer_percent", "team_size", "hours_per_day"]
+    list_select_related = ["team"]
+    search_fields = ["team__name", "team__slug"]
+    autocomplete_fields = ["team"]
+    fields = ["team", "buffer_percent", "team_size", "hours_per_day"]

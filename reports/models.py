@@ -1,0 +1,49 @@
+"""The one setting the reports need per team: how much of a sprint it keeps for support."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from ownership.models import Team
+
+DEFAULT_BUFFER_PERCENT = 20
+DEFAULT_HOURS_PER_DAY = 8
+
+
+class TeamCapacity(models.Model):
+    """A team's planned capacity buffer and, optionally, the head count to plan with.
+
+    A team without a row plans with the defaults: 20% of every sprint kept for support, and as
+    many people as it has engineers and leads.
+    """
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="capacity")
+    buffer_percent = models.PositiveSmallIntegerField(
+        default=DEFAULT_BUFFER_PERCENT,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Share of each sprint planned for support work (interrupts, bugs), in percent.",
+    )
+    team_size = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text="People to plan with; empty: the team's engineers and leads.",
+    )
+    hours_per_day = models.PositiveSmallIntegerField(
+        default=DEFAULT_HOURS_PER_DAY,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text="Working hours of one person on one working day.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["team__name"]
+        verbose_name = "team capacity"
+        verbose_name_plural = "team capacities"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(buffer_percent__lte=100), name="team_capacity_buffer_percent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.team}: {self.buffer_percent}% buffer"
