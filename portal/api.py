@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from incidents.api import urls as incidents_urls
 from ownership.api.views import ComponentViewSet, OwnershipLookupView, TeamViewSet
 from rota.api import urls as rota_urls
 
@@ -10,9 +11,11 @@ router = DefaultRouter()
 router.register("teams", TeamViewSet, basename="team")
 router.register("components", ComponentViewSet, basename="component")
 rota_urls.register(router)
+incidents_urls.register(router)
 
 urlpatterns = [
     path("ownership/", OwnershipLookupView.as_view(), name="ownership-lookup"),
     *router.urls,
     path("", include("rota.api.urls")),
+    path("", include("incidents.api.urls")),
 ]

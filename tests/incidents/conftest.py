@@ -1,6 +1,5 @@
 import pytest
 from django.core.cache import cache
-from django.urls import NoReverseMatch, reverse
 
 
 @pytest.fixture(autouse=True)
@@ -9,16 +8,6 @@ def fresh_rate_limits():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def incidents_api_urls(settings):
-    """Serve the incidents API in tests even before portal.api registers it."""
-    try:
-        reverse("incident-list")
-        reverse("alert-webhook", kwargs={"token": "x"})
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "tests.incidents.urls"
 
 
 @pytest.fixture

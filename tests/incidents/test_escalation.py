@@ -252,7 +252,6 @@ def test_a_failed_page_is_recorded_on_the_page_and_the_timeline(open_incident, s
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers")
 def test_two_scanners_at_once_page_each_step_once(open_incident, send_pages):
     open_incident()
     barrier = threading.Barrier(4)
