@@ -118,6 +118,8 @@ def handoff(delivery: Delivery, audience: Audience, now) -> Content:
         intro = f"{incoming} takes over {rotation} from {outgoing}."
     elif taking and leaving:
         intro = f"You stay on duty for {rotation} until {local(shift.end, tz)}."
+    elif taking and previous is None:
+        intro = f"You are on duty for {rotation} now."
     elif taking:
         intro = f"You are on duty for {rotation} now, taking over from {outgoing}."
     elif leaving:
@@ -127,8 +129,9 @@ def handoff(delivery: Delivery, audience: Audience, now) -> Content:
     if shift.user_id is None and shift.team_id is None:
         intro += " Nobody is on this shift: the rota has a gap."
     incidents = [describe_incident(i) for i in open_incidents_for_rotation(shift.rotation)]
+    passes = f"from {outgoing} to {incoming}" if previous is not None else f"to {incoming}"
     return Content(
-        subject=f"Handoff: {rotation} passes from {outgoing} to {incoming}",
+        subject=f"Handoff: {rotation} passes {passes}",
         intro=intro,
         sections=[
             Section("Shift", [f"{incoming}: {local_span(shift.start, shift.end, tz)}"]),

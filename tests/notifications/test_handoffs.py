@@ -56,7 +56,8 @@ def test_without_incidents_the_handoff_says_none_are_open(rotation, alice, now, 
     ShiftFactory(rotation=rotation, user=alice, start=now - MINUTE)
     deliver(now)
     assert "- No open incidents." in mail.outbox[0].body
-    assert "taking over from nobody" in mail.outbox[0].body
+    assert mail.outbox[0].subject == "Handoff: Payments on-call passes to Alice Martin"
+    assert "You are on duty for Payments on-call now.\n" in mail.outbox[0].body
 
 
 def test_a_team_handoff_goes_to_leads_managers_and_both_team_channels(
