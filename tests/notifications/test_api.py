@@ -92,3 +92,21 @@ def test_bad_preferences_are_refused_field_by_field(user_client, body, field):
 def test_only_signed_in_people_have_preferences(api_client):
     assert api_client.get(URL).status_code == 401
     assert api_client.patch(URL, {"lead_times": [5]}, format="json").status_code == 401
+
+
+def test_the_schema_documents_the_preferences_without_warnings(tmp_path, settings):
+    import yaml
+    from django.core.management import call_command
+
+    settings.ROOT_URLCONF = "tests.notifications.urls"
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    operations = yaml.safe_load(out.read_text())["paths"][URL]
+    assert set(operations) == {"get", "put", "patch"}
+    assert "lead_times" in yaml.safe_load(out.read_text())["components"]["schemas"][
+        "NotificationPreference"
+    ]["properties"]
+
+
+def test_the_api_root_still_answers_with_the_preferences_registered(user_client):
+    assert user_client.get("/api/v1/").status_code == 200
