@@ -144,6 +144,19 @@ def test_team_page_lists_members_components_open_incidents_and_triage(signed_in,
     assert "Triage queue (1)" in html
 
 
+def test_team_page_lists_leave_that_clashes_with_duty(signed_in, world):
+    from rota.models import Unavailability
+
+    team = world.teams[0]
+    shift = world.shifts[team.slug][1]
+    day = timezone.localdate(shift.start) + datetime.timedelta(days=1)
+    Unavailability.objects.create(user=shift.user, start_date=day, end_date=day, reason="Flu")
+    Unavailability.objects.create(team=team, start_date=day, end_date=day, reason="Offsite")
+    html = signed_in.get(team.get_absolute_url()).content.decode()
+    assert f"{shift.user.get_full_name()} is on leave (Flu)" in html
+    assert f"{team.name} is on leave (Offsite)" in html
+
+
 @pytest.mark.parametrize("weeks, shown", [("8", 8), ("99", 12), ("x", 4)])
 def test_team_page_timeline_length_is_bounded(signed_in, world, weeks, shown):
     response = signed_in.get(world.teams[0].get_absolute_url(), {"weeks": weeks})
