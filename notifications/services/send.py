@@ -99,6 +99,10 @@ def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> 
     if token is None:
         return SendResult("busy")
     delivery = Delivery.objects.select_related("user", "team").get(pk=delivery_id)
+    if delivery.attempts > setting("NOTIFICATIONS_MAX_ATTEMPTS"):
+        # Claimed again and again without an outcome: its workers keep dying on it.
+        error = f"Gave up after {delivery.attempts - 1} attempts that never finished."
+        return _failed(delivery, token, error, permanent=True, now=now)
     try:
         message = compose(delivery, now=now)
     except NoLongerApplies as exc:
@@ -114,6 +118,9 @@ def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> 
         deliver(message)
     except ChannelError as exc:
         return _failed(delivery, token, str(exc), permanent=exc.permanent, now=now)
+    except Exception as exc:
+        logger.exception("Unexpected error sending delivery %s", delivery.pk)
+        return _failed(delivery, token, f"Unexpected error: {exc!r}", permanent=False, now=now)
     _finish(
         delivery.pk,
         token,

@@ -163,3 +163,24 @@ def test_retry_sends_a_failed_delivery_again(due, now, django_capture_on_commit_
         scan_module.enqueue_send = original
     assert enqueued == [due]
     assert services.delivery_send(delivery_id=due, now=now).status == "sent"
+
+
+def test_an_unexpected_error_while_sending_is_retried_not_left_hanging(due, now, monkeypatch):
+    def broken(message):
+        raise RuntimeError("backend exploded")
+
+    monkeypatch.setattr("notifications.services.send.deliver", broken)
+    result = services.delivery_send(delivery_id=due, now=now)
+    assert result.status == "retry"
+    row = Delivery.objects.get(pk=due)
+    assert (row.status, "backend exploded" in row.last_error) == ("pending", True)
+
+
+def test_a_delivery_whose_workers_keep_dying_is_given_up(due, now):
+    # Claimed six times by workers that died before recording anything.
+    for n in range(6):
+        assert services.delivery_claim(delivery_id=due, now=now + n * 11 * MINUTE)
+    result = services.delivery_send(delivery_id=due, now=now + 6 * 11 * MINUTE)
+    assert result.status == "failed"
+    assert "Gave up after 6 attempts" in Delivery.objects.get(pk=due).last_error
+    assert mail.outbox == []
