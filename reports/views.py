@@ -1,0 +1,305 @@
+"""The report pages: a filter form, charts drawn as SVG, their numbers in tables, CSV links.
+
+Each page validates its query string with the API's query serializer and builds the report
+with ``reports.builders``, so a page, its JSON and its CSV download show the same numbers.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from ownership.models import Component, Team
+
+from . import charts
+from .api.serializers import (
+    FIRST_LINE_CHOICES,
+    ComparisonQuerySerializer,
+    FairnessQuerySerializer,
+    IncidentsQuerySerializer,
+    LoadQuerySerializer,
+)
+from .builders import build
+from .fairness import MEASURES
+from .replay import MODEL_LABELS, RANKED, ReplayParameters
+from .tables import Table, cell
+
+REPORTS = [
+    ("reports-load", "Support load per sprint", "Incidents, pages, bugs and hours per team "
+     "and sprint, against the capacity buffer each team planned."),
+    ("reports-fairness", "Fairness of on-call duty", "Hours on call, weekend and holiday "
+     "shifts, pages out of hours and nights woken, per person and across each team."),
+    ("reports-incidents", "Incident metrics", "Time to acknowledge, mitigate and resolve by "
+     "severity, team, component and month; rollbacks; incidents bounced to the owner."),
+    ("reports-model-comparison", "Compare support models", "Replay the recorded incidents and "
+     "bugs under total ownership, a dedicated team and a rotating team, with or without a "
+     "first line."),
+]  # fmt: skip
+API_NAMES = {
+    "load": "report-load",
+    "fairness": "report-fairness",
+    "incidents": "report-incidents",
+    "model-comparison": "report-model-comparison",
+}
+MEASURE_LABELS = {
+    "capacity_lost_percent": ("Capacity lost to support", "%"),
+    "peak_share_percent": ("Worst team sprint: share of capacity on support", "%"),
+    "people_interrupted": ("People interrupted", ""),
+    "ooh_pages_per_person": ("Out-of-hours pages per person on call", ""),
+    "max_ooh_pages_person": ("Most out-of-hours pages of one person", ""),
+    "context_switches": ("Context switches (work on components not owned)", ""),
+}
+
+
+def _label(column: str) -> str:
+    return column.replace("_", " ")
+
+
+def display(table: Table, columns: list[str] | None = None, rows=None) -> dict:
+    """Return a table's header labels and cell texts for a template."""
+    columns = columns or table.columns
+    index = [table.columns.index(c) for c in columns]
+    rows = table.rows if rows is None else rows
+    return {
+        "title": table.title,
+        "labels": [_label(c) for c in columns],
+        "rows": [[cell(row[i]) for i in index] for row in rows],
+    }
+
+
+def _csv_links(request, kind: str, tables: dict) -> dict:
+    params = {k: v for k, v in request.GET.lists() if k not in ("format", "table")}
+    base = reverse(API_NAMES[kind])
+    links = {}
+    for name in tables:
+        query = urlencode({**params, "format": "csv", "table": name}, doseq=True)
+        links[name] = f"{base}?{query}"
+    return links
+
+
+def _page(request, *, kind, serializer_class, template, decorate):
+    query = serializer_class(data=request.GET)
+    values = {key: request.GET.get(key, "") for key in request.GET}
+    context = {
+        "kind": kind,
+        "values": values,
+        "teams": Team.objects.order_by("name").values_list("slug", "name"),
+        "components": Component.objects.order_by("name").values_list("slug", "name"),
+        "errors": None,
+        "defaults": comparison_defaults(),
+    }
+    if not query.is_valid():
+        context["errors"] = {
+            field: " ".join(map(str, msgs)) for field, msgs in query.errors.items()
+        }
+        return render(request, template, context, status=400)
+    built = build(kind, query.query())
+    values.setdefault("from", built.data.period.first_day.isoformat())
+    values.setdefault("to", built.data.period.last_day.isoformat())
+    context.update(
+        built=built,
+        period=built.context,
+        csv=_csv_links(request, kind, built.tables),
+        **decorate(built),
+    )
+    return render(request, template, context)
+
+
+@require_GET
+@login_required
+def index(request):
+    """List the reports."""
+    return render(request, "reports/index.html", {"reports": REPORTS})
+
+
+def _load(built) -> dict:
+    table = built.tables["rows"]
+    columns = [
+        "sprint", "first_day", "incidents", "sev1", "sev2", "sev3", "sev4", "pages_in_hours",
+        "pages_out_of_hours", "bugs_triaged", "timebox_use_percent", "support_hours",
+        "buffer_hours", "buffer_used_percent",
+    ]  # fmt: skip
+    teams = []
+    for summary in built.report.teams:
+        rows = [r for r in built.report.rows if r.team == summary.team]
+        raw = [row for row in table.rows if row[0] == summary.team]
+        teams.append(
+            {
+                "summary": summary,
+                "chart": charts.column_chart(
+                    title=f"{summary.team_name}: buffer used per sprint",
+                    labels=[f"S{r.sprint}" for r in rows],
+                    values=[r.buffer_used_percent for r in rows],
+                    unit="%",
+                    reference=100.0,
+                    reference_label="100%",
+                ),
+                "table": display(table, columns, raw),
+            }
+        )
+    return {"teams_report": teams, "summary": display(built.tables["teams"])}
+
+
+def _fairness(built) -> dict:
+    people = built.tables["people"]
+    columns = [
+        "username", "oncall_hours", "shifts", "weekend_shifts", "holiday_shifts", "pages",
+        "pages_out_of_hours", "nights_woken", "flags",
+    ]  # fmt: skip
+    teams = []
+    for team in built.report.teams:
+        usernames = {p.username for p in team.people}
+        raw = [row for row in people.rows if row[0] in usernames]
+        teams.append(
+            {
+                "team": team,
+                "chart": charts.bar_chart(
+                    title=f"{team.team_name}: hours on call per person",
+                    labels=[p.username for p in team.people],
+                    values=[p.oncall_hours for p in team.people],
+                    unit=" h",
+                    highlight=set(team.flagged),
+                ),
+                "table": display(people, columns, raw),
+                "spread": [s for s in team.spread if s.measure in MEASURES],
+            }
+        )
+    return {"teams_report": teams}
+
+
+def _incidents(built) -> dict:
+    table = built.tables["groups"]
+    columns = [
+        "label", "incidents", "mtta_minutes", "mttm_minutes", "mttr_minutes",
+        "mttr_median_minutes", "rollback_share", "handled", "bounced",
+    ]  # fmt: skip
+    sections = []
+    for dimension, title in (
+        ("all", "All incidents"),
+        ("severity", "By severity"),
+        ("team", "By responding team"),
+        ("month", "By month"),
+        ("component", "By component"),
+    ):
+        groups = built.report.by(dimension)
+        raw = [row for row in table.rows if row[0] == dimension]
+        chart = None
+        if dimension in ("severity", "team"):
+            chart = charts.bar_chart(
+                title=f"Mean time to resolve (minutes), {title.lower()}",
+                labels=[g.label for g in groups],
+                values=[g.mttr_minutes for g in groups],
+                unit=" min",
+            )
+        elif dimension in ("month", "component"):
+            shown = groups[:15]
+            chart = charts.bar_chart(
+                title=f"Incidents, {title.lower()}",
+                labels=[g.label for g in shown],
+                values=[g.incidents for g in shown],
+            )
+        sections.append({"title": title, "chart": chart, "table": display(table, columns, raw)})
+    return {"sections": sections}
+
+
+def _comparison(built) -> dict:
+    result = built.report
+    labels = [s.label for s in result.scenarios]
+    measures = []
+    for measure in RANKED:
+        title, unit = MEASURE_LABELS[measure]
+        values = [getattr(s, measure) for s in result.scenarios]
+        best = result.rankings.get(measure, [])[:1]
+        measures.append(
+            {
+                "title": title,
+                "table": {
+                    "title": title,
+                    "labels": ["model", title],
+                    "rows": [
+                        [label, cell(value)] for label, value in zip(labels, values, strict=True)
+                    ],
+                },
+                "best": [s.label for s in result.scenarios if s.key in best],
+                "chart": charts.bar_chart(
+                    title=title, labels=labels, values=values, unit=unit, label_width=250
+                ),
+            }
+        )
+    teams = sorted({row.team: row.team_name for s in result.scenarios for row in s.teams}.items())
+    share = {(s.key, row.team): row.share_percent for s in result.scenarios for row in s.teams}
+    matrix = [
+        [name, *(cell(share.get((s.key, slug))) for s in result.scenarios)] for slug, name in teams
+    ]
+    return {
+        "measures": measures,
+        "scenarios_table": display(built.tables["scenarios"]),
+        "matrix": {"labels": ["team", *labels], "rows": matrix},
+        "parameters": result.parameters,
+    }
+
+
+@require_GET
+@login_required
+def load_page(request):
+    """Show support load per team per sprint against the capacity buffer."""
+    return _page(
+        request,
+        kind="load",
+        serializer_class=LoadQuerySerializer,
+        template="reports/load.html",
+        decorate=_load,
+    )
+
+
+@require_GET
+@login_required
+def fairness_page(request):
+    """Show on-call fairness per person and the spread within each team."""
+    return _page(
+        request,
+        kind="fairness",
+        serializer_class=FairnessQuerySerializer,
+        template="reports/fairness.html",
+        decorate=_fairness,
+    )
+
+
+@require_GET
+@login_required
+def incidents_page(request):
+    """Show MTTA, MTTM and MTTR by severity, team, month and component."""
+    return _page(
+        request,
+        kind="incidents",
+        serializer_class=IncidentsQuerySerializer,
+        template="reports/incidents.html",
+        decorate=_incidents,
+    )
+
+
+@require_GET
+@login_required
+def comparison_page(request):
+    """Show the support models side by side, with the form for their parameters."""
+    return _page(
+        request,
+        kind="model-comparison",
+        serializer_class=ComparisonQuerySerializer,
+        template="reports/comparison.html",
+        decorate=_comparison,
+    )
+
+
+def comparison_defaults() -> dict:
+    """Return the defaults of the comparison form."""
+    defaults = ReplayParameters()
+    return {
+        "dedicated_size": defaults.dedicated_size,
+        "rotation_sprints": defaults.rotation_sprints,
+        "first_line_size": defaults.first_line_size,
+        "first_line_choices": list(FIRST_LINE_CHOICES),
+        "models": MODEL_LABELS,
+    }

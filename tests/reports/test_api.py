@@ -1,0 +1,179 @@
+"""The reports API: JSON, CSV with the same numbers, filters, errors and permissions."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+
+from tests.incidents.factories import IncidentFactory
+from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory
+
+UTC = datetime.UTC
+PERIOD = {"from": "2024-01-01", "to": "2024-01-28"}
+NAMES = ("report-load", "report-fairness", "report-incidents", "report-model-comparison")
+
+
+@pytest.fixture
+def recorded(db):
+    """Alpha owns the API; three incidents in January 2024, one in March."""
+    alpha = TeamFactory(slug="alpha", name="Alpha")
+    beta = TeamFactory(slug="beta", name="Beta")
+    ann = MembershipFactory(team=alpha, user__username="ann").user
+    MembershipFactory(team=beta, user__username="bob")
+    api = ComponentFactory(slug="api", owner_team=alpha)
+    web = ComponentFactory(slug="web", owner_team=beta)
+
+    def incident(component, day, month=1, severity="SEV2"):
+        created = datetime.datetime(2024, month, day, 10, tzinfo=UTC)
+        return IncidentFactory(
+            component=component, created_at=created, severity=severity, responder=ann,
+            acknowledged_at=created + datetime.timedelta(minutes=6),
+            resolved_at=created + datetime.timedelta(hours=2), status="resolved",
+        )  # fmt: skip
+
+    incident(api, 2, severity="SEV1")
+    incident(api, 3)
+    incident(web, 4)
+    incident(api, 5, month=3)
+    return {"alpha": alpha, "beta": beta, "api": api, "web": web}
+
+
+def csv_rows(response) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_anonymous_callers_are_refused(api_client, db, name):
+    response = api_client.get(reverse(name))
+    assert response.status_code == 401
+    assert api_client.get(reverse(name), {"format": "csv"}).status_code == 401
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_signed_in_user_reads_json_with_the_period(user_client, recorded, name):
+    response = user_client.get(reverse(name), PERIOD)
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["from"], body["to"], body["team"]) == ("2024-01-01", "2024-01-28", None)
+
+
+def test_incident_metrics_json_and_csv_carry_the_same_numbers(user_client, recorded):
+    body = user_client.get(reverse("report-incidents"), PERIOD).json()
+    assert body["summary"]["incidents"] == 3
+    assert body["summary"]["mtta_minutes"] == 6.0
+    assert [g["key"] for g in body["by_severity"]] == ["SEV1", "SEV2"]
+    response = user_client.get(reverse("report-incidents"), {**PERIOD, "format": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = csv_rows(response)
+    assert rows[0]["dimension"] == "all"
+    assert int(rows[0]["incidents"]) == 3
+    assert float(rows[0]["mttr_minutes"]) == body["summary"]["mttr_minutes"] == 120.0
+
+
+def test_team_and_component_filters(user_client, recorded):
+    url = reverse("report-incidents")
+    assert user_client.get(url, {**PERIOD, "team": "beta"}).json()["summary"]["incidents"] == 1
+    body = user_client.get(url, {**PERIOD, "component": "api"}).json()
+    assert (body["component"], body["summary"]["incidents"]) == ("api", 2)
+    load = user_client.get(reverse("report-load"), {**PERIOD, "team": "alpha"}).json()
+    assert {row["team"] for row in load["rows"]} == {"alpha"}
+    assert sum(row["incidents"] for row in load["rows"]) == 2
+
+
+def test_period_filter(user_client, recorded):
+    url = reverse("report-incidents")
+    march = {"from": "2024-03-01", "to": "2024-03-31"}
+    assert user_client.get(url, march).json()["summary"]["incidents"] == 1
+
+
+def test_a_team_with_no_data(user_client, recorded):
+    TeamFactory(slug="quiet")
+    url = reverse("report-load")
+    body = user_client.get(url, {**PERIOD, "team": "quiet"}).json()
+    assert [row["support_hours"] for row in body["rows"]] == [0.0, 0.0]
+    assert body["teams"][0]["buffer_used_percent"] is None
+    fairness = user_client.get(reverse("report-fairness"), {**PERIOD, "team": "quiet"}).json()
+    assert fairness["teams"][0]["people"] == []
+
+
+def test_load_csv_tables(user_client, recorded):
+    url = reverse("report-load")
+    rows = csv_rows(user_client.get(url, {**PERIOD, "format": "csv"}))
+    assert {r["team"] for r in rows} == {"alpha", "beta"}
+    alpha = [r for r in rows if r["team"] == "alpha"]
+    assert [int(r["incidents"]) for r in alpha] == [2, 0]
+    summary = csv_rows(user_client.get(url, {**PERIOD, "format": "csv", "table": "teams"}))
+    assert [r["team"] for r in summary] == ["alpha", "beta"]
+
+
+def test_model_comparison_parameters_and_csv(user_client, recorded):
+    url = reverse("report-model-comparison")
+    params = {**PERIOD, "dedicated_size": 2, "rotation_sprints": 1, "first_line": "without"}
+    body = user_client.get(url, params).json()
+    assert body["parameters"]["dedicated_size"] == 2
+    assert [s["key"] for s in body["scenarios"]] == ["ownership", "dedicated", "rotating"]
+    assert body["assumptions"]
+    assert body["incidents"] == 3
+    rows = csv_rows(user_client.get(url, {**params, "format": "csv"}))
+    assert [r["key"] for r in rows] == ["ownership", "dedicated", "rotating"]
+    by_key = {s["key"]: s for s in body["scenarios"]}
+    assert float(rows[1]["capacity_lost_percent"]) == by_key["dedicated"]["capacity_lost_percent"]
+    teams = csv_rows(user_client.get(url, {**params, "format": "csv", "table": "teams"}))
+    assert {"scenario", "team", "share_percent"} <= set(teams[0])
+    only = user_client.get(url, {**params, "model": ["dedicated"]}).json()
+    assert [s["key"] for s in only["scenarios"]] == ["dedicated"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "2024-13-01"}, "from"),
+        ({"from": "2024-02-01", "to": "2024-01-01"}, "to"),
+        ({"from": "2020-01-01", "to": "2024-01-01"}, "from"),
+        ({"team": "nobody"}, "team"),
+        ({"component": "nothing"}, "component"),
+        ({"table": "nonsense"}, "table"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field(user_client, db, params, field):
+    for extra in ({}, {"format": "csv"}):
+        response = user_client.get(reverse("report-load"), {**params, **extra})
+        assert response.status_code == 400
+        assert response["Content-Type"].startswith("application/json")
+        assert field in response.json()
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"dedicated_size": 0}, "dedicated_size"),
+        ({"rotation_sprints": "two"}, "rotation_sprints"),
+        ({"first_line": "sometimes"}, "first_line"),
+        ({"model": "chaos"}, "model"),
+    ],
+)
+def test_bad_model_parameters_are_a_400_naming_the_field(user_client, db, params, field):
+    response = user_client.get(reverse("report-model-comparison"), params)
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_fairness_flag_factor_is_validated(user_client, db):
+    response = user_client.get(reverse("report-fairness"), {"flag_factor": 0.5})
+    assert response.status_code == 400
+    assert "flag_factor" in response.json()
+
+
+def test_the_reports_are_in_the_openapi_schema_without_warnings(db, settings, tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"),
+                 "--urlconf", settings.ROOT_URLCONF)  # fmt: skip
+    schema = (tmp_path / "s.yml").read_text()
+    for path in ("load", "fairness", "incidents", "model-comparison"):
+        assert f"/api/v1/reports/{path}/:" in schema
+    assert "dedicated_size" in schema and "name: from" in schema
