@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Each module registers its groups with @group when imported; add new benchmark modules here.
-GROUP_MODULES = ["bench.ownership", "bench.rota", "bench.notifications"]
+GROUP_MODULES = ["bench.ownership", "bench.rota", "bench.notifications", "bench.reports"]
 SUFFIX = "_bench"
 
 
