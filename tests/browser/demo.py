@@ -135,11 +135,15 @@ def _texture(seed: DemoSeed, rotations: dict) -> None:
             end=shift.start + 3 * ONE_DAY,
             reason="Covers a school event",
         )
-    checkout = _future_shifts(rotations["checkout"], now)
-    if checkout:
-        services.swap_offer(
-            shift=checkout[0], by=checkout[0].user, message="Away that week, can anyone take it?"
-        )
+    for name, message in (
+        ("checkout", "Away that week, can anyone take it?"),
+        ("payments", "Moving house; happy to take one of yours in January."),
+    ):
+        shifts = _future_shifts(rotations[name], now)
+        # Someone other than the demo engineer, whose own shifts the browser tests offer.
+        shift = next((s for s in shifts if s.user and s.user.username != "alice.martin"), None)
+        if shift is not None:
+            services.swap_offer(shift=shift, by=shift.user, message=message)
 
 
 def seed_open_incident(seed: DemoSeed) -> Incident:
