@@ -6,6 +6,7 @@ dates in the time zone named next to them.
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rota.timeutil import ONE_DAY, start_of_day, zone
 
@@ -61,11 +62,11 @@ class Period:
     last_day: datetime.date
     timezone: str
 
-    @property
+    @cached_property
     def start(self) -> datetime.datetime:
         return start_of_day(self.first_day, zone(self.timezone))
 
-    @property
+    @cached_property
     def end(self) -> datetime.datetime:
         return start_of_day(self.last_day + ONE_DAY, zone(self.timezone))
 

@@ -150,6 +150,14 @@ class _Handler:
     people: tuple  # on-call turn order
     capacity: dict  # sprint number -> hours
     reserved: bool = False  # its whole capacity is lost to support
+    # instant -> in working hours?, remembered across scenarios
+    working: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def is_working_time(self, instant) -> bool:
+        known = self.working.get(instant)
+        if known is None:
+            known = self.working[instant] = self.calendar.is_working_time(instant)
+        return known
 
     def person_at(self, week: int):
         return self.people[week % len(self.people)] if self.people else None
@@ -198,7 +206,7 @@ class _Tally:
         if not item.interrupting:
             return
         self.pages += 1
-        if not handler.calendar.is_working_time(item.at):
+        if not handler.is_working_time(item.at):
             self.ooh[handler.key] += 1
             if person is not None:
                 self.person_ooh[person] += 1
