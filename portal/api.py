@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from incidents.api import urls as incidents_urls
+from notifications.api import urls as notifications_urls
 from ownership.api.views import ComponentViewSet, OwnershipLookupView, TeamViewSet
 from rota.api import urls as rota_urls
 
@@ -12,6 +13,7 @@ router.register("teams", TeamViewSet, basename="team")
 router.register("components", ComponentViewSet, basename="component")
 rota_urls.register(router)
 incidents_urls.register(router)
+notifications_urls.register(router)
 
 urlpatterns = [
     path("ownership/", OwnershipLookupView.as_view(), name="ownership-lookup"),

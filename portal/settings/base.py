@@ -184,6 +184,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Redis hands an unacknowledged message (a worker died mid-task) to another worker only after
+# this many seconds; keep it short, tasks are idempotent and never scheduled further ahead.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 15 * 60}
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

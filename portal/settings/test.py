@@ -27,3 +27,5 @@ REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/minute", "user": "100000/minute"}
 # Static files are served by the test client from the finders; no collected STATIC_ROOT.
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
+# The chat webhook tests talk to a server of their own on the loopback interface.
+ROTA_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]

@@ -168,7 +168,7 @@ def test_a_calendar_is_fetched_from_an_allowed_host(calendar_server, settings):
 @pytest.mark.parametrize(
     "url",
     [
-        "http://127.0.0.1:9/leave.ics",
+        "http://127.0.0.2:9/leave.ics",
         "http://10.1.2.3/leave.ics",
         "http://169.254.169.254/latest/meta-data/",
         "http://[::1]/leave.ics",
