@@ -1,7 +1,6 @@
 """Benchmarks of the incidents app, run by ``make bench`` (bench/run.py).
 
-Registered when ``"incidents.benchmarks"`` is listed in bench/run.py's GROUP_MODULES; the
-group measures alerts ingested per second through the webhook endpoint (a new alert opening
+The group measures alerts ingested per second through the webhook endpoint (a new alert opening
 an incident, a repeat grouping into it, one clearing it) and the escalation scanner.
 """
 
@@ -15,12 +14,12 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from bench.harness import Bench, group
+from incidents import services
+from incidents.models import Incident
 from ownership import services as ownership
 from rota import services as rota
 
-from . import services
-from .models import Incident
+from .harness import Bench, group
 
 
 def alertmanager_payload(*, group_key: str, status: str = "firing") -> dict:
