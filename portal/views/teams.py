@@ -36,6 +36,7 @@ def team_detail(request, slug):
         "portal/team.html",
         {
             "team": team,
+            "is_member": any(m.user_id == request.user.pk for m in team.memberships.all()),
             "components": selectors.components_owned_by(team=team).order_by("name"),
             "responders": responders_now(team=team),
             "timeline": build_timeline(
