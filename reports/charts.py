@@ -87,8 +87,8 @@ def bar_chart(
     label_width: int = 170,
 ) -> SafeString:
     """Return horizontal bars, one per label; labels in ``highlight`` are drawn in red."""
-    row, width = 22, 560
-    plot = width - label_width - 70
+    row, width = 22, 600
+    plot = width - label_width - 100
     known = [v for v in values if v is not None]
     ceiling = max([*known, 1])
     height = row * max(len(values), 1) + 8

@@ -57,13 +57,13 @@ def _label(column: str) -> str:
     return column.replace("_", " ")
 
 
-def display(table: Table, columns: list[str] | None = None, rows=None) -> dict:
+def display(table: Table, columns=None, rows=None, title=None) -> dict:
     """Return a table's header labels and cell texts for a template."""
     columns = columns or table.columns
     index = [table.columns.index(c) for c in columns]
     rows = table.rows if rows is None else rows
     return {
-        "title": table.title,
+        "title": title or table.title,
         "labels": [_label(c) for c in columns],
         "rows": [[cell(row[i]) for i in index] for row in rows],
     }
@@ -114,17 +114,25 @@ def index(request):
     return render(request, "reports/index.html", {"reports": REPORTS})
 
 
-def _load(built) -> dict:
-    table = built.tables["rows"]
-    columns = [
-        "sprint", "first_day", "incidents", "sev1", "sev2", "sev3", "sev4", "pages_in_hours",
-        "pages_out_of_hours", "bugs_triaged", "timebox_use_percent", "support_hours",
-        "buffer_hours", "buffer_used_percent",
+LOAD_LABELS = [
+    "sprint", "first day", "incidents (SEV1/2/3/4)", "pages in / out of hours", "bugs triaged",
+    "timebox use %", "support hours", "buffer hours", "buffer used %",
+]  # fmt: skip
+
+
+def _load_row(r) -> list:
+    return [
+        f"S{r.sprint}", cell(r.first_day), f"{r.incidents} ({r.sev1}/{r.sev2}/{r.sev3}/{r.sev4})",
+        f"{r.pages_in_hours} / {r.pages_out_of_hours}", r.bugs_triaged,
+        cell(r.timebox_use_percent), r.support_hours, r.buffer_hours, cell(r.buffer_used_percent),
     ]  # fmt: skip
+
+
+def _load(built) -> dict:
+    report = built.report
     teams = []
-    for summary in built.report.teams:
-        rows = [r for r in built.report.rows if r.team == summary.team]
-        raw = [row for row in table.rows if row[0] == summary.team]
+    for summary in report.teams:
+        rows = [r for r in report.rows if r.team == summary.team]
         teams.append(
             {
                 "summary": summary,
@@ -136,10 +144,30 @@ def _load(built) -> dict:
                     reference=100.0,
                     reference_label="100%",
                 ),
-                "table": display(table, columns, raw),
+                "table": {
+                    "title": f"{summary.team_name}: support load per sprint",
+                    "labels": LOAD_LABELS,
+                    "rows": [_load_row(r) for r in rows],
+                },
             }
         )
-    return {"teams_report": teams, "summary": display(built.tables["teams"])}
+    overall = charts.bar_chart(
+        title="Buffer used over the period, per team",
+        labels=[t.team_name for t in report.teams],
+        values=[t.buffer_used_percent for t in report.teams],
+        unit="%",
+        highlight={t.team_name for t in report.teams if (t.buffer_used_percent or 0) > 100},
+    )
+    summary = display(built.tables["teams"], [
+        "team_name", "size", "buffer_percent", "incidents", "pages_out_of_hours",
+        "support_hours", "buffer_hours", "buffer_used_percent", "sprints_over_buffer",
+    ])  # fmt: skip
+    return {
+        "teams_report": teams,
+        "summary": summary,
+        "overall": overall,
+        "sprint_range": (report.sprints[0].number, report.sprints[-1].number),
+    }
 
 
 def _fairness(built) -> dict:
@@ -162,7 +190,7 @@ def _fairness(built) -> dict:
                     unit=" h",
                     highlight=set(team.flagged),
                 ),
-                "table": display(people, columns, raw),
+                "table": display(people, columns, raw, title=f"{team.team_name}: duty and pages"),
                 "spread": [s for s in team.spread if s.measure in MEASURES],
             }
         )
@@ -200,7 +228,8 @@ def _incidents(built) -> dict:
                 labels=[g.label for g in shown],
                 values=[g.incidents for g in shown],
             )
-        sections.append({"title": title, "chart": chart, "table": display(table, columns, raw)})
+        shown = display(table, columns, raw, title=f"Incident metrics {title.lower()}")
+        sections.append({"title": title, "chart": chart, "table": shown})
     return {"sections": sections}
 
 
