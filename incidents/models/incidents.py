@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from ownership.models import Component, Team
@@ -158,19 +158,10 @@ class Incident(models.Model):
         return f"#{self.pk} {self.severity} {self.title}"
 
     def get_absolute_url(self):
-        """Return the incident's portal page, else its API resource."""
-        for name in ("portal-incident", "incident-detail"):
-            try:
-                return reverse(name, kwargs={"pk": self.pk})
-            except NoReverseMatch:
-                continue
-        return f"/api/v1/incidents/{self.pk}/"
+        return reverse("portal-incident", kwargs={"pk": self.pk})
 
     def get_api_url(self):
-        try:
-            return reverse("incident-detail", kwargs={"pk": self.pk})
-        except NoReverseMatch:  # the API router has not registered incidents
-            return f"/api/v1/incidents/{self.pk}/"
+        return reverse("incident-detail", kwargs={"pk": self.pk})
 
     @property
     def is_open(self) -> bool:
