@@ -1,7 +1,6 @@
 """Query parameters of the reports: the period, a team, a component, and model parameters."""
 
-import datetime
-
+from django.utils import timezone
 from rest_framework import serializers
 
 from ownership.models import Component, Team
@@ -63,7 +62,7 @@ class ReportQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"from": f"A report covers at most {MAX_PERIOD_DAYS} days; shorten the period."}
             )
-        if first and not last and (datetime.date.today() - first).days >= MAX_PERIOD_DAYS:
+        if first and not last and (timezone.localdate() - first).days >= MAX_PERIOD_DAYS:
             raise serializers.ValidationError(
                 {"from": f"A report covers at most {MAX_PERIOD_DAYS} days; give `to` as well."}
             )
