@@ -193,10 +193,10 @@ class _Tally:
         self.unrouted = 0
         self.handlers: dict = {}
 
-    def work(self, handler: _Handler, item: _Item, hours: float, *, owner_check=True):
+    def work(self, handler: _Handler, item: _Item, hours: float):
         self.handlers[handler.key] = handler
         self.hours[handler.key, item.sprint] += hours
-        if owner_check and handler.key != item.owner:
+        if handler.key != item.owner:
             self.switches[handler.key] += 1
 
     def interrupt(self, handler: _Handler, item: _Item):
@@ -212,7 +212,9 @@ class _Tally:
                 self.person_ooh[person] += 1
 
 
-def _items(data: ReportData, first_sprint: int, anchor) -> list[_Item]:
+def _items(data: ReportData, sprints) -> list[_Item]:
+    """Return the incidents and bugs that fall in the sprints, in time order."""
+    anchor, numbers = sprints[0].start, {s.number for s in sprints}
     items = []
     for incident in data.incidents:
         items.append(
@@ -246,7 +248,7 @@ def _items(data: ReportData, first_sprint: int, anchor) -> list[_Item]:
             )
         )
     items.sort(key=lambda item: (item.at, item.kind))
-    return [item for item in items if item.sprint >= first_sprint]
+    return [item for item in items if item.sprint in numbers]
 
 
 def compare(data: ReportData, params: ReplayParameters | None = None) -> Comparison:
@@ -259,8 +261,7 @@ def compare(data: ReportData, params: ReplayParameters | None = None) -> Compari
     params = params or ReplayParameters()
     sprints = data.cadence.sprints(data.period.first_day, data.period.last_day)
     numbers = [s.number for s in sprints]
-    anchor = sprints[0].start
-    items = [i for i in _items(data, numbers[0], anchor) if i.sprint <= numbers[-1]]
+    items = _items(data, sprints)
     teams = {team.id: _team_handler(team, data, sprints) for team in data.teams.values()}
     per_person = _capacity_per_person(data, teams, sprints)
     calendar = WorkCalendar(data.cadence.timezone)
