@@ -18,7 +18,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Each module registers its groups with @group when imported; add new benchmark modules here.
-GROUP_MODULES = ["bench.ownership", "bench.rota", "bench.notifications", "bench.reports"]
+GROUP_MODULES = [
+    "bench.ownership",
+    "bench.rota",
+    "bench.notifications",
+    "bench.incidents",
+    "bench.reports",
+]
 SUFFIX = "_bench"
 
 

@@ -20,4 +20,5 @@ urlpatterns = [
     *router.urls,
     path("", include("rota.api.urls")),
     path("", include("incidents.api.urls")),
+    path("", include("reports.api.urls")),
 ]

@@ -40,6 +40,7 @@ urlpatterns = [
     path("incidents/<int:pk>/note/", incident_pages.incident_note, name="portal-incident-note"),
     path("", include("rota.urls")),
     path("", include("notifications.urls")),
+    path("reports/", include("reports.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api")),

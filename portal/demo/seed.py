@@ -22,8 +22,13 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
+from incidents.demo import seed_incidents
+from notifications.demo import seed_reminder_demo
 from ownership import services
 from ownership.models import Component, Membership, Team
+
+from .history import seed_history
+from .rota import seed_open_incident, seed_rota
 
 DEMO_PASSWORD = "rota-demo"  # noqa: S105 - a published demo password, printed with a warning
 ADMIN_USERNAME = "admin"
@@ -36,7 +41,7 @@ DEMO_LOGINS = (
 )
 MANAGERS_GROUP = "Managers"
 # Managers may edit every model of these apps in the admin; apps without models yet add none.
-MANAGED_APPS = ("ownership", "rota", "incidents")
+MANAGED_APPS = ("ownership", "rota", "incidents", "notifications", "reports")
 
 RANDOM_SEED = 4711  # fixed, so that every demo database holds the same organisation
 DATA_FILE = Path(__file__).with_name("organisation.yaml")
@@ -262,6 +267,11 @@ def seed_additions(seed: DemoSeed) -> None:
     seed.log(f"{len(seed.data['additions'])} components added since the re-org")
 
 
+def seed_reminder(seed: DemoSeed) -> None:
+    """Give the demo engineer a shift starting a few minutes from now, to watch a reminder."""
+    seed_reminder_demo(now=seed.now, log=seed.log)
+
+
 SECTIONS = [
     seed_people,
     seed_teams,
@@ -269,11 +279,18 @@ SECTIONS = [
     seed_catalog,
     seed_reorg,
     seed_additions,
+    seed_rota,
+    seed_history,
+    seed_incidents,
+    seed_open_incident,
+    seed_reminder,
 ]
 
 
-def seed_all(*, log: Callable[[str], None] = lambda message: None, now=None) -> DemoSeed:
-    """Run every section in one transaction, so a failure leaves the database empty."""
+def seed_all(
+    *, log: Callable[[str], None] = lambda message: None, now=None, sections=None
+) -> DemoSeed:
+    """Run every section (or the given ones) in one transaction; a failure leaves nothing."""
     seed = DemoSeed(
         now=now or timezone.now(),
         rng=random.Random(RANDOM_SEED),
@@ -281,6 +298,6 @@ def seed_all(*, log: Callable[[str], None] = lambda message: None, now=None) -> 
         data=organisation(),
     )
     with transaction.atomic():
-        for section in SECTIONS:
+        for section in SECTIONS if sections is None else sections:
             section(seed)
     return seed
