@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from ownership import services
 from ownership.models import Component, OwnershipPeriod
 
 from .factories import ComponentFactory, TeamFactory
@@ -223,3 +224,31 @@ def test_manager_deletes_their_component_but_not_others(make_client, manager_of)
     assert client.delete(f"/api/v1/components/{own.slug}/").status_code == 204
     assert not Component.objects.filter(pk=own.pk).exists()
     assert Component.objects.filter(pk=foreign.pk).exists()
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_team_components_query_count_does_not_grow(user_client, django_assert_num_queries, rows):
+    team = TeamFactory(slug="owners")
+    area = ComponentFactory(kind="area", owner_team=team, paths=["/a/"])
+    for n in range(rows - 1):
+        ComponentFactory(parent=area, owner_team=None, paths=[f"/a/{n}/"])
+    # team and its members, count, page with owners and parent, paths
+    with django_assert_num_queries(5):
+        response = user_client.get("/api/v1/teams/owners/components/?page_size=100")
+    assert response.json()["count"] == rows
+
+
+@pytest.mark.parametrize("changes", [1, 30])
+def test_history_query_count_does_not_grow(user_client, django_assert_num_queries, changes):
+    teams = [TeamFactory(), TeamFactory()]
+    component = ComponentFactory(owner_team=teams[0], at=timezone.now() - timedelta(days=90))
+    for n in range(changes):
+        services.component_update(
+            component=component,
+            owner_team=teams[(n + 1) % 2],
+            at=timezone.now() - timedelta(days=89 - n),
+        )
+    # component and its paths, count, page with teams and authors
+    with django_assert_num_queries(4):
+        response = user_client.get(f"/api/v1/components/{component.slug}/history/")
+    assert response.json()["count"] == changes + 1
