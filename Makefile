@@ -28,9 +28,11 @@ run: seed
 	@echo "  portal   http://localhost:$(PORT)/"
 	@echo "  admin    http://localhost:$(PORT)/admin/"
 	@echo "  API      http://localhost:$(PORT)/api/v1/   (docs: http://localhost:$(PORT)/api/docs/)"
+	@echo "  mail     var/mail/   (alice.martin's demo reminder arrives about a minute after start-up)"
 	@$(PY) manage.py seed_demo --print-logins
 	@mkdir -p var/broker/queue var/broker/control
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ROTA_PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ROTA_PORT=$(PORT) ROTA_SITE_URL=$${ROTA_SITE_URL:-http://localhost:$(PORT)} \
+		$(VENV)/bin/honcho -f Procfile.dev start
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
