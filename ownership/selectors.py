@@ -3,6 +3,7 @@
 import threading
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Prefetch, Q
 
 from .models import CatalogVersion, Component, ComponentPath, Membership, OwnershipPeriod, Team
@@ -56,8 +57,12 @@ def managed_team_ids(user) -> set[int]:
 
 
 def catalog_version() -> str:
-    """The current catalog version tag (one primary-key read)."""
-    return CatalogVersion.objects.filter(pk=1).values_list("version", flat=True).first() or ""
+    """The current catalog version tag (one primary-key read, without the ORM's overhead)."""
+    table = connection.ops.quote_name(CatalogVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT version FROM {table} WHERE id = 1")  # noqa: S608 - own table
+        row = cursor.fetchone()
+    return row[0] if row else ""
 
 
 class PathLookupCache:

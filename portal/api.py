@@ -15,10 +15,11 @@ rota_urls.register(router)
 incidents_urls.register(router)
 notifications_urls.register(router)
 
+# The lookups other tools call most come first: URL resolution tries patterns in order.
 urlpatterns = [
     path("ownership/", OwnershipLookupView.as_view(), name="ownership-lookup"),
-    *router.urls,
     path("", include("rota.api.urls")),
     path("", include("incidents.api.urls")),
     path("", include("reports.api.urls")),
+    *router.urls,
 ]

@@ -9,6 +9,7 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("api/v1/", include("portal.api")),
     path("teams/<slug:slug>/", views.team_detail, name="portal-team"),
     path("components/", views.component_catalog, name="portal-catalog"),
     path("components/<slug:slug>/", views.component_detail, name="portal-component"),
@@ -43,7 +44,6 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("portal.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", views.healthz, name="healthz"),

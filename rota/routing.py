@@ -17,10 +17,11 @@ Every lookup runs a fixed number of queries whatever the number of rotations and
 """
 
 import datetime
+import itertools
 from dataclasses import dataclass, field, replace
 
 from django.db import connection
-from django.db.models import F, Q, Subquery
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ownership.models import Component, Membership, Team
@@ -304,30 +305,41 @@ MAX_CACHE = datetime.timedelta(minutes=5)
 GAP_CACHE = datetime.timedelta(minutes=1)
 _CACHE_SIZE = 10_000
 _answers: dict = {}
+_stamps = itertools.count(1)
 
 
 def _versions() -> tuple:
+    """The rota and catalog version tags, in one cheap query (this runs on every lookup)."""
     from ownership.models import CatalogVersion
 
     from .models import RotaVersion
 
-    catalog = CatalogVersion.objects.filter(pk=1).values("version")
-    row = (
-        RotaVersion.objects.filter(pk=1)
-        .annotate(catalog=Subquery(catalog[:1]))
-        .values_list("tag", "catalog")
-        .first()
+    quote = connection.ops.quote_name
+    rota_table = quote(RotaVersion._meta.db_table)
+    catalog_table = quote(CatalogVersion._meta.db_table)
+    # Only the models' own quoted table names are interpolated; the ORM's query compiler would
+    # cost more than the query itself here.
+    sql = (
+        f"SELECT (SELECT tag FROM {rota_table} WHERE id = 1),"  # noqa: S608
+        f" (SELECT version FROM {catalog_table} WHERE id = 1)"
     )
-    if row is None:  # the row is only missing in a freshly flushed test database
-        catalog_tag = CatalogVersion.objects.filter(pk=1).values_list("version", flat=True)
-        return ("", catalog_tag.first() or "")
-    return row
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()
 
 
 def responders_now(*, component=None, team=None, rotation=None) -> Responders:
     """Return responders at this instant for one of component, team or rotation, cached.
 
     ``component`` and ``team`` are slugs or objects, ``rotation`` an id or object.
+    """
+    return responders_now_versioned(component=component, team=team, rotation=rotation)[0]
+
+
+def responders_now_versioned(*, component=None, team=None, rotation=None) -> tuple:
+    """Return (responders now, a number that changes whenever the cached answer is rebuilt).
+
+    Callers may cache what they derive from the answer (e.g. its JSON) under that number.
     """
     if component is not None:
         key = ("component", getattr(component, "slug", component))
@@ -352,15 +364,16 @@ def responders_now(*, component=None, team=None, rotation=None) -> Responders:
     versions = _versions()
     hit = _answers.get(key)
     if hit is not None and hit[0] == versions and now < hit[1]:
-        return replace(hit[2], at=now)
+        return replace(hit[2], at=now), hit[3]
     with tracking_validity() as ends:
         result = compute(now)
     limit = now + (GAP_CACHE if None in ends else MAX_CACHE)
     valid_until = min([limit, *(end for end in ends if end is not None)])
     if len(_answers) >= _CACHE_SIZE:
         _answers.clear()
-    _answers[key] = (versions, valid_until, result)
-    return result
+    stamp = next(_stamps)
+    _answers[key] = (versions, valid_until, result, stamp)
+    return result, stamp
 
 
 def responders_cache_clear() -> None:

@@ -21,6 +21,9 @@ from ownership.models import Team
 from .. import routing
 from ..models import Rotation
 
+# The JSON of cached "now" answers, by routing's cache stamp.
+_rendered: dict = {}
+
 # "+01:00" in an unencoded query string arrives as " 01:00".
 _SPACED_OFFSET = re.compile(r" (\d\d:?\d\d)$")
 
@@ -115,10 +118,19 @@ class OnCallView(APIView):
         value, at = data[target], data.get("at")
         try:
             if at is None:
-                # Cached until the next boundary and dropped on any rota or catalog edit.
-                result = routing.responders_now(**{target: value})
-            else:
-                result = self._responders_at(target, value, at)
+                # Cached until the next boundary and dropped on any rota or catalog edit;
+                # so is its JSON, of which only "at" changes from one call to the next.
+                result, stamp = routing.responders_now_versioned(**{target: value})
+                body = _rendered.get(stamp)
+                if body is None:
+                    body = OnCallSerializer(result).data
+                    if len(_rendered) >= 10_000:
+                        _rendered.clear()
+                    _rendered[stamp] = body
+                return Response(
+                    {**body, "at": serializers.DateTimeField().to_representation(result.at)}
+                )
+            result = self._responders_at(target, value, at)
         except ObjectDoesNotExist:
             raise ValidationError({target: f"Unknown {target} {value!r}."}) from None
         return Response(OnCallSerializer(result).data)
