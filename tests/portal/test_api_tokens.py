@@ -59,3 +59,29 @@ def test_token_of_a_deactivated_user_stops_working():
 def test_unknown_user_is_a_clear_error():
     with pytest.raises(CommandError, match="No user named 'ghost'"):
         call_command("create_api_token", "ghost")
+
+
+def test_a_token_given_an_expiry_stops_working_after_it():
+    import datetime
+
+    from django.utils import timezone
+
+    UserFactory(username="ci-bot")
+    token = _create_token("ci-bot")
+    AuthToken.objects.filter(user__username="ci-bot").update(
+        expiry=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/teams/").status_code == 401
+    assert not AuthToken.objects.filter(user__username="ci-bot").exists()
+
+
+def test_token_authentication_costs_one_query(django_assert_num_queries):
+    from portal.authentication import ApiTokenAuthentication
+
+    UserFactory(username="ci-bot")
+    token = _create_token("ci-bot")
+    with django_assert_num_queries(1):
+        user, _ = ApiTokenAuthentication().authenticate_credentials(token.encode())
+    assert user.username == "ci-bot"
