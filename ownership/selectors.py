@@ -131,12 +131,17 @@ def ownership_for_path(*, path: str) -> PathOwnership | None:
 
     One query (the catalog version) once the answer is cached in this process.
     """
+    return ownership_for_path_versioned(path=path)[0]
+
+
+def ownership_for_path_versioned(*, path: str) -> tuple[PathOwnership | None, str]:
+    """Like ownership_for_path, with the catalog version the answer holds for."""
     version = catalog_version()
     match = path_lookup_cache.answer(version, path)
     if match is None:
-        return None
+        return None, version
     pattern, component_id = match
     component = path_lookup_cache.component(component_id)
     if component is None:  # deleted after the version was read
-        return None
-    return PathOwnership(path=path, pattern=pattern, component=component)
+        return None, version
+    return PathOwnership(path=path, pattern=pattern, component=component), version

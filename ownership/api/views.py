@@ -167,6 +167,9 @@ class ComponentViewSet(viewsets.ModelViewSet):
         return Response(OwnershipPeriodSerializer(period).data)
 
 
+_rendered: dict = {}
+
+
 class OwnershipLookupView(APIView):
     """Which component owns a code path: the most specific matching glob wins."""
 
@@ -175,10 +178,18 @@ class OwnershipLookupView(APIView):
         query = PathQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         path = query.validated_data["path"]
-        found = selectors.ownership_for_path(path=path)
+        found, version = selectors.ownership_for_path_versioned(path=path)
         if found is None:
             raise NotFound(f"No component's paths match {path!r}.")
-        data = PathOwnershipSerializer(found, context={"request": request}).data
+        # The JSON only changes with the catalog: keep it per version, path and match.
+        key = (version, path, found.pattern, found.component.pk)
+        data = _rendered.get(key)
+        if data is None:
+            data = PathOwnershipSerializer(found, context={"request": request}).data
+            if len(_rendered) >= 20_000:
+                _rendered.clear()
+            _rendered[key] = data
+        data = dict(data)
         at = query.validated_data.get("at")
         if at is not None:
             period = selectors.component_owner_at(component=found.component, at=at)
