@@ -308,7 +308,7 @@ _answers: dict = {}
 _stamps = itertools.count(1)
 
 
-def _versions() -> tuple:
+def versions() -> tuple:
     """The rota and catalog version tags, in one cheap query (this runs on every lookup)."""
     from ownership.models import CatalogVersion
 
@@ -361,9 +361,9 @@ def responders_now_versioned(*, component=None, team=None, rotation=None) -> tup
             )
 
     now = timezone.now()
-    versions = _versions()
+    versions_now = versions()
     hit = _answers.get(key)
-    if hit is not None and hit[0] == versions and now < hit[1]:
+    if hit is not None and hit[0] == versions_now and now < hit[1]:
         return replace(hit[2], at=now), hit[3]
     with tracking_validity() as ends:
         result = compute(now)
@@ -372,7 +372,7 @@ def responders_now_versioned(*, component=None, team=None, rotation=None) -> tup
     if len(_answers) >= _CACHE_SIZE:
         _answers.clear()
     stamp = next(_stamps)
-    _answers[key] = (versions, valid_until, result, stamp)
+    _answers[key] = (versions_now, valid_until, result, stamp)
     return result, stamp
 
 

@@ -16,6 +16,7 @@ from ownership.models import Team
 
 from .feeds import build_feed
 from .models import FeedToken, Rotation
+from .routing import versions as routing_versions
 from .selectors.feeds import feed_build, feed_state
 from .services.feeds import (
     feed_token_get_or_create,
@@ -33,20 +34,31 @@ def calendar_feed(request, token):
     feed_token = feed_token_resolve(token)
     if feed_token is None:
         raise Http404("No such calendar.")
-    state = feed_state(token=feed_token)
-    etag = f'"{state.etag}"'
+    # The fingerprint only changes with the rota or the catalog (both replace a version tag
+    # on every write) or with the day (the window moves): keep it per version and day, so
+    # that a calendar app polling an unchanged feed costs two queries.
+    rota_tag, catalog_tag = routing_versions()
+    state_key = f"rota:feed:state:{feed_token.key}:{rota_tag}:{catalog_tag}:{timezone.now():%Y%m%d}"
+    state = None
+    known = cache.get(state_key)
+    if known is None:
+        state = feed_state(token=feed_token)
+        known = (state.etag, state.last_modified)
+        cache.set(state_key, known, FEED_CACHE_SECONDS)
+    fingerprint, changed = known
+    etag = f'"{fingerprint}"'
     # Last-Modified is when this version of the feed was first served: a removed shift
     # changes the fingerprint but need not raise any stored timestamp.
-    seen_key = f"rota:feed:seen:{state.etag}"
-    first_seen = int(max(state.last_modified, timezone.now()).timestamp())
+    seen_key = f"rota:feed:seen:{fingerprint}"
+    first_seen = int(max(changed, timezone.now()).timestamp())
     cache.add(seen_key, first_seen, FEED_CACHE_SECONDS)
     last_modified = cache.get(seen_key, first_seen)
     not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is None:
-        key = f"rota:feed:{state.etag}"
+        key = f"rota:feed:{fingerprint}"
         body = cache.get(key)
         if body is None:
-            body = build_feed(feed_build(state=state))
+            body = build_feed(feed_build(state=state or feed_state(token=feed_token)))
             cache.set(key, body, FEED_CACHE_SECONDS)
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="rota.ics"'

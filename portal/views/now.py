@@ -4,14 +4,14 @@ import datetime
 import threading
 from dataclasses import dataclass, field
 
-from django.db.models import Q, Subquery
+from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 
 from ownership import selectors as ownership
-from ownership.models import CatalogVersion, Team
-from rota.models import RotaVersion, SupportPolicy
-from rota.routing import Responders, responders_now
+from ownership.models import Team
+from rota.models import SupportPolicy
+from rota.routing import Responders, responders_now, versions
 
 from .common import page
 
@@ -35,20 +35,6 @@ class Board:
     teams: list[tuple[Team, Responders]] = field(default_factory=list)
     policies: list[PolicyNow] = field(default_factory=list)
     valid_until: datetime.datetime | None = None
-
-
-def _versions() -> tuple:
-    """Return the rota and catalog version tags in one query."""
-    catalog = CatalogVersion.objects.filter(pk=1).values("version")[:1]
-    row = (
-        RotaVersion.objects.filter(pk=1)
-        .annotate(catalog=Subquery(catalog))
-        .values_list("tag", "catalog")
-        .first()
-    )
-    if row is None:
-        return ("", ownership.catalog_version())
-    return row
 
 
 def _ends(responders: Responders | None):
@@ -95,13 +81,13 @@ class BoardCache:
 
     def get(self) -> Board:
         now = timezone.now()
-        versions = _versions()
+        current = versions()
         entry = self._entry
-        if entry is not None and entry[0] == versions and now < entry[1].valid_until:
+        if entry is not None and entry[0] == current and now < entry[1].valid_until:
             return entry[1]
         with self._lock:
             board = _build_board(now)
-            self._entry = (versions, board)
+            self._entry = (current, board)
         return board
 
 

@@ -316,12 +316,12 @@ def test_feed_query_count_does_not_grow_with_shifts(client, django_assert_num_qu
     rotation = _weekly([alice, bob], start=start)
     _generate(rotation, start=start, days=weeks * 7)
     url = _url(feed_token_get_or_create(user=alice))
-    # token, memberships, two fingerprints, shifts, overrides, handoff neighbours
-    with django_assert_num_queries(7):
+    # token, versions, memberships, two fingerprints, shifts, overrides, handoff neighbours
+    with django_assert_num_queries(8):
         assert client.get(url).status_code == 200
-    # 304: token, memberships and the two fingerprints only
+    # Unchanged since: the token and the version tags only, for a 304 or the cached body.
     etag = client.get(url)["ETag"]
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(2):
         assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
 
 
