@@ -1,4 +1,7 @@
+import os
+
 import pytest
+import redis
 from rest_framework.test import APIClient
 
 from tests.ownership.factories import MembershipFactory, UserFactory
@@ -53,3 +56,14 @@ def manager_of():
         return MembershipFactory(team=team, role="manager").user
 
     return make
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """The Redis database the Celery integration tests use as their broker."""
+    url = os.environ.get("ROTA_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"These tests need Redis at {url} (.ci/run starts it): {exc}")
+    return url

@@ -5,7 +5,6 @@ worker`` process of its own, consuming a queue of this run's own, writing mail t
 """
 
 import datetime
-import os
 import uuid
 
 import pytest
@@ -25,16 +24,6 @@ from tests.rota.factories import RotationFactory, ShiftFactory
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
 MINUTE = datetime.timedelta(minutes=1)
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    url = os.environ.get("ROTA_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.RedisError as exc:
-        pytest.fail(f"These tests need Redis at {url} (.ci/run starts it): {exc}")
-    return url
 
 
 @pytest.fixture(scope="module")

@@ -31,18 +31,6 @@ MINUTE = datetime.timedelta(minutes=1)
 
 
 @pytest.fixture(scope="session")
-def redis_url():
-    import os
-
-    url = os.environ.get("ROTA_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.RedisError as exc:
-        pytest.fail(f"These tests need Redis at {url} (.ci/run starts it): {exc}")
-    return url
-
-
-@pytest.fixture(scope="session")
 def run_id():
     return uuid.uuid4().hex[:10]
 
