@@ -1,29 +1,16 @@
-"""The catalog admin pieces, hooked into an admin site of their own as ownership/admin.py would."""
+"""The catalog import page and export actions of the component admin."""
 
 import pytest
 import yaml
-from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import path, reverse
+from django.urls import reverse
 
-from ownership.admin_catalog import CatalogAdminMixin
 from ownership.models import Component, ComponentPath, Team
 from tests.ownership.factories import ComponentFactory, TeamFactory, UserFactory
 
-site = admin.AdminSite(name="admin")
-
-
-class ComponentAdmin(CatalogAdminMixin, admin.ModelAdmin):
-    pass
-
-
-site.register(Component, ComponentAdmin)
-site.register(Team)
-urlpatterns = [path("admin/", site.urls)]
-
-pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 CATALOG = b"""\
 kind: Group
