@@ -18,6 +18,7 @@ Every lookup runs a fixed number of queries whatever the number of rotations and
 
 import datetime
 import itertools
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from django.db import connection
@@ -156,31 +157,52 @@ def responders_for_team(*, team: Team, at=None) -> Responders:
     Besides the team's own person rotations this counts the rotations that follow a team
     rotation while this team is on shift in it.
     """
+    return responders_for_teams(teams=[team], at=at)[team.pk]
+
+
+def responders_for_teams(*, teams, at=None) -> dict[int, Responders]:
+    """Return responders_for_team for many teams at once, in five queries whatever their number."""
     at = _now(at)
-    result = Responders(at=at, responding_team=team, owning_team=team)
+    teams = list(teams)
+    ids = {team.pk for team in teams}
     rotations = list(
         Rotation.objects.filter(
-            Q(team=team, kind=Rotation.Kind.PERSON)
-            | Q(kind=Rotation.Kind.TEAM, participants__team=team)
-            | Q(follows_team_rotation__participants__team=team),
+            Q(team_id__in=ids, kind=Rotation.Kind.PERSON)
+            | Q(kind=Rotation.Kind.TEAM, participants__team_id__in=ids)
+            | Q(follows_team_rotation__participants__team_id__in=ids),
             active=True,
         )
         .distinct()
         .order_by("id")
+        .prefetch_related("participants")
     )
-    segments = oncall_for(rotations, at)
-    on_shift = {
-        r.pk for r in rotations if r.kind == Rotation.Kind.TEAM and _is_team(segments[r.pk], team)
-    }
-    people = [
-        r
+    taking_part = {
+        r.pk: {p.team_id for p in r.participants.all()}
         for r in rotations
-        if r.kind == Rotation.Kind.PERSON
-        and (r.team_id == team.pk or r.follows_team_rotation_id in on_shift)
-    ]
-    _pick(result, people, segments)
-    _escalate(result)
-    return result
+        if r.kind == Rotation.Kind.TEAM
+    }
+    segments = oncall_for(rotations, at)
+    members = defaultdict(list)
+    for membership in _leads_and_managers(ids):
+        members[membership.team_id].append(membership)
+    answers = {}
+    for team in teams:
+        result = Responders(at=at, responding_team=team, owning_team=team)
+        on_shift = {
+            pk
+            for pk, places in taking_part.items()
+            if team.pk in places and _is_team(segments[pk], team)
+        }
+        people = [
+            r
+            for r in rotations
+            if r.kind == Rotation.Kind.PERSON
+            and (r.team_id == team.pk or r.follows_team_rotation_id in on_shift)
+        ]
+        _pick(result, people, segments)
+        _escalate(result, members=members[team.pk])
+        answers[team.pk] = result
+    return answers
 
 
 def responders_for_rotation(*, rotation: Rotation, at=None) -> Responders:
@@ -262,8 +284,22 @@ def _pick(result: Responders, rotations, segments) -> None:
             result.secondary = oncall
 
 
-def _escalate(result: Responders) -> None:
-    """Build the escalation path: first line, primary, secondary, leads, managers (one query)."""
+def _leads_and_managers(team_ids):
+    return (
+        Membership.objects.filter(
+            team_id__in=team_ids, role__in=[Membership.Role.LEAD, Membership.Role.MANAGER]
+        )
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+def _escalate(result: Responders, members=None) -> None:
+    """Build the escalation path: first line, primary, secondary, leads, managers.
+
+    ``members`` are the responding team's leads and managers when the caller loaded them
+    already; otherwise one query loads them.
+    """
     steps = []
     for role, oncall in (
         ("first_line", result.first_line),
@@ -277,14 +313,8 @@ def _escalate(result: Responders) -> None:
                 )
             )
     if result.responding_team is not None:
-        members = (
-            Membership.objects.filter(
-                team=result.responding_team,
-                role__in=[Membership.Role.LEAD, Membership.Role.MANAGER],
-            )
-            .select_related("user")
-            .order_by("user__username")
-        )
+        if members is None:
+            members = _leads_and_managers({result.responding_team.pk})
         by_role = {Membership.Role.LEAD: [], Membership.Role.MANAGER: []}
         for membership in members:
             by_role[membership.role].append(membership.user)
@@ -374,6 +404,38 @@ def responders_now_versioned(*, component=None, team=None, rotation=None) -> tup
     stamp = next(_stamps)
     _answers[key] = (versions_now, valid_until, result, stamp)
     return result, stamp
+
+
+def responders_now_for_teams(*, teams) -> dict[int, Responders]:
+    """Return responders_now(team=...) for many teams, computing the stale ones in one batch."""
+    teams = list(teams)
+    now = timezone.now()
+    versions_now = versions()
+    answers, missing = {}, []
+    for team in teams:
+        hit = _answers.get(("team", team.slug))
+        if hit is not None and hit[0] == versions_now and now < hit[1]:
+            answers[team.pk] = replace(hit[2], at=now)
+        else:
+            missing.append(team)
+    if not missing:
+        return answers
+    with tracking_validity() as ends:
+        computed = responders_for_teams(teams=missing, at=now)
+    # One batch: every answer holds until the first boundary any of them depends on.
+    limit = now + (GAP_CACHE if None in ends else MAX_CACHE)
+    valid_until = min([limit, *(end for end in ends if end is not None)])
+    if len(_answers) + len(missing) >= _CACHE_SIZE:
+        _answers.clear()
+    for team in missing:
+        _answers[("team", team.slug)] = (
+            versions_now,
+            valid_until,
+            computed[team.pk],
+            next(_stamps),
+        )
+        answers[team.pk] = computed[team.pk]
+    return answers
 
 
 def responders_cache_clear() -> None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from ownership import selectors as ownership
 from ownership.models import Team
 from rota.models import SupportPolicy
-from rota.routing import Responders, responders_now, versions
+from rota.routing import Responders, responders_now, responders_now_for_teams, versions
 
 from .common import page
 
@@ -48,8 +48,9 @@ def _ends(responders: Responders | None):
 def _build_board(now) -> Board:
     """Ask routing about every team and every support policy (cached answers where fresh)."""
     board = Board()
-    for team in Team.objects.order_by("name"):
-        board.teams.append((team, responders_now(team=team)))
+    teams = list(Team.objects.order_by("name"))
+    answers = responders_now_for_teams(teams=teams)
+    board.teams = [(team, answers[team.pk]) for team in teams]
     policies = SupportPolicy.objects.select_related(
         "team_rotation", "dedicated_team", "first_line_rotation"
     ).prefetch_related("components")

@@ -242,9 +242,10 @@ def test_query_count_does_not_grow_with_shifts(
     rotation = RotationFactory._meta.model.objects.get(team__slug="alpha", role="primary")
     query = {"component": "billing", "team": "alpha", "rotation": rotation.pk}[target]
     # component: component, ancestors, policy, team on shift (shifts, overrides), person
-    # rotations, their shifts and overrides, escalation; team: team, rotations, shifts,
-    # overrides, escalation; rotation: rotation, shifts, overrides, escalation.
-    expected = {"component": 9, "team": 5, "rotation": 4}[target]
+    # rotations, their shifts and overrides, escalation; team: team, rotations, their
+    # participants, shifts, overrides, escalation; rotation: rotation, shifts, overrides,
+    # escalation.
+    expected = {"component": 9, "team": 6, "rotation": 4}[target]
     with django_assert_num_queries(expected):
         response = user_client.get(URL, {target: query, "at": AT})
     body = response.json()

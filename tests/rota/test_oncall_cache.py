@@ -96,3 +96,29 @@ def test_team_and_rotation_lookups_are_cached_too(setup, django_assert_num_queri
     with django_assert_num_queries(2):
         routing.responders_now(team="payments")
         routing.responders_now(rotation=rotation.pk)
+
+
+def test_teams_in_one_batch_answer_as_one_by_one(setup, django_assert_max_num_queries):
+    rotation, alice, bob, handoff = setup
+    other = TeamFactory(slug="other")
+    carol = UserFactory(username="carol")
+    other_rotation = RotationFactory(team=other, timezone="UTC")
+    now = timezone.now()
+    services.shift_create(
+        rotation=other_rotation, start=now - datetime.timedelta(hours=1), end=handoff, user=carol
+    )
+    MembershipFactory(team=other, role="manager")
+    teams = [rotation.team, other]
+
+    alone = {team.pk: routing.responders_for_team(team=team) for team in teams}
+    together = routing.responders_now_for_teams(teams=teams)
+
+    for team in teams:
+        assert together[team.pk].primary.user == alone[team.pk].primary.user
+        assert [s.role for s in together[team.pk].escalation] == [
+            s.role for s in alone[team.pk].escalation
+        ]
+    assert together[other.pk].primary.user == carol
+    # Cached now: the version tags only.
+    with django_assert_max_num_queries(1):
+        routing.responders_now_for_teams(teams=teams)
