@@ -2,11 +2,9 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
@@ -14,18 +12,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ownership.models import Team
 
-from .feeds import build_feed
 from .models import FeedToken, Rotation
-from .routing import versions as routing_versions
-from .selectors.feeds import feed_build, feed_state
+from .selectors.feeds import feed_body, feed_version
 from .services.feeds import (
     feed_token_get_or_create,
     feed_token_regenerate,
     feed_token_resolve,
     feed_token_string,
 )
-
-FEED_CACHE_SECONDS = 24 * 60 * 60
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -34,38 +28,17 @@ def calendar_feed(request, token):
     feed_token = feed_token_resolve(token)
     if feed_token is None:
         raise Http404("No such calendar.")
-    # The fingerprint only changes with the rota or the catalog (both replace a version tag
-    # on every write) or with the day (the window moves): keep it per version and day, so
-    # that a calendar app polling an unchanged feed costs two queries.
-    rota_tag, catalog_tag = routing_versions()
-    state_key = f"rota:feed:state:{feed_token.key}:{rota_tag}:{catalog_tag}:{timezone.now():%Y%m%d}"
-    state = None
-    known = cache.get(state_key)
-    if known is None:
-        state = feed_state(token=feed_token)
-        known = (state.etag, state.last_modified)
-        cache.set(state_key, known, FEED_CACHE_SECONDS)
-    fingerprint, changed = known
-    etag = f'"{fingerprint}"'
-    # Last-Modified is when this version of the feed was first served: a removed shift
-    # changes the fingerprint but need not raise any stored timestamp.
-    seen_key = f"rota:feed:seen:{fingerprint}"
-    first_seen = int(max(changed, timezone.now()).timestamp())
-    cache.add(seen_key, first_seen, FEED_CACHE_SECONDS)
-    last_modified = cache.get(seen_key, first_seen)
-    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    version = feed_version(token=feed_token)
+    etag = f'"{version.fingerprint}"'
+    not_modified = get_conditional_response(request, etag=etag, last_modified=version.last_modified)
     if not_modified is None:
-        key = f"rota:feed:{fingerprint}"
-        body = cache.get(key)
-        if body is None:
-            body = build_feed(feed_build(state=state or feed_state(token=feed_token)))
-            cache.set(key, body, FEED_CACHE_SECONDS)
+        body = feed_body(token=feed_token, version=version)
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="rota.ics"'
     else:
         response = not_modified
     response["ETag"] = etag
-    response["Last-Modified"] = http_date(last_modified)
+    response["Last-Modified"] = http_date(version.last_modified)
     # Calendar apps poll; let them and any proxy revalidate, but never share the response.
     response["Cache-Control"] = "private, max-age=300, must-revalidate"
     response["X-Robots-Tag"] = "noindex, nofollow"

@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Max, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from ownership.models import Membership
 
-from ..feeds import Feed, FeedEvent
+from ..feeds import Feed, FeedEvent, build_feed
 from ..models import FeedToken, Override, Rotation, Shift
+from ..routing import versions as routing_versions
 
 # Feeds are a mirror for calendar apps; these defaults are overridden in settings.
 DEFAULT_PAST_DAYS = 90
@@ -289,3 +291,49 @@ def _email(shift, token) -> str:
     if token.kind == FeedToken.Kind.PERSON and shift.user_id and shift.user.email:
         return f" <{shift.user.email}>"
     return ""
+
+
+# --- Conditional GET and the rendered body, cached -----------------------------------------
+
+FEED_CACHE_SECONDS = 24 * 60 * 60
+
+
+@dataclass
+class FeedVersion:
+    fingerprint: str
+    last_modified: int  # a POSIX timestamp in whole seconds, as HTTP dates have
+    state: FeedState | None = None  # loaded when the fingerprint had to be computed
+
+
+def feed_version(*, token: FeedToken, now=None) -> FeedVersion:
+    """The feed's ETag fingerprint and Last-Modified, usually from the cache (two queries).
+
+    The fingerprint only changes with the rota or the catalog (both replace a version tag on
+    every write) or with the day (the window moves), so it is kept per tags and day.
+    Last-Modified is when a fingerprint was first served: a removed shift changes the
+    fingerprint but need not raise any stored timestamp.
+    """
+    now = now or timezone.now()
+    rota_tag, catalog_tag = routing_versions()
+    key = f"rota:feed:state:{token.key}:{rota_tag}:{catalog_tag}:{now:%Y%m%d}"
+    state = None
+    known = cache.get(key)
+    if known is None:
+        state = feed_state(token=token, now=now)
+        known = (state.etag, state.last_modified)
+        cache.set(key, known, FEED_CACHE_SECONDS)
+    fingerprint, changed = known
+    seen_key = f"rota:feed:seen:{fingerprint}"
+    first_seen = int(max(changed, now).timestamp())
+    cache.add(seen_key, first_seen, FEED_CACHE_SECONDS)
+    return FeedVersion(fingerprint, cache.get(seen_key, first_seen), state)
+
+
+def feed_body(*, token: FeedToken, version: FeedVersion) -> bytes:
+    """The feed as iCalendar bytes, rendered once per fingerprint."""
+    key = f"rota:feed:{version.fingerprint}"
+    body = cache.get(key)
+    if body is None:
+        body = build_feed(feed_build(state=version.state or feed_state(token=token)))
+        cache.set(key, body, FEED_CACHE_SECONDS)
+    return body

@@ -294,7 +294,7 @@ def test_304_when_unchanged_and_200_after_a_change(client, recent):
 
 
 def test_a_removed_shift_is_not_answered_304_to_if_modified_since(client, recent, monkeypatch):
-    import rota.views
+    import rota.selectors.feeds as feeds_selectors
 
     rotation, alice, bob = recent
     url = _url(feed_token_get_or_create(user=alice))
@@ -302,7 +302,7 @@ def test_a_removed_shift_is_not_answered_304_to_if_modified_since(client, recent
     shift = Shift.objects.filter(user=alice, start__gt=timezone.now()).order_by("-start").first()
     services.shift_delete(shift=shift)
     a_minute_later = timezone.now() + datetime.timedelta(minutes=1)
-    monkeypatch.setattr(rota.views.timezone, "now", lambda: a_minute_later)
+    monkeypatch.setattr(feeds_selectors.timezone, "now", lambda: a_minute_later)
     response = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
     assert response.status_code == 200
     assert f"shift-{shift.pk}@".encode() not in response.content
