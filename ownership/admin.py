@@ -30,13 +30,13 @@ class TeamMembershipInline(admin.TabularInline):
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
-    list_display = ["name", "slug", "timezone", "member_count", "email", "chat_channel"]
+    list_display = ["name", "slug", "kind", "timezone", "member_count", "email", "chat_channel"]
     search_fields = ["name", "slug", "email", "memberships__user__username"]
-    list_filter = ["timezone"]
+    list_filter = ["kind", "timezone"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "description", "timezone"]}),
+        (None, {"fields": ["name", "slug", "kind", "description", "timezone"]}),
         ("Contact", {"fields": ["email", "chat_channel", "chat_webhook_url"]}),
     ]
 

@@ -10,11 +10,25 @@ from .validators import validate_glob, validate_timezone
 
 
 class Team(models.Model):
+    """A team of people; its kind says what it is for (see ``Team.Kind``)."""
+
+    class Kind(models.TextChoices):
+        PRODUCT = "product", "Product team (builds and owns components)"
+        SUPPORT = "support", "Dedicated support team"
+        OPERATIONS = "operations", "Operations / first line (mitigates only)"
+
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(
         max_length=60, unique=True, help_text="Short identifier used in URLs and the API."
     )
     description = models.TextField(blank=True)
+    kind = models.CharField(
+        max_length=12,
+        choices=Kind.choices,
+        default=Kind.PRODUCT,
+        help_text="Product teams build the platform and count as product capacity in the "
+        "reports; a dedicated support team and an operations (first line) team do not.",
+    )
     email = models.EmailField(blank=True, help_text="Team mailbox or mailing list.")
     chat_webhook_url = models.URLField(
         blank=True,

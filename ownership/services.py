@@ -19,6 +19,7 @@ User = get_user_model()
 TEAM_FIELDS = (
     "name",
     "slug",
+    "kind",
     "description",
     "email",
     "chat_webhook_url",

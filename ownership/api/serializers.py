@@ -25,6 +25,7 @@ class TeamSerializer(serializers.ModelSerializer):
         fields = [
             "slug",
             "name",
+            "kind",
             "description",
             "email",
             "chat_channel",

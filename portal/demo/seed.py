@@ -169,9 +169,10 @@ def seed_teams(seed: DemoSeed) -> None:
             email=f"{team['slug']}@{EMAIL_DOMAIN}",
             chat_channel=f"#team-{team['slug']}",
             timezone=team["timezone"],
+            kind=team.get("kind", Team.Kind.PRODUCT),
             members=members,
         )
-    product = sum(1 for team in seed.data["teams"] if team.get("product", True))
+    product = sum(1 for team in seed.data["teams"] if team.get("kind", "product") == "product")
     seed.log(f"{len(seed.teams)} teams ({product} product teams)")
 
 

@@ -123,6 +123,7 @@ def test_members_replace_the_membership_list(make_client, manager_of):
         ({"slug": "a", "name": "A", "members": [{"username": "ghost"}]}, "members"),
         ({"slug": "a", "name": "A", "members": [{"username": "u1", "role": "boss"}]}, "members"),
         ({"slug": "a", "name": "A", "members": "u1"}, "members"),
+        ({"slug": "a", "name": "A", "kind": "sales"}, "kind"),
     ],
 )
 def test_bad_input_is_refused_naming_the_field(staff_client, body, field):
@@ -180,3 +181,26 @@ def test_deleting_a_team_that_owns_components_is_refused(staff_client):
     response = staff_client.delete(f"/api/v1/teams/{team.slug}/")
     assert response.status_code == 400
     assert Team.objects.filter(pk=team.pk).exists()
+
+
+def test_team_kind_defaults_to_product_and_a_manager_can_change_it(make_client, manager_of):
+    team = TeamFactory()
+    client = make_client(manager_of(team))
+    assert client.get(f"/api/v1/teams/{team.slug}/").json()["kind"] == "product"
+
+    response = client.patch(f"/api/v1/teams/{team.slug}/", {"kind": "support"}, format="json")
+
+    assert response.status_code == 200, response.content
+    team.refresh_from_db()
+    assert team.kind == Team.Kind.SUPPORT
+
+
+def test_an_engineer_cannot_change_the_team_kind(make_client):
+    membership = MembershipFactory(role="engineer")
+    client = make_client(membership.user)
+    response = client.patch(
+        f"/api/v1/teams/{membership.team.slug}/", {"kind": "operations"}, format="json"
+    )
+    assert response.status_code == 403
+    membership.team.refresh_from_db()
+    assert membership.team.kind == Team.Kind.PRODUCT
