@@ -5,6 +5,7 @@ from .calendars import SprintCalendar
 from .feeds import FeedToken
 from .policies import SupportPolicy, SupportPolicyComponent
 from .rotations import Rotation, RotationParticipant
+from .settings import RoutingSettings
 from .shifts import Override, Shift, ShiftChange, SwapRequest
 from .versions import RotaVersion
 
@@ -14,6 +15,7 @@ __all__ = [
     "Rotation",
     "RotaVersion",
     "RotationParticipant",
+    "RoutingSettings",
     "Shift",
     "ShiftChange",
     "SprintCalendar",

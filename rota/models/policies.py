@@ -1,6 +1,7 @@
 """Support policies: which support model applies to which components."""
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -11,6 +12,14 @@ from .rotations import Rotation
 
 class SupportPolicy(models.Model):
     """Apply a support model to components (and their subtrees); no components = the default."""
+
+    class OwnerPaging(models.TextChoices):
+        ALWAYS = "always", "Escalate to the responders as usual"
+        UNLESS_MITIGATED = (
+            "unless_mitigated",
+            "Only if the first line has not mitigated within the window",
+        )
+        BUSINESS_HOURS = "business_hours", "Only in the responding team's business hours"
 
     class Model(models.TextChoices):
         OWNERSHIP = "ownership", "Total ownership: the owning team responds"
@@ -54,6 +63,21 @@ class SupportPolicy(models.Model):
         limit_choices_to={"kind": "person"},
         help_text="Optional first-line (operations) rotation paged first; it only mitigates.",
     )
+    owner_paging = models.CharField(
+        max_length=16,
+        choices=OwnerPaging.choices,
+        default=OwnerPaging.ALWAYS,
+        help_text="With a first line: when the responding team's on-call people are paged. "
+        "'always' escalates as usual; 'unless_mitigated' pages them only if the first line has "
+        "not mitigated within the window; 'business_hours' pages them only in their team's "
+        "business hours (out of hours the first line mitigates and the fix waits for the bug).",
+    )
+    first_line_window_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text="Minutes the first line has to mitigate before the responders are paged "
+        "('unless_mitigated' only).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -89,6 +113,10 @@ class SupportPolicy(models.Model):
             and self.first_line_rotation.kind != Rotation.Kind.PERSON
         ):
             errors["first_line_rotation"] = "The first line must be a rotation of people."
+        if self.owner_paging != self.OwnerPaging.ALWAYS and self.first_line_rotation_id is None:
+            errors["owner_paging"] = (
+                "Only a policy with a first-line rotation can hold back the responders' pages."
+            )
         if errors:
             raise ValidationError(errors)
 
