@@ -1,17 +1,37 @@
 """Routing: who responds to a component (or a team, or a rotation) at an instant.
 
-A component follows the support policy that names it, else the one naming its nearest
-ancestor, else the default policy (the one naming no components); without any policy it is
-treated as total ownership. Then, by the policy's model:
+The rules below are written once here and used by every consumer: the on-call API, incident
+creation and escalation, bug assignment, the portal's Now board and the reports' replay.
 
-* ownership: the component's owning team responds;
-* dedicated: the policy's support team responds;
-* rotating: the team on shift in the policy's team rotation responds.
-
-The responding team's person rotations give the primary and secondary on-call (the first
-rotation of each role with someone on duty at that instant, restrictions honoured); for the
-rotating model the person rotations that follow the team rotation count too. The escalation
-path is: first line (if any), primary, secondary, then the team's leads and managers.
+1. **Policy.** A component follows the support policy that names it, else the one naming its
+   nearest ancestor, else the default policy (the one naming no components); without any
+   policy it is treated as total ownership.
+2. **Responding team**, by the policy's model: *ownership*, the component's owning team;
+   *dedicated*, the policy's support team; *rotating*, the team on duty in the policy's team
+   rotation at that instant in the final schedule (so a team that covers another team's
+   support shift through an override is the responding team).
+3. **Primary and secondary** (per role). For the rotating model, when the team holds the
+   support shift itself, the person rotations that *follow* the team rotation are the source of
+   each role they define ("Support on-call" primary and secondary, dealt among the members of
+   the team on shift); the team's own person rotations give only the roles no following
+   rotation defines. When a team *covers* the support shift (an override on the team rotation),
+   the following rotations were dealt to the team it covers, so the covering team's own person
+   rotations give both roles. Other models use the responding team's own person rotations.
+   Within a role the rotations are tried in id order; the first with someone on duty at that
+   instant (overrides applied, restrictions and team holidays honoured) answers.
+4. **One person, one step.** Nobody appears twice in an escalation path: a person already paged
+   as first line or primary is skipped for a later role, and that role falls to the next
+   rotation of the role with someone else on duty (or stays empty).
+5. **Gaps are skipped at once.** The escalation path lists exactly the steps that will be
+   paged, in order and numbered from 1: first line, primary, secondary, then the responding
+   team's leads (or, without a lead, its managers). A step with nobody on duty is left out, so
+   the next step with someone takes its place (see ``escalation_delays_for``).
+6. **Never silent.** When no on-call person is found (no first line, primary or secondary: an
+   unowned component, gaps in every rotation, a team with nobody on call), the organisation
+   fallback of :class:`rota.models.RoutingSettings` is answered and paged first: the person on
+   duty in its fallback rotation, else the on-call people of its fallback team, else that
+   team's leads and managers. ``Responders.fallback`` says so. With no fallback (or nobody in
+   it) the answer's ``warning`` says plainly that nobody will be paged.
 
 Every lookup runs a fixed number of queries whatever the number of rotations and shifts.
 """
@@ -27,13 +47,15 @@ from django.utils import timezone
 
 from ownership.models import Component, Membership, Team
 
-from .models import Rotation, SupportPolicy
+from .models import Rotation, RoutingSettings, SupportPolicy
 from .selectors.schedule import Segment, oncall_for, tracking_validity
+
+ROLES = (Rotation.Role.PRIMARY, Rotation.Role.SECONDARY)
 
 
 @dataclass(frozen=True)
 class OnCall:
-    """A person on duty: who, in which rotation, and until when."""
+    """A person on duty: who, in which rotation, and until when (a UTC instant)."""
 
     user: object
     rotation: Rotation
@@ -52,10 +74,30 @@ class OnCall:
 
 @dataclass(frozen=True)
 class EscalationStep:
+    """One level of an escalation path: who is paged together, from which rotation, until when.
+
+    ``role`` is one of first_line, primary, fallback, secondary, lead, manager.
+    """
+
     level: int
-    role: str  # first_line, primary, secondary, lead, manager
+    role: str
     users: tuple
     rotation: Rotation | None = None
+    until: datetime.datetime | None = None
+    team: Team | None = None
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """The organisation fallback answered when routing finds nobody on call.
+
+    ``users`` are the people paged (one for a rotation, the on-call person or the leads and
+    managers of the fallback team); ``rotation`` and ``team`` say where they came from.
+    """
+
+    users: tuple
+    rotation: Rotation | None = None
+    team: Team | None = None
     until: datetime.datetime | None = None
 
 
@@ -71,6 +113,194 @@ class Responders:
     secondary: OnCall | None = None
     first_line: OnCall | None = None
     escalation: list[EscalationStep] = field(default_factory=list)
+    fallback: Fallback | None = None
+    warning: str | None = None
+    covering: bool = False  # the responding team covers another team's support shift
+
+    @property
+    def nobody(self) -> bool:
+        """True when nobody at all will be paged."""
+        return not self.escalation
+
+
+# --- the rules, as pure functions over loaded data -----------------------------------------
+
+
+@dataclass
+class _Loaded:
+    """What one batch of queries found: rotations, who is on duty in them, memberships."""
+
+    rotations: list
+    segments: dict
+    members: dict  # team id -> memberships (with users), leads and managers first
+    settings: RoutingSettings
+
+
+def _oncall(rotation: Rotation, segment: Segment | None) -> OnCall | None:
+    if segment is None or segment.user is None:
+        return None
+    return OnCall(
+        user=segment.user,
+        rotation=rotation,
+        shift_end=segment.end,
+        shift_id=segment.shift_id,
+        override_id=segment.override_id,
+    )
+
+
+def _first_on_duty(rotations, segments, taken: set) -> OnCall | None:
+    """Return the first rotation's person on duty who holds no earlier step (rule 4)."""
+    for rotation in sorted(rotations, key=lambda r: r.pk):
+        oncall = _oncall(rotation, segments.get(rotation.pk))
+        if oncall is not None and oncall.user.pk not in taken:
+            return oncall
+    return None
+
+
+def _sources(team, following, loaded: _Loaded) -> dict:
+    """Return, per role, the person rotations that answer for it (rule 3)."""
+    own = [
+        r
+        for r in loaded.rotations
+        if team is not None and r.kind == Rotation.Kind.PERSON and r.team_id == team.pk
+    ]
+    sources = {}
+    for role in ROLES:
+        followed = [r for r in following if r.role == role]
+        sources[role] = followed or [r for r in own if r.role == role and r not in following]
+    return sources
+
+
+def _pick_people(result: Responders, *, following, first_line, loaded: _Loaded) -> None:
+    taken = set()
+    if first_line is not None:
+        result.first_line = _oncall(first_line, loaded.segments.get(first_line.pk))
+        if result.first_line is not None:
+            taken.add(result.first_line.user.pk)
+    sources = _sources(result.responding_team, following, loaded)
+    result.primary = _first_on_duty(sources[Rotation.Role.PRIMARY], loaded.segments, taken)
+    if result.primary is not None:
+        taken.add(result.primary.user.pk)
+    result.secondary = _first_on_duty(sources[Rotation.Role.SECONDARY], loaded.segments, taken)
+
+
+def _leads_or_managers(memberships) -> tuple[str, tuple]:
+    """Return ("lead", leads) or, for a team without a lead, ("manager", managers)."""
+    leads = tuple(m.user for m in memberships if m.role == Membership.Role.LEAD)
+    if leads:
+        return str(Membership.Role.LEAD), leads
+    managers = tuple(m.user for m in memberships if m.role == Membership.Role.MANAGER)
+    return str(Membership.Role.MANAGER), managers
+
+
+def _fallback(loaded: _Loaded) -> Fallback | None:
+    """Return the organisation fallback's people on duty now (rule 6), or None."""
+    settings = loaded.settings
+    rotation = settings.fallback_rotation
+    if rotation is not None:
+        oncall = _oncall(rotation, loaded.segments.get(rotation.pk))
+        if oncall is not None:
+            return Fallback((oncall.user,), rotation=rotation, until=oncall.shift_end)
+    team = settings.fallback_team
+    if team is None:
+        return None
+    own = [r for r in loaded.rotations if r.kind == Rotation.Kind.PERSON and r.team_id == team.pk]
+    for role in ROLES:
+        oncall = _first_on_duty([r for r in own if r.role == role], loaded.segments, set())
+        if oncall is not None:
+            return Fallback(
+                (oncall.user,), rotation=oncall.rotation, team=team, until=oncall.shift_end
+            )
+    members = loaded.members.get(team.pk, ())
+    people = tuple(m.user for m in members if m.role == Membership.Role.LEAD) + tuple(
+        m.user for m in members if m.role == Membership.Role.MANAGER
+    )
+    if people:
+        return Fallback(people, team=team)
+    return None
+
+
+def _escalate(result: Responders, loaded: _Loaded, *, use_fallback: bool = True) -> None:
+    """Build the escalation path (rules 4 to 6) and the fallback and warning."""
+    steps = []
+    seen: set = set()
+
+    def add(role, users, rotation=None, until=None, team=None):
+        fresh = tuple(u for u in users if u.pk not in seen)
+        if fresh:
+            seen.update(u.pk for u in fresh)
+            steps.append(EscalationStep(len(steps) + 1, role, fresh, rotation, until, team))
+
+    for role, oncall in (("first_line", result.first_line), ("primary", result.primary)):
+        if oncall is not None:
+            add(role, (oncall.user,), oncall.rotation, oncall.shift_end)
+    nobody_on_call = (
+        result.first_line is None and result.primary is None and (result.secondary is None)
+    )
+    if nobody_on_call and use_fallback:
+        result.fallback = _fallback(loaded)
+        if result.fallback is not None:
+            fb = result.fallback
+            add("fallback", fb.users, fb.rotation, fb.until, fb.team)
+    if result.secondary is not None:
+        oncall = result.secondary
+        add("secondary", (oncall.user,), oncall.rotation, oncall.shift_end)
+    if result.responding_team is not None:
+        role, users = _leads_or_managers(loaded.members.get(result.responding_team.pk, ()))
+        add(role, users, team=result.responding_team)
+    result.escalation = steps
+    if nobody_on_call:
+        where = _describe(result)
+        if result.fallback is not None:
+            result.warning = f"Nobody is on call for {where}; the organisation fallback answers."
+        elif steps:
+            result.warning = (
+                f"Nobody is on call for {where} and no organisation fallback is on duty; "
+                f"the team's {steps[0].role}s are paged."
+            )
+        else:
+            result.warning = (
+                f"Nobody is on call for {where} and no organisation fallback is on duty: "
+                "nobody will be paged."
+            )
+
+
+def _describe(result: Responders) -> str:
+    if result.component is not None:
+        owner = result.responding_team.slug if result.responding_team else "no team"
+        return f"component {result.component.slug} ({owner})"
+    if result.responding_team is not None:
+        return f"team {result.responding_team.slug}"
+    return "this rotation"
+
+
+def escalation_delays_for(roles: list[str], slots: list[tuple[str, int]]) -> list[int]:
+    """Return the delay (minutes after creation) at which each step of a path is paged.
+
+    ``roles`` are the roles of an escalation path in order (rule 5: empty steps left out);
+    ``slots`` the configured (role, delay) steps in order, e.g. ``[("first_line", 0),
+    ("primary", 10), ("secondary", 15), ("lead", 30)]``. A step is paged at the delay of the
+    earliest configured slot after the previous step that was paged, so a step with nobody on
+    duty hands its time to the next one: with primary empty, the secondary is paged at the
+    primary's delay; later steps keep their own delays (never earlier than the step before).
+    ``fallback`` takes the primary's slot; ``manager`` takes the lead's.
+    """
+    alias = {"fallback": "primary", "manager": "lead"}
+    order = [role for role, _ in slots]
+    delays = dict(slots)
+    result, cursor, last = [], 0, 0
+    for role in roles:
+        slot = alias.get(role, role)
+        position = order.index(slot) if slot in order else len(order) - 1
+        position = max(position, cursor)
+        delay = max(delays[order[cursor]] if cursor < len(order) else last, last)
+        result.append(delay)
+        last = delay
+        cursor = position + 1
+    return result
+
+
+# --- loading ------------------------------------------------------------------------------
 
 
 def _ancestor_ids(component_id: int) -> list[int]:
@@ -109,6 +339,56 @@ def policy_for(*, component: Component) -> SupportPolicy | None:
     return best or default
 
 
+def routing_settings() -> RoutingSettings:
+    """Return the organisation's routing settings (an unsaved default row when none exists)."""
+    found = (
+        RoutingSettings.objects.filter(pk=RoutingSettings.SINGLETON_ID)
+        .select_related("fallback_rotation", "fallback_team")
+        .first()
+    )
+    return found or RoutingSettings(pk=RoutingSettings.SINGLETON_ID)
+
+
+def _load(*, condition: Q, team_ids, at, extra=()) -> _Loaded:
+    """Load rotations matching ``condition`` plus the fallback's, who is on duty, memberships.
+
+    Five queries whatever the data: settings, rotations, shifts, overrides, memberships.
+    """
+    settings = routing_settings()
+    if settings.fallback_rotation_id is not None:
+        condition |= Q(pk=settings.fallback_rotation_id)
+    team_ids = set(team_ids)
+    if settings.fallback_team_id is not None:
+        condition |= Q(team_id=settings.fallback_team_id, kind=Rotation.Kind.PERSON)
+        team_ids.add(settings.fallback_team_id)
+    rotations = list(
+        Rotation.objects.filter(condition, active=True)
+        .select_related("team")
+        .distinct()
+        .order_by("id")
+    )
+    known = {r.pk for r in rotations}
+    rotations += [r for r in extra if r is not None and r.pk not in known]
+    if settings.fallback_rotation is not None:
+        # The settings row's copy carries no "active" filter: an inactive fallback is unused.
+        settings.fallback_rotation = next(
+            (r for r in rotations if r.pk == settings.fallback_rotation_id), None
+        )
+    segments = oncall_for(rotations, at)
+    members = defaultdict(list)
+    if team_ids:
+        for membership in (
+            Membership.objects.filter(
+                team_id__in=team_ids,
+                role__in=[Membership.Role.LEAD, Membership.Role.MANAGER],
+            )
+            .select_related("user")
+            .order_by("user__username")
+        ):
+            members[membership.team_id].append(membership)
+    return _Loaded(rotations=rotations, segments=segments, members=members, settings=settings)
+
+
 def _now(at):
     return at or timezone.now()
 
@@ -121,10 +401,22 @@ def _load_component(component) -> Component:
     return Component.objects.select_related("effective_owner_team").get(pk=component.pk)
 
 
+def _team_on_shift(team_rotation: Rotation, at) -> tuple[Team | None, bool]:
+    """Return the team on duty in a team rotation and whether it covers through an override."""
+    segment = oncall_for([team_rotation], at)[team_rotation.pk]
+    if segment is None or segment.team is None:
+        return None, False
+    return segment.team, segment.is_override
+
+
+# --- the lookups --------------------------------------------------------------------------
+
+
 def responders(*, component, at=None) -> Responders:
     """Return who responds to an incident in ``component`` at ``at`` (default now).
 
     ``component`` is a Component or its slug (Component.DoesNotExist for an unknown slug).
+    ``at`` is an aware instant. See the module docstring for the rules.
     """
     at = _now(at)
     component = _load_component(component)
@@ -144,63 +436,66 @@ def responders(*, component, at=None) -> Responders:
         result.responding_team = policy.dedicated_team
     else:
         team_rotation = policy.team_rotation
-        segment = oncall_for([team_rotation], at)[team_rotation.pk]
-        result.responding_team = segment.team if segment else None
+        result.responding_team, result.covering = _team_on_shift(team_rotation, at)
     first_line = policy.first_line_rotation if policy else None
-    _fill_people(result, team_rotation=team_rotation, first_line=first_line)
+    team = result.responding_team
+    condition = Q(pk__in=[])
+    if team is not None:
+        condition |= Q(team=team, kind=Rotation.Kind.PERSON)
+        if team_rotation is not None and not result.covering:
+            condition |= Q(follows_team_rotation=team_rotation)
+    if first_line is not None:
+        condition |= Q(pk=first_line.pk)
+    loaded = _load(condition=condition, team_ids=[team.pk] if team else [], at=at)
+    following = [
+        r
+        for r in loaded.rotations
+        if team_rotation is not None
+        and not result.covering
+        and team is not None
+        and r.follows_team_rotation_id == team_rotation.pk
+    ]
+    active_first_line = next(
+        (r for r in loaded.rotations if first_line is not None and r.pk == first_line.pk), None
+    )
+    _pick_people(result, following=following, first_line=active_first_line, loaded=loaded)
+    _escalate(result, loaded)
     return result
 
 
 def responders_for_team(*, team: Team, at=None) -> Responders:
-    """Return the on-call people of a team at ``at``.
+    """Return the on-call people of a team at ``at`` (same rules as for a component).
 
-    Besides the team's own person rotations this counts the rotations that follow a team
-    rotation while this team is on shift in it.
+    While the team holds a support shift of a team rotation itself, the person rotations that
+    follow that team rotation answer for the roles they define.
     """
     return responders_for_teams(teams=[team], at=at)[team.pk]
 
 
 def responders_for_teams(*, teams, at=None) -> dict[int, Responders]:
-    """Return responders_for_team for many teams at once, in five queries whatever their number."""
+    """Return responders_for_team for many teams at once, in a fixed number of queries."""
     at = _now(at)
     teams = list(teams)
     ids = {team.pk for team in teams}
-    rotations = list(
-        Rotation.objects.filter(
-            Q(team_id__in=ids, kind=Rotation.Kind.PERSON)
-            | Q(kind=Rotation.Kind.TEAM, participants__team_id__in=ids)
-            | Q(follows_team_rotation__participants__team_id__in=ids),
-            active=True,
-        )
-        .distinct()
-        .order_by("id")
-        .prefetch_related("participants")
+    loaded = _load(
+        condition=Q(team_id__in=ids, kind=Rotation.Kind.PERSON)
+        | Q(kind=Rotation.Kind.TEAM, participants__team_id__in=ids)
+        | Q(follows_team_rotation__participants__team_id__in=ids),
+        team_ids=ids,
+        at=at,
     )
-    taking_part = {
-        r.pk: {p.team_id for p in r.participants.all()}
-        for r in rotations
-        if r.kind == Rotation.Kind.TEAM
-    }
-    segments = oncall_for(rotations, at)
-    members = defaultdict(list)
-    for membership in _leads_and_managers(ids):
-        members[membership.team_id].append(membership)
+    on_shift = defaultdict(set)  # team id -> team rotations it holds itself now
+    for rotation in loaded.rotations:
+        segment = loaded.segments.get(rotation.pk)
+        is_team = rotation.kind == Rotation.Kind.TEAM and segment is not None
+        if is_team and segment.team is not None and not segment.is_override:
+            on_shift[segment.team.pk].add(rotation.pk)
     answers = {}
     for team in teams:
         result = Responders(at=at, responding_team=team, owning_team=team)
-        on_shift = {
-            pk
-            for pk, places in taking_part.items()
-            if team.pk in places and _is_team(segments[pk], team)
-        }
-        people = [
-            r
-            for r in rotations
-            if r.kind == Rotation.Kind.PERSON
-            and (r.team_id == team.pk or r.follows_team_rotation_id in on_shift)
-        ]
-        _pick(result, people, segments)
-        _escalate(result, members=members[team.pk])
+        following = [r for r in loaded.rotations if r.follows_team_rotation_id in on_shift[team.pk]]
+        _pick_people(result, following=following, first_line=None, loaded=loaded)
+        _escalate(result, loaded)
         answers[team.pk] = result
     return answers
 
@@ -208,16 +503,31 @@ def responders_for_teams(*, teams, at=None) -> dict[int, Responders]:
 def responders_for_rotation(*, rotation: Rotation, at=None) -> Responders:
     """Return who is on duty in a rotation at ``at``.
 
-    For a team rotation: the team on shift and its on-call people. For a person rotation: the
-    person on duty, as primary or secondary according to the rotation's role.
+    For a team rotation: the team on shift and its on-call people (as for that team). For a
+    person rotation: the person on duty, as primary or secondary according to the rotation's
+    role. A rotation lookup answers for the rotation alone: no organisation fallback.
     """
     at = _now(at)
-    result = Responders(at=at)
     if rotation.kind == Rotation.Kind.TEAM:
-        segment = oncall_for([rotation], at)[rotation.pk]
-        result.responding_team = segment.team if segment else None
-        _fill_people(result, team_rotation=rotation, first_line=None)
+        team, covering = _team_on_shift(rotation, at)
+        if team is None:
+            result = Responders(at=at)
+            result.warning = f"Nobody is on duty in rotation {rotation.name}."
+            return result
+        condition = Q(team=team, kind=Rotation.Kind.PERSON)
+        if not covering:
+            condition |= Q(follows_team_rotation=rotation)
+        loaded = _load(condition=condition, team_ids=[team.pk], at=at)
+        result = Responders(at=at, responding_team=team, covering=covering)
+        following = [
+            r
+            for r in loaded.rotations
+            if not covering and r.follows_team_rotation_id == rotation.pk
+        ]
+        _pick_people(result, following=following, first_line=None, loaded=loaded)
+        _escalate(result, loaded, use_fallback=False)
         return result
+    result = Responders(at=at)
     related = [rotation]
     if rotation.follows_team_rotation_id is not None:
         related.append(rotation.follows_team_rotation)
@@ -227,101 +537,26 @@ def responders_for_rotation(*, rotation: Rotation, at=None) -> Responders:
         result.responding_team = followed.team if followed else None
     else:
         result.responding_team = rotation.team
-    _pick(result, [rotation], segments)
-    _escalate(result)
-    return result
-
-
-def _is_team(segment: Segment | None, team: Team) -> bool:
-    return segment is not None and segment.team is not None and segment.team.pk == team.pk
-
-
-def _fill_people(result: Responders, *, team_rotation, first_line) -> None:
-    """Find primary, secondary and first line in one batch of queries."""
-    team = result.responding_team
-    if team is None and team_rotation is None and first_line is None:
-        return
-    condition = Q(pk__in=[])
-    if team is not None:
-        condition |= Q(team=team, kind=Rotation.Kind.PERSON)
-    if team_rotation is not None:
-        condition |= Q(follows_team_rotation=team_rotation)
-    rotations = list(Rotation.objects.filter(condition, active=True).order_by("id"))
-    if first_line is not None and all(r.pk != first_line.pk for r in rotations):
-        rotations.append(first_line)
-    segments = oncall_for(rotations, result.at)
-    first_line_id = first_line.pk if first_line is not None else None
-    people = [r for r in rotations if r.pk != first_line_id and r.kind == Rotation.Kind.PERSON]
-    _pick(result, people, segments)
-    if first_line is not None:
-        result.first_line = _oncall(first_line, segments.get(first_line.pk))
-    _escalate(result)
-
-
-def _oncall(rotation: Rotation, segment: Segment | None) -> OnCall | None:
-    if segment is None or segment.user is None:
-        return None
-    return OnCall(
-        user=segment.user,
-        rotation=rotation,
-        shift_end=segment.end,
-        shift_id=segment.shift_id,
-        override_id=segment.override_id,
-    )
-
-
-def _pick(result: Responders, rotations, segments) -> None:
-    """Take the first rotation of each role with someone on duty (own team's rotations first)."""
-    team_id = result.responding_team.pk if result.responding_team else None
-    ordered = sorted(rotations, key=lambda r: (r.team_id != team_id, r.pk))
-    for rotation in ordered:
-        oncall = _oncall(rotation, segments.get(rotation.pk))
-        if oncall is None:
-            continue
-        if rotation.role == Rotation.Role.PRIMARY and result.primary is None:
-            result.primary = oncall
-        elif rotation.role == Rotation.Role.SECONDARY and result.secondary is None:
-            result.secondary = oncall
-
-
-def _leads_and_managers(team_ids):
-    return (
+    oncall = _oncall(rotation, segments.get(rotation.pk))
+    if rotation.role == Rotation.Role.SECONDARY:
+        result.secondary = oncall
+    else:
+        result.primary = oncall
+    team_ids = [result.responding_team.pk] if result.responding_team else []
+    members = defaultdict(list)
+    for membership in (
         Membership.objects.filter(
             team_id__in=team_ids, role__in=[Membership.Role.LEAD, Membership.Role.MANAGER]
         )
         .select_related("user")
         .order_by("user__username")
-    )
-
-
-def _escalate(result: Responders, members=None) -> None:
-    """Build the escalation path: first line, primary, secondary, leads, managers.
-
-    ``members`` are the responding team's leads and managers when the caller loaded them
-    already; otherwise one query loads them.
-    """
-    steps = []
-    for role, oncall in (
-        ("first_line", result.first_line),
-        ("primary", result.primary),
-        ("secondary", result.secondary),
     ):
-        if oncall is not None:
-            steps.append(
-                EscalationStep(
-                    len(steps) + 1, role, (oncall.user,), oncall.rotation, oncall.shift_end
-                )
-            )
-    if result.responding_team is not None:
-        if members is None:
-            members = _leads_and_managers({result.responding_team.pk})
-        by_role = {Membership.Role.LEAD: [], Membership.Role.MANAGER: []}
-        for membership in members:
-            by_role[membership.role].append(membership.user)
-        for role in (Membership.Role.LEAD, Membership.Role.MANAGER):
-            if by_role[role]:
-                steps.append(EscalationStep(len(steps) + 1, str(role), tuple(by_role[role])))
-    result.escalation = steps
+        members[membership.team_id].append(membership)
+    loaded = _Loaded([rotation], segments, members, RoutingSettings())
+    _escalate(result, loaded, use_fallback=False)
+    if oncall is None:
+        result.warning = f"Nobody is on duty in rotation {rotation.name}."
+    return result
 
 
 # --- "Who is on call now", cached ---------------------------------------------------------

@@ -52,6 +52,17 @@ class IncidentSerializer(serializers.ModelSerializer):
     responder = serializers.SlugRelatedField(**USERNAME)
     secondary_responder = serializers.SlugRelatedField(**USERNAME)
     first_line_responder = serializers.SlugRelatedField(**USERNAME)
+    fallback_responders = serializers.SlugRelatedField(
+        many=True,
+        help_text="The organisation fallback paged because nobody was on call.",
+        **USERNAME,
+    )
+    nobody_paged = serializers.BooleanField(
+        read_only=True, help_text="True when nobody at all could be paged at creation."
+    )
+    routing_warning = serializers.CharField(
+        read_only=True, help_text="What routing said about a gap when the incident was created."
+    )
     created_by = serializers.SlugRelatedField(**USERNAME)
     acknowledged_by = serializers.SlugRelatedField(**USERNAME)
     mitigated_by = serializers.SlugRelatedField(**USERNAME)
@@ -82,6 +93,9 @@ class IncidentSerializer(serializers.ModelSerializer):
             "responder",
             "secondary_responder",
             "first_line_responder",
+            "fallback_responders",
+            "nobody_paged",
+            "routing_warning",
             "support_model",
             "support_policy",
             "created_at",

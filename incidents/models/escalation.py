@@ -90,6 +90,7 @@ class Page(models.Model):
     class Step(models.TextChoices):
         FIRST_LINE = "first_line", "First line"
         PRIMARY = "primary", "Primary"
+        FALLBACK = "fallback", "Organisation fallback"
         SECONDARY = "secondary", "Secondary"
         LEAD = "lead", "Lead"
         MANAGER = "manager", "Manager"

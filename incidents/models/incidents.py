@@ -77,6 +77,19 @@ class Incident(models.Model):
     first_line_responder = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    fallback_responders = models.ManyToManyField(
+        User,
+        blank=True,
+        related_name="+",
+        help_text="The organisation fallback paged because nobody was on call at creation.",
+    )
+    nobody_paged = models.BooleanField(
+        default=False,
+        help_text="Nobody at all could be paged when the incident was created.",
+    )
+    routing_warning = models.CharField(
+        max_length=300, blank=True, help_text="What routing said about a gap at creation."
+    )
     support_policy = models.ForeignKey(
         SupportPolicy,
         null=True,

@@ -1,18 +1,20 @@
 """Escalation of unacknowledged incidents: who is paged at which step, and when.
 
-Steps, with their delay after the incident was created (per support policy, see
-``EscalationPolicy``; defaults in brackets):
+The path is the one routing answered when the incident was created (``rota.routing``, rules
+4 to 6): first line, primary, the organisation fallback (only when nobody was on call),
+secondary, then the responding team's leads, or its managers if it has no lead. Steps with
+nobody are left out, and one person is paged at one step only.
 
-1. the first line, if the support policy has one (at once);
-2. the primary on call (at once, or after ``primary_delay_minutes`` when a first line exists);
-3. the secondary on call (5 minutes);
-4. the responding team's leads, or its managers if it has no lead (15 minutes).
+The configured delays (minutes after creation, per support policy, see ``EscalationPolicy``;
+defaults in brackets) are slots: first line (at once), primary (at once, or after
+``primary_delay_minutes`` when a first line exists), secondary (5), lead (15). A step with
+nobody hands its slot to the next step with someone (``rota.routing.escalation_delays_for``):
+with no primary on duty the secondary is paged at once, not after 5 minutes.
 
-The people of steps 1-3 are those routed when the incident was created; leads and managers
-are read when their step comes. A backlog-urgency incident stops after the primary. Each page
-is a ``Page`` row with a unique key, so a step pages a person once however often (and however
-concurrently) the scanner runs; acknowledging stops the escalation and cancels pages not yet
-sent.
+Leads and managers are read again when their step comes. A backlog-urgency incident stops
+after the primary (or whoever took its place). Each page is a ``Page`` row with a unique key,
+so a step pages a person once however often (and however concurrently) the scanner runs;
+acknowledging stops the escalation and cancels pages not yet sent.
 """
 
 import datetime
@@ -23,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ownership.models import Membership
+from rota.routing import escalation_delays_for
 
 from ..models import EscalationPolicy, Incident, Page, TimelineEntry, Urgency
 from ..models.escalation import (
@@ -63,30 +66,37 @@ def escalation_delays(*, incident: Incident) -> tuple[int, int, int]:
 def escalation_plan(*, incident: Incident) -> list[EscalationStep]:
     """Return the incident's escalation steps in order (see the module docstring)."""
     primary_delay, secondary_delay, lead_delay = escalation_delays(incident=incident)
-    minutes = datetime.timedelta(minutes=1)
-    steps = []
-
-    def people(*users):
-        return tuple(u for u in users if u is not None)
-
-    if incident.first_line_responder_id is not None:
-        steps.append(
-            EscalationStep(Step.FIRST_LINE, 0 * minutes, people(incident.first_line_responder))
-        )
-        steps.append(
-            EscalationStep(Step.PRIMARY, primary_delay * minutes, people(incident.responder))
-        )
-    else:
-        steps.append(EscalationStep(Step.PRIMARY, 0 * minutes, people(incident.responder)))
-    if incident.urgency == Urgency.BACKLOG:
-        return steps
-    steps.append(
+    slots = [
+        (Step.FIRST_LINE, 0),
+        (Step.PRIMARY, primary_delay),
+        (Step.SECONDARY, secondary_delay),
+        (Step.LEAD, lead_delay),
+    ]
+    candidates = [
+        (Step.FIRST_LINE, (incident.first_line_responder,)),
+        (Step.PRIMARY, (incident.responder,)),
+        (Step.FALLBACK, tuple(incident.fallback_responders.order_by("username"))),
+        (Step.SECONDARY, (incident.secondary_responder,)),
+    ]
+    lead_step, leads = _leads_or_managers(incident)
+    candidates.append((lead_step, leads))
+    steps, seen = [], set()
+    for step, users in candidates:
+        fresh = tuple(u for u in users if u is not None and u.pk not in seen)
+        if fresh:
+            seen.update(u.pk for u in fresh)
+            steps.append((step, fresh))
+    delays = escalation_delays_for([str(step) for step, _ in steps], slots)
+    plan = [
         EscalationStep(
-            Step.SECONDARY, secondary_delay * minutes, people(incident.secondary_responder)
+            step, datetime.timedelta(minutes=delay), None if step == lead_step else users
         )
-    )
-    steps.append(EscalationStep(Step.LEAD, lead_delay * minutes, None))
-    return steps
+        for (step, users), delay in zip(steps, delays, strict=True)
+    ]
+    if incident.urgency == Urgency.BACKLOG:
+        first = [p for p in plan if p.step in (Step.FIRST_LINE, Step.PRIMARY, Step.FALLBACK)]
+        return first or plan[:1]
+    return plan
 
 
 def _leads_or_managers(incident: Incident) -> tuple[str, tuple]:
@@ -109,11 +119,17 @@ def _leads_or_managers(incident: Incident) -> tuple[str, tuple]:
     return Step.MANAGER, tuple(by_role[Membership.Role.MANAGER])
 
 
+def _already_paged(incident: Incident) -> set:
+    return set(Page.objects.filter(incident=incident).values_list("user_id", flat=True))
+
+
 def _page_step(incident: Incident, planned: EscalationStep, now) -> list[Page]:
     """Create the pages of one step (once), with their timeline entries."""
     step, users = planned.step, planned.users
     if users is None:
         step, users = _leads_or_managers(incident)
+        paged = _already_paged(incident)
+        users = tuple(u for u in users if u.pk not in paged)
     done = TimelineEntry.objects.filter(
         incident=incident,
         kind__in=[TimelineEntry.Kind.ESCALATION, TimelineEntry.Kind.PAGE],
@@ -122,7 +138,7 @@ def _page_step(incident: Incident, planned: EscalationStep, now) -> list[Page]:
     if done.exists():
         return []  # another scan holding an older copy of the incident took this step
     label = Step(step).label.lower()
-    if planned.delay and planned.step != Step.PRIMARY:
+    if planned.delay:
         minutes = int(planned.delay.total_seconds() // 60)
         timeline_add(
             incident=incident,

@@ -43,13 +43,16 @@ def _routing_text(incident: Incident) -> str:
     team = incident.responding_team.slug if incident.responding_team else "no team"
     policy = f", policy {incident.support_policy.name}" if incident.support_policy else ""
     parts.append(f"routed to {team} ({incident.support_model} support{policy})")
-    people = [f"primary {who(incident.responder)}"]
+    people = [f"primary {who(incident.responder)}" if incident.responder else "no primary"]
     if incident.secondary_responder is not None:
         people.append(f"secondary {who(incident.secondary_responder)}")
     if incident.first_line_responder is not None:
         people.append(f"first line {who(incident.first_line_responder)}")
     parts.append(", ".join(people))
-    return "; ".join(parts) + "."
+    text = "; ".join(parts) + "."
+    if incident.routing_warning:
+        text += f" {incident.routing_warning}"
+    return text
 
 
 @transaction.atomic
@@ -91,6 +94,8 @@ def incident_create(
         first_line_responder=route.first_line.user if route.first_line else None,
         support_policy=route.policy,
         support_model=route.model,
+        nobody_paged=route.nobody,
+        routing_warning=(route.warning or "")[:300],
         created_at=at,
         created_by=by,
         integration=integration,
@@ -101,6 +106,8 @@ def incident_create(
     )
     incident.full_clean()
     incident.save()
+    if route.fallback is not None:
+        incident.fallback_responders.set(route.fallback.users)
     timeline_add(
         incident=incident,
         kind=TimelineEntry.Kind.STATUS,
@@ -109,6 +116,17 @@ def incident_create(
         at=at,
         data={"status": Status.TRIGGERED},
     )
+    if route.nobody:
+        # Never silent: the incident is kept, and everyone reading it sees nobody was paged.
+        timeline_add(
+            incident=incident,
+            kind=TimelineEntry.Kind.ESCALATION,
+            text="Nobody was paged: nobody is on call and no organisation fallback is on duty. "
+            "Set a fallback rotation or team in the routing settings.",
+            by=by,
+            at=at,
+            data={"step": "none"},
+        )
     if escalate:
         escalation_advance(incident=incident, now=at)
     return incident

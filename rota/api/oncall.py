@@ -75,14 +75,26 @@ class PolicyBriefSerializer(serializers.Serializer):
 
 
 class EscalationStepSerializer(serializers.Serializer):
-    level = serializers.IntegerField()
-    role = serializers.CharField(help_text="first_line, primary, secondary, lead or manager")
+    level = serializers.IntegerField(help_text="1 is paged first; only steps with someone.")
+    role = serializers.CharField(
+        help_text="first_line, primary, fallback, secondary, lead or manager"
+    )
     users = serializers.SerializerMethodField()
     rotation = serializers.IntegerField(source="rotation.pk", allow_null=True, default=None)
-    until = serializers.DateTimeField(allow_null=True)
+    until = serializers.DateTimeField(allow_null=True, help_text="End of this duty (UTC).")
 
     def get_users(self, step) -> list[str]:
         return [user.username for user in step.users]
+
+
+class FallbackSerializer(serializers.Serializer):
+    users = serializers.SerializerMethodField(help_text="Usernames paged as the fallback.")
+    rotation = serializers.IntegerField(source="rotation.pk", allow_null=True, default=None)
+    team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    until = serializers.DateTimeField(allow_null=True)
+
+    def get_users(self, fallback) -> list[str]:
+        return [user.username for user in fallback.users]
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -104,6 +116,16 @@ class OnCallSerializer(serializers.Serializer):
     secondary = OnCallPersonSerializer(allow_null=True)
     first_line = OnCallPersonSerializer(allow_null=True)
     escalation = EscalationStepSerializer(many=True)
+    covering = serializers.BooleanField(
+        help_text="The responding team covers another team's support shift (an override)."
+    )
+    fallback = FallbackSerializer(
+        allow_null=True,
+        help_text="Set when nobody was on call and the organisation fallback answers.",
+    )
+    warning = serializers.CharField(
+        allow_null=True, help_text="Says when nobody is on call, and who (if anyone) is paged."
+    )
 
 
 class OnCallView(APIView):

@@ -16,6 +16,7 @@ from ownership.validators import validate_timezone
 
 from ..models import (
     Override,
+    RoutingSettings,
     Rotation,
     Shift,
     SprintCalendar,
@@ -418,4 +419,23 @@ class SupportPolicySerializer(serializers.ModelSerializer):
             "team_rotation",
             "dedicated_team",
             "first_line_rotation",
+            "owner_paging",
+            "first_line_window_minutes",
         ]
+
+
+class RoutingSettingsSerializer(serializers.ModelSerializer):
+    fallback_rotation = serializers.PrimaryKeyRelatedField(
+        queryset=Rotation.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Id of the person rotation paged when routing finds nobody on call.",
+    )
+    fallback_team = team_field(
+        help_text="Slug of the team used when the fallback rotation has nobody on duty."
+    )
+
+    class Meta:
+        model = RoutingSettings
+        fields = ["fallback_rotation", "fallback_team", "cover_check_max_tier", "updated_at"]
+        read_only_fields = ["updated_at"]

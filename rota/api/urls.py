@@ -4,6 +4,7 @@ from django.urls import path
 
 from .feeds import MyFeedView
 from .oncall import OnCallView
+from .settings import RoutingSettingsView
 from .views import (
     OverrideViewSet,
     RotationViewSet,
@@ -28,4 +29,5 @@ def register(router):
 urlpatterns = [
     path("oncall/", OnCallView.as_view(), name="oncall"),
     path("me/feed/", MyFeedView.as_view(), name="my-feed"),
+    path("routing-settings/", RoutingSettingsView.as_view(), name="routing-settings"),
 ]

@@ -6,7 +6,12 @@ from .generation import (
     rotation_regenerate,
     rotations_extend_all,
 )
-from .policies import support_policy_create, support_policy_delete, support_policy_update
+from .policies import (
+    routing_settings_update,
+    support_policy_create,
+    support_policy_delete,
+    support_policy_update,
+)
 from .rotations import (
     rotation_create,
     rotation_delete,
@@ -37,6 +42,7 @@ __all__ = [
     "GenerationResult",
     "ImportResult",
     "override_create",
+    "routing_settings_update",
     "override_delete",
     "override_update",
     "rotation_create",

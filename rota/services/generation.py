@@ -82,8 +82,17 @@ def rotation_regenerate(*, rotation: Rotation, until=None, now=None) -> Generati
         _regenerate_one(_locked(rotation.follows_team_rotation), end, now)
     result = _regenerate_one(rotation, end, now)
     if rotation.kind == Rotation.Kind.TEAM:
-        for follower in Rotation.objects.filter(follows_team_rotation=rotation, active=True):
+        # Primaries first: a following secondary is dealt around the primary's people.
+        followers = Rotation.objects.filter(follows_team_rotation=rotation, active=True)
+        for follower in followers.order_by("role", "id"):
             _regenerate_one(_locked(follower), end, now)
+    elif rotation.follows_team_rotation_id is not None and rotation.role == Rotation.Role.PRIMARY:
+        for sibling in Rotation.objects.filter(
+            follows_team_rotation_id=rotation.follows_team_rotation_id,
+            role=Rotation.Role.SECONDARY,
+            active=True,
+        ).order_by("id"):
+            _regenerate_one(_locked(sibling), end, now)
     return result
 
 
@@ -92,7 +101,15 @@ def rotations_extend_all(*, now=None) -> int:
     now = now or timezone.now()
     rotations = list(Rotation.objects.filter(active=True).select_related("sprint_calendar"))
     # Team rotations first: the person rotations that follow them read their shifts.
-    rotations.sort(key=lambda r: (r.follows_team_rotation_id is not None, r.kind != "team", r.pk))
+    # Primaries before secondaries: a following secondary is dealt around the primary's people.
+    rotations.sort(
+        key=lambda r: (
+            r.follows_team_rotation_id is not None,
+            r.kind != "team",
+            r.role != Rotation.Role.PRIMARY,
+            r.pk,
+        )
+    )
     created = 0
     for rotation in rotations:
         try:
@@ -215,6 +232,9 @@ def _dealer(rotation: Rotation, pools, start, end) -> Dealer:
         start_date__lte=last_day,
     ).values_list("user_id", "team_id", "kind", "start_date", "end_date")
     blocked = Blocked()
+    for user_id, shift_start, shift_end in _primary_holders(rotation, start, end):
+        # A secondary that follows the same team rotation as a primary is dealt someone else.
+        blocked.add(("user", user_id), shift_start, shift_end)
     holidays = set()
     for user_id, team_id, kind, first, last in rows:
         if user_id is not None:
@@ -230,6 +250,20 @@ def _dealer(rotation: Rotation, pools, start, end) -> Dealer:
     if rotation.fairness == Rotation.Fairness.BALANCE_WEEKENDS:
         weigher = WeekendWeigher(tz, holidays)
     return Dealer(blocked=blocked, weigher=weigher)
+
+
+def _primary_holders(rotation: Rotation, start, end):
+    """Return (user id, start, end) of the primaries a following secondary must not repeat."""
+    if rotation.follows_team_rotation_id is None or rotation.role != Rotation.Role.SECONDARY:
+        return []
+    return Shift.objects.filter(
+        rotation__follows_team_rotation_id=rotation.follows_team_rotation_id,
+        rotation__role=Rotation.Role.PRIMARY,
+        rotation__active=True,
+        user__isnull=False,
+        end__gt=start,
+        start__lt=end,
+    ).values_list("user_id", "start", "end")
 
 
 def _plan(clock, first, plan_end, pools, windows, kept, dealer) -> list[Planned]:

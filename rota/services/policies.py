@@ -7,10 +7,20 @@ from django.db import transaction
 
 from ownership.models import Component
 
-from ..models import SupportPolicy, SupportPolicyComponent
+from ..models import RoutingSettings, SupportPolicy, SupportPolicyComponent
 from ._common import apply_fields, rota_touch
 
-FIELDS = ("name", "description", "model", "team_rotation", "dedicated_team", "first_line_rotation")
+FIELDS = (
+    "name",
+    "description",
+    "model",
+    "team_rotation",
+    "dedicated_team",
+    "first_line_rotation",
+    "owner_paging",
+    "first_line_window_minutes",
+)
+SETTINGS_FIELDS = ("fallback_rotation", "fallback_team", "cover_check_max_tier")
 
 
 def _component_ids(items: Iterable) -> list[int]:
@@ -100,3 +110,20 @@ def support_policy_delete(*, policy: SupportPolicy) -> None:
     """Delete a policy; its components fall back to their ancestors' policy or the default."""
     policy.delete()
     rota_touch()
+
+
+@transaction.atomic
+def routing_settings_update(**data) -> RoutingSettings:
+    """Change the organisation's routing settings (the fallback, the guarded tiers).
+
+    Keyword arguments are fields of :class:`RoutingSettings`; ValidationError for bad values.
+    Every process's on-call cache notices at once.
+    """
+    settings, _ = RoutingSettings.objects.select_for_update().get_or_create(
+        pk=RoutingSettings.SINGLETON_ID
+    )
+    apply_fields(settings, SETTINGS_FIELDS, data)
+    settings.full_clean()
+    settings.save()
+    rota_touch()
+    return settings

@@ -223,8 +223,9 @@ def _busy_organisation(weeks):
     secondary = RotationFactory(team=alpha, role="secondary")
     first_line = RotationFactory(team=TeamFactory())
     start = MONDAY - (weeks // 2) * WEEK
-    for rotation in (primary, secondary, first_line):
-        _weekly(rotation, people, weeks=weeks, start=start)
+    for offset, rotation in enumerate((primary, secondary, first_line)):
+        # Each rotation a different person each week: one person never holds two steps.
+        _weekly(rotation, people[offset:] + people[:offset], weeks=weeks, start=start)
         OverrideFactory(
             rotation=rotation, start=MONDAY + 3 * WEEK, end=MONDAY + 3 * WEEK + WEEK / 2
         )
@@ -241,11 +242,11 @@ def test_query_count_does_not_grow_with_shifts(
     _busy_organisation(weeks)
     rotation = RotationFactory._meta.model.objects.get(team__slug="alpha", role="primary")
     query = {"component": "billing", "team": "alpha", "rotation": rotation.pk}[target]
-    # component: component, ancestors, policy, team on shift (shifts, overrides), person
-    # rotations, their shifts and overrides, escalation; team: team, rotations, their
-    # participants, shifts, overrides, escalation; rotation: rotation, shifts, overrides,
-    # escalation.
-    expected = {"component": 9, "team": 6, "rotation": 4}[target]
+    # component: component, ancestors, policy, team on shift (shifts, overrides), routing
+    # settings, person rotations, their shifts and overrides, leads and managers; team: team,
+    # routing settings, rotations, shifts, overrides, leads and managers; rotation: rotation,
+    # shifts, overrides, leads and managers.
+    expected = {"component": 10, "team": 6, "rotation": 4}[target]
     with django_assert_num_queries(expected):
         response = user_client.get(URL, {target: query, "at": AT})
     body = response.json()
