@@ -341,10 +341,9 @@ def cover_gaps(*, weeks: int = 4, now=None) -> list[CoverGap]:
         )
     )
     first_lines = {key[2].pk: key[2] for key in groups if key[2] is not None}
+    loaded = {rotation.pk for rotation in people}
     duty = segments_for(
-        people + [r for pk, r in first_lines.items() if all(p.pk != pk for p in people)],
-        start,
-        end,
+        people + [r for pk, r in first_lines.items() if pk not in loaded], start, end
     )
     on_duty = {
         pk: union((seg.start, seg.end) for seg in segments if seg.user is not None)
