@@ -8,6 +8,7 @@ import datetime
 
 from ownership.models import Membership
 from rota.models import Override, Shift
+from rota.timeutil import zone
 
 from .incidents import describe_incident, open_incidents_for_rotation
 from .messages import (
@@ -227,6 +228,11 @@ def _warning_section(rotation: dict, tz) -> Section:
     for item in rotation["double_bookings"]:
         if item["kind"] == "overlap":
             lines.append(f"Overlapping shifts: {span(item)}")
+        elif item.get("other_rotation_name"):
+            lines.append(
+                f"{item['who']} is on {item['rotation_name']} and {item['other_rotation_name']} "
+                f"from {local(_when(item['start']), tz)} to {local(_when(item['end']), tz)}"
+            )
         else:
             lines.append(f"{item['who']} is on duty in another rotation too: {span(item)}")
     lines += [
@@ -240,15 +246,37 @@ def _warning_section(rotation: dict, tz) -> Section:
     return Section(rotation["name"], lines)
 
 
+def _cover_section(component: dict) -> Section:
+    """List a component's uncovered out-of-hours spans in the responding team's zone."""
+    lines = []
+    for item in component["uncovered"]:
+        # The team's own clock: "nights and weekends" only read right in its zone.
+        tz = zone(item.get("timezone") or "UTC")
+        span = local_span(_when(item["start"]), _when(item["end"]), tz)
+        lines.append(f"Nobody to page for {item['team'] or 'no responding team'}: {span}")
+    more = component["counts"]["uncovered"] - len(component["uncovered"])
+    if more > 0:
+        lines.append(f"... and {more} more.")
+    return Section(
+        f"{component['name']} (tier {component['tier']}): no out-of-hours cover, "
+        f"{component['hours']:g} h",
+        lines,
+    )
+
+
 def warning(delivery: Delivery, audience: Audience, now) -> Content:
-    """List the gaps, double bookings and leave conflicts found in the managers' rotations."""
+    """List the problems of the managers' rotations and the components nobody covers."""
     rotations = delivery.payload["rotations"]
+    components = delivery.payload.get("components", [])
     weeks = delivery.payload.get("weeks", 4)
-    total = sum(sum(r["counts"].values()) for r in rotations)
+    # A component counts once, however many spans it has.
+    total = sum(sum(r["counts"].values()) for r in rotations) + len(components)
+    what = "rotations and components you look after" if components else "rotations you manage"
     return Content(
         subject=f"Rota check: {total} problem{'s' if total != 1 else ''} in the next {weeks} weeks",
-        intro=f"These rotations you manage need attention in the next {weeks} weeks.",
-        sections=[_warning_section(rotation, audience.tz) for rotation in rotations],
+        intro=f"These {what} need attention in the next {weeks} weeks.",
+        sections=[_warning_section(rotation, audience.tz) for rotation in rotations]
+        + [_cover_section(component) for component in components],
     )
 
 

@@ -3,7 +3,10 @@
 Per person (times in the person's time zone: that of their first team):
 
 * ``oncall_hours``: hours on duty in person rotations, from the final schedule (overrides
-  applied, business-hours restrictions honoured), clipped to the period;
+  applied, business-hours restrictions honoured), clipped to the period; an hour on duty in
+  two rotations at once counts once (see rota.intervals);
+* ``double_booked_hours``: the hours in which they were on duty in two or more rotations (or
+  two overlapping shifts) at once, each hour counted once however many roles overlap;
 * ``shifts``: the shifts and overrides that gave them that duty;
 * ``weekend_shifts`` / ``holiday_shifts``: those that touch a Saturday or Sunday / a public
   holiday of the person, with ``weekend_hours`` and ``holiday_hours`` on those days;
@@ -21,6 +24,8 @@ quiet team flags nobody.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+from rota.intervals import held_twice, total_hours, union
 
 from .records import PersonInfo, ReportData
 from .stats import coefficient_of_variation, gini, mean, median, rounded
@@ -43,6 +48,7 @@ class PersonFairness:
     name: str
     teams: list[str]
     oncall_hours: float = 0.0
+    double_booked_hours: float = 0.0
     shifts: int = 0
     weekend_shifts: int = 0
     holiday_shifts: int = 0
@@ -90,14 +96,22 @@ def _measure(person: PersonInfo, spans, pages) -> PersonFairness:
     keys, weekend_keys, holiday_keys = set(), set(), set()
     for span in spans:
         keys.add(span.key)
-        for day, hours in calendar.days_touched(span.start, span.end):
-            result.oncall_hours += hours
+        for day, _ in calendar.days_touched(span.start, span.end):
             if calendar.is_weekend(day):
                 weekend_keys.add(span.key)
-                result.weekend_hours += hours
             if day in person.holidays:
                 holiday_keys.add(span.key)
+    # Hours per instant, not per role: two rotations at once are one hour on call, and the
+    # overlap is reported on its own.
+    intervals = [(span.start, span.end) for span in spans]
+    for start, end in union(intervals):
+        for day, hours in calendar.days_touched(start, end):
+            result.oncall_hours += hours
+            if calendar.is_weekend(day):
+                result.weekend_hours += hours
+            if day in person.holidays:
                 result.holiday_hours += hours
+    result.double_booked_hours = total_hours(held_twice(intervals))
     result.shifts = len(keys)
     result.weekend_shifts = len(weekend_keys)
     result.holiday_shifts = len(holiday_keys)
@@ -110,7 +124,7 @@ def _measure(person: PersonInfo, spans, pages) -> PersonFairness:
         if night is not None:
             nights.add(night)
     result.nights_woken = len(nights)
-    for name in ("oncall_hours", "weekend_hours", "holiday_hours"):
+    for name in ("oncall_hours", "double_booked_hours", "weekend_hours", "holiday_hours"):
         setattr(result, name, rounded(getattr(result, name), 2))
     return result
 

@@ -27,6 +27,7 @@ from .admin_preview import rotation_preview
 from .models import (
     Rotation,
     RotationParticipant,
+    RoutingSettings,
     SprintCalendar,
     SupportPolicy,
     SupportPolicyComponent,
@@ -377,3 +378,30 @@ class SupportPolicyAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.support_policy_delete(policy=obj)
+
+
+# --- Routing settings (one row) ---------------------------------------------------------------
+
+
+@admin.register(RoutingSettings)
+class RoutingSettingsAdmin(admin.ModelAdmin):
+    """The organisation's one row of routing settings: added once, never deleted."""
+
+    list_display = ["__str__", "fallback_rotation", "fallback_team", "cover_check_max_tier"]
+    list_select_related = ["fallback_rotation", "fallback_team"]
+    autocomplete_fields = ["fallback_rotation", "fallback_team"]
+    fields = ["fallback_rotation", "fallback_team", "cover_check_max_tier"]
+
+    def has_add_permission(self, request):
+        return (
+            super().has_add_permission(request)
+            and not RoutingSettings.objects.filter(pk=RoutingSettings.SINGLETON_ID).exists()
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # Everything reads the row with pk 1: the first one saved takes it.
+        obj.pk = RoutingSettings.SINGLETON_ID
+        super().save_model(request, obj, form, change)

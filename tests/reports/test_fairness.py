@@ -83,3 +83,29 @@ def test_team_filter_and_a_team_without_anyone():
     (only,) = report.teams
     assert (only.team, only.people, only.flagged, only.balance) == ("empty", [], [], 1.0)
     assert report.people == []
+
+
+def test_two_roles_at_once_count_once_and_the_overlap_is_reported():
+    """dan is Alpha primary Mon 1 Jan 09:00 - Mon 8 Jan 09:00 (168 h) and Alpha secondary
+    Sun 7 Jan 09:00 - Tue 9 Jan 09:00 (48 h), and incident commander Sun 7 10:00-12:00 too.
+
+    By hand: on call Mon 1 09:00 - Tue 9 09:00 = 192 h (not 168 + 48 + 2 = 218); double booked
+    Sun 7 09:00 - Mon 8 09:00 = 24 h (three roles for two of them still count once); weekend
+    hours all of Saturday and Sunday = 48 h (not 48 + 15 + 2); three shifts, one weekend each.
+    """
+    alpha = team(1, "alpha", [11, 12])
+    people = [person(11, "dan", [1]), person(12, "eve", [1])]
+    duty = [
+        DutySpan(11, 1, at(1, 9), at(8, 9), "shift:1"),
+        DutySpan(11, 2, at(7, 9), at(9, 9), "shift:2"),
+        DutySpan(11, 3, at(7, 10), at(7, 12), "shift:3"),
+        DutySpan(12, 1, at(8, 9), at(15, 0), "shift:4"),
+    ]
+    report = fairness(data(teams=[alpha], people=people, first=1, last=14, duty=duty))
+    dan, eve = report.people
+    assert (dan.oncall_hours, dan.double_booked_hours, dan.weekend_hours) == (192.0, 24.0, 48.0)
+    assert (dan.shifts, dan.weekend_shifts) == (3, 3)
+    assert (eve.oncall_hours, eve.double_booked_hours) == (159.0, 0.0)
+    (alpha_report,) = report.teams
+    spread = {s.measure: s for s in alpha_report.spread}
+    assert (spread["oncall_hours"].minimum, spread["oncall_hours"].maximum) == (159.0, 192.0)

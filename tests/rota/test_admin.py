@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from rota.admin_preview import PreviewRow
-from rota.models import Rotation, Shift, SupportPolicy
+from rota.models import Rotation, RoutingSettings, Shift, SupportPolicy
 from tests.ownership.factories import ComponentFactory, TeamFactory, UserFactory
 
 from .admin_helpers import page_data
@@ -299,3 +299,35 @@ def test_preview_lengths_read_as_days_hours_and_minutes(hours, text):
     start = datetime.datetime(2030, 3, 25, 9, tzinfo=UTC)
     row = PreviewRow(start=start, end=start + datetime.timedelta(hours=hours), kind="shift")
     assert row.length == text
+
+
+SETTINGS = "/admin/rota/routingsettings/"
+
+
+def test_routing_settings_are_one_row_added_once_and_never_deleted(admin_client):
+    page = admin_client.get(f"{SETTINGS}add/")
+    assert page.status_code == 200
+    assert "warns about components of this tier, or a more critical one" in page.content.decode()
+
+    response = admin_client.post(f"{SETTINGS}add/", page_data(page, cover_check_max_tier="3"))
+
+    assert response.status_code == 302
+    (row,) = RoutingSettings.objects.all()
+    assert (row.pk, row.cover_check_max_tier) == (RoutingSettings.SINGLETON_ID, 3)
+    assert admin_client.get(f"{SETTINGS}add/").status_code == 403
+    assert admin_client.get(f"{SETTINGS}{row.pk}/delete/").status_code == 403
+    assert admin_client.get(SETTINGS).status_code == 200
+
+
+def test_routing_settings_refuse_a_team_rotation_as_the_fallback(admin_client):
+    RoutingSettings.objects.create(pk=RoutingSettings.SINGLETON_ID)
+    teams = RotationFactory(kind=Rotation.Kind.TEAM, team=None)
+    page = admin_client.get(f"{SETTINGS}1/change/")
+
+    response = admin_client.post(
+        f"{SETTINGS}1/change/", page_data(page, fallback_rotation=str(teams.pk))
+    )
+
+    assert response.status_code == 200
+    assert "fallback_rotation" in response.context["adminform"].form.errors
+    assert RoutingSettings.objects.get().fallback_rotation is None
