@@ -340,6 +340,7 @@ class SupportPolicyAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "description", "model", "covered_components"]}),
         ("Who responds", {"fields": ["team_rotation", "dedicated_team", "first_line_rotation"]}),
+        ("First line", {"fields": ["owner_paging", "first_line_window_minutes"]}),
     ]
 
     def get_queryset(self, request):
@@ -402,6 +403,8 @@ class RoutingSettingsAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        # Everything reads the row with pk 1: the first one saved takes it.
+        # Everything reads the row with pk 1, and cached on-call answers must notice at once.
+        services.routing_settings_update(
+            **{name: form.cleaned_data[name] for name in form.changed_data if name in self.fields}
+        )
         obj.pk = RoutingSettings.SINGLETON_ID
-        super().save_model(request, obj, form, change)

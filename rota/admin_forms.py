@@ -120,7 +120,12 @@ class SupportPolicyAdminForm(ServiceCheckedForm):
 
     class Meta:
         model = SupportPolicy
-        fields = [*POLICY_FIELDS, "first_line_rotation"]
+        fields = [
+            *POLICY_FIELDS,
+            "first_line_rotation",
+            "owner_paging",
+            "first_line_window_minutes",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,7 +135,10 @@ class SupportPolicyAdminForm(ServiceCheckedForm):
             ]
 
     def service_data(self) -> dict:
-        return pick(self.cleaned_data, [*POLICY_FIELDS, "first_line_rotation"])
+        return pick(
+            self.cleaned_data,
+            [*POLICY_FIELDS, "first_line_rotation", "owner_paging", "first_line_window_minutes"],
+        )
 
     def service_check(self):
         data = self.service_data()

@@ -63,6 +63,8 @@ class IncidentViewSet(
         if self.action == "retrieve":
             entries = TimelineEntry.objects.select_related("author")
             queryset = queryset.prefetch_related(Prefetch("timeline", queryset=entries))
+        elif self.action == "timeline":
+            queryset = queryset.prefetch_related(None)  # only the incident itself is read
         return queryset
 
     def get_serializer_class(self):

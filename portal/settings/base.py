@@ -177,6 +177,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Component tiers appear on components and in the routing settings: one enum for both.
+    "ENUM_NAME_OVERRIDES": {"TierEnum": "ownership.models.Component.Tier"},
 }
 
 # --- Celery ---------------------------------------------------------------------------------

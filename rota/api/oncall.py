@@ -87,22 +87,22 @@ class EscalationStepSerializer(serializers.Serializer):
         return [user.username for user in step.users]
 
 
-class FallbackSerializer(serializers.Serializer):
-    users = serializers.SerializerMethodField(help_text="Usernames paged as the fallback.")
-    rotation = serializers.IntegerField(source="rotation.pk", allow_null=True, default=None)
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    until = serializers.DateTimeField(allow_null=True)
-
-    def get_users(self, fallback) -> list[str]:
-        return [user.username for user in fallback.users]
-
-
 @extend_schema_field(OpenApiTypes.STR)
 class SlugOf(serializers.ReadOnlyField):
     """The slug of a related object (null when there is none)."""
 
     def to_representation(self, value):
         return value.slug
+
+
+class FallbackSerializer(serializers.Serializer):
+    users = serializers.SerializerMethodField(help_text="Usernames paged as the fallback.")
+    rotation = serializers.IntegerField(source="rotation.pk", allow_null=True, default=None)
+    team = SlugOf(allow_null=True)
+    until = serializers.DateTimeField(allow_null=True)
+
+    def get_users(self, fallback) -> list[str]:
+        return [user.username for user in fallback.users]
 
 
 class OnCallSerializer(serializers.Serializer):

@@ -16,8 +16,8 @@ from ownership.validators import validate_timezone
 
 from ..models import (
     Override,
-    RoutingSettings,
     Rotation,
+    RoutingSettings,
     Shift,
     SprintCalendar,
     SupportPolicy,

@@ -9,7 +9,7 @@ from django.core import mail
 from django.db import IntegrityError, connection, transaction
 
 from incidents import services
-from incidents.models import Incident, Page, TimelineEntry
+from incidents.models import Incident, Page
 from rota.models import Rotation
 from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory, UserFactory
 from tests.rota.factories import RotationFactory, ShiftFactory, SupportPolicyFactory
@@ -181,16 +181,16 @@ def test_without_a_lead_the_managers_are_paged(component, team, open_incident, s
     assert paged()[-1] == ("max", "manager", "sent")
 
 
-def test_nobody_on_call_as_secondary_is_noted_and_skipped(component, open_incident, scan):
+def test_nobody_on_call_as_secondary_hands_its_slot_to_the_lead(component, open_incident, scan):
+    # Without a secondary the path is alice (primary, 0 min), lena (lead): lena takes the
+    # secondary's slot at 5 minutes instead of waiting for the lead's 15.
     Rotation.objects.filter(role="secondary").delete()
     incident = open_incident()
 
     scan(minutes(5))
 
-    assert [name for name, *_ in paged()] == ["alice"]
-    assert incident.timeline.filter(
-        kind=TimelineEntry.Kind.ESCALATION, text="Nobody to page as secondary; moving on."
-    ).exists()
+    assert [(name, step) for name, step, _ in paged()] == [("alice", "primary"), ("lena", "lead")]
+    assert not incident.timeline.filter(text__startswith="Nobody to page").exists()
 
 
 def test_delays_come_from_the_escalation_policy_of_the_support_policy(

@@ -213,11 +213,12 @@ QUERIES = {
     # session, user, zone, components with their paths
     "catalog": 5,
     # session, user, zone, component with paths, responders (versions), history, children,
-    # ancestors, incidents
-    "component": 10,
+    # ancestors, incidents, their fallback responders
+    "component": 11,
     # session, user, zone, team with members, open incidents, triage queue, responders
-    # (versions), rotations, timeline segments (2), schedule check (7), components with paths
-    "team": 19,
+    # (versions), rotations, timeline segments (2), schedule check (8: holidays too),
+    # components with paths
+    "team": 20,
 }
 
 
