@@ -215,8 +215,8 @@ QUERIES = {
     # session, user, zone, component with paths, responders (versions), history, children,
     # ancestors, incidents, their fallback responders
     "component": 11,
-    # session, user, zone, team with members, open incidents, triage queue, responders
-    # (versions), rotations, timeline segments (2), schedule check (8: holidays too),
+    # session, user, zone, team with members, open incidents (and their fallback responders),
+    # triage queue, responders (versions), rotations, timeline segments (2), schedule check (7),
     # components with paths
     "team": 20,
 }
