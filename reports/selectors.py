@@ -264,7 +264,10 @@ def _bugs(period: Period, subtree) -> list[BugRecord]:
 
 
 def _duty(period: Period, people: dict) -> list[DutySpan]:
-    """Return the final schedule of every person rotation in the period (three queries)."""
+    """Return the final schedule of every person rotation in the period (three or four queries).
+
+    The fourth loads public holidays, when a rotation is restricted to (or out of) business hours.
+    """
     rotations = list(Rotation.objects.filter(kind=Rotation.Kind.PERSON).order_by("id"))
     spans = []
     for rotation_id, segments in segments_for(rotations, period.start, period.end).items():

@@ -2,7 +2,8 @@
 
 The rules every report uses:
 
-* working hours are Monday to Friday, 09:00 to 17:00 local time, except public holidays;
+* working hours are Monday to Friday, 09:00 to 17:00 local time, except public holidays (the
+  rule of :mod:`rota.workhours`, which business-hours rotations follow too);
 * a night is 22:00 to 07:00 local time and belongs to the date on which it began;
 * a weekend day is a local Saturday or Sunday.
 """
@@ -10,10 +11,11 @@ The rules every report uses:
 import datetime
 from dataclasses import dataclass
 
-from rota.timeutil import ONE_DAY, local_at, start_of_day, zone
+from rota.timeutil import ONE_DAY, start_of_day, zone
+from rota.workhours import CLOSES, OPENS, business_windows, is_business_day
 
-WORKDAY_START = datetime.time(9, 0)
-WORKDAY_END = datetime.time(17, 0)
+WORKDAY_START = OPENS
+WORKDAY_END = CLOSES
 NIGHT_START = datetime.time(22, 0)
 NIGHT_END = datetime.time(7, 0)
 HOUR = datetime.timedelta(hours=1)
@@ -28,7 +30,7 @@ class WorkCalendar:
     holidays: frozenset = frozenset()
 
     def is_working_day(self, day: datetime.date) -> bool:
-        return day.weekday() < 5 and day not in self.holidays
+        return is_business_day(day, self.holidays)
 
     def is_working_time(self, instant: datetime.datetime) -> bool:
         """Return whether ``instant`` falls in working hours."""
@@ -58,17 +60,11 @@ class WorkCalendar:
         if end <= start:
             return 0.0
         tz = zone(self.timezone)
-        day = start.astimezone(tz).date()
-        last = min(end.astimezone(tz).date(), day + datetime.timedelta(days=MAX_DAYS))
-        total = datetime.timedelta()
-        while day <= last:
-            if self.is_working_day(day):
-                opens, closes = local_at(day, WORKDAY_START, tz), local_at(day, WORKDAY_END, tz)
-                overlap = min(closes, end) - max(opens, start)
-                if overlap > datetime.timedelta():
-                    total += overlap
-            day += ONE_DAY
-        return total / HOUR
+        limit = start_of_day(
+            start.astimezone(tz).date() + datetime.timedelta(days=MAX_DAYS + 1), tz
+        )
+        windows = business_windows(start, min(end, limit), tz, holidays=self.holidays)
+        return sum((e - s for s, e in windows), datetime.timedelta()) / HOUR
 
     def days_touched(
         self, start: datetime.datetime, end: datetime.datetime

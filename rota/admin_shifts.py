@@ -267,7 +267,8 @@ class OverrideAdmin(RotationTimesMixin, admin.ModelAdmin):
             {
                 "fields": ["rotation", "start", "end", "user", "team", "reason"],
                 "description": "Times are UTC. The person (or team) named here covers the "
-                "window instead of whoever holds the shift.",
+                "window instead of whoever holds the shift. An override may lie inside another "
+                "one (a cover for the cover, which holds its window) but not overlap one partly.",
             },
         ),
     ]

@@ -14,7 +14,7 @@ class ShiftOverlap(ValidationError):
 
 
 class OverrideOverlap(ValidationError):
-    """An override would overlap another override of the same rotation."""
+    """An override would overlap another of its rotation only partly, or repeat its window."""
 
 
 class SwapError(Exception):

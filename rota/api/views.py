@@ -203,7 +203,9 @@ class OverrideViewSet(RotaErrorsMixin, RotationManagedMixin, viewsets.ModelViewS
 
     Staff and the rotation's managers manage every override; anyone may cover for someone,
     i.e. create an override naming themselves, and change or delete the overrides that name
-    them or that they created, without handing them to someone else.
+    them or that they created, without handing them to someone else. An override may lie
+    inside another one (a cover for the cover: the innermost holds its window); one that
+    overlaps another only partly, or repeats its window, is a 400 on ``start`` or ``end``.
     """
 
     serializer_class = OverrideSerializer

@@ -8,7 +8,9 @@ from .checks import (
     schedule_check,
 )
 from .schedule import (
+    Duty,
     Segment,
+    duty_for,
     final_schedule,
     oncall_at,
     oncall_for,
@@ -20,9 +22,11 @@ from .schedule import (
 
 __all__ = [
     "DoubleBooking",
+    "Duty",
     "LeaveConflict",
     "ScheduleCheck",
     "Segment",
+    "duty_for",
     "final_schedule",
     "leave_conflicts",
     "oncall_at",

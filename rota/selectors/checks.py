@@ -23,7 +23,7 @@ from ..models import (
 )
 from ..slots import SlotClock
 from ..timeutil import ONE_DAY, UTC, date_span, zone
-from .schedule import Segment, restriction_windows, segments_for
+from .schedule import Duty, duty_for, restriction_windows, segments_for
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,12 @@ def schedule_checks(*, rotations=None, weeks: int = 4, now=None) -> list[Schedul
     end = start + datetime.timedelta(weeks=weeks)
     if rotations is None:
         rotations = list(Rotation.objects.filter(active=True).select_related("sprint_calendar"))
-    segments = segments_for(rotations, start, end)
+    duty = duty_for(rotations, start, end)
+    segments = {pk: found.segments for pk, found in duty.items()}
     checks = []
     for rotation in rotations:
         check = ScheduleCheck(rotation=rotation, start=start, end=end)
-        check.gaps = _gaps(rotation, segments[rotation.pk], start, end)
+        check.gaps = _gaps(rotation, duty[rotation.pk], start, end)
         checks.append(check)
     _overlaps(checks, start, end)
     _elsewhere(checks, segments, start, end)
@@ -94,15 +95,17 @@ def schedule_checks(*, rotations=None, weeks: int = 4, now=None) -> list[Schedul
     return checks
 
 
-def _gaps(rotation: Rotation, segments: list[Segment], start, end) -> list[tuple]:
+def _gaps(rotation: Rotation, duty: Duty, start, end) -> list[tuple]:
     begin = max(start, SlotClock(rotation).boundary(0))
     if begin >= end:
         return []
-    duty = restriction_windows(rotation, begin, end) or [(begin, end)]
-    covered = [(s.start, s.end) for s in segments if s.assignee_key is not None]
+    # Outside the restriction's windows (nights, weekends, holidays) nobody is due.
+    windows = [(begin, end)] if duty.windows is None else duty.windows
+    covered = [(s.start, s.end) for s in duty.segments if s.assignee_key is not None]
     gaps = []
-    for s, e in duty:
-        gaps += subtract(s, e, covered)
+    for s, e in windows:
+        if e > begin:
+            gaps += subtract(max(s, begin), e, covered)
     return gaps
 
 

@@ -1,11 +1,16 @@
-"""Hand edits of shifts, and overrides (someone covering a window of a rotation)."""
+"""Hand edits of shifts, and overrides (someone covering a window of a rotation).
+
+Overrides of a rotation lie apart or nest (one entirely inside another); see
+:func:`_check_override_nesting`.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from ..exceptions import OverrideOverlap
 from ..models import Override, Rotation, Shift, ShiftChange
-from ..timeutil import ensure_aware
+from ..timeutil import ensure_aware, zone
 from ._common import (
     apply_fields,
     change_row,
@@ -95,31 +100,66 @@ def shift_delete(*, shift: Shift, by=None) -> None:
     rota_touch()
 
 
-def _check_override_overlap(override: Override) -> None:
+def _who(override: Override) -> str:
+    return override.user.username if override.user_id else override.team.name
+
+
+def _check_override_nesting(override: Override) -> None:
+    """Refuse an override that overlaps another of its rotation without nesting, or repeats one.
+
+    An override may lie apart from every other one or entirely inside (or around) another:
+    the innermost holds its window (see rota.selectors.schedule). Raise OverrideOverlap naming
+    the other override's cover and window, in the rotation's time zone, on the field (start or
+    end) that falls inside it.
+    """
+    start, end = override.start, override.end
+    # Lock the rotation so that two covers written at once cannot slip past each other.
+    list(Rotation.objects.select_for_update().filter(pk=override.rotation_id).values("pk"))
+    partial = ~Q(start__gte=start, end__lte=end) & ~Q(start__lte=start, end__gte=end)
     clash = (
-        Override.objects.filter(
-            rotation_id=override.rotation_id, start__lt=override.end, end__gt=override.start
-        )
+        Override.objects.filter(rotation_id=override.rotation_id, start__lt=end, end__gt=start)
+        .filter(partial | Q(start=start, end=end))
         .exclude(pk=override.pk)
+        .select_related("user", "team")
+        .order_by("start", "id")
         .first()
     )
-    if clash is not None:
+    if clash is None:
+        return
+    tz_name = override.rotation.timezone
+    tz = zone(tz_name)
+    window = (
+        f"{clash.start.astimezone(tz):%Y-%m-%d %H:%M} – "
+        f"{clash.end.astimezone(tz):%Y-%m-%d %H:%M} {tz_name}"
+    )
+    if (clash.start, clash.end) == (start, end):
         raise OverrideOverlap(
             {
-                "start": f"This override overlaps override {clash.pk} "
-                f"({clash.start:%Y-%m-%d %H:%M} - {clash.end:%Y-%m-%d %H:%M} UTC)."
+                "start": f"Duplicates the override of {_who(clash)} ({window}): the same "
+                "window twice; change that override instead."
             }
         )
+    field = "start" if clash.start < start < clash.end else "end"
+    raise OverrideOverlap(
+        {
+            field: f"Overlaps the override of {_who(clash)} ({window}); an override must lie "
+            "inside another one or apart from it."
+        }
+    )
 
 
 @transaction.atomic
 def override_create(*, rotation: Rotation, by=None, **data) -> Override:
-    """Let someone cover a window of the rotation instead of whoever holds the shift."""
+    """Let someone cover a window of the rotation instead of whoever holds the shift.
+
+    Raise ValidationError for bad fields, and OverrideOverlap when the window overlaps another
+    override of the rotation only partly or repeats one (see _check_override_nesting).
+    """
     _aware(data)
     override = Override(rotation=rotation, created_by=by)
     apply_fields(override, OVERRIDE_FIELDS, data)
     override.full_clean()
-    _check_override_overlap(override)
+    _check_override_nesting(override)
     override.save()
     rota_touch()
     return override
@@ -127,11 +167,11 @@ def override_create(*, rotation: Rotation, by=None, **data) -> Override:
 
 @transaction.atomic
 def override_update(*, override: Override, **data) -> Override:
-    """Change an override's window or cover."""
+    """Change an override's window or cover; raise as override_create does."""
     _aware(data)
     apply_fields(override, OVERRIDE_FIELDS, data)
     override.full_clean()
-    _check_override_overlap(override)
+    _check_override_nesting(override)
     override.sequence += 1
     override.save()
     rota_touch()

@@ -190,7 +190,7 @@ def test_audit_list_query_count_does_not_grow_with_rows(
 
 
 def test_override_admin_refuses_an_overlap_on_the_form(admin_client):
-    existing = OverrideFactory()
+    existing = OverrideFactory()  # 2024-01-02 09:00-17:00 UTC
     page = admin_client.get("/admin/rota/override/add/")
     data = page_data(
         page,
@@ -198,12 +198,12 @@ def test_override_admin_refuses_an_overlap_on_the_form(admin_client):
         start_0=existing.start.date().isoformat(),
         start_1="10:00:00",
         end_0=existing.start.date().isoformat(),
-        end_1="11:00:00",
+        end_1="20:00:00",  # sticks out of the existing one: a partial overlap
         user=UserFactory().pk,
     )
     response = admin_client.post("/admin/rota/override/add/", data)
     assert response.status_code == 200
-    assert "overlaps override" in str(response.context["adminform"].form.errors)
+    assert "Overlaps the override of" in str(response.context["adminform"].form.errors)
     assert Override.objects.count() == 1
 
 

@@ -1,0 +1,128 @@
+"""Public holidays that switch restricted rotations off (or, out of hours, on).
+
+Whose holidays count for a rotation (the rule the module docstring of
+:mod:`rota.selectors.schedule` states) depends on who is on duty, so they are handed to
+:func:`rota.selectors.schedule.restriction_windows` as *periods*: spans of time, each with the
+set of local dates that are holidays during it. Loading them for any number of rotations costs
+one query (none when no restricted rotation has a team to ask about); that query also brings
+the shifts of the team rotations that person rotations follow.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import DateTimeField, IntegerField, Value
+
+from ..models import Rotation, Shift, Unavailability
+from ..timeutil import ONE_DAY
+
+NO_HOLIDAYS: frozenset = frozenset()
+
+# (from, until, the local dates that are public holidays in that span)
+Period = tuple[datetime.datetime, datetime.datetime, frozenset]
+
+
+@dataclass
+class HolidayBook:
+    """Team holidays and, per followed team rotation, which team is on shift when."""
+
+    dates: dict[int, frozenset] = field(default_factory=dict)  # team id: holiday dates
+    # followed rotation id: (start, end, team id) of its shifts whose team has holidays
+    support: dict[int, list[tuple]] = field(default_factory=dict)
+
+    def periods(self, rotation: Rotation, segments, start, end) -> list[Period]:
+        """Return the holiday periods of ``rotation`` within [start, end).
+
+        ``segments`` are its segments there before restrictions (they say which team is on
+        duty in a team rotation without a team of its own).
+        """
+        if rotation.follows_team_rotation_id is not None:
+            return [
+                (max(s, start), min(e, end), self.dates.get(team_id, NO_HOLIDAYS))
+                for s, e, team_id in self.support.get(rotation.follows_team_rotation_id, ())
+                if s < end and e > start
+            ]
+        if rotation.team_id is not None:
+            return [(start, end, self.dates.get(rotation.team_id, NO_HOLIDAYS))]
+        if rotation.kind == Rotation.Kind.TEAM:
+            return [
+                (max(seg.start, start), min(seg.end, end), self.dates.get(seg.team.pk))
+                for seg in segments
+                if seg.team is not None and seg.team.pk in self.dates
+            ]
+        return []
+
+
+def _wanted(requests):
+    teams, followed = set(), set()
+    for rotation, segments, _, _ in requests:
+        if rotation.follows_team_rotation_id is not None:
+            followed.add(rotation.follows_team_rotation_id)
+        elif rotation.team_id is not None:
+            teams.add(rotation.team_id)
+        elif rotation.kind == Rotation.Kind.TEAM:
+            teams.update(seg.team.pk for seg in segments if seg.team is not None)
+    return teams, followed
+
+
+def load_holidays(requests) -> HolidayBook:
+    """Load the holidays that ``requests`` need, in one query at most.
+
+    ``requests`` are (rotation, its segments before restrictions, start, end) tuples, the
+    segments and span as in :meth:`HolidayBook.periods`.
+    """
+    book = HolidayBook()
+    teams, followed = _wanted(requests)
+    if not teams and not followed:
+        return book
+    start = min(request[2] for request in requests)
+    end = max(request[3] for request in requests)
+    # Stored dates are local to each rotation; a local date is within a day of the UTC one.
+    first, last = start.date() - ONE_DAY, min(end.date(), datetime.date.max - ONE_DAY) + ONE_DAY
+    nothing = (
+        Value(None, output_field=IntegerField()),
+        Value(None, output_field=DateTimeField()),
+        Value(None, output_field=DateTimeField()),
+    )
+    direct = Unavailability.objects.filter(
+        team_id__in=teams,
+        kind=Unavailability.Kind.PUBLIC_HOLIDAY,
+        end_date__gte=first,
+        start_date__lte=last,
+    ).values_list("team_id", "start_date", "end_date", *nothing)
+    direct = direct.order_by()  # a compound query takes no ORDER BY in its parts
+    # The shifts of the followed rotations, each with its team's holidays (one row per pair).
+    on_support = Shift.objects.filter(
+        rotation_id__in=followed,
+        start__lt=end,
+        end__gt=start,
+        team__unavailability__kind=Unavailability.Kind.PUBLIC_HOLIDAY,
+        team__unavailability__end_date__gte=first,
+        team__unavailability__start_date__lte=last,
+    ).values_list(
+        "team_id",
+        "team__unavailability__start_date",
+        "team__unavailability__end_date",
+        "rotation_id",
+        "start",
+        "end",
+    )
+    on_support = on_support.order_by()
+    if not followed:
+        rows = direct
+    elif not teams:
+        rows = on_support
+    else:
+        rows = direct.union(on_support, all=True)
+    dates, support = defaultdict(set), defaultdict(set)
+    for team_id, first_day, last_day, rotation_id, shift_start, shift_end in rows:
+        day = max(first_day, first)
+        while day <= min(last_day, last):
+            dates[team_id].add(day)
+            day += ONE_DAY
+        if rotation_id is not None:
+            support[rotation_id].add((shift_start, shift_end, team_id))
+    book.dates = {team_id: frozenset(days) for team_id, days in dates.items()}
+    book.support = {pk: sorted(spans) for pk, spans in support.items()}
+    return book
