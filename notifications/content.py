@@ -9,6 +9,7 @@ import datetime
 from ownership.models import Membership
 from rota.models import Override, Shift
 
+from . import content_teams
 from .incidents import describe_incident, open_incidents_for_rotation
 from .messages import (
     Audience,
@@ -257,6 +258,7 @@ BUILDERS = {
     Delivery.Kind.HANDOFF: handoff,
     Delivery.Kind.CHANGES: changes,
     Delivery.Kind.WARNING: warning,
+    **content_teams.BUILDERS,
 }
 
 
