@@ -147,3 +147,20 @@ def test_a_timebox_long_past_is_not_told_after_downtime(bug, alice, lena, delive
 def test_a_bug_without_an_investigation_has_no_timebox_to_run_out(team, alice, lena, deliver):
     BugFactory(component=ComponentFactory(owner_team=team), created_at=STARTED)
     assert deliver(ENDS + datetime.timedelta(days=1)) == []
+
+
+@pytest.mark.parametrize("bugs", [1, 5])
+def test_finding_run_out_timeboxes_costs_the_same_queries_for_one_bug_or_many(
+    team, alice, lena, django_assert_num_queries, bugs
+):
+    from notifications.selectors import timeboxes_run_out
+
+    component = ComponentFactory(owner_team=team)
+    for _ in range(bugs):
+        bug = BugFactory(component=component, created_at=STARTED)
+        incidents.bug_investigation_start(bug=bug, by=alice, at=STARTED)
+    # The bugs, the teams' leads and managers, their leads, and the people's preferences
+    # and team zones.
+    with django_assert_num_queries(5):
+        plans = timeboxes_run_out(now=ENDS)
+    assert len(plans) == 2 * bugs

@@ -243,3 +243,22 @@ def test_an_early_meeting_gets_its_agenda_an_hour_ahead_even_the_evening_before(
     assert deliver(at(6, 9, 22, 29)) == []
     assert len(deliver(at(6, 9, 22, 30))) == 1
     assert "Mon 10 Jun 2024, 00:30 BST" in mail.outbox[-1].subject
+
+
+@pytest.mark.parametrize("teams", [1, 5])
+def test_finding_the_agendas_costs_the_same_queries_for_one_team_or_many(
+    django_assert_num_queries, teams
+):
+    from notifications.selectors import triage_agendas
+
+    for _ in range(teams):
+        team = TeamFactory(timezone="Europe/London")
+        ownership.team_update(team=team, triage_day="monday", triage_time=datetime.time(10))
+        MembershipFactory(team=team, role="lead")
+        MembershipFactory(team=team, role="manager")
+        BugFactory(component=ComponentFactory(owner_team=team), created_at=at(5, 1, 0))
+    # Teams with a meeting, their undecided bugs, leads and managers, and the people's
+    # preferences and team zones.
+    with django_assert_num_queries(5):
+        plans = triage_agendas(now=AGENDA)
+    assert len(plans) == 2 * teams
