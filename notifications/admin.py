@@ -30,6 +30,7 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
         (None, {"fields": ["user", "timezone"]}),
         ("Channels", {"fields": ["email_enabled", "chat_enabled", "chat_webhook_url"]}),
         ("When", {"fields": ["lead_times", "quiet_hours_start", "quiet_hours_end"]}),
+        ("What", {"fields": ["capacity_alerts", "triage_agenda", "timebox_alerts"]}),
     ]
 
 

@@ -29,6 +29,13 @@ DEFAULTS = {
     "NOTIFICATIONS_HANDOFF_GRACE": 1800,
     # Messages about duty starting within this many seconds ignore quiet hours.
     "NOTIFICATIONS_URGENT_WITHIN": 2 * 3600,
+    # Buffer alerts: the shares of a team's sprint buffer (percent, as the load report shows
+    # them) at which its managers are told, once each per sprint.
+    "NOTIFICATIONS_CAPACITY_THRESHOLDS": (80, 100),
+    # A timebox that ran out while the scanner was down is still told this long afterwards.
+    "NOTIFICATIONS_TIMEBOX_GRACE": 24 * 3600,
+    # The triage agenda lists undecided bugs filed longer ago than this as waiting.
+    "NOTIFICATIONS_TRIAGE_WAITING_DAYS": 7,
     # How many overdue deliveries one scan re-enqueues at most.
     "NOTIFICATIONS_REQUEUE_BATCH": 1000,
     # The Celery queue for sending (None: Celery's default queue).

@@ -10,6 +10,7 @@ from ownership.models import Membership
 from rota.models import Override, Shift
 from rota.timeutil import zone
 
+from . import content_teams
 from .incidents import describe_incident, open_incidents_for_rotation
 from .messages import (
     Audience,
@@ -285,6 +286,7 @@ BUILDERS = {
     Delivery.Kind.HANDOFF: handoff,
     Delivery.Kind.CHANGES: changes,
     Delivery.Kind.WARNING: warning,
+    **content_teams.BUILDERS,
 }
 
 

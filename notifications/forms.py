@@ -74,9 +74,18 @@ class NotificationPreferenceForm(forms.ModelForm):
             "quiet_hours_start",
             "quiet_hours_end",
             "timezone",
+            "capacity_alerts",
+            "triage_agenda",
+            "timebox_alerts",
         ]
         widgets = {
             "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
-        labels = {"email_enabled": "E-mail me", "chat_enabled": "Post to my chat webhook"}
+        labels = {
+            "email_enabled": "E-mail me",
+            "chat_enabled": "Post to my chat webhook",
+            "capacity_alerts": "Buffer alerts (managers)",
+            "triage_agenda": "Triage agenda (leads and managers)",
+            "timebox_alerts": "Timebox ran out",
+        }

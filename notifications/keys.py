@@ -37,3 +37,24 @@ def warning_key(*, user_id: int, week: datetime.date) -> str:
     """Key of one manager's rota warning for the ISO week starting on ``week`` (a Monday)."""
     year, number, _ = week.isocalendar()
     return f"warning/user-{user_id}/{year}-W{number:02d}"
+
+
+def capacity_key(
+    *, team_id: int, sprint_start: datetime.date, threshold: int, user_id=None, channel_of=None
+) -> str:
+    """Key of a buffer alert: a team passed ``threshold`` percent in the sprint starting then.
+
+    ``user_id`` names the manager told; ``channel_of`` the team whose chat channel is told.
+    """
+    who = whom(user_id=user_id, team_id=channel_of)
+    return f"capacity/team-{team_id}/{sprint_start.isoformat()}/{threshold}/{who}"
+
+
+def triage_key(*, team_id: int, day: datetime.date, user_id: int) -> str:
+    """Key of one person's agenda for a team's triage meeting on ``day`` (the team's date)."""
+    return f"triage/team-{team_id}/{day.isoformat()}/user-{user_id}"
+
+
+def timebox_key(*, bug_id: int, ends_at: datetime.datetime, user_id: int) -> str:
+    """Key of the notice that bug ``bug_id``'s timebox ending at ``ends_at`` ran out."""
+    return f"timebox/bug-{bug_id}/{utc_stamp(ends_at)}/user-{user_id}"

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
 from .models import Delivery
-from .recipients import recipient_for, team_channels
+from .recipients import alert_channels, recipient_for, team_channels
 
 
 class NoLongerApplies(Exception):
@@ -100,10 +100,15 @@ def audience_for(delivery: Delivery) -> Audience:
         address = recipient.address(delivery.channel)
         if not address:
             raise NoLongerApplies(f"The person no longer receives {delivery.channel} messages.")
+        if not recipient.wants(delivery.kind):
+            raise NoLongerApplies(f"The person switched {delivery.kind} messages off.")
         return Audience(recipient.name, recipient.tz, address, user_id=recipient.user_id)
-    channel = team_channels([delivery.team_id]).get(delivery.team_id)
+    if delivery.kind == Delivery.Kind.CAPACITY:
+        channel = alert_channels([delivery.team_id]).get(delivery.team_id)
+    else:
+        channel = team_channels([delivery.team_id]).get(delivery.team_id)
     if channel is None:
-        raise NoLongerApplies("The team has no chat webhook any more.")
+        raise NoLongerApplies("The team has no chat webhook for these messages any more.")
     return Audience(channel.name, channel.tz, channel.webhook_url, team_id=channel.team_id)
 
 

@@ -8,7 +8,13 @@ from django.db.models import Q
 
 from ownership.validators import validate_timezone
 
-DEFAULT_LEAD_TIMES = (24 * 60, 60)  # minutes before a shift starts: a day and an hour
+DEFAULT_LEAD_TIMES = (24 * 60, 60)
+# The kinds of message a person may switch off, and the preference that switches each.
+KIND_SWITCHES = {
+    "capacity": "capacity_alerts",
+    "triage": "triage_agenda",
+    "timebox": "timebox_alerts",
+}  # minutes before a shift starts: a day and an hour
 MAX_LEAD_TIME = 14 * 24 * 60
 MAX_LEAD_TIMES = 6
 validate_web_url = URLValidator(schemes=["http", "https"])
@@ -40,7 +46,7 @@ class NotificationPreference(models.Model):
     """How and when one person wants to hear from the rota.
 
     A person without a row gets the defaults: e-mail on, chat off, reminders a day and an hour
-    ahead, no quiet hours, and the time zone of their first team.
+    ahead, no quiet hours, the time zone of their first team, and every kind of message.
     """
 
     user = models.OneToOneField(
@@ -75,6 +81,24 @@ class NotificationPreference(models.Model):
         blank=True,
         validators=[validate_timezone],
         help_text="IANA time zone for the times in messages; empty: the person's team's.",
+    )
+    capacity_alerts = models.BooleanField(
+        "buffer alerts",
+        default=True,
+        help_text="Managers: tell me when a team of mine has used 80% and 100% of its support "
+        "buffer in a sprint.",
+    )
+    triage_agenda = models.BooleanField(
+        "triage agenda",
+        default=True,
+        help_text="Leads and managers: send me the agenda on the morning of my team's weekly "
+        "bug triage.",
+    )
+    timebox_alerts = models.BooleanField(
+        "timebox alerts",
+        default=True,
+        help_text="Tell me when the timebox of a bug investigation I run (or my team runs, as "
+        "its lead) has run out.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -119,6 +143,9 @@ class Delivery(models.Model):
         HANDOFF = "handoff", "Handoff"
         CHANGES = "changes", "Rota changes"
         WARNING = "warning", "Rota warning"
+        CAPACITY = "capacity", "Capacity buffer alert"
+        TRIAGE = "triage", "Triage agenda"
+        TIMEBOX = "timebox", "Timebox ran out"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "E-mail"

@@ -59,7 +59,10 @@ def plans_for_person(
     """Return one plan per channel the person uses, held back by their quiet hours.
 
     ``latest`` caps the hold-back (a reminder must not wait past the start of its shift).
+    None if the person switched this kind of message off.
     """
+    if not recipient.wants(kind):
+        return []
     release = recipient.release_at(now, urgent=urgent)
     if latest is not None:
         release = max(now, min(release, latest))

@@ -9,9 +9,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from ownership.models import Membership, Team
+from reports.models import TeamCapacity
 from rota.timeutil import local_at, zone
 
-from .models import DEFAULT_LEAD_TIMES, Delivery, NotificationPreference
+from .models import DEFAULT_LEAD_TIMES, KIND_SWITCHES, Delivery, NotificationPreference
 
 CHUNK = 2000
 
@@ -42,6 +43,11 @@ class Recipient:
     chat_url: str = ""
     quiet_start: datetime.time | None = None
     quiet_end: datetime.time | None = None
+    muted: frozenset = frozenset()  # kinds of message the person switched off
+
+    def wants(self, kind: str) -> bool:
+        """Return whether the person takes messages of ``kind`` (see KIND_SWITCHES)."""
+        return kind not in self.muted
 
     def channels(self) -> list[str]:
         """Return the channels this person is reached by (may be empty)."""
@@ -115,6 +121,7 @@ def _recipient(user, pref, team_zone: str | None) -> Recipient:
         chat_url=pref.chat_webhook_url if pref.chat_enabled else "",
         quiet_start=pref.quiet_hours_start,
         quiet_end=pref.quiet_hours_end,
+        muted=frozenset(kind for kind, name in KIND_SWITCHES.items() if not getattr(pref, name)),
     )
 
 
@@ -170,6 +177,29 @@ def team_channels(team_ids: Iterable[int]) -> dict[int, TeamChannel]:
         team.pk: TeamChannel(team.pk, team.name, zone(team.timezone), team.chat_webhook_url)
         for team in teams.only("id", "name", "timezone", "chat_webhook_url")
     }
+
+
+def alert_channels(team_ids: Iterable[int]) -> dict[int, TeamChannel]:
+    """Return where each team's buffer alerts are posted: the team capacity's alert webhook,
+    else the team's chat webhook; none where the team switched chat alerts off."""
+    ids = sorted(set(team_ids))
+    if not ids:
+        return {}
+    settings_of = {
+        row.team_id: row
+        for row in TeamCapacity.objects.filter(team_id__in=ids).only(
+            "team_id", "alert_chat", "alert_webhook_url"
+        )
+    }
+    found = {}
+    for team in Team.objects.filter(pk__in=ids).only("id", "name", "timezone", "chat_webhook_url"):
+        capacity = settings_of.get(team.pk)
+        if capacity is not None and not capacity.alert_chat:
+            continue
+        url = (capacity.alert_webhook_url if capacity else "") or team.chat_webhook_url
+        if url:
+            found[team.pk] = TeamChannel(team.pk, team.name, zone(team.timezone), url)
+    return found
 
 
 def longest_lead_minutes() -> int:

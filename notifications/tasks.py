@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from .conf import setting
-from .services import delivery_send, notifications_scan, rota_warnings_scan
+from .services import capacity_alerts_scan, delivery_send, notifications_scan, rota_warnings_scan
 
 
 def queue_options() -> dict:
@@ -40,7 +40,8 @@ def send_delivery(self, delivery_id: int) -> str:
 
 @shared_task(name="notifications.scan", ignore_result=True)
 def scan() -> dict:
-    """Find the reminders, handoffs and change notices due now and enqueue them (every minute)."""
+    """Find the reminders, handoffs, change notices, triage agendas and timebox notices due
+    now and enqueue them (every minute)."""
     result = notifications_scan()
     return {"created": result.created, "enqueued": result.enqueued}
 
@@ -49,4 +50,11 @@ def scan() -> dict:
 def warn_rota_problems() -> dict:
     """Warn rotation managers about gaps and conflicts ahead (daily; once a week each)."""
     result = rota_warnings_scan()
+    return {"created": result.created}
+
+
+@shared_task(name="notifications.check_capacity", ignore_result=True)
+def check_capacity() -> dict:
+    """Tell managers whose teams passed 80% or 100% of their sprint buffer (every 15 minutes)."""
+    result = capacity_alerts_scan()
     return {"created": result.created}

@@ -38,6 +38,14 @@ class TeamAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "description", "timezone"]}),
         ("Contact", {"fields": ["email", "chat_channel", "chat_webhook_url"]}),
+        (
+            "Weekly bug triage",
+            {
+                "fields": ["triage_day", "triage_time"],
+                "description": "The team's leads and managers get the agenda that morning "
+                "(see the README, Notifications).",
+            },
+        ),
     ]
 
     def get_queryset(self, request):

@@ -17,6 +17,15 @@ class Team(models.Model):
         SUPPORT = "support", "Dedicated support team"
         OPERATIONS = "operations", "Operations / first line (mitigates only)"
 
+    class Weekday(models.TextChoices):
+        MONDAY = "monday", "Monday"
+        TUESDAY = "tuesday", "Tuesday"
+        WEDNESDAY = "wednesday", "Wednesday"
+        THURSDAY = "thursday", "Thursday"
+        FRIDAY = "friday", "Friday"
+        SATURDAY = "saturday", "Saturday"
+        SUNDAY = "sunday", "Sunday"
+
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(
         max_length=60, unique=True, help_text="Short identifier used in URLs and the API."
@@ -44,6 +53,17 @@ class Team(models.Model):
         validators=[validate_timezone],
         help_text="IANA time zone of the team, e.g. Europe/London.",
     )
+    triage_day = models.CharField(
+        max_length=9,
+        choices=Weekday.choices,
+        blank=True,
+        help_text="Day of the weekly bug triage meeting; empty: the team holds none.",
+    )
+    triage_time = models.TimeField(
+        null=True,
+        blank=True,
+        help_text="Local time (the team's time zone) at which the triage meeting starts.",
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="teams", blank=True
     )
@@ -52,12 +72,34 @@ class Team(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(triage_day="", triage_time__isnull=True)
+                | (~Q(triage_day="") & Q(triage_time__isnull=False)),
+                name="team_triage_day_and_time_together",
+                violation_error_message="Give the triage day and time together, or neither.",
+            ),
+        ]
 
     def __str__(self):
         return self.name
 
     def get_absolute_url(self):
         return reverse("portal-team", kwargs={"slug": self.slug})
+
+    def clean(self):
+        """Require the triage day and time together (or neither)."""
+        if self.triage_day and self.triage_time is None:
+            raise ValidationError({"triage_time": "Give the time the triage meeting starts."})
+        if self.triage_time is not None and not self.triage_day:
+            raise ValidationError({"triage_day": "Give the day of the triage meeting."})
+
+    @property
+    def triage_weekday(self) -> int | None:
+        """Return the triage day as a weekday number (Monday 0), or None without a meeting."""
+        if not self.triage_day:
+            return None
+        return self.Weekday.values.index(self.triage_day)
 
 
 class Membership(models.Model):

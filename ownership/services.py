@@ -25,6 +25,8 @@ TEAM_FIELDS = (
     "chat_webhook_url",
     "chat_channel",
     "timezone",
+    "triage_day",
+    "triage_time",
 )
 COMPONENT_FIELDS = (
     "name",

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from incidents import pages as incident_pages
+from incidents import pages_bugs as bug_pages
 from rota import pages as rota_pages
 
 from . import views
@@ -39,6 +40,8 @@ urlpatterns = [
         name="portal-incident-resolve",
     ),
     path("incidents/<int:pk>/note/", incident_pages.incident_note, name="portal-incident-note"),
+    path("bugs/<int:pk>/", bug_pages.bug_detail, name="portal-bug"),
+    path("bugs/<int:pk>/decide/", bug_pages.bug_decide, name="portal-bug-decide"),
     path("", include("rota.urls")),
     path("", include("notifications.urls")),
     path("reports/", include("reports.urls")),

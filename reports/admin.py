@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import TeamCapacity
 
@@ -10,4 +11,12 @@ class TeamCapacityAdmin(admin.ModelAdmin):
     list_select_related = ["team"]
     search_fields = ["team__name", "team__slug"]
     autocomplete_fields = ["team"]
-    fields = ["team", "buffer_percent", "team_size", "hours_per_day"]
+    fields = [
+        "team",
+        "buffer_percent",
+        "team_size",
+        "hours_per_day",
+        "alert_chat",
+        "alert_webhook_url",
+    ]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

@@ -1,9 +1,11 @@
 """The one setting the reports need per team: how much of a sprint it keeps for support."""
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 
 from ownership.models import Team
+
+validate_web_url = URLValidator(schemes=["http", "https"])
 
 DEFAULT_BUFFER_PERCENT = 20
 DEFAULT_HOURS_PER_DAY = 8
@@ -12,8 +14,9 @@ DEFAULT_HOURS_PER_DAY = 8
 class TeamCapacity(models.Model):
     """A team's planned capacity buffer and, optionally, the head count to plan with.
 
-    A team without a row plans with the defaults: 20% of every sprint kept for support, and as
-    many people as it has engineers and leads.
+    A team without a row plans with the defaults: 20% of every sprint kept for support, as
+    many people as it has engineers and leads, and buffer alerts posted to the team's chat
+    webhook.
     """
 
     team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="capacity")
@@ -32,6 +35,20 @@ class TeamCapacity(models.Model):
         default=DEFAULT_HOURS_PER_DAY,
         validators=[MinValueValidator(1), MaxValueValidator(24)],
         help_text="Working hours of one person on one working day.",
+    )
+    alert_chat = models.BooleanField(
+        "post buffer alerts to chat",
+        default=True,
+        help_text="Post the 80% and 100% buffer alerts to a chat channel as well as telling "
+        "the team's managers.",
+    )
+    alert_webhook_url = models.URLField(
+        "buffer alert webhook",
+        blank=True,
+        max_length=500,
+        validators=[validate_web_url],
+        help_text="Slack-compatible webhook for the buffer alerts; empty: the team's own chat "
+        "webhook.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

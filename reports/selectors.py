@@ -301,10 +301,14 @@ def report_data(
     whole_sprints: bool = False,
     duty: bool = False,
     now: datetime.datetime | None = None,
+    cadence: Cadence | None = None,
 ) -> ReportData:
-    """Load everything a report needs for a period, a team and a component subtree."""
+    """Load everything a report needs for a period, a team and a component subtree.
+
+    ``cadence`` is the sprint calendar to report by when the caller has read it already.
+    """
     now = now or timezone.now()
-    cadence = report_cadence()
+    cadence = cadence or report_cadence()
     period = report_period(cadence, first_day, last_day, whole_sprints=whole_sprints, now=now)
     teams, people = _teams_and_people(period)
     components, subtree = _components(component)

@@ -8,10 +8,14 @@
   edit, start the investigation and decide the outcome.
 * **Integrations** hold secrets: staff, and managers of the team that owns the integration's
   component, see and change them. An integration without a component is staff's.
+* **Escalation policies**: everyone signed in reads them; staff, and managers of a team the
+  support policy makes respond (see ``support_policy_team_ids``), change them. The default
+  row (no support policy) is staff's.
 """
 
-from ownership.models import Membership
+from ownership.models import Component, Membership
 from portal.permissions import ReadOrManage, can_manage_team, user_managed_team_ids
+from rota.models import RotationParticipant, SupportPolicy, SupportPolicyComponent
 
 
 def is_staff(request) -> bool:
@@ -66,3 +70,57 @@ class IntegrationPermission(ReadOrManage):
 
     def has_permission(self, request, view):
         return super().has_permission(request, view) and may_see_integrations(request)
+
+
+def support_policy_team_ids(policy: SupportPolicy | None) -> set[int]:
+    """Return the teams whose people a support policy pages, whose managers set its delays.
+
+    Dedicated: the support team. Rotating: the teams of its team rotation. Ownership: the
+    effective owners of its components and everything inside them that no other policy
+    names (none for the
+    organisation's default policy, which covers everything: staff set that). Any model: the
+    team of its first-line rotation.
+    """
+    if policy is None:
+        return set()
+    teams = set()
+    if policy.first_line_rotation_id is not None and policy.first_line_rotation.team_id:
+        teams.add(policy.first_line_rotation.team_id)
+    if policy.model == SupportPolicy.Model.DEDICATED and policy.dedicated_team_id:
+        teams.add(policy.dedicated_team_id)
+    elif policy.model == SupportPolicy.Model.ROTATING and policy.team_rotation_id:
+        teams |= set(
+            RotationParticipant.objects.filter(
+                rotation_id=policy.team_rotation_id, team__isnull=False
+            ).values_list("team_id", flat=True)
+        )
+    elif policy.model == SupportPolicy.Model.OWNERSHIP:
+        roots = list(policy.components.values_list("pk", flat=True))
+        if roots:
+            rows = Component.objects.values_list("pk", "parent_id", "effective_owner_team_id")
+            children, owner = {}, {}
+            for pk, parent_id, team_id in rows:
+                children.setdefault(parent_id, []).append(pk)
+                owner[pk] = team_id
+            # A component another policy names follows that policy, with its subtree.
+            elsewhere = set(
+                SupportPolicyComponent.objects.exclude(policy=policy).values_list(
+                    "component_id", flat=True
+                )
+            )
+            seen, stack = set(), roots
+            while stack:
+                pk = stack.pop()
+                if pk not in seen and pk not in elsewhere:
+                    seen.add(pk)
+                    stack.extend(children.get(pk, ()))
+            teams |= {owner[pk] for pk in seen if owner.get(pk)}
+    return teams
+
+
+def can_manage_escalation(request, support_policy: SupportPolicy | None) -> bool:
+    """Return whether the caller may set the delays of ``support_policy`` (None: the default)."""
+    if is_staff(request):
+        return True
+    managed = user_managed_team_ids(request)
+    return bool(managed & support_policy_team_ids(support_policy))

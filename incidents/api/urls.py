@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from .escalation import EscalationPolicyViewSet
 from .views import BugViewSet, IncidentViewSet, IntegrationViewSet
 from .webhooks import alert_webhook
 
@@ -11,6 +12,7 @@ def register(router):
     router.register("incidents", IncidentViewSet, basename="incident")
     router.register("bugs", BugViewSet, basename="bug")
     router.register("integrations", IntegrationViewSet, basename="integration")
+    router.register("escalation-policies", EscalationPolicyViewSet, basename="escalation-policy")
 
 
 urlpatterns = [

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from ownership.models import Component, Team
@@ -77,6 +78,9 @@ class Bug(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.severity} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("portal-bug", kwargs={"pk": self.pk})
 
     @property
     def state(self) -> str:

@@ -3,6 +3,11 @@
 from .alerts import IngestResult, alert_receive, alerts_ingest, inbox_record, inbox_reprocess
 from .bugs import bug_create, bug_decide, bug_fixing_team, bug_investigation_start, bug_update
 from .escalation import escalation_advance, escalation_plan, escalation_scan, escalation_stop
+from .escalation_policies import (
+    escalation_policy_create,
+    escalation_policy_delete,
+    escalation_policy_update,
+)
 from .incidents import (
     incident_acknowledge,
     incident_create,
@@ -31,6 +36,9 @@ __all__ = [
     "bug_update",
     "escalation_advance",
     "escalation_plan",
+    "escalation_policy_create",
+    "escalation_policy_delete",
+    "escalation_policy_update",
     "escalation_scan",
     "escalation_stop",
     "inbox_record",

@@ -35,6 +35,9 @@ class NotificationPreferenceSerializer(serializers.ModelSerializer):
             "quiet_hours_end",
             "timezone",
             "effective_timezone",
+            "capacity_alerts",
+            "triage_agenda",
+            "timebox_alerts",
         ]
 
     def get_effective_timezone(self, obj) -> str:

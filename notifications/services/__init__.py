@@ -4,6 +4,7 @@ from .changes import change_notices_collect
 from .preferences import preference_get, preference_update
 from .scan import (
     ScanResult,
+    capacity_alerts_scan,
     deliveries_create,
     deliveries_requeue,
     enqueue_send,
@@ -16,6 +17,7 @@ __all__ = [
     "ScanResult",
     "SendResult",
     "backoff",
+    "capacity_alerts_scan",
     "change_notices_collect",
     "deliveries_create",
     "deliveries_requeue",

@@ -12,6 +12,9 @@ FIELDS = (
     "quiet_hours_start",
     "quiet_hours_end",
     "timezone",
+    "capacity_alerts",
+    "triage_agenda",
+    "timebox_alerts",
 )
 
 

@@ -14,7 +14,15 @@ from ..conf import seconds, setting
 from ..models import Delivery
 from ..plans import Plan
 from ..recipients import chunked
-from ..selectors import due_change_batches, due_handoffs, due_reminders, rota_warnings
+from ..selectors import (
+    capacity_alerts,
+    due_change_batches,
+    due_handoffs,
+    due_reminders,
+    rota_warnings,
+    timeboxes_run_out,
+    triage_agendas,
+)
 from .changes import change_notices_collect
 
 logger = logging.getLogger(__name__)
@@ -110,7 +118,8 @@ def deliveries_requeue(*, now: datetime.datetime, enqueue: Enqueue | None = None
 def notifications_scan(
     *, now: datetime.datetime | None = None, enqueue: Enqueue | None = None
 ) -> ScanResult:
-    """Find every reminder, handoff and batch of change notices due now, and send them.
+    """Find every reminder, handoff, batch of change notices, triage agenda and timebox
+    notice due now, and send them.
 
     Safe to run at any time, repeatedly and concurrently: a finding becomes a delivery row
     once, and a row is sent once.
@@ -119,6 +128,7 @@ def notifications_scan(
     result = ScanResult()
     result.notices = change_notices_collect(now=now)
     plans = due_reminders(now=now) + due_handoffs(now=now) + due_change_batches(now=now)
+    plans += triage_agendas(now=now) + timeboxes_run_out(now=now)
     result.found = len(plans)
     result.created, enqueued = deliveries_create(plans=plans, now=now, enqueue=enqueue)
     result.requeued = len(deliveries_requeue(now=now, enqueue=enqueue))
@@ -139,5 +149,19 @@ def rota_warnings_scan(
     """Warn each manager about their rotations' problems in the coming weeks, once a week."""
     now = now or timezone.now()
     plans = rota_warnings(now=now)
+    created, enqueued = deliveries_create(plans=plans, now=now, enqueue=enqueue)
+    return ScanResult(found=len(plans), created=created, enqueued=len(enqueued))
+
+
+def capacity_alerts_scan(
+    *, now: datetime.datetime | None = None, enqueue: Enqueue | None = None
+) -> ScanResult:
+    """Tell the managers of each team whose load passed a threshold of its sprint buffer.
+
+    Once per team, threshold and sprint (see ``notifications.selectors.capacity``); safe to
+    run at any time, repeatedly and concurrently.
+    """
+    now = now or timezone.now()
+    plans = capacity_alerts(now=now)
     created, enqueued = deliveries_create(plans=plans, now=now, enqueue=enqueue)
     return ScanResult(found=len(plans), created=created, enqueued=len(enqueued))

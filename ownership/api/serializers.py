@@ -19,6 +19,20 @@ class MemberSerializer(serializers.Serializer):
 class TeamSerializer(serializers.ModelSerializer):
     members = MemberSerializer(many=True, source="memberships", required=False)
     timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
+    triage_day = serializers.ChoiceField(
+        choices=Team.Weekday.choices,
+        allow_blank=True,
+        allow_null=True,
+        required=False,
+        help_text="Day of the weekly bug triage meeting (monday ... sunday); empty for none.",
+    )
+    triage_time = serializers.TimeField(
+        format="%H:%M",
+        input_formats=["%H:%M", "%H:%M:%S"],
+        allow_null=True,
+        required=False,
+        help_text="HH:MM in the team's time zone at which the triage meeting starts.",
+    )
 
     class Meta:
         model = Team
@@ -31,8 +45,13 @@ class TeamSerializer(serializers.ModelSerializer):
             "chat_channel",
             "chat_webhook_url",
             "timezone",
+            "triage_day",
+            "triage_time",
             "members",
         ]
+
+    def validate_triage_day(self, value):
+        return value or ""  # null and "" both mean: no triage meeting
 
     def validate_members(self, members):
         seen = set()

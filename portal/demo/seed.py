@@ -158,6 +158,14 @@ def seed_people(seed: DemoSeed) -> None:
     seed.log(f"{len(seed.users)} people")
 
 
+def triage_of(team: dict) -> dict:
+    """Return the team's triage day and time from its "triage: monday 10:00" entry, if any."""
+    if not team.get("triage"):
+        return {}
+    day, clock = team["triage"].split()
+    return {"triage_day": day, "triage_time": time.fromisoformat(clock)}
+
+
 def seed_teams(seed: DemoSeed) -> None:
     """Create the teams with their members, contact addresses and time zones."""
     for team in seed.data["teams"]:
@@ -171,6 +179,7 @@ def seed_teams(seed: DemoSeed) -> None:
             timezone=team["timezone"],
             kind=team.get("kind", Team.Kind.PRODUCT),
             members=members,
+            **triage_of(team),
         )
     product = sum(1 for team in seed.data["teams"] if team.get("kind", "product") == "product")
     seed.log(f"{len(seed.teams)} teams ({product} product teams)")

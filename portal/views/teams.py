@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 
 from incidents import selectors as incidents
 from ownership import selectors
+from reports.capacity import buffer_now
 from rota.routing import responders_now
 
 from .common import page
@@ -23,7 +24,8 @@ def _weeks(request) -> int:
 
 @page
 def team_detail(request, slug):
-    """Show a team with its on-call people, rota timeline, open incidents and triage queue."""
+    """Show a team with its on-call people, rota timeline, open incidents, triage queue and
+    the support buffer left this sprint."""
     team = get_object_or_404(selectors.team_list(), slug=slug)
     open_incidents = list(
         incidents.open_incidents()
@@ -46,5 +48,6 @@ def team_detail(request, slug):
             "open_incidents": open_incidents,
             "triage": triage,
             "list_limit": LIST_LIMIT,
+            "buffer": buffer_now(team=team),
         },
     )

@@ -2,9 +2,11 @@
 
 from django.urls import path
 
+from .capacity import TeamCapacityView
 from .views import FairnessReportView, IncidentsReportView, LoadReportView, ModelComparisonView
 
 urlpatterns = [
+    path("teams/<slug:slug>/capacity/", TeamCapacityView.as_view(), name="team-capacity"),
     path("reports/load/", LoadReportView.as_view(), name="report-load"),
     path("reports/fairness/", FairnessReportView.as_view(), name="report-fairness"),
     path("reports/incidents/", IncidentsReportView.as_view(), name="report-incidents"),

@@ -25,6 +25,9 @@ def test_a_person_without_preferences_reads_the_defaults(
         "quiet_hours_end": None,
         "timezone": "",
         "effective_timezone": "Europe/Paris",
+        "capacity_alerts": True,
+        "triage_agenda": True,
+        "timebox_alerts": True,
     }
     assert not NotificationPreference.objects.exists()
 
@@ -109,3 +112,25 @@ def test_the_schema_documents_the_preferences_without_warnings(tmp_path, setting
 
 def test_the_api_root_still_answers_with_the_preferences_registered(user_client):
     assert user_client.get("/api/v1/").status_code == 200
+
+
+def test_a_person_switches_kinds_of_message_off_and_on(user_client, user):
+    response = user_client.patch(
+        URL, {"capacity_alerts": False, "triage_agenda": False}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["capacity_alerts"], body["triage_agenda"], body["timebox_alerts"]) == (
+        False,
+        False,
+        True,
+    )
+    saved = NotificationPreference.objects.get(user=user)
+    assert (saved.capacity_alerts, saved.triage_agenda, saved.timebox_alerts) == (
+        False,
+        False,
+        True,
+    )
+    assert user_client.patch(URL, {"triage_agenda": True}, format="json").json()["triage_agenda"]
+    bad = user_client.patch(URL, {"timebox_alerts": "maybe"}, format="json")
+    assert bad.status_code == 400 and list(bad.json()) == ["timebox_alerts"]

@@ -48,3 +48,28 @@ def test_mistakes_are_shown_on_the_form(client, user):
 def test_the_page_needs_a_signed_in_person(client):
     response = client.get(URL)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_portal_lets_a_person_switch_kinds_of_message_off(client, user):
+    client.force_login(user)
+    html = client.get(URL).content.decode()
+    for name in ("capacity_alerts", "triage_agenda", "timebox_alerts"):
+        assert f'name="{name}"' in html
+    response = client.post(
+        URL,
+        {
+            "email_enabled": "on",
+            "lead_times": "1d, 1h",
+            "timezone": "",
+            "chat_webhook_url": "",
+            "capacity_alerts": "on",
+            "timebox_alerts": "on",
+        },
+    )
+    assert response.status_code == 302
+    saved = NotificationPreference.objects.get(user=user)
+    assert (saved.capacity_alerts, saved.triage_agenda, saved.timebox_alerts) == (
+        True,
+        False,
+        True,
+    )

@@ -43,3 +43,14 @@ def test_the_send_task_is_acknowledged_late_and_requeued_when_its_worker_dies():
 
     assert send_delivery.acks_late is True
     assert send_delivery.reject_on_worker_lost is True
+
+
+def test_the_buffer_check_is_scheduled_every_15_minutes_once_and_exists_in_the_worker():
+    capacity = importlib.import_module("notifications.migrations.0004_capacity_schedule")
+    PeriodicTask.objects.filter(task=capacity.TASK).delete()
+    capacity.schedule(apps, None)
+    capacity.schedule(apps, None)
+    (task,) = PeriodicTask.objects.filter(task="notifications.check_capacity")
+    assert (task.interval.every, task.interval.period) == (15, "minutes")
+    app.loader.import_default_modules()
+    assert "notifications.check_capacity" in app.tasks

@@ -100,3 +100,34 @@ def test_non_staff_cannot_open_the_admin(client):
     response = client.get("/admin/ownership/component/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def _team_form(team, **changes):
+    data = {
+        "name": team.name,
+        "slug": team.slug,
+        "kind": team.kind,
+        "description": "",
+        "timezone": team.timezone,
+        "email": team.email,
+        "chat_channel": "",
+        "chat_webhook_url": "",
+        "triage_day": "",
+        "triage_time": "",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+    }
+    data.update(changes)
+    return data
+
+
+def test_admin_sets_a_teams_weekly_triage_and_refuses_half_of_it(admin_client):
+    team = TeamFactory(timezone="Europe/Berlin")
+    url = f"/admin/ownership/team/{team.pk}/change/"
+    response = admin_client.post(url, _team_form(team, triage_day="wednesday"))
+    assert response.status_code == 200
+    assert "Give the time the triage meeting starts." in response.content.decode()
+    response = admin_client.post(url, _team_form(team, triage_day="wednesday", triage_time="09:15"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    team.refresh_from_db()
+    assert (team.triage_weekday, team.triage_time.isoformat()) == (2, "09:15:00")

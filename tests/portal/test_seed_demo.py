@@ -41,6 +41,12 @@ def test_creates_product_teams_each_with_one_manager_and_one_lead(seeded):
     assert {"Europe/London", "Europe/Berlin", "America/New_York", "Asia/Kolkata"} <= zones
 
 
+def test_product_teams_hold_a_weekly_triage(seeded):
+    payments = Team.objects.get(slug="payments")
+    assert (payments.triage_day, payments.triage_time.isoformat()) == ("monday", "10:00:00")
+    assert not Team.objects.exclude(slug__in=["sre"]).filter(triage_day="").exists()
+
+
 def test_builds_a_catalog_of_areas_with_inherited_and_foreign_owners(seeded):
     assert Component.objects.count() >= 30
     areas = Component.objects.filter(kind=Component.Kind.AREA)
