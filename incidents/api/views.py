@@ -60,11 +60,11 @@ class IncidentViewSet(
 
     def get_queryset(self):
         queryset = selectors.incident_list()
+        if self.action != "timeline":  # the timeline answers entries only
+            queryset = queryset.prefetch_related("fallback_responders")
         if self.action == "retrieve":
             entries = TimelineEntry.objects.select_related("author")
             queryset = queryset.prefetch_related(Prefetch("timeline", queryset=entries))
-        elif self.action == "timeline":
-            queryset = queryset.prefetch_related(None)  # only the incident itself is read
         return queryset
 
     def get_serializer_class(self):

@@ -17,7 +17,12 @@ import pytest
 
 from incidents import services
 from incidents.models import EscalationPolicy
-from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory
+from tests.ownership.factories import (
+    ComponentFactory,
+    MembershipFactory,
+    TeamFactory,
+    UserFactory,
+)
 from tests.rota.factories import SupportPolicyFactory, TeamRotationFactory
 
 from .factories import EscalationPolicyFactory, IncidentFactory
@@ -203,8 +208,14 @@ def test_an_incident_of_the_policy_escalates_with_the_new_delays(org, make_clien
         {"secondary_delay_minutes": 10, "lead_delay_minutes": 30},
         format="json",
     )
+    # Someone at every step (a secondary and a lead), so each step keeps its own slot.
+    MembershipFactory(team=org.teams["Helpdesk"], role="lead")
     incident = IncidentFactory(
-        component=ComponentFactory(owner_team=org.teams["Helpdesk"]), support_policy=org.helpdesk
+        component=ComponentFactory(owner_team=org.teams["Helpdesk"]),
+        support_policy=org.helpdesk,
+        responding_team=org.teams["Helpdesk"],
+        responder=UserFactory(),
+        secondary_responder=UserFactory(),
     )
     delays = {s.step: s.delay for s in services.escalation_plan(incident=incident)}
     minute = datetime.timedelta(minutes=1)

@@ -213,13 +213,13 @@ QUERIES = {
     # session, user, zone, components with their paths
     "catalog": 5,
     # session, user, zone, component with paths, responders (versions), history, children,
-    # ancestors, incidents, their fallback responders
-    "component": 11,
-    # session, user, zone, team with members, open incidents (and their fallback responders),
-    # triage queue, responders (versions), rotations, timeline segments (2), schedule check (7),
-    # components with paths, and the buffer left this sprint: the load report's loading for
-    # one sprint (sprint calendar, teams, memberships, leave, components, incidents, pages, bugs)
-    "team": 28,
+    # ancestors, incidents
+    "component": 10,
+    # session, user, zone, team with members, open incidents, triage queue, responders
+    # (versions), rotations, timeline segments (2), schedule check (7), components with paths,
+    # and the buffer left this sprint: the load report's loading for one sprint (sprint
+    # calendar, teams, memberships, leave, components, incidents, pages, bugs)
+    "team": 27,
 }
 
 
