@@ -166,6 +166,12 @@ class TransitionSerializer(serializers.Serializer):
 
 class MitigateSerializer(TransitionSerializer):
     kind = choice_text(Incident.MitigationKind.choices, help_text="How the impact was stopped.")
+    bug_team = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Team.objects.all(),
+        required=False,
+        help_text="First line only: the team the follow-up bug goes to (default: the owning team).",
+    )
 
 
 class NoteSerializer(serializers.Serializer):

@@ -25,7 +25,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ownership.models import Membership
+from rota.models import SupportPolicy, Unavailability
 from rota.routing import escalation_delays_for
+from rota.timeutil import local_date, zone
+from rota.workhours import business_hours
 
 from ..models import EscalationPolicy, Incident, Page, TimelineEntry, Urgency
 from ..models.escalation import (
@@ -37,6 +40,8 @@ from ._common import timeline_add, who
 from .paging import page_channels, page_enqueue
 
 Step = Page.Step
+# Statuses in which an incident may still have steps to page (see escalation_goes_on).
+ESCALATING = (Incident.Status.TRIGGERED, Incident.Status.ACKNOWLEDGED)
 SCAN_BATCH = 500
 
 
@@ -86,17 +91,90 @@ def escalation_plan(*, incident: Incident) -> list[EscalationStep]:
         if fresh:
             seen.update(u.pk for u in fresh)
             steps.append((step, fresh))
+    steps = _hold_owners(incident, steps)
     delays = escalation_delays_for([str(step) for step, _ in steps], slots)
+    if owners_wait_for_mitigation(incident):
+        # The owners' steps start once the first line's window has passed unmitigated, and
+        # keep their own pace from there.
+        window = incident.support_policy.first_line_window_minutes
+        delays = [
+            delay if step == Step.FIRST_LINE else delay + window
+            for (step, _), delay in zip(steps, delays, strict=True)
+        ]
     plan = [
         EscalationStep(
             step, datetime.timedelta(minutes=delay), None if step == lead_step else users
         )
         for (step, users), delay in zip(steps, delays, strict=True)
     ]
-    if incident.urgency == Urgency.BACKLOG:
+    if incident.urgency == Urgency.BACKLOG or _first_line_engaged(incident):
+        # A backlog incident (or one the first line acknowledged while the owners wait for its
+        # mitigation) stops after the primary, or whoever took the primary's slot.
         first = [p for p in plan if p.step in (Step.FIRST_LINE, Step.PRIMARY, Step.FALLBACK)]
         return first or plan[:1]
     return plan
+
+
+def owners_wait_for_mitigation(incident: Incident) -> bool:
+    """Return whether the owners are paged only if the first line has not mitigated in time.
+
+    That is the support policy's ``owner_paging = unless_mitigated`` with a first line on duty.
+    """
+    policy = incident.support_policy
+    return (
+        policy is not None
+        and policy.owner_paging == SupportPolicy.OwnerPaging.UNLESS_MITIGATED
+        and incident.first_line_responder_id is not None
+    )
+
+
+def _first_line_engaged(incident: Incident) -> bool:
+    return (
+        owners_wait_for_mitigation(incident)
+        and incident.status == Incident.Status.ACKNOWLEDGED
+        and incident.acknowledged_by_id == incident.first_line_responder_id
+    )
+
+
+def escalation_goes_on(incident: Incident) -> bool:
+    """Return whether ``incident`` still escalates in its current status.
+
+    A triggered incident does. So does one the first line acknowledged when the owners are
+    paged unless the first line mitigates in time: acknowledging is not mitigating.
+    """
+    return incident.status == Incident.Status.TRIGGERED or _first_line_engaged(incident)
+
+
+def _in_business_hours(team, at) -> bool:
+    """Return whether ``at`` falls in the team's business hours (Mon-Fri 09-17 local, holidays
+    excepted; :mod:`rota.workhours`)."""
+    tz = zone(team.timezone)
+    day = local_date(at, tz)
+    holiday = Unavailability.objects.filter(
+        team=team,
+        kind=Unavailability.Kind.PUBLIC_HOLIDAY,
+        start_date__lte=day,
+        end_date__gte=day,
+    ).exists()
+    span = business_hours(day, tz, holidays={day} if holiday else ())
+    return span is not None and span[0] <= at < span[1]
+
+
+def _hold_owners(incident: Incident, steps: list) -> list:
+    """Drop the owners' steps out of business hours under ``owner_paging = business_hours``.
+
+    Only with a first line on duty: it mitigates, and the fix waits for the bug raised then.
+    """
+    policy = incident.support_policy
+    if (
+        policy is None
+        or policy.owner_paging != SupportPolicy.OwnerPaging.BUSINESS_HOURS
+        or incident.first_line_responder_id is None
+        or incident.responding_team is None
+        or _in_business_hours(incident.responding_team, incident.created_at)
+    ):
+        return steps
+    return [(step, users) for step, users in steps if step == Step.FIRST_LINE]
 
 
 def _leads_or_managers(incident: Incident) -> tuple[str, tuple]:
@@ -140,10 +218,15 @@ def _page_step(incident: Incident, planned: EscalationStep, now) -> list[Page]:
     label = Step(step).label.lower()
     if planned.delay:
         minutes = int(planned.delay.total_seconds() // 60)
+        waited = (
+            f"Not mitigated by the first line within {minutes} min"
+            if owners_wait_for_mitigation(incident)
+            else f"Not acknowledged after {minutes} min"
+        )
         timeline_add(
             incident=incident,
             kind=TimelineEntry.Kind.ESCALATION,
-            text=f"Not acknowledged after {minutes} min: escalating to the {label}.",
+            text=f"{waited}: escalating to the {label}.",
             at=now,
             data={"step": step},
         )
@@ -192,7 +275,7 @@ def escalation_advance(*, incident: Incident, now=None) -> list[Page]:
     transitions do). Sending happens after commit.
     """
     now = now or timezone.now()
-    if incident.status != Incident.Status.TRIGGERED:
+    if not escalation_goes_on(incident):
         incident.next_escalation_at = None
         incident.save(update_fields=["next_escalation_at"])
         return []
@@ -229,17 +312,23 @@ def escalation_scan(*, now=None) -> int:
     """
     now = now or timezone.now()
     due = list(
-        Incident.objects.filter(
-            status=Incident.Status.TRIGGERED, next_escalation_at__lte=now
-        ).values_list("pk", flat=True)[:SCAN_BATCH]
+        Incident.objects.filter(status__in=ESCALATING, next_escalation_at__lte=now).values_list(
+            "pk", flat=True
+        )[:SCAN_BATCH]
     )
     created = 0
     for pk in due:
         with transaction.atomic():
             incident = (
                 Incident.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("responder", "secondary_responder", "first_line_responder")
-                .filter(pk=pk, status=Incident.Status.TRIGGERED, next_escalation_at__lte=now)
+                .select_related(
+                    "responder",
+                    "secondary_responder",
+                    "first_line_responder",
+                    "support_policy",
+                    "responding_team",
+                )
+                .filter(pk=pk, status__in=ESCALATING, next_escalation_at__lte=now)
                 .first()
             )
             if incident is not None:

@@ -2,9 +2,10 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from ownership.models import Component
+from ownership.models import Component, Membership, Team
 from ownership.selectors import component_owner_at
 from rota.routing import responders
 
@@ -12,7 +13,7 @@ from ..exceptions import IllegalTransition
 from ..models import Incident, Severity, TimelineEntry
 from ..models.choices import default_urgency
 from ._common import apply_fields, timeline_add, who
-from .escalation import escalation_advance, escalation_stop
+from .escalation import escalation_advance, escalation_goes_on, escalation_stop
 
 Status = Incident.Status
 
@@ -136,7 +137,9 @@ def _locked(incident: Incident) -> Incident:
     """Return the incident re-read under a row lock, so transitions happen one at a time."""
     return (
         Incident.objects.select_for_update(of=("self",))
-        .select_related("component", "responding_team")
+        .select_related(
+            "component", "responding_team", "owning_team", "support_policy__first_line_rotation"
+        )
         .get(pk=incident.pk)
     )
 
@@ -154,7 +157,7 @@ def _acknowledge_fields(incident: Incident, by, at) -> None:
 
 
 def _finish(incident: Incident, text: str, by, at, note: str, data: dict) -> Incident:
-    if incident.status != Status.TRIGGERED:
+    if not escalation_goes_on(incident):
         escalation_stop(incident=incident)
     incident.full_clean()
     incident.save()
@@ -178,9 +181,64 @@ def incident_acknowledge(*, incident: Incident, by, at=None, note: str = "") -> 
     )
 
 
+def mitigated_by_first_line(*, incident: Incident, by) -> bool:
+    """Return whether ``by`` mitigates as the first line of an incident that has one.
+
+    The first line is the first-line responder routed at creation, or anyone in an operations
+    team or in the team of the support policy's first-line rotation.
+    """
+    if incident.first_line_responder_id is None or by is None:
+        return False
+    if by.pk == incident.first_line_responder_id:
+        return True
+    condition = Q(team__kind=Team.Kind.OPERATIONS)
+    policy = incident.support_policy
+    if policy is not None and policy.first_line_rotation_id is not None:
+        team_id = policy.first_line_rotation.team_id
+        if team_id is not None:
+            condition |= Q(team_id=team_id)
+    return Membership.objects.filter(condition, user=by).exists()
+
+
+def _raise_bug_for_owner(incident: Incident, *, by, at, team=None) -> None:
+    """File the follow-up bug for the owning team (or ``team``) once per incident."""
+    if incident.bugs.exists():
+        return
+    from .bugs import bug_create  # bugs import routing; keep this module's imports light
+
+    owner = team or incident.owning_team
+    bug = bug_create(
+        title=f"Fix the cause of incident #{incident.pk}: {incident.title}"[:200],
+        component=incident.component,
+        severity=incident.severity,
+        description=f"The first line mitigated incident #{incident.pk} "
+        f"({incident.get_mitigation_kind_display().lower()}); the cause is still to fix.",
+        team=owner,
+        incident=incident,
+        by=by,
+        at=at,
+    )
+    timeline_add(
+        incident=incident,
+        kind=TimelineEntry.Kind.NOTE,
+        text=f"Bug #{bug.pk} raised for {bug.team.name if bug.team else 'no team'} to fix the "
+        "cause (the first line mitigated).",
+        by=by,
+        at=at,
+        data={"bug": bug.pk},
+    )
+
+
 @transaction.atomic
-def incident_mitigate(*, incident: Incident, by, kind: str, at=None, note: str = "") -> Incident:
-    """Record that the impact is stopped (rollback, restart, config change or hotfix)."""
+def incident_mitigate(
+    *, incident: Incident, by, kind: str, at=None, note: str = "", bug_team=None
+) -> Incident:
+    """Record that the impact is stopped (rollback, restart, config change or hotfix).
+
+    When the first line mitigates (see :func:`mitigated_by_first_line`), a bug is raised for the
+    owning team, or for ``bug_team`` (a Team) when the first line names another, linked to the
+    incident and in that team's triage queue. ``bug_team`` from anyone else is refused.
+    """
     if kind not in Incident.MitigationKind.values:
         raise ValidationError(
             {"kind": f"Choose one of {', '.join(Incident.MitigationKind.values)}."}
@@ -191,8 +249,13 @@ def incident_mitigate(*, incident: Incident, by, kind: str, at=None, note: str =
     _acknowledge_fields(incident, by, at)  # whoever mitigates has responded
     incident.mitigated_at, incident.mitigated_by = at, by
     incident.mitigation_kind = kind
+    first_line = mitigated_by_first_line(incident=incident, by=by)
+    if bug_team is not None and not first_line:
+        raise ValidationError(
+            {"bug_team": "Only the first line names the team a follow-up bug goes to."}
+        )
     label = Incident.MitigationKind(kind).label.lower()
-    return _finish(
+    incident = _finish(
         incident,
         f"Mitigated by {who(by)} ({label}).",
         by,
@@ -200,6 +263,9 @@ def incident_mitigate(*, incident: Incident, by, kind: str, at=None, note: str =
         note,
         {"status": incident.status, "kind": kind},
     )
+    if first_line:
+        _raise_bug_for_owner(incident, by=by, at=at, team=bug_team)
+    return incident
 
 
 @transaction.atomic
