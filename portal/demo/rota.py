@@ -1,7 +1,9 @@
 """The demo rota: on-call rotations, a rotating support shift, policies and a lived-in texture.
 
 A weekly on-call rotation per team, a secondary rotation for Payments, a storefront support
-rotation in which three teams take turns by sprint, support policies of all three models with
+rotation in which three teams take turns by sprint (with a primary and a secondary on call
+dealt among the team on support), a duty manager rotation as the organisation fallback,
+support policies of all three models with
 Operations as first line, some leave, a cover, an unassigned shift (a gap), shifts on offer,
 and a triggered incident nobody has acknowledged yet. The rota starts half a year back so
 that the recorded history (``portal.demo.history``), which reuses these rotations, has people
@@ -81,6 +83,36 @@ def seed_rota(seed) -> dict:
         start_date=start,
         participants=[teams["checkout"], teams["search"], teams["catalog"]],
     )
+    for role, label in ((Rotation.Role.PRIMARY, ""), (Rotation.Role.SECONDARY, " (secondary)")):
+        # The person on call for the storefront is dealt among the team on support that week.
+        rotations[f"storefront-{role}"] = services.rotation_create(
+            name=f"Storefront support on call{label}",
+            kind=Rotation.Kind.PERSON,
+            role=role,
+            follows_team_rotation=rotations["storefront"],
+            shift_length_unit=Rotation.Unit.WEEKS,
+            shift_length_count=1,
+            handoff_time=datetime.time(10, 0),
+            timezone="Europe/London",
+            start_date=start,
+        )
+    managers = [
+        m.user
+        for m in Membership.objects.filter(role=Membership.Role.MANAGER)
+        .select_related("user")
+        .order_by("user__username")
+    ]
+    rotations["duty-manager"] = services.rotation_create(
+        name="Duty manager",
+        description="Answers and is paged whenever routing finds nobody else on call.",
+        kind=Rotation.Kind.PERSON,
+        shift_length_unit=Rotation.Unit.WEEKS,
+        shift_length_count=1,
+        handoff_time=datetime.time(9, 0),
+        timezone="Europe/London",
+        start_date=start,
+        participants=managers,
+    )
     began = datetime.datetime.combine(start, datetime.time(0), tzinfo=datetime.UTC)
     for rotation in rotations.values():
         services.rotation_generate(rotation=rotation, until=until, now=began)
@@ -102,6 +134,9 @@ def seed_rota(seed) -> dict:
         model="dedicated",
         dedicated_team=teams["platform"],
         components=["legacy-admin"],
+    )
+    services.routing_settings_update(
+        fallback_rotation=rotations["duty-manager"], fallback_team=teams["sre"]
     )
     _texture(seed, rotations)
     seed.log(f"{len(rotations)} rotations with {Shift.objects.count()} shifts, 3 support policies")
