@@ -50,6 +50,9 @@ MEASURE_LABELS = {
     "ooh_pages_per_person": ("Out-of-hours pages per person on call", ""),
     "max_ooh_pages_person": ("Most out-of-hours pages of one person", ""),
     "context_switches": ("Context switches (work on components not owned)", ""),
+    "standby_hours_per_engineer": ("On-call hours per engineer on call", " h"),
+    "mttm_minutes": ("Time to mitigate (mean)", " min"),
+    "nights_woken_per_engineer": ("Nights woken per engineer on call", ""),
 }
 
 
