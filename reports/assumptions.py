@@ -56,7 +56,10 @@ def describe(world) -> list[str]:
         "turns (engineers and leads who take turns in a rotation, in username order; weeks "
         f"counted from {data.cadence.start_date:%d %b %Y}, the first day of sprint 0, so the "
         "turns do not depend on the period). A night (22:00-07:00 local) on call counts for "
-        "whoever holds 02:00; weekend hours are those on a local Saturday or Sunday.",
+        "whoever holds 02:00; weekend hours are those on a local Saturday or Sunday. People "
+        "on call at once: on-call hours over the hours of the period. Per engineer means over "
+        "the engineers sharing the duty, each counted by their part of it ((sum of hours)² / "
+        "sum of squared hours), so a few hours' cover does not count as a whole engineer.",
         "Pages: an interrupting incident pages the handling team's person on call; it is out "
         "of hours outside that team's working hours, and a page between 22:00 and 07:00 local "
         "wakes them (one night woken per person and night). Bugs are planned work: they page "
@@ -67,8 +70,9 @@ def describe(world) -> list[str]:
         "no penalty) and reach the handling team as planned work without a page; others are "
         f"escalated after {FIRST_LINE_TRIAGE_HOURS * 60:g} minutes of first-line triage, "
         "which adds to their time to mitigate.",
-        "Time to mitigate: from creation to mitigation (or resolution) as recorded, taken as "
-        "the owning team's time; the penalty above applies when another team handles it.",
+        "Time to mitigate: of interrupting incidents, from creation to mitigation (or "
+        "resolution) as recorded, taken as the owning team's time; the penalty above applies "
+        "when another team handles it.",
         "A context switch is an incident or bug handled by a team that did not own its "
         "component at the time.",
         _weights(params),

@@ -199,8 +199,12 @@ class Tally:
             cell.nights_woken += 1
 
     def mitigate(self, handler: Handler, item: Item, extra_minutes: float, penalty: float):
-        """Record the item's time to mitigate, charged to the handler that mitigated it."""
-        if item.restore_minutes is None:
+        """Record the item's time to mitigate, charged to the handler that mitigated it.
+
+        Only interrupting incidents count: how fast a backlog incident is closed says more
+        about its priority than about who answers it.
+        """
+        if item.restore_minutes is None or not item.interrupting:
             return
         cell = self.cells[handler.key, item.sprint]
         base = item.restore_minutes + extra_minutes

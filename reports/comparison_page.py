@@ -19,6 +19,7 @@ MEASURE_LABELS = {
 }
 BURDEN = [
     ("oncall_people", "people on call"),
+    ("engineers_sharing", "engineers sharing (weighted)"),
     ("oncall_at_once", "on call at once"),
     ("standby_hours_per_engineer", "on-call h / engineer"),
     ("max_standby_hours_person", "most on-call h (one person)"),

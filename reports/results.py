@@ -95,7 +95,8 @@ class Scenario:
     reserved_hours: float = 0.0
     lost_hours: float = 0.0
     product_capacity_hours: float = 0.0
-    oncall_at_once: int = 0
+    oncall_at_once: float = 0.0
+    engineers_sharing: float = 0.0  # people on call, weighted by their share of the duty
     standby_hours_per_engineer: float | None = None
     max_standby_hours_person: float = 0.0
     weekend_hours_per_engineer: float | None = None

@@ -21,10 +21,10 @@ def fill(run, found: Charges, measures: dict) -> None:
         if handler.product and row.peak_share_percent is not None:
             peak = max(peak or 0.0, row.peak_share_percent)
         scenario.teams.append(row)
-    carriers = len(run.carriers)
+    sharing = run.sharing
 
     def per_engineer(value, digits=1):
-        return rounded(value / carriers, digits) if carriers else None
+        return rounded(value / sharing, digits) if sharing else None
 
     scenario.support_hours = scenario.interrupt_hours = rounded(totals["hours"], 2)
     scenario.penalty_hours = rounded(totals["penalty"], 2)
@@ -35,7 +35,8 @@ def fill(run, found: Charges, measures: dict) -> None:
     scenario.capacity_lost_percent = measures["capacity_lost_percent"]
     scenario.peak_share_percent = peak
     scenario.people_interrupted = len(tally.interrupted)
-    scenario.oncall_people = carriers
+    scenario.oncall_people = len(run.carriers)
+    scenario.engineers_sharing = rounded(sharing, 1)
     scenario.pages = int(totals["pages"])
     scenario.pages_out_of_hours = int(totals["ooh"])
     scenario.ooh_pages_per_person = measures["ooh_pages_per_person"]

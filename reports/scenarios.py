@@ -260,6 +260,12 @@ class Run:
         self.world, self.scenario, self.tally, self.duty = world, scenario, tally, duty
         self.handlers, self.taken = handlers, taken
         self.carriers = [p for p, hours in duty.person_hours.items() if hours > 0]
+        # How many people share the duty, weighted by their part of it: ten people on equal
+        # turns count 10, but someone who covered a few hours of a gap does not count as a
+        # whole engineer sharing the load ((sum of hours)^2 / sum of squared hours).
+        hours = [duty.person_hours[p] for p in self.carriers]
+        squares = sum(h * h for h in hours)
+        self.sharing = sum(hours) ** 2 / squares if squares else 0.0
 
     def charges(self, variation: Variation = BASE):
         return charges.charge(
@@ -269,12 +275,12 @@ class Run:
     def measures(self, variation: Variation = BASE) -> dict:
         """Return the decision measures ({measure: value}) under ``variation``."""
         found = self.charges(variation)
-        carriers = len(self.carriers)
+        sharing = self.sharing
         hours = sum(self.duty.person_hours[p] for p in self.carriers)
         values = {
             "capacity_lost_percent": percent(found.product_lost, found.product_capacity),
-            "standby_hours_per_engineer": rounded(hours / carriers, 1) if carriers else None,
-            "ooh_pages_per_person": rounded(found.ooh_pages / carriers, 2) if carriers else None,
+            "standby_hours_per_engineer": rounded(hours / sharing, 1) if sharing else None,
+            "ooh_pages_per_person": rounded(found.ooh_pages / sharing, 2) if sharing else None,
             "mttm_minutes": rounded(found.mitigate_minutes / found.mitigated, 1)
             if found.mitigated
             else None,

@@ -10,7 +10,8 @@ period starts. For every person and every pool and sprint this counts:
 * nights on call: nights (22:00-07:00 in the pool's time zone) of which the person held the
   middle (02:00), so each night of a pool counts once;
 
-and, over all pools, how many people were on call at the same time (``at_once``).
+and, over all pools, how many people were on call at the same time on average over the
+period (``at_once``: on-call hours over the hours of the period).
 """
 
 import datetime
@@ -38,7 +39,7 @@ class Standby:
     hours: dict = field(default_factory=lambda: defaultdict(float))  # (key, sprint) -> hours
     weekend: dict = field(default_factory=lambda: defaultdict(float))
     nights: dict = field(default_factory=lambda: defaultdict(int))
-    at_once: int = 0
+    at_once: float = 0.0
 
 
 def turn(cadence: Cadence, instant: datetime.datetime) -> int:
@@ -100,10 +101,10 @@ def standby(pools: dict, cadence: Cadence) -> Standby:
                 if cut >= end:
                     break
                 day += ONE_DAY
-    level = 0
-    for _, step in sorted(edges):
-        level += step
-        result.at_once = max(result.at_once, level)
+    if edges:
+        first, last = min(t for t, _ in edges), max(t for t, _ in edges)
+        span = (last - first) / HOUR
+        result.at_once = round(sum(result.hours.values()) / span, 1) if span else 0.0
     return result
 
 

@@ -172,7 +172,11 @@ def test_a_first_line_takes_the_pages_and_the_mitigations(example):
     got = rows(scenario)
     assert (got["first-line"].hours, got["alpha"].hours, got["beta"].hours) == (1.25, 2.0, 4.0)
     assert (scenario.pages, scenario.pages_out_of_hours, scenario.oncall_people) == (3, 2, 5)
-    assert scenario.ooh_pages_per_person == 0.4
+    # Four people hold 336 h each and the one-person first line 672 h: weighted by their part,
+    # (4 x 336 + 672)^2 / (4 x 336^2 + 672^2) = 2016^2 / 903168 = 4.5 engineers share the duty,
+    # each carrying 2016 / 4.5 = 448 h; 2 out-of-hours pages over 4.5 engineers = 0.44.
+    assert (scenario.engineers_sharing, scenario.standby_hours_per_engineer) == (4.5, 448.0)
+    assert scenario.ooh_pages_per_person == 0.44
     assert scenario.mttm_minutes == 52.5  # I1 60 by the first line, I2 30 + 15 of triage
     assert scenario.context_switches == 2
 
