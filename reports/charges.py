@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from . import effort
 from .records import PRODUCT, ReportData
-from .standby import Standby, person_at
+from .standby import Standby, turn
 from .workcal import HOUR, WorkCalendar
 
 INTERRUPTING = "interrupting"
@@ -40,10 +40,13 @@ class Handler:
     def product(self) -> bool:
         return self.kind == PRODUCT
 
-    def is_working_time(self, instant) -> bool:
+    def clock(self, instant) -> tuple[bool, object]:
+        """Return (in working hours?, the night it falls in or None), remembered."""
         known = self.working.get(instant)
         if known is None:
-            known = self.working[instant] = self.calendar.is_working_time(instant)
+            calendar = self.calendar
+            known = (calendar.is_working_time(instant), calendar.night_of(instant))
+            self.working[instant] = known
         return known
 
 
@@ -54,6 +57,7 @@ class Item:
     kind: str  # "incident" or "bug"
     at: datetime.datetime
     sprint: int
+    week: int  # the on-call week (see reports.standby.turn)
     owner: int | None
     fallback: int | None  # the team that actually responded or fixes it
     hours: float
@@ -68,19 +72,21 @@ class Item:
 def items(data: ReportData, numbers: set) -> list[Item]:
     """Return the incidents and bugs with hours in the sprints ``numbers``, in time order."""
     default = WorkCalendar(data.cadence.timezone)
+    calendars = {team.id: team.calendar for team in data.teams.values()}
+    cadence = data.cadence
     found = []
     for incident in data.incidents:
-        responding = data.teams.get(incident.responding_team_id)
-        spent = effort.incident_effort(
-            incident, responding.calendar if responding else default, data.now
-        )
-        sprint = data.cadence.number_at(incident.created_at)
+        calendar = calendars.get(incident.responding_team_id, default)
+        spent = effort.incident_effort(incident, calendar, data.now)
+        day = cadence.day_at(incident.created_at)
+        sprint = cadence.number(day)
         restored = incident.mitigated_at or incident.resolved_at
         found.append(
             Item(
                 kind="incident",
                 at=incident.created_at,
                 sprint=sprint,
+                week=turn(cadence, day),
                 owner=incident.owning_team_id,
                 fallback=incident.responding_team_id,
                 hours=spent.hours,
@@ -96,13 +102,12 @@ def items(data: ReportData, numbers: set) -> list[Item]:
             )
         )
     for bug in data.bugs:
-        team = data.teams.get(bug.team_id)
         at = bug.investigation_started_at or bug.created_at
-        parts = effort.bug_hours_by_sprint(
-            bug, team.calendar if team else default, data.cadence, data.now
-        )
+        calendar = calendars.get(bug.team_id, default)
+        parts = effort.bug_hours_by_sprint(bug, calendar, cadence, data.now)
         parts = tuple((n, h) for n, h in parts if n in numbers)
-        sprint = data.cadence.number_at(at)
+        day = cadence.day_at(at)
+        sprint = cadence.number(day)
         if not parts and sprint not in numbers:
             continue
         found.append(
@@ -110,6 +115,7 @@ def items(data: ReportData, numbers: set) -> list[Item]:
                 kind="bug",
                 at=at,
                 sprint=sprint,
+                week=turn(cadence, day),
                 owner=bug.owning_team_id,
                 fallback=bug.team_id,
                 hours=sum(h for _, h in parts),
@@ -149,68 +155,76 @@ class Tally:
         self.unrouted = 0
         self.off_rotation = 0
 
-    def work(self, handler: Handler, item: Item, share: float, *, penalty: float) -> None:
-        """Charge ``share`` of the item's hours to ``handler``; ``penalty`` is a fraction."""
-        self.handlers[handler.key] = handler
-        incident = item.kind == "incident"
-        for sprint, hours in item.parts:
-            cell = self.cells[handler.key, sprint]
-            worked = hours * share
-            if incident:
-                cell.incident_hours += worked
+    def work(self, handler: Handler, item: Item, share: float, *, penalty: float) -> Cell:
+        """Charge ``share`` of the item's hours to ``handler``; ``penalty`` is a fraction.
+
+        Return the handler's cell of the sprint the item happened in.
+        """
+        key = handler.key
+        self.handlers[key] = handler
+        cells = self.cells
+        cell = cells[key, item.sprint]
+        unowned = key != item.owner
+        if item.kind == "incident":  # its hours all fall in the sprint it happened in
+            worked = item.hours * share
+            cell.incident_hours += worked
+            cell.incidents += 1
+            if unowned:
                 cell.incident_penalty += worked * penalty
-            else:
-                cell.bug_hours += worked
-                cell.bug_penalty += worked * penalty
+                cell.incident_switches += 1
             if item.estimated:
                 cell.estimated += worked
-        cell = self.cells[handler.key, item.sprint]
-        if incident:
-            cell.incidents += 1
-        else:
-            cell.bugs += 1
-        if handler.key != item.owner:
-            if incident:
-                cell.incident_switches += 1
-            else:
-                cell.bug_switches += 1
+            return cell
+        for sprint, hours in item.parts:
+            part = cells[key, sprint]
+            worked = hours * share
+            part.bug_hours += worked
+            part.bug_penalty += worked * penalty
+            if item.estimated:
+                part.estimated += worked
+        cell.bugs += 1
+        if unowned:
+            cell.bug_switches += 1
+        return cell
 
-    def page(self, handler: Handler, item: Item) -> None:
+    def page(self, handler: Handler, item: Item, cell: Cell) -> None:
         """Interrupt the handler's person on call; page them if the incident interrupts."""
-        self.handlers[handler.key] = handler
-        person = person_at(handler.people, self.cadence, item.at)
+        people = handler.people
+        person = people[item.week % len(people)] if people else None
         if person is not None:
             self.interrupted.add(person)
         if not item.interrupting:
             return
-        cell = self.cells[handler.key, item.sprint]
         cell.pages += 1
         if person is not None:
             self.person_pages[person] += 1
-        if handler.is_working_time(item.at):
+        working, night = handler.clock(item.at)
+        if working:
             return
         cell.ooh_pages += 1
         if person is None:
             return
         self.person_ooh[person] += 1
-        night = handler.calendar.night_of(item.at)
-        if night is not None and night not in self.person_woken[person]:
-            self.person_woken[person].add(night)
-            cell.nights_woken += 1
+        if night is not None:
+            woken = self.person_woken[person]
+            if night not in woken:
+                woken.add(night)
+                cell.nights_woken += 1
 
-    def mitigate(self, handler: Handler, item: Item, extra_minutes: float, penalty: float):
-        """Record the item's time to mitigate, charged to the handler that mitigated it.
+    @staticmethod
+    def mitigate(cell: Cell, item: Item, extra_minutes: float, penalty: float) -> None:
+        """Record the item's time to mitigate in the cell of the handler that mitigated it.
 
         Only interrupting incidents count: how fast a backlog incident is closed says more
         about its priority than about who answers it.
         """
         if item.restore_minutes is None or not item.interrupting:
             return
-        cell = self.cells[handler.key, item.sprint]
         base = item.restore_minutes + extra_minutes
         cell.mitigated += 1
         cell.mitigate_minutes += base
-        cell.mitigate_penalty += base * penalty
+        if penalty:
+            cell.mitigate_penalty += base * penalty
 
 
 def replay(items_, handler_for, first_line: Handler | None, standing, cadence, params) -> Tally:
@@ -218,6 +232,8 @@ def replay(items_, handler_for, first_line: Handler | None, standing, cadence, p
     tally = Tally(cadence)
     penalty = params.penalty_percent / 100.0
     slower = params.mitigation_penalty_percent / 100.0
+    triage_minutes = FIRST_LINE_TRIAGE_HOURS * MINUTE
+    work, page, mitigate = tally.work, tally.page, tally.mitigate
     for handler in standing:  # standing teams exist (and cost) even when nothing happens
         tally.handlers[handler.key] = handler
     for item in items_:
@@ -229,28 +245,29 @@ def replay(items_, handler_for, first_line: Handler | None, standing, cadence, p
         unowned = handler.key != item.owner
         extra = penalty if unowned else 0.0
         if item.kind == "bug":
-            tally.work(handler, item, 1.0, penalty=extra)
+            work(handler, item, 1.0, penalty=extra)
             continue
         if first_line is None:
-            tally.page(handler, item)
-            tally.work(handler, item, 1.0, penalty=extra)
-            tally.mitigate(handler, item, 0.0, slower if unowned else 0.0)
+            cell = work(handler, item, 1.0, penalty=extra)
+            page(handler, item, cell)
+            mitigate(cell, item, 0.0, slower if unowned else 0.0)
             continue
-        tally.page(first_line, item)
+        hours = item.hours
         if item.first_line_can_mitigate:
             # The first line mitigates as recorded (rollbacks and restarts are its trade);
             # the rest reaches the handling team as planned work, without a page.
-            share = item.respond_hours / item.hours if item.hours else 0.0
-            tally.work(first_line, item, share, penalty=0.0)
-            tally.work(handler, item, 1.0 - share, penalty=extra)
-            tally.mitigate(first_line, item, 0.0, 0.0)
+            share = item.respond_hours / hours if hours else 0.0
+            line = work(first_line, item, share, penalty=0.0)
+            page(first_line, item, line)
+            work(handler, item, 1.0 - share, penalty=extra)
+            mitigate(line, item, 0.0, 0.0)
         else:
-            triage = min(FIRST_LINE_TRIAGE_HOURS, item.hours)
-            tally.work(first_line, item, triage / item.hours if item.hours else 0.0, penalty=0)
-            tally.page(handler, item)
-            tally.work(handler, item, 1.0, penalty=extra)
-            triage_minutes = FIRST_LINE_TRIAGE_HOURS * MINUTE
-            tally.mitigate(handler, item, triage_minutes, slower if unowned else 0.0)
+            triage = min(FIRST_LINE_TRIAGE_HOURS, hours)
+            line = work(first_line, item, triage / hours if hours else 0.0, penalty=0.0)
+            page(first_line, item, line)
+            cell = work(handler, item, 1.0, penalty=extra)
+            page(handler, item, cell)
+            mitigate(cell, item, triage_minutes, slower if unowned else 0.0)
     return tally
 
 

@@ -35,6 +35,13 @@ SPRINT_LABELS = [
     "nights woken", "time to mitigate (min)", "context switches",
 ]  # fmt: skip
 PEOPLE_SHOWN = 12
+SHORT = {
+    "capacity_lost_percent": "capacity lost",
+    "standby_hours_per_engineer": "on-call h / engineer",
+    "ooh_pages_per_person": "out-of-hours pages / engineer",
+    "mttm_minutes": "time to mitigate",
+    "context_switches": "context switches",
+}
 
 
 def _unit(value, unit: str) -> str:
@@ -74,7 +81,7 @@ def _decision(result, labels: dict) -> dict:
         "table": {
             "title": "Decision summary (lower is better; = marks a tie)",
             "labels": ["rank", "model", "overall score"]
-            + [f"{m['label']} (weight {m['weight']:g})" for m in measures],
+            + [f"{SHORT[m['key']]} (weight {m['weight']:g})" for m in measures],
             "rows": rows,
         },
         "chart": charts.bar_chart(

@@ -42,7 +42,11 @@ class Cadence:
 
     def number_at(self, instant: datetime.datetime) -> int:
         """Return the number of the sprint in progress at ``instant``."""
-        return self.number(instant.astimezone(zone(self.timezone)).date())
+        return self.number(self.day_at(instant))
+
+    def day_at(self, instant: datetime.datetime) -> datetime.date:
+        """Return the calendar's local date at ``instant``."""
+        return instant.astimezone(zone(self.timezone)).date()
 
     def sprint(self, number: int) -> Sprint:
         """Return sprint ``number``."""

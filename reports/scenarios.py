@@ -50,6 +50,7 @@ class World:
         self.sprints = self.cadence.sprints(data.period.first_day, data.period.last_day)
         self.span = (self.sprints[0].start, self.sprints[-1].end)
         self.items = charges.items(data, {s.number for s in self.sprints})
+        self.clocks: dict = {}  # calendar -> {instant: (working?, night)}, shared by handlers
         self.teams = {t.id: self._team(t) for t in data.teams.values()}
         self.owners = sorted(
             (h for tid, h in self.teams.items() if data.teams[tid].owns_components and h.people),
@@ -62,13 +63,13 @@ class World:
         self.dedicated = Handler(
             DEDICATED_KEY, DEDICATED_KEY, "Dedicated support team", "dedicated", calendar,
             self._seats(DEDICATED_KEY, round(size)), self._dedicated_capacity(per_person, size),
-            0.0, size,
+            0.0, size, self.clocks.setdefault(calendar, {}),
         )  # fmt: skip
         self.first_line = Handler(
             FIRST_LINE_KEY, FIRST_LINE_KEY, "First line", "first-line", calendar,
             self._seats(FIRST_LINE_KEY, params.first_line_size),
             {n: v * params.first_line_size for n, v in per_person.items()},
-            0.0, params.first_line_size,
+            0.0, params.first_line_size, self.clocks.setdefault(calendar, {}),
         )  # fmt: skip
         self.plan = self._rotation_plan()
 
@@ -82,9 +83,10 @@ class World:
         capacity = {s.number: sprint_capacity(team, self.data, s) for s in self.sprints}
         buffer = self.params.buffer_percent
         buffer = float(team.buffer_percent if buffer is None else buffer)
+        calendar = team.calendar
         return Handler(
-            team.id, team.slug, team.name, team.kind, team.calendar, people, capacity, buffer,
-            float(team.size),
+            team.id, team.slug, team.name, team.kind, calendar, people, capacity, buffer,
+            float(team.size), self.clocks.setdefault(calendar, {}),
         )  # fmt: skip
 
     @staticmethod

@@ -42,15 +42,14 @@ class Standby:
     at_once: float = 0.0
 
 
-def turn(cadence: Cadence, instant: datetime.datetime) -> int:
-    """Return the number of the on-call week in progress at ``instant``."""
-    day = instant.astimezone(zone(cadence.timezone)).date()
+def turn(cadence: Cadence, day: datetime.date) -> int:
+    """Return the number of the on-call week that ``day`` (local to the calendar) is in."""
     return (day - cadence.start_date).days // DAYS_PER_TURN
 
 
-def person_at(people: tuple, cadence: Cadence, instant: datetime.datetime):
-    """Return who of ``people`` holds the on-call week at ``instant`` (None for nobody)."""
-    return people[turn(cadence, instant) % len(people)] if people else None
+@lru_cache(maxsize=16384)
+def _midnight(day: datetime.date, tz_name: str) -> datetime.datetime:
+    return start_of_day(day, zone(tz_name))
 
 
 @lru_cache(maxsize=65536)
@@ -62,7 +61,7 @@ def _piece(tz_name: str, start: datetime.datetime, end: datetime.datetime):
     day = start.astimezone(tz).date() - ONE_DAY
     last = end.astimezone(tz).date()
     while day <= last:
-        begins, ends = start_of_day(day, tz), start_of_day(day + ONE_DAY, tz)
+        begins, ends = _midnight(day, tz_name), _midnight(day + ONE_DAY, tz_name)
         if day.weekday() >= 5:
             overlap = min(ends, end) - max(begins, start)
             if overlap > datetime.timedelta():
@@ -81,7 +80,7 @@ def standby(pools: dict, cadence: Cadence) -> Standby:
     the calendar's midnights, so a turn or a sprint never changes inside a piece.
     """
     result = Standby()
-    tz = zone(cadence.timezone)
+    tz, name = zone(cadence.timezone), cadence.timezone
     edges = []
     for key, (handler, spans) in pools.items():
         if not handler.people:
@@ -94,8 +93,8 @@ def standby(pools: dict, cadence: Cadence) -> Standby:
             edges += [(start, 1), (end, -1)]
             day = start.astimezone(tz).date()
             while True:
-                cut = start_of_day(day + ONE_DAY, tz)
-                a, b = max(start, start_of_day(day, tz)), min(end, cut)
+                cut = _midnight(day + ONE_DAY, name)
+                a, b = max(start, _midnight(day, name)), min(end, cut)
                 if a < b:
                     _add(result, key, handler, cadence, day, a, b)
                 if cut >= end:

@@ -9,6 +9,7 @@ The rules every report uses:
 
 import datetime
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rota.timeutil import ONE_DAY, local_at, start_of_day, zone
 
@@ -18,6 +19,13 @@ NIGHT_START = datetime.time(22, 0)
 NIGHT_END = datetime.time(7, 0)
 HOUR = datetime.timedelta(hours=1)
 MAX_DAYS = 3 * 366  # never walk further than a report can reach
+
+
+@lru_cache(maxsize=16384)
+def _opening(day: datetime.date, timezone: str) -> tuple[datetime.datetime, datetime.datetime]:
+    """Return the instants a working day opens and closes (the same few days recur a lot)."""
+    tz = zone(timezone)
+    return local_at(day, WORKDAY_START, tz), local_at(day, WORKDAY_END, tz)
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,7 @@ class WorkCalendar:
         total = datetime.timedelta()
         while day <= last:
             if self.is_working_day(day):
-                opens, closes = local_at(day, WORKDAY_START, tz), local_at(day, WORKDAY_END, tz)
+                opens, closes = _opening(day, self.timezone)
                 overlap = min(closes, end) - max(opens, start)
                 if overlap > datetime.timedelta():
                     total += overlap
