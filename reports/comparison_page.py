@@ -45,6 +45,8 @@ SHORT = {
 
 
 def _unit(value, unit: str) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     return "" if value is None else f"{cell(value)}{unit}"
 
 

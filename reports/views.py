@@ -166,7 +166,7 @@ def _fairness(built) -> dict:
     people = built.tables["people"]
     columns = [
         "username", "oncall_hours", "shifts", "weekend_shifts", "holiday_shifts", "pages",
-        "pages_out_of_hours", "nights_woken", "flags",
+        "pages_out_of_hours", "nights_woken", "flags", "takes_turns",
     ]  # fmt: skip
     teams = []
     for team in built.report.teams:
