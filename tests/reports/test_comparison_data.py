@@ -17,9 +17,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ownership.models import Membership, Team
+from ownership.models import Component, Membership, Team
 from rota.models import Rotation, SupportPolicy
-from tests.incidents.factories import IncidentFactory
+from tests.incidents.factories import BugFactory, IncidentFactory
 from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory
 from tests.rota.factories import (
     RotationFactory,
@@ -117,3 +117,22 @@ def test_with_a_rotating_policy_the_queries_stay_fixed(user_client, organisation
     assert response.status_code == 200
     assert len(queries) == 13
     assert Rotation.objects.filter(kind="team").count() == 1
+
+
+def test_an_investigation_begun_before_the_period_counts_its_hours_inside_it(
+    user_client, organisation
+):  # fmt: skip
+    """Investigated from Thursday 28 December 13:00 to Tuesday 2 January 12:00 (London is UTC
+    in winter; no holidays recorded): Monday 1 January 09:00-17:00 and Tuesday 09:00-12:00,
+    11 h, fall in sprint 0 of the period; the December hours do not."""
+    BugFactory(
+        component=Component.objects.get(slug="api"),
+        created_at=datetime.datetime(2023, 12, 20, 10, tzinfo=UTC),
+        investigation_started_at=datetime.datetime(2023, 12, 28, 13, tzinfo=UTC),
+        investigation_finished_at=at(2, 12),
+    )
+    body = user_client.get(
+        reverse("report-load"), {"from": "2024-01-01", "to": "2024-01-14", "team": "alpha"}
+    ).json()
+    assert [row["bug_hours"] for row in body["rows"]] == [11.0]
+    assert body["rows"][0]["estimated_hours"] == 11.0  # no minutes logged on the bug
