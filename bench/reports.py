@@ -250,10 +250,14 @@ def bench_reports(bench: Bench) -> None:
     )
 
     query = ReportQuery(first_day=made.first_day, last_day=made.last_day)
-    data = report_data(first_day=query.first_day, last_day=query.last_day, whole_sprints=True)
+    data = report_data(
+        first_day=query.first_day, last_day=query.last_day, whole_sprints=True, rotation=True
+    )
     bench.note(
         f"model comparison input: {len(data.incidents):,} incidents, {len(data.bugs):,} bugs"
     )
+    # Six scenarios, each charged interrupts, standby and reserved capacity, then the decision
+    # summary and its three sensitivity lines.
     bench.measure("replay 6 scenarios over 50,000 incidents (pure)", lambda: compare(data),
                   repeat=3, warmup=1)  # fmt: skip
     bench.measure(

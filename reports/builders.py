@@ -65,7 +65,7 @@ def build(kind: str, query: ReportQuery, *, now=None) -> Built:
         report = incident_metrics(data)
         return Built(kind, data, report, tables.metrics_tables(report))
     if kind == "model-comparison":
-        data = _data(query, whole_sprints=True, now=now)
+        data = _data(query, whole_sprints=True, rotation=True, now=now)
         report = compare(data, query.replay)
         return Built(kind, data, report, tables.comparison_tables(report))
     raise ValueError(f"Unknown report {kind!r}; choose one of {', '.join(KINDS)}.")

@@ -1,47 +1,69 @@
-"""How much time an incident or a bug took, from what was recorded.
+"""How much time an incident or a bug took, from what was recorded, and in which sprints.
 
-* An incident: the minutes people logged on it when they did; otherwise the time from
-  acknowledgement (or creation, if nobody acknowledged) to resolution, or to ``now`` while it
-  is open, at most ``MAX_INCIDENT_HOURS`` (nobody works a week on one incident without logging
-  it; a ticket left open over a weekend is not effort).
+* An incident: the minutes people logged on it when they did. Otherwise an *estimate*: the
+  working hours (Monday to Friday, 09:00-17:00 in the responding team's time zone, without its
+  public holidays) between acknowledgement (or creation) and mitigation (or resolution, or
+  ``now`` while it is open), at most ``MAX_ESTIMATED_HOURS``. Wall-clock time is not effort:
+  an incident left open overnight or over a weekend is not a night's work, and the cost of
+  being woken is counted as standby (pages, nights woken), not as hours.
 * The part of it that is *responding*: from acknowledgement to mitigation (bounded by the
   whole). That is what a first-line rotation takes off a team.
-* A bug: the minutes logged on it when recorded; otherwise the working hours (Monday to Friday,
-  09:00-17:00 in the fixing team's time zone, without public holidays) between the start of its
-  investigation and its end (or ``now`` while it runs).
+* A bug: the minutes logged on it when recorded; otherwise (an estimate too) the working hours
+  of its investigation in the fixing team's calendar, from its start to its end (or ``now``).
+  Its hours fall in the sprints in which they were worked: an investigation from Thursday of
+  one sprint to Tuesday of the next counts its Thursday and Friday hours in the first sprint.
+  Logged minutes are spread over those sprints in proportion to the working hours in each.
 * A bug's timebox: ``timebox_days`` working days of ``HOURS_PER_TIMEBOX_DAY`` hours.
 """
 
 import datetime
+from dataclasses import dataclass
 
-from .records import BugRecord, IncidentRecord
+from .records import BugRecord, Cadence, IncidentRecord
 from .workcal import HOUR, WorkCalendar
 
-MAX_INCIDENT_HOURS = 8.0
+MAX_ESTIMATED_HOURS = 8.0
+MAX_SPRINTS = 200  # an investigation left open for years still ends somewhere
 HOURS_PER_TIMEBOX_DAY = 8.0
 ROLLBACK = "rollback"
 # Mitigations a first line can do without the owning team: roll back, restart, change config.
 FIRST_LINE_KINDS = frozenset({"rollback", "restart", "config"})
 
 
-def incident_hours(incident: IncidentRecord, now: datetime.datetime) -> float:
-    """Return the hours spent on an incident."""
+@dataclass(frozen=True)
+class Effort:
+    """Hours spent on an incident, the part before mitigation, and whether it is an estimate."""
+
+    hours: float
+    respond_hours: float
+    estimated: bool
+
+
+def incident_effort(
+    incident: IncidentRecord, calendar: WorkCalendar, now: datetime.datetime
+) -> Effort:
+    """Return the hours spent on an incident (``calendar``: the responding team's)."""
+    begin = incident.acknowledged_at or incident.created_at
     if incident.logged_minutes is not None:
-        return incident.logged_minutes / 60.0
-    begin = incident.acknowledged_at or incident.created_at
-    end = incident.resolved_at or now
-    if end <= begin:
-        return 0.0
-    return min((end - begin) / HOUR, MAX_INCIDENT_HOURS)
+        hours = incident.logged_minutes / 60.0
+        if incident.mitigated_at is None:
+            return Effort(hours, hours, False)
+        respond = max(0.0, min(hours, (incident.mitigated_at - begin) / HOUR))
+        return Effort(hours, respond, False)
+    end = incident.mitigated_at or incident.resolved_at or now
+    hours = min(calendar.working_hours(begin, end), MAX_ESTIMATED_HOURS)
+    # The estimate covers acknowledgement to mitigation only: all of it is responding.
+    return Effort(hours, hours, True)
 
 
-def respond_hours(incident: IncidentRecord, now: datetime.datetime) -> float:
+def incident_hours(incident: IncidentRecord, calendar: WorkCalendar, now) -> float:
+    """Return the hours spent on an incident."""
+    return incident_effort(incident, calendar, now).hours
+
+
+def respond_hours(incident: IncidentRecord, calendar: WorkCalendar, now) -> float:
     """Return the part of an incident's hours spent before it was mitigated."""
-    total = incident_hours(incident, now)
-    if incident.mitigated_at is None:
-        return total
-    begin = incident.acknowledged_at or incident.created_at
-    return max(0.0, min(total, (incident.mitigated_at - begin) / HOUR))
+    return incident_effort(incident, calendar, now).respond_hours
 
 
 def first_line_mitigated(incident: IncidentRecord) -> bool:
@@ -66,6 +88,35 @@ def bug_hours(bug: BugRecord, calendar: WorkCalendar, now: datetime.datetime) ->
     if bug.logged_minutes is not None:
         return bug.logged_minutes / 60.0
     return investigation_hours(bug, calendar, now)
+
+
+def bug_hours_by_sprint(
+    bug: BugRecord, calendar: WorkCalendar, cadence: Cadence, now: datetime.datetime
+) -> list[tuple[int, float]]:
+    """Return ``[(sprint number, hours)]``: a bug's hours in the sprints they were worked in.
+
+    Without an investigation, logged minutes count in the sprint the bug was filed in.
+    """
+    logged = None if bug.logged_minutes is None else bug.logged_minutes / 60.0
+    start = bug.investigation_started_at
+    if start is None:
+        return [(cadence.number_at(bug.created_at), logged)] if logged else []
+    end = bug.investigation_finished_at or now
+    parts, number = [], cadence.number_at(start)
+    for _ in range(MAX_SPRINTS):
+        sprint = cadence.sprint(number)
+        if sprint.start >= end:
+            break
+        worked = calendar.working_hours(max(start, sprint.start), min(end, sprint.end))
+        if worked > 0:
+            parts.append((number, worked))
+        number += 1
+    if logged is None:
+        return parts
+    total = sum(hours for _, hours in parts)
+    if total <= 0:
+        return [(cadence.number_at(start), logged)] if logged else []
+    return [(n, logged * hours / total) for n, hours in parts]
 
 
 def timebox_hours(bug: BugRecord) -> float:

@@ -14,7 +14,10 @@ Per person (times in the person's time zone: that of their first team):
 * ``nights_woken``: nights (22:00-07:00) in which they were paged at least once.
 
 Spread per team, for each of those measures: minimum, maximum, median, mean, coefficient of
-variation and Gini coefficient. The team's *balance score* is ``1 - Gini`` of on-call hours:
+variation and Gini coefficient, over the people who *take turns*: those in a rotation (a
+person rotation's participants, or the members of a team that a rotation follows) and anyone
+who held duty in the period. A lead on no rotation is listed (``takes_turns`` false) but is not
+a 0-hour person in the spread. The team's *balance score* is ``1 - Gini`` of on-call hours:
 1 when everyone carried the same, towards 0 when one person carried it all.
 
 A person is *flagged* for a measure when it exceeds ``flag_factor`` (default 1.5) times the
@@ -58,6 +61,7 @@ class PersonFairness:
     pages_out_of_hours: int = 0
     nights_woken: int = 0
     flags: list[str] = field(default_factory=list)
+    takes_turns: bool = True
 
 
 @dataclass
@@ -166,6 +170,8 @@ def fairness(data: ReportData, *, flag_factor: float = DEFAULT_FLAG_FACTOR) -> F
                 measured[uid].teams = [
                     data.teams[t].slug for t in data.people[uid].team_ids if t in data.teams
                 ]
+                takers = data.turn_takers
+                measured[uid].takes_turns = takers is None or uid in takers or bool(spans[uid])
             people.append(measured[uid])
         team_reports.append(_team(team, people, flag_factor))
     everyone = sorted(measured.values(), key=lambda p: p.username)
@@ -173,7 +179,8 @@ def fairness(data: ReportData, *, flag_factor: float = DEFAULT_FLAG_FACTOR) -> F
 
 
 def _team(team, people: list[PersonFairness], flag_factor: float) -> TeamFairness:
-    spread = [_spread(people, measure) for measure in MEASURES]
+    takers = [p for p in people if p.takes_turns]
+    spread = [_spread(takers, measure) for measure in MEASURES]
     flagged = []
     for item in spread:
         threshold = flag_factor * (item.median or 0)
@@ -185,7 +192,7 @@ def _team(team, people: list[PersonFairness], flag_factor: float) -> TeamFairnes
                     person.flags.append(item.measure)
                 if person.username not in flagged:
                     flagged.append(person.username)
-    hours = [p.oncall_hours for p in people]
+    hours = [p.oncall_hours for p in takers]
     return TeamFairness(
         team=team.slug,
         team_name=team.name,

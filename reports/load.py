@@ -7,9 +7,12 @@ Attribution rules (what lands on which team, in which sprint):
   team and only the rest for the responding team;
 * a page counts for the team of the person paged (the incident's responding team if they are
   in it), in or out of that team's working hours;
+* an incident's hours are those logged, else an estimate in working hours (see
+  ``reports.effort``); ``estimated_hours`` says how much of a row's hours is estimated;
 * a bug counts as *filed* in the sprint it was created and as *triaged* in the sprint its
-  investigation started, for the team that fixes it; its hours count in the triage sprint
-  (or the filing sprint when time was logged without an investigation);
+  investigation started, for the team that fixes it (its timebox and investigation hours
+  count there too, to measure timebox use); its support hours count in the sprints in which
+  the investigation was worked (or the filing sprint when time was logged without one);
 * capacity is, per working day of the sprint (Monday to Friday without the team's public
   holidays), the team's head count less the members on leave or on a holiday of their own,
   times the hours of a working day; the buffer is ``buffer_percent`` of that, and "buffer
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 from . import effort
 from .records import ReportData, Sprint, TeamInfo
 from .stats import percent, rounded
+from .workcal import WorkCalendar
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 
@@ -50,6 +54,7 @@ class TeamSprintLoad:
     incident_hours: float = 0.0
     bug_hours: float = 0.0
     support_hours: float = 0.0
+    estimated_hours: float = 0.0
     capacity_hours: float = 0.0
     buffer_percent: int = 0
     buffer_hours: float = 0.0
@@ -114,9 +119,12 @@ def support_load(data: ReportData) -> LoadReport:
         number = data.cadence.number_at(instant)
         return cells.get((team_id, number)) if number in numbers else None
 
+    def sprint_cell(team_id, number) -> TeamSprintLoad | None:
+        return cells.get((team_id, number)) if team_id in wanted else None
+
     _add_incidents(data, cell)
     _add_pages(data, cell)
-    _add_bugs(data, cell)
+    _add_bugs(data, cell, sprint_cell)
     rows = [cells[team.id, sprint.number] for team in teams for sprint in sprints]
     for row in rows:
         _finish(row)
@@ -124,6 +132,7 @@ def support_load(data: ReportData) -> LoadReport:
 
 
 def _add_incidents(data: ReportData, cell) -> None:
+    default = WorkCalendar(data.cadence.timezone)
     for incident in data.incidents:
         target = cell(incident.responding_team_id, incident.created_at)
         if target is not None:
@@ -131,16 +140,21 @@ def _add_incidents(data: ReportData, cell) -> None:
             if incident.severity in SEVERITIES:
                 field = incident.severity.lower()
                 setattr(target, field, getattr(target, field) + 1)
-        hours = effort.incident_hours(incident, data.now)
+        responding = data.teams.get(incident.responding_team_id)
+        calendar = responding.calendar if responding else default
+        spent = effort.incident_effort(incident, calendar, data.now)
+        hours = spent.hours
         if effort.first_line_mitigated(incident):
-            first = effort.respond_hours(incident, data.now)
+            first = spent.respond_hours
             first_line_team = data.home_team(incident.first_line_user_id)
             first_line_cell = cell(first_line_team, incident.created_at)
             if first_line_cell is not None:
                 first_line_cell.incident_hours += first
+                first_line_cell.estimated_hours += first if spent.estimated else 0.0
             hours -= first
         if target is not None:
             target.incident_hours += hours
+            target.estimated_hours += hours if spent.estimated else 0.0
 
 
 def _add_pages(data: ReportData, cell) -> None:
@@ -155,7 +169,7 @@ def _add_pages(data: ReportData, cell) -> None:
             target.pages_out_of_hours += 1
 
 
-def _add_bugs(data: ReportData, cell) -> None:
+def _add_bugs(data: ReportData, cell, sprint_cell) -> None:
     for bug in data.bugs:
         filed = cell(bug.team_id, bug.created_at) if data.period.contains(bug.created_at) else None
         if filed is not None:
@@ -171,9 +185,12 @@ def _add_bugs(data: ReportData, cell) -> None:
             triaged.timebox_hours += effort.timebox_hours(bug)
             triaged.investigation_hours += effort.investigation_hours(bug, team.calendar, data.now)
             triaged.bugs_overran += effort.overran(bug, data.now)
-        target = triaged or (filed if bug.investigation_started_at is None else None)
-        if target is not None:
-            target.bug_hours += effort.bug_hours(bug, team.calendar, data.now)
+        estimated = bug.logged_minutes is None
+        for number, hours in effort.bug_hours_by_sprint(bug, team.calendar, data.cadence, data.now):
+            target = sprint_cell(bug.team_id, number)
+            if target is not None:
+                target.bug_hours += hours
+                target.estimated_hours += hours if estimated else 0.0
 
 
 def _finish(row: TeamSprintLoad) -> None:
@@ -188,6 +205,7 @@ def _finish(row: TeamSprintLoad) -> None:
         "incident_hours",
         "bug_hours",
         "support_hours",
+        "estimated_hours",
         "capacity_hours",
         "buffer_hours",
     ):

@@ -4,6 +4,7 @@ Nothing here touches the database. Instants are aware datetimes (UTC); dates are
 dates in the time zone named next to them.
 """
 
+import bisect
 import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -11,6 +12,8 @@ from functools import cached_property
 from rota.timeutil import ONE_DAY, start_of_day, zone
 
 from .workcal import WorkCalendar
+
+PRODUCT = "product"  # ownership.Team.Kind.PRODUCT, without importing the models here
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,11 @@ class Cadence:
 
     def number_at(self, instant: datetime.datetime) -> int:
         """Return the number of the sprint in progress at ``instant``."""
-        return self.number(instant.astimezone(zone(self.timezone)).date())
+        return self.number(self.day_at(instant))
+
+    def day_at(self, instant: datetime.datetime) -> datetime.date:
+        """Return the calendar's local date at ``instant``."""
+        return instant.astimezone(zone(self.timezone)).date()
 
     def sprint(self, number: int) -> Sprint:
         """Return sprint ``number``."""
@@ -86,6 +93,12 @@ class TeamInfo:
     hours_per_day: int
     holidays: frozenset = frozenset()  # the team's public holidays (dates)
     owns_components: bool = True
+    kind: str = PRODUCT  # ownership.Team.Kind: product, support or operations
+
+    @property
+    def is_product(self) -> bool:
+        """Return whether the team's time counts as product capacity."""
+        return self.kind == PRODUCT
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -176,6 +189,40 @@ class DutySpan:
     key: str  # the shift or override it comes from: "shift:12", "override:3"
 
 
+@dataclass(frozen=True)
+class TeamShift:
+    """A team on shift in a team rotation (final schedule: overrides applied)."""
+
+    team_id: int
+    start: datetime.datetime
+    end: datetime.datetime
+
+
+@dataclass(frozen=True)
+class TeamRotationInfo:
+    """The team rotation of the organisation's rotating support policy, as configured."""
+
+    id: int
+    name: str
+    policy: str  # the support policy's name
+    participants: tuple[int, ...]  # team ids in turn order
+    shift_sprints: int | None  # the shift length when it is measured in sprints
+    shift_length: str  # in words: "2 sprints", "1 weeks"
+    start: datetime.datetime  # the first handoff
+    shifts: tuple[TeamShift, ...] = ()  # within the report's period, in time order
+
+    @cached_property
+    def _starts(self) -> list:
+        return [shift.start for shift in self.shifts]
+
+    def team_at(self, instant: datetime.datetime) -> int | None:
+        """Return the team on shift at ``instant`` (None in a gap)."""
+        index = bisect.bisect_right(self._starts, instant) - 1
+        if index >= 0 and instant < self.shifts[index].end:
+            return self.shifts[index].team_id
+        return None
+
+
 @dataclass
 class ReportData:
     """Everything a report needs, loaded in a fixed number of queries."""
@@ -190,6 +237,9 @@ class ReportData:
     bugs: list[BugRecord] = field(default_factory=list)
     pages: list[PageRecord] = field(default_factory=list)
     duty: list[DutySpan] = field(default_factory=list)
+    team_rotation: TeamRotationInfo | None = None  # for the model comparison
+    # People who take turns in a rotation (None: not loaded; take every engineer and lead).
+    turn_takers: frozenset | None = None
     team_id: int | None = None  # the team filter, if any
     component_id: int | None = None  # the component filter, if any
 

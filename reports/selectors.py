@@ -2,7 +2,9 @@
 
 Whatever the number of incidents, bugs, pages, people or shifts, :func:`report_data` runs the
 same queries: the sprint calendar, teams, memberships, components, leave and holidays,
-incidents, pages and bugs, and (for fairness) person rotations with their shifts and overrides.
+incidents, pages and bugs; for fairness and the model comparison, who takes turns in a
+rotation; for fairness, person rotations with their shifts and overrides; for the model
+comparison, the rotating support policy's team rotation with its final schedule.
 """
 
 import datetime
@@ -12,9 +14,9 @@ from django.utils import timezone
 
 from incidents.models import Bug, Incident, Page
 from ownership.models import Component, Membership, OwnershipPeriod, Team
-from rota.models import Rotation, SprintCalendar, Unavailability
+from rota.models import Rotation, RotationParticipant, SprintCalendar, SupportPolicy, Unavailability
 from rota.selectors import segments_for
-from rota.timeutil import ONE_DAY, zone
+from rota.timeutil import ONE_DAY, local_at, zone
 
 from .models import DEFAULT_BUFFER_PERCENT, DEFAULT_HOURS_PER_DAY
 from .records import (
@@ -28,6 +30,8 @@ from .records import (
     PersonInfo,
     ReportData,
     TeamInfo,
+    TeamRotationInfo,
+    TeamShift,
 )
 
 DEFAULT_DAYS = 182  # a report without dates covers the last 26 weeks
@@ -102,7 +106,7 @@ def _teams_and_people(period: Period):
     teams = list(
         Team.objects.select_related("capacity")
         .annotate(owns=Exists(owning))
-        .only("id", "slug", "name", "timezone", "capacity")
+        .only("id", "slug", "name", "timezone", "kind", "capacity")
     )
     memberships = Membership.objects.order_by("user__username", "team__name").values_list(
         "team_id", "user_id", "role", "user__username", "user__first_name", "user__last_name"
@@ -133,6 +137,7 @@ def _teams_and_people(period: Period):
             hours_per_day=capacity.hours_per_day if capacity else DEFAULT_HOURS_PER_DAY,
             holidays=frozenset(team_holidays.get(team.id, ())),
             owns_components=team.owns,
+            kind=team.kind,
         )
     people = {}
     for user_id, (username, name, team_ids) in person_rows.items():
@@ -244,8 +249,11 @@ def _bugs(period: Period, subtree) -> list[BugRecord]:
     owner = OwnershipPeriod.objects.filter(
         component=OuterRef("component"), valid_from__lte=OuterRef("created_at")
     ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=OuterRef("created_at")))
-    in_period = Q(created_at__gte=period.start, created_at__lt=period.end) | Q(
-        investigation_started_at__gte=period.start, investigation_started_at__lt=period.end
+    # Filed in the period, or investigated during some of it (hours fall where they're worked).
+    in_period = (
+        Q(created_at__gte=period.start, created_at__lt=period.end)
+        | Q(investigation_started_at__gte=period.start, investigation_started_at__lt=period.end)
+        | Q(investigation_started_at__lt=period.start, investigation_finished_at__gt=period.start)
     )
     rows = Bug.objects.filter(in_period)
     if subtree is not None:
@@ -292,6 +300,72 @@ def _duty(period: Period, people: dict) -> list[DutySpan]:
     return spans
 
 
+def _turn_takers(people: dict) -> frozenset:
+    """Return the people who take turns in some rotation (one query).
+
+    A person rotation's participants take turns; so do the engineers and leads of every team
+    in a team rotation that a person rotation follows (its shifts are dealt among them).
+    """
+    followed = Rotation.objects.filter(follows_team_rotation=OuterRef("rotation_id"))
+    rows = RotationParticipant.objects.annotate(followed=Exists(followed)).values_list(
+        "user_id", "team_id", "followed"
+    )
+    users, teams = set(), set()
+    for user_id, team_id, is_followed in rows:
+        if user_id is not None:
+            users.add(user_id)
+        elif is_followed:
+            teams.add(team_id)
+    for person in people.values():
+        if teams.intersection(person.team_ids):
+            users.add(person.id)
+    return frozenset(users)
+
+
+def _team_rotation(period: Period, teams: dict) -> TeamRotationInfo | None:
+    """Return the rotation of the rotating support policy, with its shifts in the period.
+
+    With several rotating policies, the default one (naming no components) wins, else the one
+    whose rotation has the most teams, then the oldest. Four queries at most.
+    """
+    policies = (
+        SupportPolicy.objects.filter(model=SupportPolicy.Model.ROTATING)
+        .annotate(
+            named=Exists(SupportPolicy.components.through.objects.filter(policy=OuterRef("pk"))),
+            teams=Count("team_rotation__participants"),
+        )
+        .select_related("team_rotation")
+        .order_by("named", "-teams", "id")
+    )
+    policy = policies.first()
+    if policy is None:
+        return None
+    rotation = policy.team_rotation
+    participants = tuple(
+        RotationParticipant.objects.filter(rotation=rotation, team__isnull=False)
+        .order_by("position", "id")
+        .values_list("team_id", flat=True)
+    )
+    # A day's slack each side: shifts hand over at a local time, not at midnight.
+    start, end = period.start - ONE_DAY, period.end + ONE_DAY
+    shifts = tuple(
+        TeamShift(segment.team.pk, segment.start, segment.end)
+        for segment in segments_for([rotation], start, end)[rotation.pk]
+        if segment.team is not None and segment.team.pk in teams
+    )
+    count, unit = rotation.shift_length_count, rotation.shift_length_unit
+    return TeamRotationInfo(
+        id=rotation.pk,
+        name=rotation.name,
+        policy=policy.name,
+        participants=participants,
+        shift_sprints=count if unit == Rotation.Unit.SPRINTS else None,
+        shift_length=f"{count} {unit}",
+        start=local_at(rotation.start_date, rotation.handoff_time, zone(rotation.timezone)),
+        shifts=shifts,
+    )
+
+
 def report_data(
     *,
     first_day: datetime.date | None = None,
@@ -300,6 +374,7 @@ def report_data(
     component: Component | None = None,
     whole_sprints: bool = False,
     duty: bool = False,
+    rotation: bool = False,
     now: datetime.datetime | None = None,
     cadence: Cadence | None = None,
 ) -> ReportData:
@@ -326,6 +401,10 @@ def report_data(
         team_id=team.pk if team is not None else None,
         component_id=component.pk if component is not None else None,
     )
+    if duty or rotation:
+        data.turn_takers = _turn_takers(data.people)
     if duty:
         data.duty = _duty(period, data.people)
+    if rotation:
+        data.team_rotation = _team_rotation(period, data.teams)
     return data

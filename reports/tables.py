@@ -14,7 +14,7 @@ from .fairness import FairnessReport, PersonFairness, Spread
 from .load import LoadReport, TeamLoadSummary, TeamSprintLoad
 from .metrics import IncidentMetricsReport, MetricGroup
 from .records import ReportData
-from .replay import Comparison, Scenario, ScenarioSprintLoad, ScenarioTeam
+from .replay import Comparison, PersonBurden, Scenario, ScenarioSprintLoad, ScenarioTeam
 
 
 @dataclass
@@ -64,7 +64,7 @@ def metrics_tables(report: IncidentMetricsReport) -> dict[str, Table]:
 def comparison_tables(result: Comparison) -> dict[str, Table]:
     scenarios = _table(
         "scenarios", "Support models side by side", result.scenarios, Scenario,
-        skip=("teams", "loads"),
+        skip=("teams", "loads", "people"),
     )  # fmt: skip
     team_columns = ["scenario", *_columns(ScenarioTeam)]
     team_rows = [
@@ -78,13 +78,55 @@ def comparison_tables(result: Comparison) -> dict[str, Table]:
         for s in result.scenarios
         for row in s.loads
     ]
+    people_columns = ["scenario", *_columns(PersonBurden)]
+    people_rows = [
+        [s.key, *(getattr(row, c) for c in _columns(PersonBurden))]
+        for s in result.scenarios
+        for row in s.people
+    ]
     return {
         "scenarios": scenarios,
         "teams": Table("teams", "Load per team under each model", team_columns, team_rows),
         "sprints": Table(
             "sprints", "Load per team per sprint under each model", sprint_columns, sprint_rows
         ),
-    }
+        "people": Table("people", "Burden per engineer under each model", people_columns,
+                        people_rows),
+        "decision": decision_table(result),
+        "sensitivity": sensitivity_table(result),
+        "assumptions": Table("assumptions", "Assumptions", ["number", "assumption"],
+                             [[n, text] for n, text in enumerate(result.assumptions, 1)]),
+    }  # fmt: skip
+
+
+def decision_table(result: Comparison) -> Table:
+    """Return the decision summary: per model its measures, scores, overall score and rank."""
+    measures = [m["key"] for m in result.decision.measures] if result.decision else []
+    columns = ["scenario", "label", "rank", "tied", "overall_score", *measures,
+               *(f"{m}_score" for m in measures)]  # fmt: skip
+    rows = []
+    for row in result.decision.rows if result.decision else []:
+        rows.append([
+            row.scenario, row.label, row.rank, row.tied, row.overall,
+            *(row.values.get(m) for m in measures), *(row.scores.get(m) for m in measures),
+        ])  # fmt: skip
+    rows.sort(key=lambda r: (r[2], r[0]))
+    return Table("decision", "Decision summary", columns, rows)
+
+
+def sensitivity_table(result: Comparison) -> Table:
+    """Return one row per sensitivity line: its ranking and whether it changed."""
+    columns = ["variation", "label", "ranking", "best", "changed"]
+    rows = [["base", "As recorded", _ranking(result.decision.ranking), result.decision.best,
+             False]] if result.decision else []  # fmt: skip
+    for line in result.decision.sensitivity if result.decision else []:
+        rows.append([line.key, line.label, _ranking(line.groups), line.best, line.changed])
+    return Table("sensitivity", "Does the ranking hold?", columns, rows)
+
+
+def _ranking(groups: list[list[str]]) -> str:
+    """Return groups as text: ties joined by "=", places by " > " ("a > b=c")."""
+    return " > ".join("=".join(group) for group in groups)
 
 
 def cell(value):

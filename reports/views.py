@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET
 from ownership.models import Component, Team
 
 from . import charts
+from . import comparison_page as comparison
 from .api.serializers import (
-    FIRST_LINE_CHOICES,
     ComparisonQuerySerializer,
     FairnessQuerySerializer,
     IncidentsQuerySerializer,
@@ -23,7 +23,6 @@ from .api.serializers import (
 )
 from .builders import build
 from .fairness import MEASURES
-from .replay import MODEL_LABELS, RANKED, ReplayParameters
 from .tables import Table, cell
 
 REPORTS = [
@@ -33,23 +32,16 @@ REPORTS = [
      "shifts, pages out of hours and nights woken, per person and across each team."),
     ("reports-incidents", "Incident metrics", "Time to acknowledge, mitigate and resolve by "
      "severity, team, component and month; rollbacks; incidents bounced to the owner."),
-    ("reports-model-comparison", "Compare support models", "Replay the recorded incidents and "
+    ("reports-model-comparison", "Choose a support model", "Replay the recorded incidents and "
      "bugs under total ownership, a dedicated team and a rotating team, with or without a "
-     "first line."),
+     "first line: capacity lost, standby per engineer, pages, time to mitigate, and one "
+     "ranking weighed as you choose."),
 ]  # fmt: skip
 API_NAMES = {
     "load": "report-load",
     "fairness": "report-fairness",
     "incidents": "report-incidents",
     "model-comparison": "report-model-comparison",
-}
-MEASURE_LABELS = {
-    "capacity_lost_percent": ("Capacity lost to support", "%"),
-    "peak_share_percent": ("Worst team sprint: share of capacity on support", "%"),
-    "people_interrupted": ("People interrupted", ""),
-    "ooh_pages_per_person": ("Out-of-hours pages per person on call", ""),
-    "max_ooh_pages_person": ("Most out-of-hours pages of one person", ""),
-    "context_switches": ("Context switches (work on components not owned)", ""),
 }
 
 
@@ -88,7 +80,7 @@ def _page(request, *, kind, serializer_class, template, decorate):
         "teams": Team.objects.order_by("name").values_list("slug", "name"),
         "components": Component.objects.order_by("name").values_list("slug", "name"),
         "errors": None,
-        "defaults": comparison_defaults(),
+        "defaults": comparison.defaults(values) if kind == "model-comparison" else {},
     }
     if not query.is_valid():
         context["errors"] = {
@@ -174,7 +166,7 @@ def _fairness(built) -> dict:
     people = built.tables["people"]
     columns = [
         "username", "oncall_hours", "shifts", "weekend_shifts", "holiday_shifts", "pages",
-        "pages_out_of_hours", "nights_woken", "flags",
+        "pages_out_of_hours", "nights_woken", "flags", "takes_turns",
     ]  # fmt: skip
     teams = []
     for team in built.report.teams:
@@ -233,43 +225,6 @@ def _incidents(built) -> dict:
     return {"sections": sections}
 
 
-def _comparison(built) -> dict:
-    result = built.report
-    labels = [s.label for s in result.scenarios]
-    measures = []
-    for measure in RANKED:
-        title, unit = MEASURE_LABELS[measure]
-        values = [getattr(s, measure) for s in result.scenarios]
-        best = result.rankings.get(measure, [])[:1]
-        measures.append(
-            {
-                "title": title,
-                "table": {
-                    "title": title,
-                    "labels": ["model", title],
-                    "rows": [
-                        [label, cell(value)] for label, value in zip(labels, values, strict=True)
-                    ],
-                },
-                "best": [s.label for s in result.scenarios if s.key in best],
-                "chart": charts.bar_chart(
-                    title=title, labels=labels, values=values, unit=unit, label_width=250
-                ),
-            }
-        )
-    teams = sorted({row.team: row.team_name for s in result.scenarios for row in s.teams}.items())
-    share = {(s.key, row.team): row.share_percent for s in result.scenarios for row in s.teams}
-    matrix = [
-        [name, *(cell(share.get((s.key, slug))) for s in result.scenarios)] for slug, name in teams
-    ]
-    return {
-        "measures": measures,
-        "scenarios_table": display(built.tables["scenarios"]),
-        "matrix": {"labels": ["team", *labels], "rows": matrix},
-        "parameters": result.parameters,
-    }
-
-
 @require_GET
 @login_required
 def load_page(request):
@@ -318,17 +273,5 @@ def comparison_page(request):
         kind="model-comparison",
         serializer_class=ComparisonQuerySerializer,
         template="reports/comparison.html",
-        decorate=_comparison,
+        decorate=comparison.decorate,
     )
-
-
-def comparison_defaults() -> dict:
-    """Return the defaults of the comparison form."""
-    defaults = ReplayParameters()
-    return {
-        "dedicated_size": defaults.dedicated_size,
-        "rotation_sprints": defaults.rotation_sprints,
-        "first_line_size": defaults.first_line_size,
-        "first_line_choices": list(FIRST_LINE_CHOICES),
-        "models": MODEL_LABELS,
-    }

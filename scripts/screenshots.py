@@ -5,7 +5,7 @@ serves the portal from this process, and has the system Chromium (Debian's packa
 Playwright as in the browser tests) save PNGs of the pages to docs/screenshots/, shrunk by
 optipng where it is installed:
 
-    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--only NAME ...]
 """
 
 import argparse
@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+TALL = {"width": 1280, "height": 1180}
 ENGINEER = "alice.martin"
 
 
@@ -69,7 +70,7 @@ def serve() -> str:
     return f"http://127.0.0.1:{server.server_port}"
 
 
-def shoot(base_url: str, out: Path) -> list[Path]:
+def shoot(base_url: str, out: Path, only=()) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     from incidents.models import Incident
@@ -83,7 +84,9 @@ def shoot(base_url: str, out: Path) -> list[Path]:
         ("incident", DESKTOP, f"/incidents/{incident.pk}/", None),
         ("catalog", DESKTOP, "/components/", None),
         ("phone-now", PHONE, "/?q=billing", None),
+        ("comparison", TALL, "/reports/model-comparison/?first_line=without", "#decision"),
     ]
+    pages = [page for page in pages if not only or page[0] in only]
     written = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -103,7 +106,7 @@ def shoot(base_url: str, out: Path) -> list[Path]:
             page.wait_for_url("**/")
             page.goto(path)
             if anchor:
-                page.locator(anchor).scroll_into_view_if_needed()
+                page.locator(anchor).evaluate("element => element.scrollIntoView()")
                 page.evaluate("window.scrollBy(0, -24)")
             target = out / f"{name}.png"
             page.screenshot(path=str(target))
@@ -125,12 +128,13 @@ def optimise(paths: list[Path]) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", nargs="*", default=(), help="names of the pages to take")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         configure(Path(tmp) / "screenshots.sqlite3")
         load_demo()
-        written = shoot(serve(), args.out)
+        written = shoot(serve(), args.out, set(args.only))
     optimise(written)
     for path in written:
         size = path.stat().st_size // 1024

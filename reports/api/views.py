@@ -64,6 +64,10 @@ def _payload(built: Built) -> dict:
             bugs=report.bugs,
             sprints=report.sprints,
             rankings=report.rankings,
+            ranking_ties=report.ranking_ties,
+            estimated_incidents=report.estimated_incidents,
+            rotation=report.rotation,
+            decision=dataclasses.asdict(report.decision),
             scenarios=[dataclasses.asdict(s) for s in report.scenarios],
         )
     return payload

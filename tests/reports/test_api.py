@@ -128,6 +128,64 @@ def test_model_comparison_parameters_and_csv(user_client, recorded):
     assert [s["key"] for s in only["scenarios"]] == ["dedicated"]
 
 
+def test_model_comparison_json_keeps_its_fields_and_adds_the_decision(user_client, recorded):
+    url = reverse("report-model-comparison")
+    body = user_client.get(url, {**PERIOD, "first_line": "without"}).json()
+    scenario = body["scenarios"][0]
+    for name in ("support_hours", "capacity_lost_percent", "peak_share_percent",
+                 "people_interrupted", "oncall_people", "pages_out_of_hours",
+                 "ooh_pages_per_person", "max_ooh_pages_person", "context_switches", "teams",
+                 "loads"):  # fmt: skip
+        assert name in scenario, name
+    for name in ("reserved_hours", "penalty_hours", "estimated_hours", "oncall_at_once",
+                 "standby_hours_per_engineer", "nights_woken_per_engineer", "mttm_minutes",
+                 "overall_score", "rank", "tied", "people"):  # fmt: skip
+        assert name in scenario, name
+    decision = body["decision"]
+    assert decision["weights"] == {
+        "capacity_lost_percent": 3.0, "standby_hours_per_engineer": 2.0,
+        "ooh_pages_per_person": 2.0, "mttm_minutes": 2.0, "context_switches": 1.0,
+    }  # fmt: skip
+    assert [line["key"] for line in decision["sensitivity"]] == ["incidents", "buffer", "penalty"]
+    assert {row["scenario"] for row in decision["rows"]} == {"ownership", "dedicated", "rotating"}
+    assert body["rotation"]["mode"] == "invented"
+    assert set(body["rankings"]) == set(body["ranking_ties"])
+
+
+def test_model_comparison_parameters_reach_the_replay(user_client, recorded):
+    url = reverse("report-model-comparison")
+    params = {
+        **PERIOD, "weight_capacity": 1, "weight_standby": 0, "weight_ooh_pages": 0,
+        "weight_mitigation": 0, "weight_context_switches": 0, "penalty_percent": 10,
+        "mitigation_penalty_percent": 0, "buffer_percent": 15, "dedicated_from": "alpha:1",
+        "sensitivity_incident_factor": 3, "sensitivity_buffer_percent": 5, "rotation_sprints": 1,
+    }  # fmt: skip
+    body = user_client.get(url, params).json()
+    assert body["decision"]["weights"]["capacity_lost_percent"] == 1.0
+    assert body["decision"]["weights"]["context_switches"] == 0.0
+    parameters = body["parameters"]
+    assert (parameters["penalty_percent"], parameters["buffer_percent"]) == (10.0, 15.0)
+    assert (parameters["dedicated_size"], parameters["dedicated_from"]) == (1, [["alpha", 1]])
+    assert parameters["rotation_sprints"] == 1
+    labels = [line["label"] for line in body["decision"]["sensitivity"]]
+    assert labels[:2] == ["If incidents were ×3", "If every buffer were 5%"]
+    assert any("15%" in text for text in body["assumptions"])
+
+
+def test_model_comparison_csv_tables(user_client, recorded):
+    url = reverse("report-model-comparison")
+    params = {**PERIOD, "first_line": "without", "format": "csv"}
+    decision = csv_rows(user_client.get(url, {**params, "table": "decision"}))
+    assert [r["rank"] for r in decision] == sorted(r["rank"] for r in decision)
+    assert {"overall_score", "capacity_lost_percent", "mttm_minutes_score"} <= set(decision[0])
+    sensitivity = csv_rows(user_client.get(url, {**params, "table": "sensitivity"}))
+    assert [r["variation"] for r in sensitivity] == ["base", "incidents", "buffer", "penalty"]
+    people = csv_rows(user_client.get(url, {**params, "table": "people"}))
+    assert {"scenario", "person", "oncall_hours", "nights_woken"} <= set(people[0])
+    assumptions = csv_rows(user_client.get(url, {**params, "table": "assumptions"}))
+    assert assumptions[0]["number"] == "1"
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -154,12 +212,39 @@ def test_bad_input_is_a_400_naming_the_field(user_client, db, params, field):
         ({"rotation_sprints": "two"}, "rotation_sprints"),
         ({"first_line": "sometimes"}, "first_line"),
         ({"model": "chaos"}, "model"),
+        ({"rotation_sprints": 0}, "rotation_sprints"),
+        ({"penalty_percent": -1}, "penalty_percent"),
+        ({"mitigation_penalty_percent": "slow"}, "mitigation_penalty_percent"),
+        ({"buffer_percent": 101}, "buffer_percent"),
+        ({"weight_standby": -1}, "weight_standby"),
+        (
+            {
+                "weight_capacity": 0,
+                "weight_standby": 0,
+                "weight_ooh_pages": 0,
+                "weight_mitigation": 0,
+                "weight_context_switches": 0,
+            },
+            "weight_capacity",
+        ),
+        ({"dedicated_from": "alpha"}, "dedicated_from"),
+        ({"dedicated_from": "alpha:two"}, "dedicated_from"),
+        ({"dedicated_from": "nobody:1"}, "dedicated_from"),
+        ({"dedicated_from": "ops:1"}, "dedicated_from"),
+        ({"dedicated_from": "alpha:1,alpha:2"}, "dedicated_from"),
+        ({"dedicated_from": "alpha:1,beta:1", "dedicated_size": 3}, "dedicated_from"),
+        ({"sensitivity_incident_factor": 0}, "sensitivity_incident_factor"),
+        ({"sensitivity_buffer_percent": 200}, "sensitivity_buffer_percent"),
+        ({"sensitivity_penalty_factor": "x"}, "sensitivity_penalty_factor"),
+        ({"table": "everything"}, "table"),
     ],
 )
-def test_bad_model_parameters_are_a_400_naming_the_field(user_client, db, params, field):
-    response = user_client.get(reverse("report-model-comparison"), params)
-    assert response.status_code == 400
-    assert field in response.json()
+def test_bad_model_parameters_are_a_400_naming_the_field(user_client, recorded, params, field):
+    TeamFactory(slug="ops", kind="operations")
+    for extra in ({}, {"format": "csv"}):
+        response = user_client.get(reverse("report-model-comparison"), {**params, **extra})
+        assert response.status_code == 400
+        assert field in response.json(), response.json()
 
 
 def test_fairness_flag_factor_is_validated(user_client, db):
@@ -177,3 +262,6 @@ def test_the_reports_are_in_the_openapi_schema_without_warnings(db, settings, tm
     for path in ("load", "fairness", "incidents", "model-comparison"):
         assert f"/api/v1/reports/{path}/:" in schema
     assert "dedicated_size" in schema and "name: from" in schema
+    for name in ("weight_capacity", "penalty_percent", "sensitivity_buffer_percent",
+                 "dedicated_from"):  # fmt: skip
+        assert f"name: {name}" in schema

@@ -1,5 +1,6 @@
 """Fairness per person and its spread across a team, on a small example computed by hand."""
 
+import dataclasses
 import datetime
 import statistics
 
@@ -109,3 +110,21 @@ def test_two_roles_at_once_count_once_and_the_overlap_is_reported():
     (alpha_report,) = report.teams
     spread = {s.measure: s for s in alpha_report.spread}
     assert (spread["oncall_hours"].minimum, spread["oncall_hours"].maximum) == (159.0, 192.0)
+
+
+def test_a_lead_on_no_rotation_does_not_change_the_balance(example):
+    """Add lee, a lead of Alpha who is in no rotation and held no duty. The spread and the
+    balance stay over ann, bob and cat (Gini 0.34, balance 0.66); counted as a 0-hour person
+    lee would make it 1 - Gini(160, 167, 0, 0): ordered pairs differ by 2 x 2 x (160 + 167)
+    + 2 x 7 = 1322 in all, so 1 - 1322 / (2 * 16 * 81.75) = 0.495."""
+    example["teams"] = [dataclasses.replace(example["teams"][0], members=(11, 12, 13, 14))]
+    example["people"] = [*example["people"], person(14, "lee", [1], tz="Europe/London")]
+    report = fairness(data(**example, turn_takers=frozenset({11, 12, 13})))
+    (alpha,) = report.teams
+    assert alpha.balance == round(1 - 668 / (2 * 9 * 109), 3)
+    hours = next(s for s in alpha.spread if s.measure == "oncall_hours")
+    assert (hours.minimum, hours.median) == (0.0, 160.0)
+    lee = next(p for p in alpha.people if p.username == "lee")
+    assert (lee.takes_turns, lee.oncall_hours, lee.flags) == (False, 0.0, [])
+    # Without knowing who takes turns (an older caller), everyone listed counts.
+    assert fairness(data(**example)).teams[0].balance == 0.495

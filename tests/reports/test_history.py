@@ -11,7 +11,9 @@ from incidents.models import Bug, Incident, Page
 from portal.demo import seed as demo
 from portal.demo.history import holidays, seed_history
 from reports.builders import ReportQuery, build
+from reports.decision import DEFAULT_WEIGHTS
 from reports.models import TeamCapacity
+from reports.replay import ReplayParameters
 from rota.models import Override, Shift, SupportPolicy, Unavailability
 from rota.routing import responders
 
@@ -90,6 +92,28 @@ def test_every_report_shows_something(history):
     comparison = build("model-comparison", query, now=NOW).report
     assert comparison.incidents > 300
     assert len({s.people_interrupted for s in comparison.scenarios}) > 1
+
+
+def test_the_demo_comparison_is_not_a_foregone_conclusion(history):
+    """The storefront rotation is replayed as configured, Operations and Platform are not
+    product capacity, and which model ranks first depends on what the user weighs most."""
+    base = ReportQuery(replay=ReplayParameters(first_line=(False,)))
+    comparison = build("model-comparison", base, now=NOW).report
+    assert comparison.rotation["mode"] == "configured"
+    assert comparison.rotation["name"] == "Storefront support"
+    teams = {row.team: row for row in comparison.scenarios[0].teams}
+    assert not teams["sre"].product and not teams["platform"].product
+    assert comparison.estimated_incidents > 0
+    firsts = set()
+    for weights in (
+        {},  # the defaults
+        {"standby_hours_per_engineer": 4.0, "ooh_pages_per_person": 1.0, "mttm_minutes": 1.0},
+        {"capacity_lost_percent": 0.0, "standby_hours_per_engineer": 0.0},
+    ):
+        params = ReplayParameters(first_line=(False,), weights={**DEFAULT_WEIGHTS, **weights})
+        ranking = build("model-comparison", ReportQuery(replay=params), now=NOW).report.decision
+        firsts.add(tuple(ranking.ranking[0]))
+    assert len(firsts) > 1, firsts
 
 
 def test_the_history_is_the_same_every_time(db, monkeypatch):

@@ -1,5 +1,6 @@
 """Support load per team per sprint, on a small example computed by hand."""
 
+import dataclasses
 import datetime
 
 import pytest
@@ -33,9 +34,12 @@ def example():
     ]  # fmt: skip
     incidents = [
         incident(1, at(2, 10), "SEV1", ack=at(2, 10, 10), resolved=at(2, 11, 10)),  # 1 h
-        incident(2, at(6, 2), "SEV3", ack=at(6, 2, 30), resolved=at(8, 2, 30)),  # capped: 8 h
+        # Saturday 02:30 to Monday 02:30, nothing logged: no working hours in between (48 h of
+        # clock; the old rule charged min(48, 8) = 8 h of "work").
+        incident(2, at(6, 2), "SEV3", ack=at(6, 2, 30), resolved=at(8, 2, 30)),
         incident(3, at(9, 12), "SEV2", ack=at(9, 12, 5), resolved=at(9, 20), logged_minutes=90),
-        # The first line (sam) mitigated after half an hour of the hour it took.
+        # The first line (sam) mitigated after half an hour; nothing logged, so the estimate
+        # covers acknowledgement to mitigation: sam's half hour, nothing left for Alpha.
         incident(4, at(10, 14), "SEV2", ack=at(10, 14), resolved=at(10, 15),
                  mitigated_at=at(10, 14, 30), mitigated_by_id=31, first_line_user_id=31),
         incident(5, at(20, 14), "SEV1", ack=at(20, 14), resolved=at(20, 15)),  # next sprint
@@ -70,13 +74,14 @@ def test_load_of_a_team_in_a_sprint(example):
     assert (alpha.bugs_filed, alpha.bugs_triaged, alpha.bugs_overran) == (2, 2, 1)
     assert (alpha.timebox_hours, alpha.investigation_hours) == (24.0, 46.0)
     assert alpha.timebox_use_percent == 191.7
-    assert alpha.incident_hours == 1 + 8 + 1.5 + 0.5
+    assert alpha.incident_hours == 1 + 0 + 1.5 + 0
     assert alpha.bug_hours == 46.0
-    assert alpha.support_hours == 57.0
+    assert alpha.support_hours == 48.5
+    assert alpha.estimated_hours == 1 + 46.0  # incident 1 and both investigations
     # Nine working days (1 January is a holiday); bob is away on two of them.
     assert alpha.capacity_hours == 2 * 8 + 7 * 16
     assert alpha.buffer_hours == 32.0
-    assert alpha.buffer_used_percent == 178.1
+    assert alpha.buffer_used_percent == 151.6
     assert alpha.over_buffer
 
 
@@ -94,7 +99,7 @@ def test_summary_per_team(example):
     summary = report.teams[0]
     assert (summary.team, summary.size, summary.buffer_percent) == ("alpha", 2, 25)
     assert (summary.sprints, summary.incidents, summary.sprints_over_buffer) == (1, 4, 1)
-    assert (summary.support_hours, summary.buffer_hours) == (57.0, 32.0)
+    assert (summary.support_hours, summary.buffer_hours) == (48.5, 32.0)
 
 
 def test_whole_sprints_of_a_longer_period_each_get_a_row(example):
@@ -118,3 +123,19 @@ def test_a_team_with_nothing_recorded_and_nobody_in_it():
     assert row.buffer_used_percent is None
     assert not row.over_buffer
     assert report.teams[0].buffer_used_percent is None
+
+
+def test_investigation_hours_fall_in_the_sprints_they_were_worked_in():
+    """Investigated Thu 11 Jan 13:00 to Tue 16 Jan 12:00 (London = UTC in January): Thursday
+    4 h and Friday 8 h in sprint 0; Monday 8 h and Tuesday 3 h in sprint 1. It was triaged in
+    sprint 0, where its timebox and investigation count for timebox use."""
+    alpha = team(1, "alpha", [11], tz="Europe/London")
+    bug = BugRecord(1, at(10, 9), 1, 1, 1, investigation_started_at=at(11, 13),
+                    investigation_finished_at=at(16, 12), timebox_ends_at=at(12, 13))  # fmt: skip
+    logged = dataclasses.replace(bug, id=2, logged_minutes=23 * 30)  # 11.5 h, spread 12:11
+    report = support_load(data(teams=[alpha], first=1, last=28, bugs=[bug]))
+    assert [(r.sprint, r.bug_hours, r.estimated_hours, r.bugs_triaged) for r in report.rows] == [
+        (0, 12.0, 12.0, 1), (1, 11.0, 11.0, 0)
+    ]  # fmt: skip
+    report = support_load(data(teams=[alpha], first=1, last=28, bugs=[logged]))
+    assert [(r.bug_hours, r.estimated_hours) for r in report.rows] == [(6.0, 0.0), (5.5, 0.0)]

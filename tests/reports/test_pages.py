@@ -81,14 +81,52 @@ def test_incident_page_shows_times_by_severity(signed_in):
 
 
 def test_comparison_page_has_its_form_and_states_its_assumptions(signed_in):
-    params = {**PERIOD, "dedicated_size": 3, "first_line": "with"}
+    params = {**PERIOD, "dedicated_size": 3, "first_line": "with", "weight_standby": 5}
     body = signed_in.get(reverse("reports-model-comparison"), params).content.decode()
     assert 'name="dedicated_size"' in body and 'value="3"' in body
     assert 'name="rotation_sprints"' in body and 'name="first_line_size"' in body
-    assert "Assumptions" in body and "3 people" in body
+    for name in ("penalty_percent", "mitigation_penalty_percent", "buffer_percent",
+                 "dedicated_from", "weight_capacity", "sensitivity_incident_factor"):  # fmt: skip
+        assert f'name="{name}"' in body, name
+    assert 'name="weight_standby" value="5"' in body and 'name="weight_capacity" value="3"' in body
+    assert "Assumptions" in body and "a standing team of 3 people" in body
     assert "Total ownership with first line" in body
-    assert "<td>dedicated+first-line</td>" in body
-    assert "<tr><td>dedicated</td>" not in body  # only the first-line variants
+    assert "Dedicated support team with first line" in body
+    assert "<td>Dedicated support team</td>" not in body  # only the first-line variants
+
+
+def test_comparison_page_leads_with_the_decision_summary(signed_in):
+    """One team owns everything: its rotating shift is always its own, so total ownership
+    and rotating support cost the same and tie; the dedicated team of 4 taken from a team of
+    two costs more capacity than either."""
+    params = {**PERIOD, "first_line": "without"}
+    body = signed_in.get(reverse("reports-model-comparison"), params).content.decode()
+    summary = body.index("Decision summary")
+    assert summary < body.index("Burden per engineer") < body.index("Assumptions</h2>")
+    assert "Tie for first place: Total ownership and Rotating support team" in body
+    assert "1= Total ownership, Rotating support team (tie)" in body
+    assert "Best: Total ownership" not in body  # a tie is never announced as a winner
+    assert "Tied best: Total ownership, Rotating support team" in body
+    assert "Does the ranking hold?" in body and "If incidents were ×2" in body
+    assert "On-call hours per engineer on call" in body
+    assert "format=csv&amp;table=decision" in body
+
+
+def test_the_comparison_prints_cleanly(signed_in):
+    body = signed_in.get(reverse("reports-model-comparison"), PERIOD).content.decode()
+    style = body[body.index("@media print") :]
+    for hidden in ("header.top", ".report-filters", ".csv", ".no-print"):
+        assert hidden in style.split("display: none")[0], hidden
+    assert "break-inside: avoid" in style and "table-header-group" in style
+    assert "data-print" in body
+
+
+def test_bad_comparison_settings_are_explained_on_the_page(signed_in):
+    params = {**PERIOD, "weight_capacity": -2, "dedicated_from": "alpha:x"}
+    response = signed_in.get(reverse("reports-model-comparison"), params)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "<strong>weight_capacity</strong>" in body and "<strong>dedicated_from</strong>" in body
 
 
 def test_bad_filters_are_explained_on_the_page(signed_in):

@@ -16,12 +16,14 @@ from bench.reports import synthetic_history
 END = datetime.datetime(2026, 1, 5, 9, tzinfo=datetime.UTC)
 PERIOD = {"from": "2024-01-06", "to": "2026-01-04"}
 # cadence, teams, memberships, leave and holidays, components, incidents, pages, bugs
-# (+ person rotations, their shifts and their overrides for fairness)
+# (+ who takes turns, person rotations, their shifts and their overrides for fairness;
+# + who takes turns and the rotating support policy for the model comparison, and with such a
+# policy its rotation's teams, shifts and overrides)
 PINNED = {
     "report-load": 8,
-    "report-fairness": 11,
+    "report-fairness": 12,
     "report-incidents": 8,
-    "report-model-comparison": 8,
+    "report-model-comparison": 10,
 }
 PAGES = ("reports-load", "reports-fairness", "reports-incidents", "reports-model-comparison")
 

@@ -47,4 +47,20 @@
       error.focus({ preventScroll: true });
     }
   });
+  /* Print buttons: <button data-print>. Printing opens every <details> so nothing is hidden. */
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("button[data-print]")) { window.print(); }
+  });
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details:not([open])").forEach(function (details) {
+      details.setAttribute("open", "");
+      details.setAttribute("data-opened-for-print", "");
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    document.querySelectorAll("details[data-opened-for-print]").forEach(function (details) {
+      details.removeAttribute("open");
+      details.removeAttribute("data-opened-for-print");
+    });
+  });
 })();
