@@ -68,9 +68,10 @@ class _Writer:
             starting = {s.start: s for s in segments}
             ending = {s.end: s for s in segments}
             around = (starting, ending)
+            covers = [s for s in segments if s.is_override]  # few: checked against every shift
             for shift in self.shifts[rotation.pk]:
                 if self.scope.shows(rotation, shift.team_id, shift.user_id):
-                    found += self._shift(rotation, shift, held, segments, around)
+                    found += self._shift(rotation, shift, held, covers, around)
             for override in self.overrides[rotation.pk]:
                 if self.scope.shows(rotation, override.team_id, override.user_id):
                     found += self._cover(rotation, override, held, around)
@@ -78,15 +79,12 @@ class _Writer:
 
     # --- shifts ------------------------------------------------------------------------
 
-    def _shift(self, rotation, shift, held, segments, around) -> list[FeedEvent]:
+    def _shift(self, rotation, shift, held, covers, around) -> list[FeedEvent]:
         parts = held.get(f"shift-{shift.pk}", [])
         covers = [
             s
-            for s in segments
-            if s.is_override
-            and s.start < shift.end
-            and s.end > shift.start
-            and not same_holder(s, shift)
+            for s in covers
+            if s.start < shift.end and s.end > shift.start and not same_holder(s, shift)
         ]
         zone = rotation.timezone
         cover_lines = [
