@@ -6,8 +6,12 @@ is not sent (``NoLongerApplies``): the scanner finds the new occurrence under a 
 
 import datetime
 
+from django.conf import settings
+
 from ownership.models import Membership
 from rota.models import Override, Shift
+from rota.selectors.duty import LOOKBACK, holder_label, pieces, same_holder
+from rota.selectors.schedule import final_schedule
 from rota.timeutil import zone
 
 from . import content_teams
@@ -23,131 +27,195 @@ from .messages import (
     local,
     local_span,
     render,
+    site_link,
 )
 from .models import ChangeNotice, Delivery
 from .selectors import handoffs_for
-
-
-def _assignee(duty) -> str:
-    if duty is None:
-        return "nobody"
-    if duty.user_id is not None:
-        return duty.user.get_full_name() or duty.user.get_username()
-    if duty.team_id is not None:
-        return duty.team.name
-    return "nobody"
 
 
 def _member(team_id, user_id) -> bool:
     return Membership.objects.filter(team_id=team_id, user_id=user_id).exists()
 
 
-def _reminder_duty(delivery: Delivery):
-    source = delivery.payload.get("source") or delivery.key.split("/")[1]
+def _holds(holder, audience: Audience) -> bool:
+    """Return whether the audience is (or, for a team, belongs to) the holder of duty."""
+    if holder is None:
+        return False
+    if audience.user_id is not None:
+        if holder.user is not None:
+            return holder.user.pk == audience.user_id
+        return holder.team is not None and _member(holder.team.pk, audience.user_id)
+    return holder.team is not None and holder.team.pk == audience.team_id
+
+
+def _source_row(source: str):
+    """Return the shift or override a duty source names, with its rotation, or raise."""
     kind, _, pk = source.partition("-")
     model = Override if kind == "override" else Shift
-    duty = model.objects.select_related("rotation", "user", "team").filter(pk=pk).first()
-    if duty is None:
+    row = (
+        model.objects.select_related("rotation", "rotation__team", "user", "team")
+        .filter(pk=pk)
+        .first()
+    )
+    if row is None:
         raise NoLongerApplies(f"The {kind} was deleted.")
-    return duty
+    return row
+
+
+def _team_link(rotation) -> str:
+    if rotation.team_id:
+        return f"{settings.SITE_URL}{rotation.team.get_absolute_url()}"
+    return site_link("my-rota")
 
 
 def reminder(delivery: Delivery, audience: Audience, now) -> Content:
-    """Say that duty starts soon; refuse unless the audience is still the one on duty then."""
-    duty = _reminder_duty(delivery)
-    if duty.start != delivery.occurs_at:
-        raise NoLongerApplies("The shift moved; the reminder for its new start replaces this.")
-    if now >= duty.start:
+    """Say that a piece of duty starts soon, as the final schedule has it now.
+
+    The delivery names a source (a shift or a cover) and the start of one piece of it; it is
+    refused unless that piece still starts then and the audience still holds it. The piece
+    ends where the holder actually stops: the end of the shift, or the start of a cover.
+    """
+    source = delivery.payload.get("source") or delivery.key.split("/")[1]
+    row = _source_row(source)
+    start = delivery.occurs_at
+    if now >= start:
         raise NoLongerApplies("The shift has started.")
-    if audience.user_id is not None:
-        on_duty = duty.user_id == audience.user_id or (
-            duty.team_id is not None and _member(duty.team_id, audience.user_id)
-        )
-    else:
-        on_duty = duty.team_id == audience.team_id
-    if not on_duty:
+    if not row.start <= start < row.end:
+        raise NoLongerApplies("The shift moved; the reminder for its new start replaces this.")
+    segments = final_schedule(
+        rotation=row.rotation, start=min(row.start, start - LOOKBACK), end=row.end
+    )
+    mine = [p for p in pieces(segments) if p.source == source]
+    piece = next((p for p in mine if p.start == start), None)
+    if piece is None:
+        if any(s.is_override and s.start <= start < s.end for s in segments):
+            raise NoLongerApplies(
+                "Someone else covers this time now; whoever is on duty then is reminded instead."
+            )
+        raise NoLongerApplies("The shift moved; the reminder for its new start replaces this.")
+    if not _holds(piece, audience):
         raise NoLongerApplies("The shift was reassigned; its new holder is reminded instead.")
-    tz, rotation = audience.tz, duty.rotation.name
-    when, soon = local(duty.start, tz), in_words(duty.start - now)
-    lines = [f"Starts: {when}", f"Ends: {local(duty.end, tz)}"]
-    if isinstance(duty, Override):
-        if duty.reason:
-            lines.append(f"Reason: {duty.reason}")
-        who = "you" if duty.user_id == audience.user_id else duty.team.name if duty.team else ""
+    rotation = row.rotation
+    tz, name = audience.tz, rotation.name
+    when, soon = local(start, tz), in_words(start - now)
+    lines = [f"Starts: {when}", f"Ends: {local(piece.end, tz)}"]
+    if isinstance(row, Override):
+        return _cover_reminder(row, piece, audience, lines, when, soon)
+    sections = [Section("Support shift" if row.team_id else "Shift", lines)]
+    covers = [
+        s
+        for s in segments
+        if s.is_override and s.start < row.end and s.end > row.start and not same_holder(s, row)
+    ]
+    if covers:
+        lines = [f"{holder_label(s)}: {local_span(s.start, s.end, tz)}" for s in covers]
+        sections.append(Section("Covered by someone else", lines))
+    others = [local_span(p.start, p.end, tz) for p in mine if p is not piece]
+    if others:
+        sections.append(Section("Your other duty on this shift", others))
+    # Duty that starts where a cover of the same shift ended is taken back, not begun.
+    resumes = any(s.start < piece.start for s in covers)
+    if row.user_id is not None:
+        if resumes:
+            return Content(
+                subject=f"Reminder: your {name} shift resumes {when}",
+                intro=f"Your shift on {name} resumes {soon}, after a cover.",
+                sections=sections,
+            )
         return Content(
-            subject=f"Reminder: {who or 'your team'} cover {rotation} from {when}",
-            intro=f"Your cover of {rotation} starts {soon}.",
-            sections=[Section("Cover", lines)],
+            subject=f"Reminder: your {name} shift starts {when}",
+            intro=f"Your shift on {name} starts {soon}.",
+            sections=sections,
         )
-    if duty.user_id is not None:
-        return Content(
-            subject=f"Reminder: your {rotation} shift starts {when}",
-            intro=f"Your shift on {rotation} starts {soon}.",
-            sections=[Section("Shift", lines)],
-        )
-    team = duty.team.name
+    team = row.team.name
+    verb = "takes back" if resumes else "takes over"
     return Content(
-        subject=f"Reminder: {team} takes over {rotation} on {when}",
-        intro=f"{team} takes over {rotation} {soon}.",
-        sections=[Section("Support shift", lines)],
+        subject=f"Reminder: {team} {verb} {name} on {when}",
+        intro=f"{team} {verb} {name} {soon}.",
+        sections=sections,
+    )
+
+
+def _cover_reminder(override, piece, audience, lines, when, soon) -> Content:
+    rotation = override.rotation
+    name = rotation.name
+    covered = sorted(
+        {
+            holder_label(shift)
+            for shift in Shift.objects.filter(
+                rotation=rotation, start__lt=piece.end, end__gt=piece.start
+            ).select_related("user", "team")
+            if (shift.user_id or shift.team_id) and not same_holder(shift, override)
+        }
+    )
+    lines.append(f"Rotation: {name}")
+    if rotation.team_id:
+        lines.append(f"Team: {rotation.team.name}")
+    if covered:
+        lines.append(f"Covering for: {', '.join(covered)}")
+    if override.reason:
+        lines.append(f"Reason: {override.reason}")
+    lines.append(f"Link: {_team_link(rotation)}")
+    if override.user_id is not None:
+        subject = f"Reminder: you cover {name} from {when}"
+    else:
+        subject = f"Reminder: {override.team.name} covers {name} from {when}"
+    return Content(
+        subject=subject,
+        intro=f"Your cover of {name} starts {soon}.",
+        sections=[Section("Cover", lines)],
     )
 
 
 def handoff(delivery: Delivery, audience: Audience, now) -> Content:
-    """Say who takes over from whom, with the rotation's open incidents."""
-    shift = (
-        Shift.objects.select_related("rotation", "user", "team")
-        .filter(pk=delivery.shift_id)
-        .first()
-        if delivery.shift_id
-        else None
-    )
-    if shift is None:
-        raise NoLongerApplies("The shift was deleted.")
-    if shift.start != delivery.occurs_at:
-        raise NoLongerApplies("The shift moved.")
-    (found,) = handoffs_for([shift])
+    """Say who takes over from whom, as the final schedule has it, with open incidents."""
+    source = delivery.payload.get("source") or delivery.key.split("/")[1]
+    row = _source_row(source)
+    rotation = row.rotation
+    found = handoffs_for([(rotation, delivery.occurs_at)], until=row.end)
+    start = delivery.payload.get("start")
+    if (
+        not found
+        or found[0].source != source
+        or (start and found[0].incoming.start != datetime.datetime.fromisoformat(start))
+    ):
+        raise NoLongerApplies("The shift moved or is covered; this handoff no longer happens.")
+    (found,) = found
     if audience.user_id is not None and audience.user_id not in found.people:
         raise NoLongerApplies("The person is no longer part of this handoff.")
     if audience.team_id is not None and audience.team_id not in found.teams:
         raise NoLongerApplies("The team is no longer part of this handoff.")
-    previous = found.previous
-    incoming, outgoing = _assignee(shift), _assignee(previous)
-    tz, rotation = audience.tz, shift.rotation.name
-    taking = _concerns(shift, audience)
-    leaving = previous is not None and _concerns(previous, audience)
+    piece, previous = found.piece, found.outgoing
+    incoming = holder_label(piece)
+    outgoing = holder_label(previous) if previous is not None else "nobody"
+    tz, name = audience.tz, rotation.name
+    taking = _holds(piece, audience)
+    leaving = _holds(previous, audience)
     if audience.team_id is not None:
-        intro = f"{incoming} takes over {rotation} from {outgoing}."
+        intro = f"{incoming} takes over {name} from {outgoing}."
     elif taking and leaving:
-        intro = f"You stay on duty for {rotation} until {local(shift.end, tz)}."
+        intro = f"You stay on duty for {name} until {local(piece.end, tz)}."
     elif taking and previous is None:
-        intro = f"You are on duty for {rotation} now."
+        intro = f"You are on duty for {name} now."
     elif taking:
-        intro = f"You are on duty for {rotation} now, taking over from {outgoing}."
+        intro = f"You are on duty for {name} now, taking over from {outgoing}."
     elif leaving:
-        intro = f"Your duty on {rotation} has ended; {incoming} takes over."
+        intro = f"Your duty on {name} has ended; {incoming} takes over."
     else:
-        intro = f"{incoming} takes over {rotation} from {outgoing}."
-    if shift.user_id is None and shift.team_id is None:
+        intro = f"{incoming} takes over {name} from {outgoing}."
+    if piece.user is None and piece.team is None:
         intro += " Nobody is on this shift: the rota has a gap."
-    incidents = [describe_incident(i) for i in open_incidents_for_rotation(shift.rotation)]
+    incidents = [describe_incident(i) for i in open_incidents_for_rotation(rotation)]
     passes = f"from {outgoing} to {incoming}" if previous is not None else f"to {incoming}"
+    heading = "Cover" if piece.override_id is not None else "Shift"
     return Content(
-        subject=f"Handoff: {rotation} passes {passes}",
+        subject=f"Handoff: {name} passes {passes}",
         intro=intro,
         sections=[
-            Section("Shift", [f"{incoming}: {local_span(shift.start, shift.end, tz)}"]),
+            Section(heading, [f"{incoming}: {local_span(piece.start, piece.end, tz)}"]),
             Section("Open incidents", incidents or ["No open incidents."]),
         ],
     )
-
-
-def _concerns(shift: Shift, audience: Audience) -> bool:
-    if audience.user_id is None:
-        return False
-    if shift.user_id is not None:
-        return shift.user_id == audience.user_id
-    return shift.team_id is not None and _member(shift.team_id, audience.user_id)
 
 
 def _when(value) -> datetime.datetime:

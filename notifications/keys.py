@@ -22,10 +22,14 @@ def reminder_key(*, source: str, start, lead: int, user_id=None, team_id=None) -
     return f"reminder/{source}/{whom(user_id=user_id, team_id=team_id)}/{utc_stamp(start)}/{lead}m"
 
 
-def handoff_key(*, shift_id: int, start, user_id=None, team_id=None) -> str:
-    """Key of the handoff message at the start of a shift."""
+def handoff_key(*, source: str, start, user_id=None, team_id=None) -> str:
+    """Key of the handoff message to duty ``source`` (shift-1, override-2) taking over at start.
+
+    ``start`` is when the incoming piece of duty starts: the shift's start, a cover's start, or
+    the end of a cover when the shift underneath resumes.
+    """
     who = whom(user_id=user_id, team_id=team_id)
-    return f"handoff/shift-{shift_id}/{who}/{utc_stamp(start)}"
+    return f"handoff/{source}/{who}/{utc_stamp(start)}"
 
 
 def changes_key(*, user_id: int, window_start) -> str:

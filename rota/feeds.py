@@ -2,7 +2,9 @@
 
 Feeds are published calendars (no METHOD, no ATTENDEE): calendar apps replace their copy on
 every refresh, so a shift that leaves a feed disappears from the subscriber's calendar, and a
-shift that moves keeps its UID and gets a higher SEQUENCE so apps update it in place.
+shift that moves keeps its UID and gets a higher SEQUENCE so apps update it in place. An event
+may be published as cancelled (STATUS:CANCELLED) under a UID it had before, so that apps mark
+it in place.
 """
 
 import datetime
@@ -28,6 +30,7 @@ class FeedEvent:
     created: datetime.datetime | None = None
     categories: tuple[str, ...] = ()
     location: str = ""
+    status: str = "CONFIRMED"  # or CANCELLED: the event stays, marked, under its UID
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,9 @@ def build_feed(feed: Feed) -> bytes:
             event.add("location", item.location)
         if item.categories:
             event.add("categories", list(item.categories))
-        event.add("status", "CONFIRMED")
-        event.add("transp", "OPAQUE")
+        event.add("status", item.status)
+        # A cancelled event keeps no time busy in the subscriber's calendar.
+        event.add("transp", "TRANSPARENT" if item.status == "CANCELLED" else "OPAQUE")
         event.add("class", "PUBLIC")
         calendar.add_component(event)
         first = min(first, item.start) if first else item.start

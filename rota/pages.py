@@ -20,6 +20,8 @@ from . import services
 from .api.permissions import can_manage_rotation, can_manage_user, is_staff, managed_teams
 from .exceptions import SwapError
 from .models import Override, RotationParticipant, Shift, SwapRequest, Unavailability
+from .selectors.duty import same_holder
+from .selectors.schedule import segments_for
 from .services.feeds import feed_token_get_or_create
 from .views import feed_url
 
@@ -125,8 +127,31 @@ def _render(request, *, errors=None, leave_form=None, status=200):
         "feed": {"token": person_feed, **feed_url(request, person_feed)},
         "now": now,
     }
+    _apply_final_schedule(context["shifts"] + context["team_shifts"], now)
     context["unplaced_errors"] = _place_errors(context, dict(errors or {}))
     return render(request, "rota/my_rota.html", context, status=status)
+
+
+def _apply_final_schedule(shifts, now) -> None:
+    """Mark each shift with the covers over it and whether its holder is on duty now.
+
+    Sets ``covers`` (segments of someone else's cover within the shift, in time order),
+    ``covered_in_full`` and ``on_duty_now`` on each shift, from the final schedule of their
+    rotations (two queries, none without shifts).
+    """
+    if not shifts:
+        return
+    rotations = list({shift.rotation_id: shift.rotation for shift in shifts}.values())
+    start, end = min(s.start for s in shifts), max(s.end for s in shifts)
+    schedule = segments_for(rotations, start, end)
+    for shift in shifts:
+        segments = [
+            s for s in schedule[shift.rotation_id] if s.start < shift.end and s.end > shift.start
+        ]
+        held = [s for s in segments if s.shift_id == shift.pk]
+        shift.covers = [s for s in segments if s.is_override and not same_holder(s, shift)]
+        shift.covered_in_full = bool(shift.covers) and not held
+        shift.on_duty_now = any(s.start <= now < s.end for s in held)
 
 
 def _place_errors(context, errors) -> list[str]:

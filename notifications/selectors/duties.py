@@ -1,21 +1,31 @@
-"""Duty as the notifications see it: who takes over what, and when."""
+"""Duty as the notifications see it: who takes over what, and when, per the final schedule."""
 
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from ownership.models import Membership
-from rota.models import Override, Shift
+from rota.models import Override, Rotation, Shift
+from rota.selectors.duty import LOOKBACK, pieces
+from rota.selectors.schedule import segments_for
 
 from ..recipients import chunked
 
 HANDOFF_ROLES = (Membership.Role.LEAD, Membership.Role.MANAGER)
+# segments_for works on [start, end); duty starting exactly at the end of a scan window counts.
+_INCLUSIVE = datetime.timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
 class Duty:
-    """A shift or an override: someone (a person or a team) on duty from ``start``."""
+    """A piece of a shift or of a cover: someone (a person or a team) on duty from ``start``.
+
+    A shift with a cover in the middle is two pieces for its holder, each with its own start;
+    a shift covered in full is no piece at all.
+    """
 
     source: str  # "shift-12" or "override-3"
     rotation_id: int
@@ -32,22 +42,39 @@ class Duty:
         return list(members.get(self.team_id, ()))
 
 
+def rotations_with_duty(after: datetime.datetime, until: datetime.datetime) -> list[Rotation]:
+    """Return the rotations with a shift or a cover overlapping (after, until], in one query."""
+    shifts = Shift.objects.filter(start__lte=until, end__gt=after).values("rotation_id")
+    overrides = Override.objects.filter(start__lte=until, end__gt=after).values("rotation_id")
+    return list(Rotation.objects.filter(Q(pk__in=shifts) | Q(pk__in=overrides)).order_by("pk"))
+
+
 def duties_starting(after: datetime.datetime, until: datetime.datetime) -> list[Duty]:
-    """Return the assigned shifts and overrides that start within (after, until]."""
-    duties = [
-        Duty(f"shift-{pk}", rotation_id, start, user_id, team_id, shift_id=pk)
-        for pk, rotation_id, start, user_id, team_id in Shift.objects.filter(
-            start__gt=after, start__lte=until
-        )
-        .exclude(user__isnull=True, team__isnull=True)
-        .values_list("pk", "rotation_id", "start", "user_id", "team_id")
-    ]
-    duties += [
-        Duty(f"override-{pk}", rotation_id, start, user_id, team_id, override_id=pk)
-        for pk, rotation_id, start, user_id, team_id in Override.objects.filter(
-            start__gt=after, start__lte=until
-        ).values_list("pk", "rotation_id", "start", "user_id", "team_id")
-    ]
+    """Return the assigned pieces of duty that start within (after, until], in three queries.
+
+    Pieces come from the final schedule, so time covered by someone else is the coverer's
+    duty, not the shift holder's, and a restricted rotation's duty starts when its hours do.
+    """
+    rotations = rotations_with_duty(after, until)
+    schedule = segments_for(rotations, after - LOOKBACK, until + _INCLUSIVE)
+    duties = []
+    for rotation in rotations:
+        for piece in pieces(schedule[rotation.pk]):
+            if not after < piece.start <= until:
+                continue
+            if piece.user_id is None and piece.team_id is None:
+                continue  # an unassigned shift: a gap, reported by the rota warnings
+            duties.append(
+                Duty(
+                    piece.source,
+                    rotation.pk,
+                    piece.start,
+                    piece.user_id,
+                    piece.team_id,
+                    shift_id=piece.shift_id,
+                    override_id=piece.override_id,
+                )
+            )
     return duties
 
 

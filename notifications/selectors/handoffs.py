@@ -1,9 +1,17 @@
-"""Find the handoffs that are due: tell who takes over a shift that just started, and from whom."""
+"""Find the handoffs that are due: tell who takes over a rotation, and from whom.
+
+Who hands over and who takes over come from the final schedule: a cover over the handoff
+instant means the person covering hands over (or takes over), and the start and the end of a
+cover are handoffs of their own. A handoff at a shift boundary that a cover spans changes no
+hands and sends nothing.
+"""
 
 import datetime
 from dataclasses import dataclass, field
 
-from rota.models import Rotation, Shift
+from rota.models import Override, Rotation, Shift
+from rota.selectors.duty import LOOKBACK, Piece, handover, pieces, source_of
+from rota.selectors.schedule import Segment, segments_for
 
 from ..conf import seconds
 from ..keys import handoff_key
@@ -19,81 +27,134 @@ class Handoff:
 
     For a person rotation the incoming and outgoing people are told, and the rotation's team
     channel. For a team rotation the leads and managers of the incoming and outgoing teams are
-    told, and both teams' channels (the engineers were reminded before the shift started).
+    told, and both teams' channels (the engineers were reminded before the duty started).
+    ``piece`` is the incoming holder's piece of duty (its end is only known as far as the
+    schedule was read).
     """
 
-    shift: Shift
-    previous: Shift | None
+    rotation: Rotation
+    at: datetime.datetime
+    outgoing: Segment | None
+    incoming: Segment
+    piece: Piece
     people: set[int] = field(default_factory=set)
     teams: set[int] = field(default_factory=set)
 
+    @property
+    def source(self) -> str:
+        return source_of(self.incoming)
 
-def handoffs_for(shifts: list[Shift]) -> list[Handoff]:
-    """Return the handoff at the start of each shift, in a few queries."""
-    if not shifts:
+    def key_for(self, *, user_id=None, team_id=None) -> str:
+        return handoff_key(
+            source=self.source, start=self.incoming.start, user_id=user_id, team_id=team_id
+        )
+
+
+def handoffs_for(moments, *, until: datetime.datetime | None = None) -> list[Handoff]:
+    """Return the handoff at each (rotation, instant) where hands change, in a few queries.
+
+    An instant where one segment of the final schedule runs on (a cover spanning a shift
+    boundary) or where nobody takes over has no handoff. ``until`` reads the schedule that far
+    so that the incoming pieces are whole.
+    """
+    moments = sorted(set(moments), key=lambda m: (m[1], m[0].pk))
+    if not moments:
         return []
-    previous = {}
-    for shift in Shift.objects.filter(
-        rotation_id__in={s.rotation_id for s in shifts}, end__in={s.start for s in shifts}
-    ):
-        previous[(shift.rotation_id, shift.end)] = shift
-    rotation_teams = dict(
-        Rotation.objects.filter(pk__in={s.rotation_id for s in shifts}).values_list("pk", "team_id")
-    )
-    handoffs = [Handoff(shift, previous.get((shift.rotation_id, shift.start))) for shift in shifts]
+    rotations = list({rotation.pk: rotation for rotation, _ in moments}.values())
+    first, last = moments[0][1], max(at for _, at in moments)
+    schedule = segments_for(rotations, first - LOOKBACK, max(last + LOOKBACK, until or last))
+    handoffs = []
+    for rotation, at in moments:
+        segments = schedule[rotation.pk]
+        outgoing, incoming = handover(rotation, segments, at)
+        if incoming is None:
+            continue  # nobody takes over: the rota has ended or has a gap from here
+        if outgoing is not None and source_of(outgoing) == source_of(incoming):
+            continue  # one shift or cover runs on (across the instant, or its off-hours)
+        piece = next(
+            p
+            for p in pieces(segments)
+            if p.source == source_of(incoming) and (incoming.start, incoming.end) in p.spans
+        )
+        handoffs.append(Handoff(rotation, at, outgoing, incoming, piece))
     team_ids = {
-        s.team_id for h in handoffs for s in (h.shift, h.previous) if s and s.team_id is not None
+        s.team.pk for h in handoffs for s in (h.incoming, h.outgoing) if s and s.team is not None
     }
     leaders = members_by_team(team_ids, roles=HANDOFF_ROLES)
     for handoff in handoffs:
-        for shift in (handoff.shift, handoff.previous):
-            if shift is None:
+        for side in (handoff.incoming, handoff.outgoing):
+            if side is None:
                 continue
-            if shift.user_id is not None:
-                handoff.people.add(shift.user_id)
-            elif shift.team_id is not None:
-                handoff.people.update(leaders.get(shift.team_id, ()))
-                handoff.teams.add(shift.team_id)
-        if not handoff.teams and rotation_teams.get(handoff.shift.rotation_id):
-            handoff.teams.add(rotation_teams[handoff.shift.rotation_id])
-    return handoffs
+            if side.user is not None:
+                handoff.people.add(side.user.pk)
+            elif side.team is not None:
+                handoff.people.update(leaders.get(side.team.pk, ()))
+                handoff.teams.add(side.team.pk)
+        if not handoff.teams and handoff.rotation.team_id:
+            handoff.teams.add(handoff.rotation.team_id)
+    # Two instants of one off-hours stretch (a shift starting at 08:00 and a cover at 08:30,
+    # duty opening at 09:00) hand over to the same segment: that is one handoff.
+    unique = {}
+    for handoff in handoffs:
+        unique.setdefault((handoff.rotation.pk, handoff.source, handoff.incoming.start), handoff)
+    return list(unique.values())
+
+
+def handoff_moments(since: datetime.datetime, now: datetime.datetime) -> list[tuple]:
+    """Return (rotation, instant) for every shift start and cover start or end in (since, now]."""
+    # One UNION query; compound statements take no ORDER BY, hence the empty order_by().
+    shift_starts = Shift.objects.filter(start__gt=since, start__lte=now).order_by()
+    cover_starts = Override.objects.filter(start__gt=since, start__lte=now).order_by()
+    cover_ends = Override.objects.filter(end__gt=since, end__lte=now).order_by()
+    instants = set(
+        shift_starts.values_list("rotation_id", "start").union(
+            cover_starts.values_list("rotation_id", "start"),
+            cover_ends.values_list("rotation_id", "end"),
+        )
+    )
+    if not instants:
+        return []
+    rotations = Rotation.objects.in_bulk({rotation_id for rotation_id, _ in instants})
+    return [(rotations[rotation_id], at) for rotation_id, at in instants]
 
 
 def due_handoffs(*, now: datetime.datetime) -> list[Plan]:
-    """Return a plan per handoff message for shifts that started within the grace period."""
+    """Return a plan per handoff message for handoffs that happened within the grace period."""
     since = now - seconds("NOTIFICATIONS_HANDOFF_GRACE")
-    shifts = list(Shift.objects.filter(start__gt=since, start__lte=now).order_by("start", "pk"))
-    handoffs = handoffs_for(shifts)
+    handoffs = handoffs_for(handoff_moments(since, now))
     people = recipients_for({pk for h in handoffs for pk in h.people})
     channels = team_channels({pk for h in handoffs for pk in h.teams})
     plans = []
     for handoff in handoffs:
-        shift = handoff.shift
-        refs = {"rotation_id": shift.rotation_id, "shift_id": shift.pk}
+        incoming = handoff.incoming
+        refs = {
+            "rotation_id": handoff.rotation.pk,
+            "shift_id": incoming.shift_id,
+            "override_id": incoming.override_id,
+            "payload": {"source": handoff.source, "start": incoming.start.isoformat()},
+        }
         for user_id in sorted(handoff.people):
             if user_id not in people:
                 continue
-            key = handoff_key(shift_id=shift.pk, start=shift.start, user_id=user_id)
             plans += plans_for_person(
                 people[user_id],
                 kind=Delivery.Kind.HANDOFF,
-                key=key,
+                key=handoff.key_for(user_id=user_id),
                 now=now,
-                occurs_at=shift.start,
+                occurs_at=handoff.at,
                 urgent=True,
                 **refs,
             )
         for team_id in sorted(handoff.teams):
             if team_id not in channels:
                 continue
-            key = handoff_key(shift_id=shift.pk, start=shift.start, team_id=team_id)
             plans.append(
                 plan_for_team(
                     channels[team_id],
                     kind=Delivery.Kind.HANDOFF,
-                    key=key,
+                    key=handoff.key_for(team_id=team_id),
                     now=now,
-                    occurs_at=shift.start,
+                    occurs_at=handoff.at,
                     urgent=True,
                     **refs,
                 )

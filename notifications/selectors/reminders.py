@@ -16,10 +16,13 @@ TEAM_LEAD = 24 * 60
 def due_reminders(*, now: datetime.datetime) -> list[Plan]:
     """Return a plan per reminder due at ``now`` for duty that has not started yet.
 
-    Each person is reminded at the shortest of their lead times that has been reached, so a
-    shift created an hour before it starts gets one reminder, not one per lead time. The key
-    holds the person, the start and the lead time: a shift reassigned or moved before its
-    reminder is due is reminded to the new person, at the new time.
+    Duty is read from the final schedule: each piece of a shift its holder keeps (a shift
+    covered in full has none; one with a cover in the middle has two) and each cover is
+    reminded to whoever holds it. Each person is reminded at the shortest of their lead times
+    that has been reached, so a shift created an hour before it starts gets one reminder, not
+    one per lead time. The key holds the source, the person, the start of the piece and the
+    lead time: duty reassigned, moved or covered before its reminder is due is reminded to
+    whoever holds it then, at its new start.
     """
     horizon = now + datetime.timedelta(minutes=longest_lead_minutes())
     duties = duties_starting(now, horizon)

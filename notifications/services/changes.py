@@ -5,9 +5,11 @@ from collections import defaultdict
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 
 from ownership.models import Team
 from rota.models import Override, Shift, ShiftChange
+from rota.selectors.schedule import restriction_windows
 
 from ..conf import seconds
 from ..models import ChangeNotice
@@ -128,12 +130,33 @@ def _override_notices(overrides, covered, members, names, now) -> list[ChangeNot
 
 
 def _covered_shifts(overrides) -> dict[int, list[Shift]]:
+    """Return, per override, the shifts it takes duty from, in one query per 200 overrides.
+
+    A shift is covered where the override overlaps it within the rotation's restricted hours
+    (the final schedule's rule): a cover lying wholly outside them takes nobody's duty.
+    """
     found = defaultdict(list)
-    for override in overrides:
-        for shift in Shift.objects.filter(
-            rotation_id=override.rotation_id, start__lt=override.end, end__gt=override.start
-        ).only("pk", "user_id", "team_id"):
-            found[override.pk].append(shift)
+    for batch in chunked(overrides, 200):
+        overlaps = Q()
+        for override in batch:
+            overlaps |= Q(
+                rotation_id=override.rotation_id, start__lt=override.end, end__gt=override.start
+            )
+        shifts = list(
+            Shift.objects.filter(overlaps).only(
+                "pk", "rotation_id", "start", "end", "user_id", "team_id"
+            )
+        )
+        for override in batch:
+            for shift in shifts:
+                if shift.rotation_id != override.rotation_id:
+                    continue
+                start, end = max(shift.start, override.start), min(shift.end, override.end)
+                if start >= end:
+                    continue
+                if restriction_windows(override.rotation, start, end) == []:
+                    continue  # only off-hours overlap: the shift holder had no duty there
+                found[override.pk].append(shift)
     return found
 
 

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ownership.models import Team
@@ -50,6 +51,9 @@ LAYOUT_FIELDS = {
     "fairness",
 }
 
+# Changing any of these changes the hours on duty within the existing shifts.
+HOURS_FIELDS = ("restriction", "business_hours_start", "business_hours_end", "timezone")
+
 
 @transaction.atomic
 def sprint_calendar_create(**data) -> SprintCalendar:
@@ -90,10 +94,17 @@ def rotation_update(
     *, rotation: Rotation, participants: Iterable | None = None, regenerate: bool = True, **data
 ) -> Rotation:
     """Change a rotation; with ``regenerate``, re-deal its future unedited shifts at once."""
+    hours = [getattr(rotation, name) for name in HOURS_FIELDS]
     apply_fields(rotation, ROTATION_FIELDS, data)
     rotation.full_clean()
     rotation.save()
     rota_touch()
+    if hours != [getattr(rotation, name) for name in HOURS_FIELDS]:
+        # The hours on duty cut every shift differently now: calendar events of the coming
+        # shifts move, so their SEQUENCE must rise.
+        Shift.objects.filter(rotation=rotation, end__gt=timezone.now()).update(
+            sequence=F("sequence") + 1, updated_at=timezone.now()
+        )
     if participants is not None:
         rotation_set_participants(rotation=rotation, participants=participants, regenerate=False)
     if regenerate and (participants is not None or LAYOUT_FIELDS & set(data)):

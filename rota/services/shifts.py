@@ -6,7 +6,8 @@ Overrides of a rotation lie apart or nest (one entirely inside another); see
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 
 from ..exceptions import OverrideOverlap
 from ..models import Override, Rotation, Shift, ShiftChange
@@ -148,6 +149,21 @@ def _check_override_nesting(override: Override) -> None:
     )
 
 
+def _touch_covered(rotation_id: int, *windows: tuple) -> int:
+    """Bump the sequence of the rotation's shifts overlapping any (start, end) window.
+
+    A cover changes how the shifts under it are published (calendar events split, shortened
+    or cancelled), so their iCalendar SEQUENCE must rise even though the rows did not change;
+    a deleted cover leaves no row behind, so the shifts carry the count. Return how many.
+    """
+    overlaps = Q()
+    for start, end in windows:
+        overlaps |= Q(start__lt=end, end__gt=start)
+    return Shift.objects.filter(overlaps, rotation_id=rotation_id).update(
+        sequence=F("sequence") + 1, updated_at=timezone.now()
+    )
+
+
 @transaction.atomic
 def override_create(*, rotation: Rotation, by=None, **data) -> Override:
     """Let someone cover a window of the rotation instead of whoever holds the shift.
@@ -161,19 +177,25 @@ def override_create(*, rotation: Rotation, by=None, **data) -> Override:
     override.full_clean()
     _check_override_nesting(override)
     override.save()
+    _touch_covered(override.rotation_id, (override.start, override.end))
     rota_touch()
     return override
 
 
 @transaction.atomic
 def override_update(*, override: Override, **data) -> Override:
-    """Change an override's window or cover; raise as override_create does."""
+    """Change an override's window or cover; raise as override_create does.
+
+    The shifts under the old and the new window are republished (their SEQUENCE rises).
+    """
     _aware(data)
+    before = (override.start, override.end)
     apply_fields(override, OVERRIDE_FIELDS, data)
     override.full_clean()
     _check_override_nesting(override)
     override.sequence += 1
     override.save()
+    _touch_covered(override.rotation_id, before, (override.start, override.end))
     rota_touch()
     return override
 
@@ -181,5 +203,6 @@ def override_update(*, override: Override, **data) -> Override:
 @transaction.atomic
 def override_delete(*, override: Override) -> None:
     """Remove an override; the shift underneath applies again."""
+    _touch_covered(override.rotation_id, (override.start, override.end))
     override.delete()
     rota_touch()

@@ -88,10 +88,18 @@ def test_an_override_reminder_says_whose_cover_it_is(rotation, alice, bob, now, 
     ShiftFactory(rotation=rotation, user=alice, start=now - datetime.timedelta(days=1))
     OverrideFactory(rotation=rotation, user=bob, start=now + 10 * MINUTE, reason="Dentist")
     deliver(now)
-    (message,) = mail.outbox
-    assert message.to == ["bob@example.com"]
+    messages = {m.to[0]: m for m in mail.outbox}
+    message = messages["bob@example.com"]
     assert message.subject == "Reminder: you cover Payments on-call from Mon 3 Jun 2024, 10:10 BST"
     assert "- Reason: Dentist" in message.body
+    # Alice's shift (2 Jun 09:00 UTC - 9 Jun 09:00 UTC) resumes when the 8-hour cover ends:
+    # 3 Jun 17:10 UTC = 18:10 BST, eight hours ahead, so her day-ahead reminder is due now.
+    resumes = messages["alice@example.com"]
+    assert (
+        resumes.subject == "Reminder: your Payments on-call shift resumes Mon 3 Jun 2024, 18:10 BST"
+    )
+    assert "- Ends: Sun 9 Jun 2024, 10:00 BST" in resumes.body
+    assert "- Bob Stone: Mon 3 Jun 2024, 10:10 BST - Mon 3 Jun 2024, 18:10 BST" in resumes.body
 
 
 def test_times_and_distances_read_naturally():

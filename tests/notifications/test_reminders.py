@@ -115,12 +115,16 @@ def test_the_person_covering_an_override_is_reminded(rotation, alice, bob, now, 
     ShiftFactory(rotation=rotation, user=alice, start=now - 2 * HOUR)
     OverrideFactory(rotation=rotation, user=bob, start=now + 30 * MINUTE)
     scan(now)
-    row = Delivery.objects.get()
+    row = Delivery.objects.get(user=bob)
     assert (row.user, row.override_id is not None, row.key.split("/")[1][:9]) == (
         bob,
         True,
         "override-",
     )
+    # Alice takes her shift back when the 8-hour cover ends, 8 h 30 min from now: that piece
+    # of her duty has its own day-ahead reminder.
+    back = Delivery.objects.get(user=alice)
+    assert (back.occurs_at, back.payload["lead"]) == (now + 30 * MINUTE + 8 * HOUR, 1440)
 
 
 def test_quiet_hours_hold_back_a_day_ahead_reminder_but_not_an_hour_ahead_one(

@@ -68,6 +68,33 @@ def test_shows_my_shifts_my_teams_support_shifts_feed_and_links(as_user, world, 
     assert 'href="/me/feeds/"' in html
 
 
+def test_my_shifts_show_the_covers_over_them_from_the_final_schedule(as_user, world, alice, bob):
+    # Bob covers the whole of alice's current shift: it is no longer hers to be on duty for
+    # ("covered in full", no "on duty now"). The second team covers a day of her team's
+    # support shift (now - 1 day to now + 13 days): that row names the cover and her team is
+    # still on support now.
+    from rota import services
+
+    current = world.shifts[world.teams[0].slug][0]
+    services.override_create(
+        rotation=current.rotation, user=bob, start=current.start, end=current.end
+    )
+    support = Shift.objects.get(team=world.teams[0], rotation__kind="team")
+    other = world.teams[1]
+    services.override_create(
+        rotation=support.rotation,
+        team=other,
+        start=timezone.now() + DAY,
+        end=timezone.now() + 2 * DAY,
+    )
+    html = as_user(alice).get("/me/").content.decode()
+    row = html.split(f'id="shift-{current.pk}"')[1].split("</tr>")[0]
+    assert "covered in full" in row and "on duty now" not in row
+    assert "on duty now" not in html
+    assert f"Covered by {other.name}: " in html
+    assert "on support now" in html
+
+
 def test_offer_my_shift_then_someone_in_the_rotation_takes_it(client, world, team, alice, bob):
     shift = next_shift(world, team)  # bob's
     client.force_login(bob)
@@ -228,11 +255,11 @@ def test_unknown_shift_or_swap_is_404(client, alice):
 
 
 # Pinned: session, user, zone, person feed token, my shifts (+ their open swaps), my teams'
-# support shifts, covers, offers I may take, swaps I took, the teams I manage, leave. A
-# manager (here without shifts of their own, so without the swaps prefetch) adds the swaps
-# waiting for their approval.
-ENGINEER_QUERIES = 12
-MANAGER_QUERIES = 12
+# support shifts, covers, offers I may take, swaps I took, the teams I manage, leave, and the
+# final schedule of the shifts' rotations (two). A manager (here without shifts of their own,
+# so without the swaps prefetch) adds the swaps waiting for their approval.
+ENGINEER_QUERIES = 14
+MANAGER_QUERIES = 14
 
 
 @pytest.mark.parametrize("teams", [1, 6])
