@@ -186,10 +186,11 @@ def test_the_weekly_check_runs_the_same_queries_however_big_the_rota(
     double_booked, new_york, now, django_assert_num_queries
 ):
 
-    # Rotation check 7 (rotations, shifts, overrides, overlaps, people's shifts and overrides
-    # elsewhere, leave), cover check 8 (settings, components, parents, policy links, policies,
-    # person rotations, their shifts and overrides), managers 1, recipients 2.
-    with django_assert_num_queries(18):
+    # Rotation check 8 (rotations, shifts, overrides, team holidays, overlaps, people's shifts
+    # and overrides elsewhere, leave), cover check 9 (settings, components, parents, policy
+    # links, policies, person rotations, their shifts and overrides, team holidays), managers
+    # 1, recipients 2.
+    with django_assert_num_queries(20):
         rota_warnings(now=now)
     team = TeamFactory(timezone="Asia/Tokyo")
     MembershipFactory(team=team, role="manager")
@@ -197,7 +198,7 @@ def test_the_weekly_check_runs_the_same_queries_however_big_the_rota(
         rotation = RotationFactory(team=team, restriction="business_hours")
         ShiftFactory(rotation=rotation, start=now, end=now + 3 * DAY)
         ComponentFactory(owner_team=team, tier=1)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(20):
         plans = rota_warnings(now=now)
     named = {r["name"] for plan in plans for r in plan.payload["rotations"]}
     assert rotation.name in named  # its gaps are warned about with the rest
