@@ -1,5 +1,7 @@
 """Query parameters of the reports: the period, a team, a component, and model parameters."""
 
+import datetime
+
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -17,6 +19,10 @@ from ..replay import (
 )
 
 MAX_PERIOD_DAYS = 3 * 366
+# Reports cover dates in these years: sprints, the days either side of a period and the
+# default 26 weeks before `to` all stay within what a date can hold.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+EARLIEST, LATEST = datetime.date(FIRST_YEAR, 1, 1), datetime.date(LAST_YEAR, 12, 31)
 FIRST_LINE_CHOICES = {"both": (False, True), "without": (False,), "with": (True,)}
 # query parameter -> decision measure it weighs
 WEIGHTS = {
@@ -76,6 +82,12 @@ class ReportQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         first, last = attrs.get("from"), attrs.get("to")
+        for name, day in (("from", first), ("to", last)):
+            if day is not None and not EARLIEST <= day <= LATEST:
+                raise serializers.ValidationError(
+                    {name: f"Give a day from {EARLIEST} to {LATEST}; reports cover the years "
+                     f"{FIRST_YEAR} to {LAST_YEAR}."}
+                )  # fmt: skip
         if first and last and last < first:
             raise serializers.ValidationError({"to": "The last day cannot be before the first."})
         if first and last and (last - first).days >= MAX_PERIOD_DAYS:

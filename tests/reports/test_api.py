@@ -265,3 +265,32 @@ def test_the_reports_are_in_the_openapi_schema_without_warnings(db, settings, tm
     for name in ("weight_capacity", "penalty_percent", "sensitivity_buffer_percent",
                  "dedicated_from"):  # fmt: skip
         assert f"name: {name}" in schema
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        # Year 9999: the sprint after the last day, or the day after it, is past year 9999.
+        ({"to": "9999-12-31"}, "to"),
+        # Year 1: the default period starts 26 weeks before `to`, before year 1.
+        ({"from": "0001-01-01", "to": "0001-01-05"}, "from"),
+        ({"from": "1999-12-31", "to": "2000-01-05"}, "from"),
+        ({"from": "2100-12-01", "to": "2101-01-01"}, "to"),
+        ({"from": "9999-12-30"}, "from"),
+    ],
+)
+def test_dates_outside_2000_to_2100_are_a_400_naming_the_field(
+    user_client, recorded, name, params, field
+):
+    for extra in ({}, {"format": "csv"}):
+        response = user_client.get(reverse(name), {**params, **extra})
+        assert response.status_code == 400, response.content
+        assert "2000" in response.json()[field][0]
+
+
+def test_the_edges_of_the_date_window_are_answered(user_client, recorded):
+    for params in ({"from": "2000-01-01", "to": "2000-01-05"},
+                   {"from": "2100-12-01", "to": "2100-12-31"}):  # fmt: skip
+        for name in NAMES:
+            assert user_client.get(reverse(name), params).status_code == 200, (name, params)
