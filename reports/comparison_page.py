@@ -62,8 +62,9 @@ def _decision(result, labels: dict) -> dict:
     summary = result.decision
     measures = summary.measures
     rows = []
+    ranked = bool(summary.ranking)
     for row in sorted(summary.rows, key=lambda r: (r.rank, r.label)):
-        rank = f"{row.rank}=" if row.tied else str(row.rank)
+        rank = "–" if not ranked else f"{row.rank}=" if row.tied else str(row.rank)
         rows.append(
             [rank, row.label, cell(row.overall)]
             + [_unit(row.values.get(m["key"]), MEASURES[m["key"]][1]) for m in measures]
@@ -77,6 +78,8 @@ def _decision(result, labels: dict) -> dict:
         for line in summary.sensitivity
     ]
     return {
+        "ranked": ranked,
+        "note": summary.note,
         "verdict": summary.verdict,
         "ranking": summary.ranking_text,
         "tie": summary.best is None,
