@@ -17,6 +17,7 @@ from ..replay import (
     MODELS,
     ReplayParameters,
 )
+from ..selectors import head_counts
 
 MAX_PERIOD_DAYS = 3 * 366
 # Reports cover dates in these years: sprints, the days either side of a period and the
@@ -253,6 +254,13 @@ class ComparisonQuerySerializer(ReportQuerySerializer):
                 raise serializers.ValidationError(
                     f"{slug!r} is not a product team; the dedicated team's people come from "
                     "product teams."
+                )
+        heads = head_counts(slugs=seen)
+        for slug, people in pairs:
+            # A team cannot give more people than it has (its capacity lost would pass 100%).
+            if people > heads.get(slug, 0):
+                raise serializers.ValidationError(
+                    f"{slug!r} has {heads.get(slug, 0)} people; it cannot give {people}."
                 )
         return tuple(pairs)
 
