@@ -58,12 +58,20 @@ def _best(groups: list[list[str]], labels: dict) -> str:
     return f"Tied best: {names}" if len(groups[0]) > 1 else f"Best: {names}"
 
 
+def _in_rank_order(summary) -> list:
+    """Return the decision rows in the order of the ranking sentence (ties included)."""
+    order = [key for group in summary.ranking for key in group]
+    if not order:
+        return sorted(summary.rows, key=lambda r: r.label)
+    return sorted(summary.rows, key=lambda r: order.index(r.scenario))
+
+
 def _decision(result, labels: dict) -> dict:
     summary = result.decision
     measures = summary.measures
     rows = []
     ranked = bool(summary.ranking)
-    for row in sorted(summary.rows, key=lambda r: (r.rank, r.label)):
+    for row in _in_rank_order(summary):
         rank = "–" if not ranked else f"{row.rank}=" if row.tied else str(row.rank)
         rows.append(
             [rank, row.label, cell(row.overall)]

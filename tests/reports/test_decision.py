@@ -106,3 +106,47 @@ def test_sensitivity_says_whether_the_ranking_holds(example):
     assert summary.best == "rotating"
     assert (buffer.best, buffer.changed) == (None, True)
     assert buffer.groups == [["ownership", "rotating"], ["dedicated"]]
+
+
+def test_a_tie_chains_so_no_score_is_ranked_below_one_it_ties_with():
+    """Capacity lost alone: 68.5, 69.4, 70.1 and 100 score 0.685, 0.694, 0.701 and 1.0.
+    0.694 is within 0.01 of 0.685 and 0.701 within 0.01 of 0.694, so all three share first
+    place (before: 0.701 was 3rd although it ties with 0.694); 1.0 is 4th."""
+    from reports.decision import describe, rank
+
+    weights = {**NONE, "capacity_lost_percent": 1.0}
+    rows = [
+        (key, key.upper(), {"capacity_lost_percent": value})
+        for key, value in (("d", 100.0), ("c", 70.1), ("b", 69.4), ("a", 68.5))
+    ]
+    ranking = rank(rows, weights)
+    assert ranking.groups == [["a", "b", "c"], ["d"]]
+    assert {r.scenario: (r.overall, r.rank, r.tied) for r in ranking.rows} == {
+        "a": (0.685, 1, True), "b": (0.694, 1, True), "c": (0.701, 1, True), "d": (1.0, 4, False)
+    }  # fmt: skip
+    assert describe(ranking.groups, {}) == "1= a, b, c (tie); 4. d"
+    # 0.70 and 0.711 are 0.011 apart: no tie.
+    apart = rank([("a", "A", {"capacity_lost_percent": 70.0}),
+                  ("b", "B", {"capacity_lost_percent": 71.1}),
+                  ("z", "Z", {"capacity_lost_percent": 100.0})], weights)  # fmt: skip
+    assert apart.groups == [["a"], ["b"], ["z"]]
+
+
+def test_within_a_tie_the_table_lists_the_models_as_the_sentence_does():
+    """The tie of test_a_tie_reads_as_a_tie: the sentence says "1= Total ownership, Rotating
+    support team (tie)"; the table listed Rotating first (by label) — now in the same order."""
+    from types import SimpleNamespace
+
+    from reports.comparison_page import decorate
+
+    alpha = team(1, "alpha", [11, 12])
+    history = data(
+        teams=[alpha], people=[person(11, "ann", [1]), person(12, "bob", [1])], first=1,
+        last=28, incidents=[incident(1, at(2, 10), 100, 1, logged=60, resolved=at(2, 11))],
+    )  # fmt: skip
+    params = ReplayParameters(models=("ownership", "rotating"), first_line=(False,))
+    page = decorate(SimpleNamespace(report=compare(history, params)))["decision"]
+    assert page["ranking"] == "1= Total ownership, Rotating support team (tie)"
+    assert [row[:2] for row in page["table"]["rows"]] == [
+        ["1=", "Total ownership"], ["1=", "Rotating support team"]
+    ]  # fmt: skip
