@@ -6,7 +6,7 @@ rows, so the page, the JSON and the CSV say the same thing.
 
 from . import charts
 from .api.serializers import FIRST_LINE_CHOICES, SENSITIVITY, WEIGHTS
-from .decision import MEASURES, describe
+from .decision import DIGITS, MEASURES, describe
 from .replay import MODEL_LABELS, RANKED, ReplayParameters
 from .tables import cell
 
@@ -71,7 +71,8 @@ def _decision(result, labels: dict) -> dict:
     measures = summary.measures
     rows = []
     ranked = bool(summary.ranking)
-    for row in _in_rank_order(summary):
+    ordered = _in_rank_order(summary)
+    for row in ordered:
         rank = "–" if not ranked else f"{row.rank}=" if row.tied else str(row.rank)
         rows.append(
             [rank, row.label, cell(row.overall)]
@@ -99,8 +100,9 @@ def _decision(result, labels: dict) -> dict:
         },
         "chart": charts.bar_chart(
             title="Overall score with these weights (lower is better)",
-            labels=[labels[r.scenario] for r in summary.rows],
-            values=[r.overall for r in summary.rows],
+            labels=[labels[r.scenario] for r in ordered],
+            values=[r.overall for r in ordered],
+            digits=DIGITS,
             highlight={labels[key] for key in summary.ranking[0]} if summary.ranking else set(),
             label_width=250,
         ),

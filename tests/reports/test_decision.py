@@ -150,3 +150,20 @@ def test_within_a_tie_the_table_lists_the_models_as_the_sentence_does():
     assert [row[:2] for row in page["table"]["rows"]] == [
         ["1=", "Total ownership"], ["1=", "Rotating support team"]
     ]  # fmt: skip
+
+
+def test_the_overall_score_chart_shows_three_decimals_in_rank_order(example):
+    """The example's scores: ownership 0.553, rotating 0.627, dedicated 1.0, ranked in that
+    order (scenario order is ownership, dedicated, rotating). One decimal showed 0.6 and 0.6."""
+    import re
+    from types import SimpleNamespace
+
+    from reports.comparison_page import decorate
+
+    page = decorate(SimpleNamespace(report=compare(example, ReplayParameters(**BASE))))
+    chart = str(page["decision"]["chart"])
+    shown = re.findall(r'<text x="[\d.]+" y="\d+" [^>]*>([^<]+)</text>', chart)
+    assert shown == [
+        "Total ownership", "0.553", "Rotating support team", "0.627",
+        "Dedicated support team", "1",
+    ]  # fmt: skip
