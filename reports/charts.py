@@ -104,16 +104,14 @@ def bar_chart(
         y = 4 + i * row
         bar = (value or 0) * plot / ceiling
         colour = HOT if label in highlight else BAR
+        shown = escape(_number(value, unit, digits))
         body.append(
             f'<text x="{label_width - 6}" y="{y + 14}" text-anchor="end" {FONT}>'
             f"{escape(label)}</text>"
         )
         body.append(
             f'<rect x="{label_width}" y="{y + 3}" width="{bar:.1f}" height="{row - 6}" '
-            f'fill="{colour}"><title>{escape(label)}: {escape(_number(value, unit, digits))}</title></rect>'
+            f'fill="{colour}"><title>{escape(label)}: {shown}</title></rect>'
         )
-        body.append(
-            f'<text x="{label_width + bar + 4:.1f}" y="{y + 14}" {FONT}>'
-            f"{escape(_number(value, unit, digits))}</text>"
-        )
+        body.append(f'<text x="{label_width + bar + 4:.1f}" y="{y + 14}" {FONT}>{shown}</text>')
     return _svg(title, width, height, body)
