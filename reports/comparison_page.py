@@ -83,6 +83,8 @@ def _decision(result, labels: dict) -> dict:
             "label": line.label,
             "ranking": describe(line.groups, labels),
             "changed": line.changed,
+            "first_changed": line.first_changed,
+            "order_changed": line.changed and not line.first_changed,
         }
         for line in summary.sensitivity
     ]
@@ -107,7 +109,7 @@ def _decision(result, labels: dict) -> dict:
             label_width=250,
         ),
         "sensitivity": lines,
-        "robust": not any(line.changed for line in summary.sensitivity),
+        "robust": not any(line.first_changed for line in summary.sensitivity),
     }
 
 

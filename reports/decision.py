@@ -59,7 +59,8 @@ class SensitivityLine:
     label: str
     groups: list[list[str]]
     best: str | None
-    changed: bool  # the ranking differs from the base ranking
+    changed: bool  # the ranking differs from the base ranking (anywhere)
+    first_changed: bool = False  # the first place (its model, or its tie) differs
     overall: dict = field(default_factory=dict)  # scenario -> overall score
 
 

@@ -178,6 +178,7 @@ def _decide(runs, params: ReplayParameters, unranked: str | None = None) -> Deci
                 groups=ranked.groups,
                 best=ranked.best,
                 changed=ranked.groups != base.groups,
+                first_changed=ranked.groups[:1] != base.groups[:1],
                 overall={row.scenario: row.overall for row in ranked.rows},
             )
         )

@@ -167,3 +167,29 @@ def test_the_overall_score_chart_shows_three_decimals_in_rank_order(example):
         "Total ownership", "0.553", "Rotating support team", "0.627",
         "Dedicated support team", "1",
     ]  # fmt: skip
+
+
+def test_sensitivity_flags_only_a_change_of_first_place(example):
+    """Weighing context switches alone: ownership 0, rotating 1/3 = 0.333, dedicated 1. If
+    incidents doubled, the switches double too (0, 2, 6 → 0, 0.333, 1): nothing changes. With
+    capacity alone and no buffer (test_sensitivity_says_whether_the_ranking_holds) first
+    place goes from rotating to a tie of ownership and rotating: the red warning. Weighing
+    switches alone with no buffer keeps ownership first (0 switches whatever the buffer)."""
+    from types import SimpleNamespace
+
+    from reports.comparison_page import decorate
+
+    def page(weights):
+        params = ReplayParameters(
+            **BASE, weights={**NONE, **weights},
+            sensitivity={"incident_factor": 2.0, "buffer_percent": 0.0, "penalty_factor": 2.0},
+        )  # fmt: skip
+        return decorate(SimpleNamespace(report=compare(example, params)))["decision"]
+
+    capacity = page({"capacity_lost_percent": 1.0})
+    buffer = next(line for line in capacity["sensitivity"] if "buffer" in line["label"])
+    assert (buffer["first_changed"], buffer["order_changed"]) == (True, False)
+    assert capacity["robust"] is False
+    switches = page({"context_switches": 1.0})
+    assert not any(line["first_changed"] for line in switches["sensitivity"])
+    assert switches["robust"] is True
