@@ -162,7 +162,8 @@ def _weights(params) -> str:
     return (
         f"Decision summary: weights {weights}. On each measure a model scores its value over "
         "the worst model's (1 = worst, 0 = nothing); the overall score is the weighted mean "
-        f"(lower is better); overall scores within {decision.TIE:g} are a tie."
+        f"(lower is better); overall scores within {decision.TIE:g} of each other tie, and so "
+        "does a chain of such scores, so no model is ranked below one it ties with."
     )
 
 

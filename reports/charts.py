@@ -13,10 +13,13 @@ MUTED = "#8c959f"
 FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
 
-def _number(value, unit: str) -> str:
+def _number(value, unit: str, digits: int = 1) -> str:
     if value is None:
         return "-"
-    text = f"{value:,.1f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+    if isinstance(value, float):
+        text = f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{value:,}"
     return f"{text}{unit}"
 
 
@@ -85,8 +88,12 @@ def bar_chart(
     unit: str = "",
     highlight: set | frozenset = frozenset(),
     label_width: int = 170,
+    digits: int = 1,
 ) -> SafeString:
-    """Return horizontal bars, one per label; labels in ``highlight`` are drawn in red."""
+    """Return horizontal bars, one per label; labels in ``highlight`` are drawn in red.
+
+    Values print with at most ``digits`` decimals.
+    """
     row, width = 22, 600
     plot = width - label_width - 100
     known = [v for v in values if v is not None]
@@ -97,16 +104,14 @@ def bar_chart(
         y = 4 + i * row
         bar = (value or 0) * plot / ceiling
         colour = HOT if label in highlight else BAR
+        shown = escape(_number(value, unit, digits))
         body.append(
             f'<text x="{label_width - 6}" y="{y + 14}" text-anchor="end" {FONT}>'
             f"{escape(label)}</text>"
         )
         body.append(
             f'<rect x="{label_width}" y="{y + 3}" width="{bar:.1f}" height="{row - 6}" '
-            f'fill="{colour}"><title>{escape(label)}: {escape(_number(value, unit))}</title></rect>'
+            f'fill="{colour}"><title>{escape(label)}: {shown}</title></rect>'
         )
-        body.append(
-            f'<text x="{label_width + bar + 4:.1f}" y="{y + 14}" {FONT}>'
-            f"{escape(_number(value, unit))}</text>"
-        )
+        body.append(f'<text x="{label_width + bar + 4:.1f}" y="{y + 14}" {FONT}>{shown}</text>')
     return _svg(title, width, height, body)

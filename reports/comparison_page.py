@@ -6,7 +6,7 @@ rows, so the page, the JSON and the CSV say the same thing.
 
 from . import charts
 from .api.serializers import FIRST_LINE_CHOICES, SENSITIVITY, WEIGHTS
-from .decision import MEASURES, describe
+from .decision import DIGITS, MEASURES, describe
 from .replay import MODEL_LABELS, RANKED, ReplayParameters
 from .tables import cell
 
@@ -58,12 +58,22 @@ def _best(groups: list[list[str]], labels: dict) -> str:
     return f"Tied best: {names}" if len(groups[0]) > 1 else f"Best: {names}"
 
 
+def _in_rank_order(summary) -> list:
+    """Return the decision rows in the order of the ranking sentence (ties included)."""
+    order = [key for group in summary.ranking for key in group]
+    if not order:
+        return sorted(summary.rows, key=lambda r: r.label)
+    return sorted(summary.rows, key=lambda r: order.index(r.scenario))
+
+
 def _decision(result, labels: dict) -> dict:
     summary = result.decision
     measures = summary.measures
     rows = []
-    for row in sorted(summary.rows, key=lambda r: (r.rank, r.label)):
-        rank = f"{row.rank}=" if row.tied else str(row.rank)
+    ranked = bool(summary.ranking)
+    ordered = _in_rank_order(summary)
+    for row in ordered:
+        rank = "–" if not ranked else f"{row.rank}=" if row.tied else str(row.rank)
         rows.append(
             [rank, row.label, cell(row.overall)]
             + [_unit(row.values.get(m["key"]), MEASURES[m["key"]][1]) for m in measures]
@@ -73,10 +83,14 @@ def _decision(result, labels: dict) -> dict:
             "label": line.label,
             "ranking": describe(line.groups, labels),
             "changed": line.changed,
+            "first_changed": line.first_changed,
+            "order_changed": line.changed and not line.first_changed,
         }
         for line in summary.sensitivity
     ]
     return {
+        "ranked": ranked,
+        "note": summary.note,
         "verdict": summary.verdict,
         "ranking": summary.ranking_text,
         "tie": summary.best is None,
@@ -88,13 +102,14 @@ def _decision(result, labels: dict) -> dict:
         },
         "chart": charts.bar_chart(
             title="Overall score with these weights (lower is better)",
-            labels=[labels[r.scenario] for r in summary.rows],
-            values=[r.overall for r in summary.rows],
+            labels=[labels[r.scenario] for r in ordered],
+            values=[r.overall for r in ordered],
+            digits=DIGITS,
             highlight={labels[key] for key in summary.ranking[0]} if summary.ranking else set(),
             label_width=250,
         ),
         "sensitivity": lines,
-        "robust": not any(line.changed for line in summary.sensitivity),
+        "robust": not any(line.first_changed for line in summary.sensitivity),
     }
 
 

@@ -4,8 +4,14 @@ Every decision measure is "lower is better". For each measure, a model's *score*
 divided by the largest value among the models compared (0 when every model scores 0), so the
 worst model on a measure scores 1 and a model half as bad scores 0.5. The overall score is the
 weighted mean of the scores with the weights the user set (defaults: ``DEFAULT_WEIGHTS``); a
-weight of 0 leaves a measure out. Models whose overall scores are within ``TIE`` of the best
-of their group share a rank: a tie is reported as a tie, never as a winner.
+weight of 0 leaves a measure out.
+
+Ties: two models whose overall scores differ by at most ``TIE`` tie, and a tie group is a
+maximal run of the models in score order where each is within ``TIE`` of the one before it.
+So no model is ever ranked below another it is within ``TIE`` of (0.685, 0.694 and 0.701 all
+share first place), at the price that a group's ends may be further apart than ``TIE``. A tie
+is reported as a tie, never as a winner; within a group, models are listed by score, then in
+scenario order, in the table and in the sentence alike.
 """
 
 from dataclasses import dataclass, field
@@ -53,7 +59,8 @@ class SensitivityLine:
     label: str
     groups: list[list[str]]
     best: str | None
-    changed: bool  # the ranking differs from the base ranking
+    changed: bool  # the ranking differs from the base ranking (anywhere)
+    first_changed: bool = False  # the first place (its model, or its tie) differs
     overall: dict = field(default_factory=dict)  # scenario -> overall score
 
 
@@ -83,8 +90,8 @@ def _group(rows: list[DecisionRow]) -> list[list[str]]:
     ordered = sorted(rows, key=lambda r: (r.overall is None, r.overall or 0.0))
     groups: list[list[DecisionRow]] = []
     for row in ordered:
-        head = groups[-1][0] if groups else None
-        if head is not None and _close(head.overall, row.overall):
+        last = groups[-1][-1] if groups else None  # chain: within TIE of the one before
+        if last is not None and _close(last.overall, row.overall):
             groups[-1].append(row)
         else:
             groups.append([row])

@@ -99,7 +99,7 @@ def compare(data: ReportData, params: ReplayParameters | None = None) -> Compari
         scenarios=found,
         rankings={m: [key for group in g for key in group] for m, g in groups.items()},
         ranking_ties=groups,
-        decision=_decide(runs, params),
+        decision=_decide(runs, params, _unranked(world)),
         rotation=world.rotation_summary(),
         estimated_incidents=sum(1 for i in world.items if i.kind == "incident" and i.estimated),
     )
@@ -108,11 +108,60 @@ def compare(data: ReportData, params: ReplayParameters | None = None) -> Compari
     return result
 
 
-def _decide(runs, params: ReplayParameters) -> Decision:
+def _unranked(world) -> str | None:
+    """Return why the comparison must not rank the models, or None when it may."""
+    data = world.data
+    incidents = sum(1 for i in world.items if i.kind == "incident")
+    bugs = len(world.items) - incidents
+    reasons = []
+    if data.component_id is not None:
+        # Only the subtree's interrupts are replayed, yet standby and reserved capacity are
+        # every team's: the totals mix two scopes, so no ranking can be drawn from them.
+        component = data.components.get(data.component_id)
+        name = component.name if component is not None else "one component"
+        reasons.append(
+            f"Filtered by component ({name}): only its incidents and bugs are replayed, while "
+            "standby and reserved capacity are every team's. A ranking compares whole "
+            "organisations and is shown only without the component filter; the measures "
+            "below are for reading, not for choosing."
+        )
+    if not incidents and not bugs:
+        reasons.append(
+            f"Nothing to replay in this period ({incidents} incidents, {bugs} bugs): no ranking."
+        )
+    return " ".join(reasons) or None
+
+
+def _team_note(world) -> str | None:
+    data = world.data
+    if data.team_id is None:
+        return None
+    team = data.teams.get(data.team_id)
+    return (
+        f"Rows for {team.name if team else 'one team'} only; the ranking compares whole "
+        "organisations and stays organisation-wide."
+    )
+
+
+def _decide(runs, params: ReplayParameters, unranked: str | None = None) -> Decision:
     labels = {run.scenario.key: run.scenario.label for run in runs}
     base = decision.rank(
         [(r.scenario.key, r.scenario.label, r.measures()) for r in runs], params.weights
     )
+    common = {
+        "weights": dict(params.weights),
+        "measures": [
+            {"key": k, "label": label, "unit": unit.strip(), "weight": params.weights.get(k, 0)}
+            for k, (label, unit, _) in decision.MEASURES.items()
+        ],
+    }
+    if unranked:
+        for row in base.rows:  # the values stay; nothing suggests an order
+            row.overall, row.rank, row.tied = None, 0, False
+        return Decision(
+            **common, rows=base.rows, ranking=[], best=None, verdict=None, ranking_text="",
+            sensitivity=[], note=unranked,
+        )  # fmt: skip
     for row in base.rows:
         scenario = next(r.scenario for r in runs if r.scenario.key == row.scenario)
         scenario.overall_score, scenario.rank, scenario.tied = row.overall, row.rank, row.tied
@@ -129,19 +178,17 @@ def _decide(runs, params: ReplayParameters) -> Decision:
                 groups=ranked.groups,
                 best=ranked.best,
                 changed=ranked.groups != base.groups,
+                first_changed=ranked.groups[:1] != base.groups[:1],
                 overall={row.scenario: row.overall for row in ranked.rows},
             )
         )
     return Decision(
-        weights=dict(params.weights),
-        measures=[
-            {"key": k, "label": label, "unit": unit.strip(), "weight": params.weights.get(k, 0)}
-            for k, (label, unit, _) in decision.MEASURES.items()
-        ],
+        **common,
         rows=base.rows,
         ranking=base.groups,
         best=base.best,
         verdict=decision.verdict(base.groups, labels),
         ranking_text=decision.describe(base.groups, labels),
         sensitivity=lines,
+        note=_team_note(runs[0].world) if runs else None,
     )

@@ -120,10 +120,12 @@ class Decision:
     measures: list[dict]  # key, label, unit, weight
     rows: list[decision.DecisionRow]
     ranking: list[list[str]]  # scenario keys, best group first; several in a group = a tie
-    best: str | None  # None when the first place is a tie
-    verdict: str
+    best: str | None  # None when the first place is a tie, or nothing is ranked
+    verdict: str | None  # None when nothing is ranked (see ``note``)
     ranking_text: str
     sensitivity: list[decision.SensitivityLine]
+    # Why nothing is ranked (a component filter, nothing to replay), or what a team filter does.
+    note: str | None = None
 
 
 @dataclass

@@ -123,9 +123,7 @@ def _teams_and_people(period: Period):
     for team in teams:
         capacity = getattr(team, "capacity", None)
         members = tuple(duty.get(team.id, ()))
-        size = (capacity.team_size if capacity else None) or len(members) or len(
-            everyone.get(team.id, ())
-        )  # fmt: skip
+        size = _head_count(capacity, len(members), len(everyone.get(team.id, ())))
         infos[team.id] = TeamInfo(
             id=team.id,
             slug=team.slug,
@@ -155,6 +153,33 @@ def _teams_and_people(period: Period):
             leave=tuple(away),
         )
     return infos, people
+
+
+def _head_count(capacity, on_duty: int, members: int) -> int:
+    """Return a team's head count: as planned, else its engineers and leads, else everyone."""
+    return (capacity.team_size if capacity else None) or on_duty or members
+
+
+def head_counts(*, slugs) -> dict:
+    """Return {team slug: head count} for the teams named (two queries).
+
+    The head count is the one the reports plan capacity with (see ``_head_count``).
+    """
+    teams = list(Team.objects.filter(slug__in=slugs).select_related("capacity").only(
+        "id", "slug", "capacity"
+    ))  # fmt: skip
+    on_duty, members = {}, {}
+    rows = Membership.objects.filter(team__in=teams).values_list("team_id", "role")
+    for team_id, role in rows:
+        members[team_id] = members.get(team_id, 0) + 1
+        if role in DUTY_ROLES:
+            on_duty[team_id] = on_duty.get(team_id, 0) + 1
+    return {
+        t.slug: _head_count(
+            getattr(t, "capacity", None), on_duty.get(t.id, 0), members.get(t.id, 0)
+        )
+        for t in teams
+    }
 
 
 def _components(component: Component | None):

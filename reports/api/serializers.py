@@ -1,5 +1,7 @@
 """Query parameters of the reports: the period, a team, a component, and model parameters."""
 
+import datetime
+
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -15,8 +17,13 @@ from ..replay import (
     MODELS,
     ReplayParameters,
 )
+from ..selectors import head_counts
 
 MAX_PERIOD_DAYS = 3 * 366
+# Reports cover dates in these years: sprints, the days either side of a period and the
+# default 26 weeks before `to` all stay within what a date can hold.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+EARLIEST, LATEST = datetime.date(FIRST_YEAR, 1, 1), datetime.date(LAST_YEAR, 12, 31)
 FIRST_LINE_CHOICES = {"both": (False, True), "without": (False,), "with": (True,)}
 # query parameter -> decision measure it weighs
 WEIGHTS = {
@@ -76,6 +83,12 @@ class ReportQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         first, last = attrs.get("from"), attrs.get("to")
+        for name, day in (("from", first), ("to", last)):
+            if day is not None and not EARLIEST <= day <= LATEST:
+                raise serializers.ValidationError(
+                    {name: f"Give a day from {EARLIEST} to {LATEST}; reports cover the years "
+                     f"{FIRST_YEAR} to {LAST_YEAR}."}
+                )  # fmt: skip
         if first and last and last < first:
             raise serializers.ValidationError({"to": "The last day cannot be before the first."})
         if first and last and (last - first).days >= MAX_PERIOD_DAYS:
@@ -241,6 +254,13 @@ class ComparisonQuerySerializer(ReportQuerySerializer):
                 raise serializers.ValidationError(
                     f"{slug!r} is not a product team; the dedicated team's people come from "
                     "product teams."
+                )
+        heads = head_counts(slugs=seen)
+        for slug, people in pairs:
+            # A team cannot give more people than it has (its capacity lost would pass 100%).
+            if people > heads.get(slug, 0):
+                raise serializers.ValidationError(
+                    f"{slug!r} has {heads.get(slug, 0)} people; it cannot give {people}."
                 )
         return tuple(pairs)
 

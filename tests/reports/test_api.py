@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from tests.incidents.factories import IncidentFactory
 from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory
+from tests.reports.factories import TeamCapacityFactory
 
 UTC = datetime.UTC
 PERIOD = {"from": "2024-01-01", "to": "2024-01-28"}
@@ -265,3 +266,54 @@ def test_the_reports_are_in_the_openapi_schema_without_warnings(db, settings, tm
     for name in ("weight_capacity", "penalty_percent", "sensitivity_buffer_percent",
                  "dedicated_from"):  # fmt: skip
         assert f"name: {name}" in schema
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        # Year 9999: the sprint after the last day, or the day after it, is past year 9999.
+        ({"to": "9999-12-31"}, "to"),
+        # Year 1: the default period starts 26 weeks before `to`, before year 1.
+        ({"from": "0001-01-01", "to": "0001-01-05"}, "from"),
+        ({"from": "1999-12-31", "to": "2000-01-05"}, "from"),
+        ({"from": "2100-12-01", "to": "2101-01-01"}, "to"),
+        ({"from": "9999-12-30"}, "from"),
+    ],
+)
+def test_dates_outside_2000_to_2100_are_a_400_naming_the_field(
+    user_client, recorded, name, params, field
+):
+    for extra in ({}, {"format": "csv"}):
+        response = user_client.get(reverse(name), {**params, **extra})
+        assert response.status_code == 400, response.content
+        assert "2000" in response.json()[field][0]
+
+
+def test_the_edges_of_the_date_window_are_answered(user_client, recorded):
+    for params in ({"from": "2000-01-01", "to": "2000-01-05"},
+                   {"from": "2100-12-01", "to": "2100-12-31"}):  # fmt: skip
+        for name in NAMES:
+            assert user_client.get(reverse(name), params).status_code == 200, (name, params)
+
+
+def test_a_team_cannot_give_the_dedicated_team_more_people_than_it_has(user_client, recorded):
+    """Payments has five engineers and a lead (six on duty) and a manager: a head count of 6.
+    Alpha has ann alone (1). Giving 99, 7 or Alpha's 2 is refused; 6 and 1 are answered; a
+    planned head count of 8 (Reports > Team capacities) lets Payments give 8."""
+    payments = TeamFactory(slug="payments", name="Payments")
+    for n in range(5):
+        MembershipFactory(team=payments, user__username=f"pay{n}")
+    MembershipFactory(team=payments, user__username="lead", role="lead")
+    MembershipFactory(team=payments, user__username="boss", role="manager")
+    url = reverse("report-model-comparison")
+    for given in ("payments:99", "payments:7", "payments:6,alpha:2"):
+        response = user_client.get(url, {**PERIOD, "dedicated_from": given})
+        assert response.status_code == 400, given
+        assert "cannot give" in response.json()["dedicated_from"][0]
+    response = user_client.get(url, {**PERIOD, "dedicated_from": "payments:6,alpha:1"})
+    assert response.status_code == 200
+    assert response.json()["parameters"]["dedicated_size"] == 7
+    TeamCapacityFactory(team=payments, team_size=8)
+    response = user_client.get(url, {**PERIOD, "dedicated_from": "payments:8"})
+    assert response.status_code == 200

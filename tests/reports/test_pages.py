@@ -135,3 +135,12 @@ def test_bad_filters_are_explained_on_the_page(signed_in):
     body = response.content.decode()
     assert "Please correct the filters" in body
     assert "<strong>from</strong>" in body and "<strong>team</strong>" in body
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_extreme_dates_are_explained_on_the_page(signed_in, name):
+    for params in ({"to": "9999-12-31"}, {"from": "0001-01-01", "to": "0001-01-05"}):
+        response = signed_in.get(reverse(name), params)
+        assert response.status_code == 400
+        body = response.content.decode()
+        assert "Please correct the filters" in body and "2000" in body
