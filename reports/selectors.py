@@ -385,7 +385,7 @@ def _team_rotation(period: Period, teams: dict) -> TeamRotationInfo | None:
         policy=policy.name,
         participants=participants,
         shift_sprints=count if unit == Rotation.Unit.SPRINTS else None,
-        shift_length=f"{count} {unit}",
+        shift_length=f"{count} {unit if count != 1 else unit.rstrip('s')}",
         start=local_at(rotation.start_date, rotation.handoff_time, zone(rotation.timezone)),
         shifts=shifts,
     )

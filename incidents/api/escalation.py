@@ -79,7 +79,8 @@ class EscalationPolicyViewSet(viewsets.ModelViewSet):
         if not can_manage_escalation(self.request, data.get("support_policy")):
             raise PermissionDenied(
                 "You can only set the delays of a support policy that pages a team you "
-                "manage; the default delays (no support policy) are staff's."
+                "manage. The organisation's default support policy (naming no components) "
+                "and the default delays are organisation-wide: staff change them."
             )
 
     def perform_create(self, serializer):
