@@ -1,5 +1,7 @@
 """Celery tasks of the incidents app; they take ids and call services."""
 
+import logging
+
 from celery import shared_task
 
 from notifications.tasks import queue_options
@@ -9,6 +11,8 @@ from .services.paging import page_deliver
 
 # Pages are urgent: a failed send is tried again soon (page_deliver gives up after a few).
 RETRY_SECONDS = 20
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="incidents.scan_escalations")
@@ -34,5 +38,13 @@ def deliver_page(self, page_id: int) -> str:
 
 
 def publish_page(page_id: int) -> None:
-    """Hand a page to a worker, on the queue notifications are sent from."""
-    deliver_page.apply_async(args=[page_id], **queue_options())
+    """Hand a page to a worker, on the queue notifications are sent from.
+
+    Runs after the incident committed: a broker that cannot be reached must not turn the
+    request that stored the incident into an error (a caller would retry and open it twice).
+    The page stays pending and is logged.
+    """
+    try:
+        deliver_page.apply_async(args=[page_id], **queue_options())
+    except Exception:
+        logger.exception("Could not hand page %s to a worker; it stays pending", page_id)

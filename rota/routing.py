@@ -26,10 +26,11 @@ creation and escalation, bug assignment, the portal's Now board and the reports'
    paged, in order and numbered from 1: first line, primary, secondary, then the responding
    team's leads (or, without a lead, its managers). A step with nobody on duty is left out, so
    the next step with someone takes its place (see ``escalation_delays_for``).
-6. **Never silent.** When no on-call person is found (no first line, primary or secondary: an
-   unowned component, gaps in every rotation, a team with nobody on call), the organisation
-   fallback of :class:`rota.models.RoutingSettings` is answered and paged first: the person on
-   duty in its fallback rotation, else the on-call people of its fallback team, else that
+6. **Never silent.** When no primary or secondary is found (an unowned component, gaps in
+   every rotation, a team with nobody on call; a first line only mitigates, so it does not
+   count), the organisation fallback of :class:`rota.models.RoutingSettings` is answered and
+   paged in the primary's slot (after the first line, if any): the person on duty in its
+   fallback rotation, else the on-call people of its fallback team, else that
    team's leads and managers. ``Responders.fallback`` says so. With no fallback (or nobody in
    it) the answer's ``warning`` says plainly that nobody will be paged.
 
@@ -46,6 +47,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ownership.models import Component, Membership, Team
+from ownership.selectors import component_owner_at
 
 from .models import Rotation, RoutingSettings, SupportPolicy
 from .selectors.schedule import Segment, oncall_for, tracking_validity
@@ -234,9 +236,8 @@ def _escalate(result: Responders, loaded: _Loaded, *, use_fallback: bool = True)
     for role, oncall in (("first_line", result.first_line), ("primary", result.primary)):
         if oncall is not None:
             add(role, (oncall.user,), oncall.rotation, oncall.shift_end)
-    nobody_on_call = (
-        result.first_line is None and result.primary is None and (result.secondary is None)
-    )
+    # The first line only mitigates: without a primary or secondary nobody owns the response.
+    nobody_on_call = result.primary is None and result.secondary is None
     if nobody_on_call and use_fallback:
         result.fallback = _fallback(loaded)
         if result.fallback is not None:
@@ -249,7 +250,7 @@ def _escalate(result: Responders, loaded: _Loaded, *, use_fallback: bool = True)
         role, users = _leads_or_managers(loaded.members.get(result.responding_team.pk, ()))
         add(role, users, team=result.responding_team)
     result.escalation = steps
-    if nobody_on_call:
+    if nobody_on_call and result.warning is None:
         where = _describe(result)
         if result.fallback is not None:
             result.warning = f"Nobody is on call for {where}; the organisation fallback answers."
@@ -401,12 +402,25 @@ def _load_component(component) -> Component:
     return Component.objects.select_related("effective_owner_team").get(pk=component.pk)
 
 
-def _team_on_shift(team_rotation: Rotation, at) -> tuple[Team | None, bool]:
-    """Return the team on duty in a team rotation and whether it covers through an override."""
+def _team_on_shift(team_rotation: Rotation, at) -> tuple[Team | None, bool, object]:
+    """Return the team on duty in a team rotation, whether it covers through an override, and
+    until when (a UTC instant)."""
     segment = oncall_for([team_rotation], at)[team_rotation.pk]
     if segment is None or segment.team is None:
-        return None, False
-    return segment.team, segment.is_override
+        return None, False, None
+    return segment.team, segment.is_override, segment.end
+
+
+# Lookups further back than this read the dated ownership history (a re-org moves components).
+HISTORY_SLACK = datetime.timedelta(minutes=1)
+
+
+def _owner_at(component: Component, at):
+    """Return the team that owned ``component`` at ``at``: today's owner unless ``at`` is past."""
+    if at >= timezone.now() - HISTORY_SLACK:
+        return component.effective_owner_team
+    period = component_owner_at(component=component, at=at)
+    return period.team if period is not None else component.effective_owner_team
 
 
 # --- the lookups --------------------------------------------------------------------------
@@ -427,16 +441,16 @@ def responders(*, component, at=None) -> Responders:
         policy=policy,
         model=model,
         component=component,
-        owning_team=component.effective_owner_team,
+        owning_team=_owner_at(component, at),
     )
-    team_rotation = None
+    team_rotation, team_until = None, None
     if model == SupportPolicy.Model.OWNERSHIP:
-        result.responding_team = component.effective_owner_team
+        result.responding_team = result.owning_team
     elif model == SupportPolicy.Model.DEDICATED:
         result.responding_team = policy.dedicated_team
     else:
         team_rotation = policy.team_rotation
-        result.responding_team, result.covering = _team_on_shift(team_rotation, at)
+        result.responding_team, result.covering, team_until = _team_on_shift(team_rotation, at)
     first_line = policy.first_line_rotation if policy else None
     team = result.responding_team
     condition = Q(pk__in=[])
@@ -459,8 +473,19 @@ def responders(*, component, at=None) -> Responders:
         (r for r in loaded.rotations if first_line is not None and r.pk == first_line.pk), None
     )
     _pick_people(result, following=following, first_line=active_first_line, loaded=loaded)
+    _until(result, team_until)
     _escalate(result, loaded)
     return result
+
+
+def _until(result: Responders, limit) -> None:
+    """End the primary's and secondary's duty no later than the team's support shift (or cover)."""
+    if limit is None:
+        return
+    for role in ("primary", "secondary"):
+        oncall = getattr(result, role)
+        if oncall is not None and oncall.shift_end > limit:
+            setattr(result, role, replace(oncall, shift_end=limit))
 
 
 def responders_for_team(*, team: Team, at=None) -> Responders:
@@ -509,7 +534,7 @@ def responders_for_rotation(*, rotation: Rotation, at=None) -> Responders:
     """
     at = _now(at)
     if rotation.kind == Rotation.Kind.TEAM:
-        team, covering = _team_on_shift(rotation, at)
+        team, covering, team_until = _team_on_shift(rotation, at)
         if team is None:
             result = Responders(at=at)
             result.warning = f"Nobody is on duty in rotation {rotation.name}."
@@ -525,6 +550,7 @@ def responders_for_rotation(*, rotation: Rotation, at=None) -> Responders:
             if not covering and r.follows_team_rotation_id == rotation.pk
         ]
         _pick_people(result, following=following, first_line=None, loaded=loaded)
+        _until(result, team_until)
         _escalate(result, loaded, use_fallback=False)
         return result
     result = Responders(at=at)
@@ -532,12 +558,24 @@ def responders_for_rotation(*, rotation: Rotation, at=None) -> Responders:
     if rotation.follows_team_rotation_id is not None:
         related.append(rotation.follows_team_rotation)
     segments = oncall_for(related, at)
+    oncall = _oncall(rotation, segments.get(rotation.pk))
     if rotation.follows_team_rotation_id is not None:
         followed = segments[rotation.follows_team_rotation_id]
         result.responding_team = followed.team if followed else None
+        if followed is not None and followed.is_override:
+            # Another team covers the support shift: this rotation's people (dealt to the team
+            # it covers) are not on duty until the cover ends (rule 3).
+            result.covering = True
+            result.warning = (
+                f"{followed.team.name if followed.team else 'Another team'} covers the support "
+                f"shift until {followed.end:%Y-%m-%d %H:%M} UTC; this rotation's people are "
+                "not paged meanwhile."
+            )
+            oncall = None
+        elif oncall is not None and followed is not None:
+            oncall = replace(oncall, shift_end=min(oncall.shift_end, followed.end))
     else:
         result.responding_team = rotation.team
-    oncall = _oncall(rotation, segments.get(rotation.pk))
     if rotation.role == Rotation.Role.SECONDARY:
         result.secondary = oncall
     else:
@@ -554,7 +592,7 @@ def responders_for_rotation(*, rotation: Rotation, at=None) -> Responders:
         members[membership.team_id].append(membership)
     loaded = _Loaded([rotation], segments, members, RoutingSettings())
     _escalate(result, loaded, use_fallback=False)
-    if oncall is None:
+    if oncall is None and result.warning is None:
         result.warning = f"Nobody is on duty in rotation {rotation.name}."
     return result
 

@@ -68,9 +68,9 @@ class SupportPolicy(models.Model):
         choices=OwnerPaging.choices,
         default=OwnerPaging.ALWAYS,
         help_text="With a first line: when the responding team's on-call people are paged. "
-        "'always' escalates as usual; 'unless_mitigated' pages them only if the first line has "
-        "not mitigated within the window; 'business_hours' pages them only in their team's "
-        "business hours (out of hours the first line mitigates and the fix waits for the bug).",
+        "As usual; only if the first line has not mitigated within the window below; or only "
+        "in their team's business hours (out of hours the first line mitigates and the fix "
+        "waits for the bug raised then).",
     )
     first_line_window_minutes = models.PositiveSmallIntegerField(
         default=30,

@@ -239,3 +239,66 @@ def test_a_team_rotation_cannot_be_the_fallback(staff_client):
     )
     assert response.status_code == 400
     assert "fallback_rotation" in response.json()
+
+
+def test_an_unowned_component_with_a_first_line_still_gets_the_fallback(
+    user_client, duty_manager, open_incident
+):
+    # The first line (omar) only mitigates: nobody owns the response, so dora answers too,
+    # in the primary's slot right after the first line.
+    from tests.rota.factories import SupportPolicyFactory
+
+    first_line = RotationFactory(name="Ops", timezone="Europe/London")
+    weekly(first_line, UserFactory(username="omar"))
+    SupportPolicyFactory(first_line_rotation=first_line)
+    ComponentFactory(slug="orphan", owner_team=None)
+    body = user_client.get(
+        "/api/v1/oncall/", {"component": "orphan", "at": NIGHT.isoformat()}
+    ).json()
+    assert steps(body) == [(1, "first_line", ["omar"]), (2, "fallback", ["dora"])]
+    assert "fallback" in body["warning"]
+    open_incident(slug="orphan")
+    assert [(u, s) for u, s, _ in paged()] == [("omar", "first_line"), ("dora", "fallback")]
+
+
+def test_a_past_instant_routes_to_the_team_that_owned_the_component_then(user_client):
+    from ownership import services as ownership
+
+    # Tuesday 7 January 2025 noon, long past: "moved" belonged to old-owner (olly on call)
+    # until 1 February 2025, then to new-owner (nina on call). Asked about that past instant,
+    # routing answers old-owner and olly; asked about now, new-owner.
+    past = datetime.datetime(2025, 1, 7, 12, tzinfo=UTC)
+    old, new = TeamFactory(slug="old-owner"), TeamFactory(slug="new-owner")
+    for team, name in ((old, "olly"), (new, "nina")):
+        ShiftFactory(
+            rotation=RotationFactory(team=team),
+            user=UserFactory(username=name),
+            start=datetime.datetime(2024, 1, 1, tzinfo=UTC),
+            end=datetime.datetime(2031, 1, 1, tzinfo=UTC),
+        )
+    component = ComponentFactory(slug="moved", owner_team=old)
+    ownership.component_update(component=component, owner_team=new)
+    moved_at = datetime.datetime(2025, 2, 1, tzinfo=UTC)
+    periods = list(component.ownership_periods.order_by("id"))
+    assert [p.team.slug for p in periods] == ["old-owner", "new-owner"]
+    periods[0].valid_from, periods[0].valid_to = datetime.datetime(2024, 1, 1, tzinfo=UTC), moved_at
+    periods[1].valid_from = moved_at
+    for period in periods:
+        period.save()
+
+    then = user_client.get("/api/v1/oncall/", {"component": "moved", "at": past.isoformat()})
+    body = then.json()
+    assert (body["owning_team"], body["responding_team"]) == ("old-owner", "old-owner")
+    assert body["primary"]["username"] == "olly"
+    now = user_client.get("/api/v1/oncall/", {"component": "moved"}).json()
+    assert (now["responding_team"], now["primary"]["username"]) == ("new-owner", "nina")
+
+
+def test_the_incident_page_says_at_the_top_that_nobody_was_paged(client, open_incident):
+    ComponentFactory(slug="orphan", owner_team=None)
+    incident = open_incident(slug="orphan")
+    viewer = UserFactory(username="viewer")
+    client.force_login(viewer)
+    body = client.get(f"/incidents/{incident.pk}/").content.decode()
+    banner = body.index('id="nobody-paged"')
+    assert banner < body.index("Acknowledge")

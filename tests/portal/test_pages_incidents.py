@@ -158,8 +158,9 @@ def test_unknown_incident_is_404(signed_in):
 # team looks the team up too
 LIST_QUERIES = 6
 LIST_BY_TEAM_QUERIES = 7
-# session, user, zone, incident, timeline, bugs, may-respond (team membership)
-DETAIL_QUERIES = 7
+# session, user, zone, incident, fallback responders, timeline, bugs, may-respond (team
+# membership)
+DETAIL_QUERIES = 8
 
 
 @pytest.mark.parametrize("size", [1, 20])

@@ -264,4 +264,5 @@ def test_responders_runs_the_same_number_of_queries_whatever_the_data_size(
         found = responders(component=large.slug, at=at(20))
 
     assert found.primary is not None and found.first_line is not None
-    assert len(baseline.captured_queries) <= 10
+    # ... and 11 at most: a past instant reads the dated ownership history once.
+    assert len(baseline.captured_queries) <= 11

@@ -268,3 +268,48 @@ def test_one_person_is_never_paged_twice(staff_client):
     assert (body["primary"]["username"], body["secondary"]["username"]) == ("pia", "pat")
     assert people(body) == [("primary", ["pia"]), ("secondary", ["pat"]), ("lead", ["pia-lead"])]
     assert get_user_model().objects.filter(username="pia").count() == 1
+
+
+def test_a_covering_teams_people_answer_only_until_the_cover_ends(org):
+    client = org["client"]
+    # search covers Tuesday 8 January 00:00-24:00; eve's own shift runs to Monday 14 09:00,
+    # but she answers for cart only until the cover ends at Wednesday 00:00.
+    ok(
+        client.post(
+            "/api/v1/overrides/",
+            {
+                "rotation": org["support"],
+                "team": "search",
+                "start": "2030-01-08T00:00:00Z",
+                "end": "2030-01-09T00:00:00Z",
+            },
+            format="json",
+        )
+    )
+    body = oncall(client, component="cart", at=WEEK1_TUESDAY_NOON)
+    assert body["primary"]["shift_end"] == "2030-01-09T00:00:00Z"
+    assert body["escalation"][0]["until"] == "2030-01-09T00:00:00Z"
+    # Without a cover, ann (support calendar) answers until the support shift ends.
+    plain = oncall(client, component="cart", at="2030-01-10T12:00:00Z")
+    assert plain["primary"]["shift_end"] == "2030-01-14T09:00:00Z"
+
+
+def test_a_following_rotation_is_off_duty_while_another_team_covers(org):
+    client = org["client"]
+    ok(
+        client.post(
+            "/api/v1/overrides/",
+            {
+                "rotation": org["support"],
+                "team": "search",
+                "start": "2030-01-08T00:00:00Z",
+                "end": "2030-01-09T00:00:00Z",
+            },
+            format="json",
+        )
+    )
+    body = oncall(client, rotation=org["primary"], at=WEEK1_TUESDAY_NOON)
+    # ann was dealt checkout's turn; search covers, so the rotation answers nobody and says why.
+    assert (body["responding_team"], body["primary"], body["covering"]) == ("search", None, True)
+    assert "covers the support shift" in body["warning"]
+    assert all("ann" not in step["users"] for step in body["escalation"])
