@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='supportpolicy',
             name='owner_paging',
-            field=models.CharField(choices=[('always', 'Escalate to the responders as usual'), ('unless_mitigated', 'Only if the first line has not mitigated within the window'), ('business_hours', "Only in the responding team's business hours")], default='always', help_text="With a first line: when the responding team's on-call people are paged. 'always' escalates as usual; 'unless_mitigated' pages them only if the first line has not mitigated within the window; 'business_hours' pages them only in their team's business hours (out of hours the first line mitigates and the fix waits for the bug).", max_length=16),
+            field=models.CharField(choices=[('always', 'Escalate to the responders as usual'), ('unless_mitigated', 'Only if the first line has not mitigated within the window'), ('business_hours', "Only in the responding team's business hours")], default='always', help_text="With a first line: when the responding team's on-call people are paged. As usual; only if the first line has not mitigated within the window below; or only in their team's business hours (out of hours the first line mitigates and the fix waits for the bug raised then).", max_length=16),
         ),
         migrations.CreateModel(
             name='RoutingSettings',
