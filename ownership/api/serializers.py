@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from portal.permissions import can_manage_team
@@ -132,6 +133,20 @@ class InstantQuerySerializer(serializers.Serializer):
         value = data.get("at")
         if isinstance(value, str) and len(value) == 10:
             data["at"] = f"{value}T00:00:00+00:00"
+        elif isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is None:
+                # A bare local time is ambiguous: refuse it rather than guess UTC.
+                raise serializers.ValidationError(
+                    {
+                        "at": [
+                            "Give the time with a UTC offset, e.g. 2025-03-31T09:00:00+01:00 or …Z."
+                        ]
+                    }
+                )
         return super().to_internal_value(data)
 
 

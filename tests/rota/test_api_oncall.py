@@ -295,3 +295,10 @@ def test_unknown_targets_are_a_400_now_too(user_client, query, field):
     response = user_client.get(URL, query)
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_an_instant_without_an_offset_is_refused_naming_at(user_client):
+    _owned_component()
+    response = user_client.get(URL, {"component": "billing", "at": "2030-01-08T10:00:00"})
+    assert response.status_code == 400
+    assert "offset" in str(response.json()["at"])
