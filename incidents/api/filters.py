@@ -28,7 +28,7 @@ class IncidentFilter(filters.FilterSet):
 
     class Meta:
         model = Incident
-        fields = ["status", "severity", "urgency", "support_model", "integration"]
+        fields = ["status", "severity", "urgency", "support_model", "integration", "nobody_paged"]
 
     def filter_open(self, queryset, name, value):
         if value is None:

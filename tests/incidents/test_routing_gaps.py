@@ -302,3 +302,11 @@ def test_the_incident_page_says_at_the_top_that_nobody_was_paged(client, open_in
     body = client.get(f"/incidents/{incident.pk}/").content.decode()
     banner = body.index('id="nobody-paged"')
     assert banner < body.index("Acknowledge")
+
+
+def test_incidents_nobody_was_paged_for_can_be_listed(user_client, payments, open_incident):
+    ComponentFactory(slug="orphan", owner_team=None)
+    silent = open_incident(slug="orphan")
+    open_incident()  # payments: bob is paged
+    body = user_client.get("/api/v1/incidents/", {"nobody_paged": "true"}).json()
+    assert [row["id"] for row in body["results"]] == [silent.pk]
