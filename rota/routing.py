@@ -24,8 +24,9 @@ creation and escalation, bug assignment, the portal's Now board and the reports'
    rotation of the role with someone else on duty (or stays empty).
 5. **Gaps are skipped at once.** The escalation path lists exactly the steps that will be
    paged, in order and numbered from 1: first line, primary, secondary, then the responding
-   team's leads (or, without a lead, its managers). A step with nobody on duty is left out, so
-   the next step with someone takes its place (see ``escalation_delays_for``).
+   team's leads (or, without a lead not already on the path, its managers). A step with
+   nobody on duty is left out, so the next step with someone takes its place (see
+   ``escalation_delays_for``).
 6. **Never silent.** When no primary or secondary is found (an unowned component, gaps in
    every rotation, a team with nobody on call; a first line only mitigates, so it does not
    count), the organisation fallback of :class:`rota.models.RoutingSettings` is answered and
@@ -186,13 +187,25 @@ def _pick_people(result: Responders, *, following, first_line, loaded: _Loaded) 
     result.secondary = _first_on_duty(sources[Rotation.Role.SECONDARY], loaded.segments, taken)
 
 
-def _leads_or_managers(memberships) -> tuple[str, tuple]:
-    """Return ("lead", leads) or, for a team without a lead, ("manager", managers)."""
-    leads = tuple(m.user for m in memberships if m.role == Membership.Role.LEAD)
-    if leads:
-        return str(Membership.Role.LEAD), leads
-    managers = tuple(m.user for m in memberships if m.role == Membership.Role.MANAGER)
-    return str(Membership.Role.MANAGER), managers
+def leads_or_managers(leads, managers, paged=frozenset()) -> tuple[str, tuple]:
+    """Return the last escalation step: ("lead", leads) not paged yet, else ("manager", ...).
+
+    ``leads`` and ``managers`` are users of the responding team; ``paged`` the ids of people
+    already on the path (rule 4). A team whose leads are all paged already (say its lead is
+    the primary) escalates to its managers instead, so the path never just ends early.
+    """
+    fresh = tuple(u for u in leads if u.pk not in paged)
+    if fresh:
+        return str(Membership.Role.LEAD), fresh
+    return str(Membership.Role.MANAGER), tuple(u for u in managers if u.pk not in paged)
+
+
+def _leads_or_managers(memberships, paged) -> tuple[str, tuple]:
+    return leads_or_managers(
+        [m.user for m in memberships if m.role == Membership.Role.LEAD],
+        [m.user for m in memberships if m.role == Membership.Role.MANAGER],
+        paged,
+    )
 
 
 def _fallback(loaded: _Loaded) -> Fallback | None:
@@ -247,7 +260,7 @@ def _escalate(result: Responders, loaded: _Loaded, *, use_fallback: bool = True)
         oncall = result.secondary
         add("secondary", (oncall.user,), oncall.rotation, oncall.shift_end)
     if result.responding_team is not None:
-        role, users = _leads_or_managers(loaded.members.get(result.responding_team.pk, ()))
+        role, users = _leads_or_managers(loaded.members.get(result.responding_team.pk, ()), seen)
         add(role, users, team=result.responding_team)
     result.escalation = steps
     if nobody_on_call and result.warning is None:

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from ownership.models import Membership
 from rota.models import SupportPolicy, Unavailability
-from rota.routing import escalation_delays_for
+from rota.routing import escalation_delays_for, leads_or_managers
 from rota.timeutil import local_date, zone
 from rota.workhours import business_hours
 
@@ -83,14 +83,15 @@ def escalation_plan(*, incident: Incident) -> list[EscalationStep]:
         (Step.FALLBACK, tuple(incident.fallback_responders.order_by("username"))),
         (Step.SECONDARY, (incident.secondary_responder,)),
     ]
-    lead_step, leads = _leads_or_managers(incident)
-    candidates.append((lead_step, leads))
     steps, seen = [], set()
     for step, users in candidates:
         fresh = tuple(u for u in users if u is not None and u.pk not in seen)
         if fresh:
             seen.update(u.pk for u in fresh)
             steps.append((step, fresh))
+    lead_step, leads = _leads_or_managers(incident, seen)
+    if leads:
+        steps.append((lead_step, leads))
     steps = _hold_owners(incident, steps)
     delays = escalation_delays_for([str(step) for step, _ in steps], slots)
     if owners_wait_for_mitigation(incident):
@@ -177,8 +178,8 @@ def _hold_owners(incident: Incident, steps: list) -> list:
     return [(step, users) for step, users in steps if step == Step.FIRST_LINE]
 
 
-def _leads_or_managers(incident: Incident) -> tuple[str, tuple]:
-    """Return the responding team's leads, or its managers when it has no lead."""
+def _leads_or_managers(incident: Incident, paged) -> tuple[str, tuple]:
+    """Return the responding team's leads not in ``paged`` (user ids), else its managers."""
     if incident.responding_team_id is None:
         return Step.LEAD, ()
     members = (
@@ -192,9 +193,7 @@ def _leads_or_managers(incident: Incident) -> tuple[str, tuple]:
     by_role = {Membership.Role.LEAD: [], Membership.Role.MANAGER: []}
     for membership in members:
         by_role[membership.role].append(membership.user)
-    if by_role[Membership.Role.LEAD]:
-        return Step.LEAD, tuple(by_role[Membership.Role.LEAD])
-    return Step.MANAGER, tuple(by_role[Membership.Role.MANAGER])
+    return leads_or_managers(by_role[Membership.Role.LEAD], by_role[Membership.Role.MANAGER], paged)
 
 
 def _already_paged(incident: Incident) -> set:
@@ -205,9 +204,7 @@ def _page_step(incident: Incident, planned: EscalationStep, now) -> list[Page]:
     """Create the pages of one step (once), with their timeline entries."""
     step, users = planned.step, planned.users
     if users is None:
-        step, users = _leads_or_managers(incident)
-        paged = _already_paged(incident)
-        users = tuple(u for u in users if u.pk not in paged)
+        step, users = _leads_or_managers(incident, _already_paged(incident))
     done = TimelineEntry.objects.filter(
         incident=incident,
         kind__in=[TimelineEntry.Kind.ESCALATION, TimelineEntry.Kind.PAGE],

@@ -310,3 +310,19 @@ def test_incidents_nobody_was_paged_for_can_be_listed(user_client, payments, ope
     open_incident()  # payments: bob is paged
     body = user_client.get("/api/v1/incidents/", {"nobody_paged": "true"}).json()
     assert [row["id"] for row in body["results"]] == [silent.pk]
+
+
+def test_a_lead_already_paged_hands_the_last_step_to_the_managers(user_client, open_incident, scan):
+    # web: lou is both its lead and its primary, max its manager. Path: lou (primary), then
+    # max (manager) in the lead's place: lou is never paged twice, and the path does not end.
+    team = TeamFactory(slug="web")
+    lou = UserFactory(username="lou")
+    weekly(RotationFactory(team=team), lou)
+    MembershipFactory(team=team, role="lead", user=lou)
+    MembershipFactory(team=team, role="manager", user=UserFactory(username="max"))
+    ComponentFactory(slug="site", owner_team=team)
+    body = user_client.get("/api/v1/oncall/", {"component": "site", "at": NIGHT.isoformat()}).json()
+    assert steps(body) == [(1, "primary", ["lou"]), (2, "manager", ["max"])]
+    open_incident(slug="site")
+    scan(at(5))
+    assert [(u, s) for u, s, _ in paged()] == [("lou", "primary"), ("max", "manager")]
