@@ -61,8 +61,14 @@ def report_period(
     whole_sprints: bool = False,
     now: datetime.datetime | None = None,
 ) -> Period:
-    """Return the period of a report: by default the last 26 weeks up to today."""
+    """Return the period of a report: by default the last 26 weeks up to today.
+
+    With ``whole_sprints`` and no dates given, the period ends with the last *finished* sprint:
+    a sprint still running would be charged its whole standby but only part of its incidents.
+    """
     today = (now or timezone.now()).astimezone(zone(cadence.timezone)).date()
+    if whole_sprints and first_day is None and last_day is None:
+        last_day = cadence.sprint(cadence.number(today) - 1).last_day
     last_day = last_day or (today if first_day is None else max(first_day, today))
     first_day = first_day or last_day - datetime.timedelta(days=DEFAULT_DAYS - 1)
     if whole_sprints:
