@@ -144,3 +144,14 @@ def test_extreme_dates_are_explained_on_the_page(signed_in, name):
         assert response.status_code == 400
         body = response.content.decode()
         assert "Please correct the filters" in body and "2000" in body
+
+
+def test_the_printed_comparison_names_its_settings_on_the_first_page(signed_in):
+    body = signed_in.get(
+        "/reports/model-comparison/", {"penalty_percent": "50", "from": "2024-01-01"}
+    ).content.decode()
+    block = body.index('class="print-only settings"')
+    assert "penalty_percent=50" in body[block : block + 400]
+    # Above the decision summary: on the first printed page, not after 30 pages of tables.
+    assert block < body.index('id="decision"')
+    assert ".print-only { display: block; }" in body
