@@ -41,7 +41,7 @@ Every lookup runs a fixed number of queries whatever the number of rotations and
 import datetime
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from django.db import connection
 from django.db.models import F, Q
@@ -51,268 +51,19 @@ from ownership.models import Component, Membership, Team
 from ownership.selectors import component_owner_at
 
 from .models import Rotation, RoutingSettings, SupportPolicy
-from .selectors.schedule import Segment, oncall_for, tracking_validity
-
-ROLES = (Rotation.Role.PRIMARY, Rotation.Role.SECONDARY)
-
-
-@dataclass(frozen=True)
-class OnCall:
-    """A person on duty: who, in which rotation, and until when (a UTC instant)."""
-
-    user: object
-    rotation: Rotation
-    shift_end: datetime.datetime
-    shift_id: int | None = None
-    override_id: int | None = None
-
-    @property
-    def username(self) -> str:
-        return self.user.username
-
-    @property
-    def email(self) -> str:
-        return self.user.email
-
-
-@dataclass(frozen=True)
-class EscalationStep:
-    """One level of an escalation path: who is paged together, from which rotation, until when.
-
-    ``role`` is one of first_line, primary, fallback, secondary, lead, manager.
-    """
-
-    level: int
-    role: str
-    users: tuple
-    rotation: Rotation | None = None
-    until: datetime.datetime | None = None
-    team: Team | None = None
-
-
-@dataclass(frozen=True)
-class Fallback:
-    """The organisation fallback answered when routing finds nobody on call.
-
-    ``users`` are the people paged (one for a rotation, the on-call person or the leads and
-    managers of the fallback team); ``rotation`` and ``team`` say where they came from.
-    """
-
-    users: tuple
-    rotation: Rotation | None = None
-    team: Team | None = None
-    until: datetime.datetime | None = None
-
-
-@dataclass
-class Responders:
-    at: datetime.datetime
-    policy: SupportPolicy | None = None
-    model: str | None = None
-    component: Component | None = None
-    owning_team: Team | None = None
-    responding_team: Team | None = None
-    primary: OnCall | None = None
-    secondary: OnCall | None = None
-    first_line: OnCall | None = None
-    escalation: list[EscalationStep] = field(default_factory=list)
-    fallback: Fallback | None = None
-    warning: str | None = None
-    covering: bool = False  # the responding team covers another team's support shift
-
-    @property
-    def nobody(self) -> bool:
-        """True when nobody at all will be paged."""
-        return not self.escalation
-
-
-# --- the rules, as pure functions over loaded data -----------------------------------------
-
-
-@dataclass
-class _Loaded:
-    """What one batch of queries found: rotations, who is on duty in them, memberships."""
-
-    rotations: list
-    segments: dict
-    members: dict  # team id -> memberships (with users), leads and managers first
-    settings: RoutingSettings
-
-
-def _oncall(rotation: Rotation, segment: Segment | None) -> OnCall | None:
-    if segment is None or segment.user is None:
-        return None
-    return OnCall(
-        user=segment.user,
-        rotation=rotation,
-        shift_end=segment.end,
-        shift_id=segment.shift_id,
-        override_id=segment.override_id,
-    )
-
-
-def _first_on_duty(rotations, segments, taken: set) -> OnCall | None:
-    """Return the first rotation's person on duty who holds no earlier step (rule 4)."""
-    for rotation in sorted(rotations, key=lambda r: r.pk):
-        oncall = _oncall(rotation, segments.get(rotation.pk))
-        if oncall is not None and oncall.user.pk not in taken:
-            return oncall
-    return None
-
-
-def _sources(team, following, loaded: _Loaded) -> dict:
-    """Return, per role, the person rotations that answer for it (rule 3)."""
-    own = [
-        r
-        for r in loaded.rotations
-        if team is not None and r.kind == Rotation.Kind.PERSON and r.team_id == team.pk
-    ]
-    sources = {}
-    for role in ROLES:
-        followed = [r for r in following if r.role == role]
-        sources[role] = followed or [r for r in own if r.role == role and r not in following]
-    return sources
-
-
-def _pick_people(result: Responders, *, following, first_line, loaded: _Loaded) -> None:
-    taken = set()
-    if first_line is not None:
-        result.first_line = _oncall(first_line, loaded.segments.get(first_line.pk))
-        if result.first_line is not None:
-            taken.add(result.first_line.user.pk)
-    sources = _sources(result.responding_team, following, loaded)
-    result.primary = _first_on_duty(sources[Rotation.Role.PRIMARY], loaded.segments, taken)
-    if result.primary is not None:
-        taken.add(result.primary.user.pk)
-    result.secondary = _first_on_duty(sources[Rotation.Role.SECONDARY], loaded.segments, taken)
-
-
-def leads_or_managers(leads, managers, paged=frozenset()) -> tuple[str, tuple]:
-    """Return the last escalation step: ("lead", leads) not paged yet, else ("manager", ...).
-
-    ``leads`` and ``managers`` are users of the responding team; ``paged`` the ids of people
-    already on the path (rule 4). A team whose leads are all paged already (say its lead is
-    the primary) escalates to its managers instead, so the path never just ends early.
-    """
-    fresh = tuple(u for u in leads if u.pk not in paged)
-    if fresh:
-        return str(Membership.Role.LEAD), fresh
-    return str(Membership.Role.MANAGER), tuple(u for u in managers if u.pk not in paged)
-
-
-def _leads_or_managers(memberships, paged) -> tuple[str, tuple]:
-    return leads_or_managers(
-        [m.user for m in memberships if m.role == Membership.Role.LEAD],
-        [m.user for m in memberships if m.role == Membership.Role.MANAGER],
-        paged,
-    )
-
-
-def _fallback(loaded: _Loaded) -> Fallback | None:
-    """Return the organisation fallback's people on duty now (rule 6), or None."""
-    settings = loaded.settings
-    rotation = settings.fallback_rotation
-    if rotation is not None:
-        oncall = _oncall(rotation, loaded.segments.get(rotation.pk))
-        if oncall is not None:
-            return Fallback((oncall.user,), rotation=rotation, until=oncall.shift_end)
-    team = settings.fallback_team
-    if team is None:
-        return None
-    own = [r for r in loaded.rotations if r.kind == Rotation.Kind.PERSON and r.team_id == team.pk]
-    for role in ROLES:
-        oncall = _first_on_duty([r for r in own if r.role == role], loaded.segments, set())
-        if oncall is not None:
-            return Fallback(
-                (oncall.user,), rotation=oncall.rotation, team=team, until=oncall.shift_end
-            )
-    members = loaded.members.get(team.pk, ())
-    people = tuple(m.user for m in members if m.role == Membership.Role.LEAD) + tuple(
-        m.user for m in members if m.role == Membership.Role.MANAGER
-    )
-    if people:
-        return Fallback(people, team=team)
-    return None
-
-
-def _escalate(result: Responders, loaded: _Loaded, *, use_fallback: bool = True) -> None:
-    """Build the escalation path (rules 4 to 6) and the fallback and warning."""
-    steps = []
-    seen: set = set()
-
-    def add(role, users, rotation=None, until=None, team=None):
-        fresh = tuple(u for u in users if u.pk not in seen)
-        if fresh:
-            seen.update(u.pk for u in fresh)
-            steps.append(EscalationStep(len(steps) + 1, role, fresh, rotation, until, team))
-
-    for role, oncall in (("first_line", result.first_line), ("primary", result.primary)):
-        if oncall is not None:
-            add(role, (oncall.user,), oncall.rotation, oncall.shift_end)
-    # The first line only mitigates: without a primary or secondary nobody owns the response.
-    nobody_on_call = result.primary is None and result.secondary is None
-    if nobody_on_call and use_fallback:
-        result.fallback = _fallback(loaded)
-        if result.fallback is not None:
-            fb = result.fallback
-            add("fallback", fb.users, fb.rotation, fb.until, fb.team)
-    if result.secondary is not None:
-        oncall = result.secondary
-        add("secondary", (oncall.user,), oncall.rotation, oncall.shift_end)
-    if result.responding_team is not None:
-        role, users = _leads_or_managers(loaded.members.get(result.responding_team.pk, ()), seen)
-        add(role, users, team=result.responding_team)
-    result.escalation = steps
-    if nobody_on_call and result.warning is None:
-        where = _describe(result)
-        if result.fallback is not None:
-            result.warning = f"Nobody is on call for {where}; the organisation fallback answers."
-        elif steps:
-            result.warning = (
-                f"Nobody is on call for {where} and no organisation fallback is on duty; "
-                f"the team's {steps[0].role}s are paged."
-            )
-        else:
-            result.warning = (
-                f"Nobody is on call for {where} and no organisation fallback is on duty: "
-                "nobody will be paged."
-            )
-
-
-def _describe(result: Responders) -> str:
-    if result.component is not None:
-        owner = result.responding_team.slug if result.responding_team else "no team"
-        return f"component {result.component.slug} ({owner})"
-    if result.responding_team is not None:
-        return f"team {result.responding_team.slug}"
-    return "this rotation"
-
-
-def escalation_delays_for(roles: list[str], slots: list[tuple[str, int]]) -> list[int]:
-    """Return the delay (minutes after creation) at which each step of a path is paged.
-
-    ``roles`` are the roles of an escalation path in order (rule 5: empty steps left out);
-    ``slots`` the configured (role, delay) steps in order, e.g. ``[("first_line", 0),
-    ("primary", 10), ("secondary", 15), ("lead", 30)]``. A step is paged at the delay of the
-    earliest configured slot after the previous step that was paged, so a step with nobody on
-    duty hands its time to the next one: with primary empty, the secondary is paged at the
-    primary's delay; later steps keep their own delays (never earlier than the step before).
-    ``fallback`` takes the primary's slot; ``manager`` takes the lead's.
-    """
-    alias = {"fallback": "primary", "manager": "lead"}
-    order = [role for role, _ in slots]
-    delays = dict(slots)
-    result, cursor, last = [], 0, 0
-    for role in roles:
-        slot = alias.get(role, role)
-        position = order.index(slot) if slot in order else len(order) - 1
-        position = max(position, cursor)
-        delay = max(delays[order[cursor]] if cursor < len(order) else last, last)
-        result.append(delay)
-        last = delay
-        cursor = position + 1
-    return result
-
+from .routing_rules import (  # noqa: F401 - the rules' types and helpers are routing's API
+    EscalationStep,
+    Fallback,
+    Loaded,
+    OnCall,
+    Responders,
+    build_escalation,
+    escalation_delays_for,
+    leads_or_managers,
+    oncall_from,
+    pick_people,
+)
+from .selectors.schedule import oncall_for, tracking_validity
 
 # --- loading ------------------------------------------------------------------------------
 
@@ -363,7 +114,7 @@ def routing_settings() -> RoutingSettings:
     return found or RoutingSettings(pk=RoutingSettings.SINGLETON_ID)
 
 
-def _load(*, condition: Q, team_ids, at, extra=()) -> _Loaded:
+def _load(*, condition: Q, team_ids, at, extra=()) -> Loaded:
     """Load rotations matching ``condition`` plus the fallback's, who is on duty, memberships.
 
     Five queries whatever the data: settings, rotations, shifts, overrides, memberships.
@@ -400,7 +151,7 @@ def _load(*, condition: Q, team_ids, at, extra=()) -> _Loaded:
             .order_by("user__username")
         ):
             members[membership.team_id].append(membership)
-    return _Loaded(rotations=rotations, segments=segments, members=members, settings=settings)
+    return Loaded(rotations=rotations, segments=segments, members=members, settings=settings)
 
 
 def _now(at):
@@ -485,9 +236,9 @@ def responders(*, component, at=None) -> Responders:
     active_first_line = next(
         (r for r in loaded.rotations if first_line is not None and r.pk == first_line.pk), None
     )
-    _pick_people(result, following=following, first_line=active_first_line, loaded=loaded)
+    pick_people(result, following=following, first_line=active_first_line, loaded=loaded)
     _until(result, team_until)
-    _escalate(result, loaded)
+    build_escalation(result, loaded)
     return result
 
 
@@ -532,8 +283,8 @@ def responders_for_teams(*, teams, at=None) -> dict[int, Responders]:
     for team in teams:
         result = Responders(at=at, responding_team=team, owning_team=team)
         following = [r for r in loaded.rotations if r.follows_team_rotation_id in on_shift[team.pk]]
-        _pick_people(result, following=following, first_line=None, loaded=loaded)
-        _escalate(result, loaded)
+        pick_people(result, following=following, first_line=None, loaded=loaded)
+        build_escalation(result, loaded)
         answers[team.pk] = result
     return answers
 
@@ -562,16 +313,16 @@ def responders_for_rotation(*, rotation: Rotation, at=None) -> Responders:
             for r in loaded.rotations
             if not covering and r.follows_team_rotation_id == rotation.pk
         ]
-        _pick_people(result, following=following, first_line=None, loaded=loaded)
+        pick_people(result, following=following, first_line=None, loaded=loaded)
         _until(result, team_until)
-        _escalate(result, loaded, use_fallback=False)
+        build_escalation(result, loaded, use_fallback=False)
         return result
     result = Responders(at=at)
     related = [rotation]
     if rotation.follows_team_rotation_id is not None:
         related.append(rotation.follows_team_rotation)
     segments = oncall_for(related, at)
-    oncall = _oncall(rotation, segments.get(rotation.pk))
+    oncall = oncall_from(rotation, segments.get(rotation.pk))
     if rotation.follows_team_rotation_id is not None:
         followed = segments[rotation.follows_team_rotation_id]
         result.responding_team = followed.team if followed else None
@@ -603,8 +354,8 @@ def responders_for_rotation(*, rotation: Rotation, at=None) -> Responders:
         .order_by("user__username")
     ):
         members[membership.team_id].append(membership)
-    loaded = _Loaded([rotation], segments, members, RoutingSettings())
-    _escalate(result, loaded, use_fallback=False)
+    loaded = Loaded([rotation], segments, members, RoutingSettings())
+    build_escalation(result, loaded, use_fallback=False)
     if oncall is None and result.warning is None:
         result.warning = f"Nobody is on duty in rotation {rotation.name}."
     return result
