@@ -40,6 +40,8 @@ class IngestResult:
     grouped: list[int] = field(default_factory=list)
     resolved: list[int] = field(default_factory=list)
     ignored: int = 0
+    # Created incidents for which routing found nobody to page (no one on call, no fallback).
+    nobody_paged: list[int] = field(default_factory=list)
 
     @property
     def incident_ids(self) -> list[int]:
@@ -51,6 +53,7 @@ class IngestResult:
             "grouped": self.grouped,
             "resolved": self.resolved,
             "ignored": self.ignored,
+            "nobody_paged": self.nobody_paged,
         }
 
 
@@ -189,6 +192,8 @@ def _fire(integration, alert, component, note, now, result: IngestResult) -> Non
                 raise
         else:
             result.created.append(incident.pk)
+            if incident.nobody_paged:
+                result.nobody_paged.append(incident.pk)
             return
     _alert_entry(incident, alert, "fired again", note, now)
     if alert.severity and alert.severity < incident.severity:

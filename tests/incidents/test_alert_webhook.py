@@ -41,6 +41,7 @@ def test_a_repeat_of_the_same_alert_groups_into_the_open_incident(api_client, in
         "grouped": [incident.pk],
         "resolved": [],
         "ignored": 0,
+        "nobody_paged": [],
     }
     alerts = incident.timeline.filter(kind=TimelineEntry.Kind.ALERT)
     assert [entry.text for entry in alerts] == [
@@ -366,3 +367,18 @@ def test_a_worse_repeat_raises_the_severity(api_client, integration):
     incident = Incident.objects.get()
     assert incident.severity == "SEV1"
     assert incident.timeline.filter(kind="change", text="Severity SEV3 -> SEV1.").exists()
+
+
+def test_an_alert_nobody_can_be_paged_for_says_so_in_the_answer(api_client):
+    # "orphan" has no owner, no policy routes it and no fallback is set: the incident is
+    # opened, and the monitoring system is told that nobody was paged for it.
+    ComponentFactory(slug="orphan", owner_team=None)
+    integration = IntegrationFactory(kind="generic", component=None)
+    answer = post_alert(
+        api_client,
+        integration,
+        {"title": "Orphan down", "component": "orphan", "fingerprint": "orphan-1"},
+    ).json()
+    incident = Incident.objects.get()
+    assert (answer["created"], answer["nobody_paged"]) == ([incident.pk], [incident.pk])
+    assert incident.timeline.filter(text__startswith="Nobody was paged").exists()
