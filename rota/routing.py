@@ -140,18 +140,24 @@ def _load(*, condition: Q, team_ids, at, extra=()) -> Loaded:
             (r for r in rotations if r.pk == settings.fallback_rotation_id), None
         )
     segments = oncall_for(rotations, at)
-    members = defaultdict(list)
-    if team_ids:
-        for membership in (
-            Membership.objects.filter(
-                team_id__in=team_ids,
-                role__in=[Membership.Role.LEAD, Membership.Role.MANAGER],
-            )
-            .select_related("user")
-            .order_by("user__username")
-        ):
-            members[membership.team_id].append(membership)
+    members = _leads_and_managers(team_ids)
     return Loaded(rotations=rotations, segments=segments, members=members, settings=settings)
+
+
+def _leads_and_managers(team_ids) -> dict:
+    """Return {team id: its lead and manager memberships, users loaded} (one query, or none)."""
+    members = defaultdict(list)
+    if not team_ids:
+        return members
+    for membership in (
+        Membership.objects.filter(
+            team_id__in=team_ids, role__in=[Membership.Role.LEAD, Membership.Role.MANAGER]
+        )
+        .select_related("user")
+        .order_by("user__username")
+    ):
+        members[membership.team_id].append(membership)
+    return members
 
 
 def _now(at):
@@ -345,16 +351,7 @@ def responders_for_rotation(*, rotation: Rotation, at=None) -> Responders:
     else:
         result.primary = oncall
     team_ids = [result.responding_team.pk] if result.responding_team else []
-    members = defaultdict(list)
-    for membership in (
-        Membership.objects.filter(
-            team_id__in=team_ids, role__in=[Membership.Role.LEAD, Membership.Role.MANAGER]
-        )
-        .select_related("user")
-        .order_by("user__username")
-    ):
-        members[membership.team_id].append(membership)
-    loaded = Loaded([rotation], segments, members, RoutingSettings())
+    loaded = Loaded([rotation], segments, _leads_and_managers(team_ids), RoutingSettings())
     build_escalation(result, loaded, use_fallback=False)
     if oncall is None and result.warning is None:
         result.warning = f"Nobody is on duty in rotation {rotation.name}."

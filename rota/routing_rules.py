@@ -229,7 +229,8 @@ def build_escalation(result: Responders, loaded: Loaded, *, use_fallback: bool =
         elif steps:
             result.warning = (
                 f"Nobody is on call for {where} and no organisation fallback is on duty; "
-                f"the team's {steps[0].role}s are paged."
+                f"only the {', '.join(step.role.replace('_', ' ') for step in steps)} "
+                f"{'is' if len(steps) == 1 else 'are'} paged."
             )
         else:
             result.warning = (

@@ -13,6 +13,7 @@ from ..exceptions import IllegalTransition
 from ..models import Incident, Severity, TimelineEntry
 from ..models.choices import default_urgency
 from ._common import apply_fields, timeline_add, who
+from .bugs import bug_create
 from .escalation import escalation_advance, escalation_goes_on, escalation_stop
 
 Status = Incident.Status
@@ -204,8 +205,6 @@ def _raise_bug_for_owner(incident: Incident, *, by, at, team=None) -> None:
     """File the follow-up bug for the owning team (or ``team``) once per incident."""
     if incident.bugs.exists():
         return
-    from .bugs import bug_create  # bugs import routing; keep this module's imports light
-
     owner = team or incident.owning_team
     bug = bug_create(
         title=f"Fix the cause of incident #{incident.pk}: {incident.title}"[:200],

@@ -326,3 +326,22 @@ def test_a_lead_already_paged_hands_the_last_step_to_the_managers(user_client, o
     open_incident(slug="site")
     scan(at(5))
     assert [(u, s) for u, s, _ in paged()] == [("lou", "primary"), ("max", "manager")]
+
+
+def test_with_only_a_first_line_and_no_fallback_the_warning_says_who_is_paged(user_client):
+    # No fallback set; "orphan" has no owner; omar is the first line on duty. Nobody owns the
+    # response, so the answer says that only the first line is paged.
+    from tests.rota.factories import SupportPolicyFactory
+
+    first_line = RotationFactory(name="Ops", timezone="Europe/London")
+    weekly(first_line, UserFactory(username="omar"))
+    SupportPolicyFactory(first_line_rotation=first_line)
+    ComponentFactory(slug="orphan", owner_team=None)
+    body = user_client.get(
+        "/api/v1/oncall/", {"component": "orphan", "at": NIGHT.isoformat()}
+    ).json()
+    assert steps(body) == [(1, "first_line", ["omar"])]
+    assert body["warning"] == (
+        "Nobody is on call for component orphan (no team) and no organisation fallback is on "
+        "duty; only the first line is paged."
+    )

@@ -24,6 +24,7 @@ from django.contrib.auth import get_user_model
 
 from incidents import services as incidents
 from incidents.models import Page
+from ownership.models import Component
 from tests.ownership.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +75,22 @@ def generate(client, rotation_id, until="2030-02-10"):
 
 def oncall(client, **query):
     return ok(client.get("/api/v1/oncall/", query))
+
+
+def search_covers_tuesday(org):
+    """search covers checkout's support shift on Tuesday 8 January 2030, all day (UTC)."""
+    ok(
+        org["client"].post(
+            "/api/v1/overrides/",
+            {
+                "rotation": org["support"],
+                "team": "search",
+                "start": "2030-01-08T00:00:00Z",
+                "end": "2030-01-09T00:00:00Z",
+            },
+            format="json",
+        )
+    )
 
 
 def people(body):
@@ -173,18 +190,7 @@ def test_a_secondary_following_the_same_team_rotation_is_never_the_primary(org):
 def test_a_team_covering_the_support_shift_pages_its_own_people(org):
     client = org["client"]
     # search covers checkout's support shift on Tuesday 8 January, all day.
-    ok(
-        client.post(
-            "/api/v1/overrides/",
-            {
-                "rotation": org["support"],
-                "team": "search",
-                "start": "2030-01-08T00:00:00Z",
-                "end": "2030-01-09T00:00:00Z",
-            },
-            format="json",
-        )
-    )
+    search_covers_tuesday(org)
     body = oncall(client, component="cart", at=WEEK1_TUESDAY_NOON)
     # search's own primary rotation has eve in week 1; search has no own secondary rotation.
     assert (body["responding_team"], body["covering"]) == ("search", True)
@@ -197,20 +203,7 @@ def test_a_team_covering_the_support_shift_pages_its_own_people(org):
 
 
 def test_a_team_covering_the_support_shift_is_paged_for_an_incident(org):
-    client = org["client"]
-    ok(
-        client.post(
-            "/api/v1/overrides/",
-            {
-                "rotation": org["support"],
-                "team": "search",
-                "start": "2030-01-08T00:00:00Z",
-                "end": "2030-01-09T00:00:00Z",
-            },
-            format="json",
-        )
-    )
-    from ownership.models import Component
+    search_covers_tuesday(org)
 
     at = datetime.datetime(2030, 1, 8, 12, tzinfo=UTC)
     incident = incidents.incident_create(
@@ -274,18 +267,7 @@ def test_a_covering_teams_people_answer_only_until_the_cover_ends(org):
     client = org["client"]
     # search covers Tuesday 8 January 00:00-24:00; eve's own shift runs to Monday 14 09:00,
     # but she answers for cart only until the cover ends at Wednesday 00:00.
-    ok(
-        client.post(
-            "/api/v1/overrides/",
-            {
-                "rotation": org["support"],
-                "team": "search",
-                "start": "2030-01-08T00:00:00Z",
-                "end": "2030-01-09T00:00:00Z",
-            },
-            format="json",
-        )
-    )
+    search_covers_tuesday(org)
     body = oncall(client, component="cart", at=WEEK1_TUESDAY_NOON)
     assert body["primary"]["shift_end"] == "2030-01-09T00:00:00Z"
     assert body["escalation"][0]["until"] == "2030-01-09T00:00:00Z"
@@ -296,18 +278,7 @@ def test_a_covering_teams_people_answer_only_until_the_cover_ends(org):
 
 def test_a_following_rotation_is_off_duty_while_another_team_covers(org):
     client = org["client"]
-    ok(
-        client.post(
-            "/api/v1/overrides/",
-            {
-                "rotation": org["support"],
-                "team": "search",
-                "start": "2030-01-08T00:00:00Z",
-                "end": "2030-01-09T00:00:00Z",
-            },
-            format="json",
-        )
-    )
+    search_covers_tuesday(org)
     body = oncall(client, rotation=org["primary"], at=WEEK1_TUESDAY_NOON)
     # ann was dealt checkout's turn; search covers, so the rotation answers nobody and says why.
     assert (body["responding_team"], body["primary"], body["covering"]) == ("search", None, True)
