@@ -25,10 +25,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ownership.models import Membership
-from rota.models import SupportPolicy, Unavailability
+from rota.models import SupportPolicy
 from rota.routing import escalation_delays_for, leads_or_managers
-from rota.timeutil import local_date, zone
-from rota.workhours import business_hours
+from rota.selectors.holidays import team_in_business_hours
 
 from ..models import EscalationPolicy, Incident, Page, TimelineEntry, Urgency
 from ..models.escalation import (
@@ -146,21 +145,6 @@ def escalation_goes_on(incident: Incident) -> bool:
     return incident.status == Incident.Status.TRIGGERED or _first_line_engaged(incident)
 
 
-def _in_business_hours(team, at) -> bool:
-    """Return whether ``at`` falls in the team's business hours (Mon-Fri 09-17 local, holidays
-    excepted; :mod:`rota.workhours`)."""
-    tz = zone(team.timezone)
-    day = local_date(at, tz)
-    holiday = Unavailability.objects.filter(
-        team=team,
-        kind=Unavailability.Kind.PUBLIC_HOLIDAY,
-        start_date__lte=day,
-        end_date__gte=day,
-    ).exists()
-    span = business_hours(day, tz, holidays={day} if holiday else ())
-    return span is not None and span[0] <= at < span[1]
-
-
 def _hold_owners(incident: Incident, steps: list) -> list:
     """Drop the owners' steps out of business hours under ``owner_paging = business_hours``.
 
@@ -172,7 +156,7 @@ def _hold_owners(incident: Incident, steps: list) -> list:
         or policy.owner_paging != SupportPolicy.OwnerPaging.BUSINESS_HOURS
         or incident.first_line_responder_id is None
         or incident.responding_team is None
-        or _in_business_hours(incident.responding_team, incident.created_at)
+        or team_in_business_hours(team=incident.responding_team, at=incident.created_at)
     ):
         return steps
     return [(step, users) for step, users in steps if step == Step.FIRST_LINE]

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from django.db.models import DateTimeField, IntegerField, Value
 
 from ..models import Rotation, Shift, Unavailability
-from ..timeutil import ONE_DAY
+from ..timeutil import ONE_DAY, local_date, zone
+from ..workhours import business_hours
 
 NO_HOLIDAYS: frozenset = frozenset()
 
@@ -126,3 +127,21 @@ def load_holidays(requests) -> HolidayBook:
     book.dates = {team_id: frozenset(days) for team_id, days in dates.items()}
     book.support = {pk: sorted(spans) for pk, spans in support.items()}
     return book
+
+
+def team_in_business_hours(*, team, at: datetime.datetime) -> bool:
+    """Return whether the UTC instant ``at`` is in ``team``'s business hours (one query).
+
+    The rule of :mod:`rota.workhours` in the team's time zone: Monday to Friday 09:00-17:00
+    local, except the team's public holidays.
+    """
+    tz = zone(team.timezone)
+    day = local_date(at, tz)
+    holiday = Unavailability.objects.filter(
+        team=team,
+        kind=Unavailability.Kind.PUBLIC_HOLIDAY,
+        start_date__lte=day,
+        end_date__gte=day,
+    ).exists()
+    span = business_hours(day, tz, holidays={day} if holiday else NO_HOLIDAYS)
+    return span is not None and span[0] <= at < span[1]
