@@ -22,8 +22,9 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
         "quiet_hours_start",
         "quiet_hours_end",
         "timezone",
+        "feed_busy",
     ]
-    list_filter = ["email_enabled", "chat_enabled"]
+    list_filter = ["email_enabled", "chat_enabled", "feed_busy"]
     search_fields = ["user__username", "user__email", "user__first_name", "user__last_name"]
     autocomplete_fields = ["user"]
     fieldsets = [
@@ -31,7 +32,14 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
         ("Channels", {"fields": ["email_enabled", "chat_enabled", "chat_webhook_url"]}),
         ("When", {"fields": ["lead_times", "quiet_hours_start", "quiet_hours_end"]}),
         ("What", {"fields": ["capacity_alerts", "triage_agenda", "timebox_alerts"]}),
+        ("Calendar feeds", {"fields": ["feed_busy"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        # A new row starts from the defaults (free), so a busy one is a change there too.
+        if "feed_busy" in form.changed_data:
+            services.preference_feed_busy_changed(preference=obj)
+        super().save_model(request, obj, form, change)
 
 
 class FailedFilter(admin.SimpleListFilter):

@@ -77,6 +77,7 @@ class NotificationPreferenceForm(forms.ModelForm):
             "capacity_alerts",
             "triage_agenda",
             "timebox_alerts",
+            "feed_busy",
         ]
         widgets = {
             "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -88,4 +89,5 @@ class NotificationPreferenceForm(forms.ModelForm):
             "capacity_alerts": "Buffer alerts (managers)",
             "triage_agenda": "Triage agenda (leads and managers)",
             "timebox_alerts": "Timebox ran out",
+            "feed_busy": "Show my duty as busy in my calendar feeds",
         }

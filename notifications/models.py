@@ -46,7 +46,8 @@ class NotificationPreference(models.Model):
     """How and when one person wants to hear from the rota.
 
     A person without a row gets the defaults: e-mail on, chat off, reminders a day and an hour
-    ahead, no quiet hours, the time zone of their first team, and every kind of message.
+    ahead, no quiet hours, the time zone of their first team, every kind of message, and
+    calendar feeds that leave their time free.
     """
 
     user = models.OneToOneField(
@@ -99,6 +100,19 @@ class NotificationPreference(models.Model):
         default=True,
         help_text="Tell me when the timebox of a bug investigation I run (or my team runs, as "
         "its lead) has run out.",
+    )
+    feed_busy = models.BooleanField(
+        "show my duty as busy",
+        default=False,
+        help_text="In my calendar feeds, mark my own shifts and covers busy, so that free/busy "
+        "lookups (meeting planners) see me as busy all the time I am on call. Off: they show "
+        "as free. A feed address ending in ?busy=1 or ?busy=0 overrides this.",
+    )
+    feed_sequence = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised whenever feed_busy changes; added to the SEQUENCE of every event of "
+        "the person's feeds, so calendar apps replace the events they hold.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,10 +1,13 @@
 """Build RFC 5545 calendars from plain event data: data in, bytes out, no database.
 
-Feeds are published calendars (no METHOD, no ATTENDEE): calendar apps replace their copy on
-every refresh, so a shift that leaves a feed disappears from the subscriber's calendar, and a
-shift that moves keeps its UID and gets a higher SEQUENCE so apps update it in place. An event
-may be published as cancelled (STATUS:CANCELLED) under a UID it had before, so that apps mark
-it in place.
+Feeds are published calendars (no METHOD, no ORGANIZER, no ATTENDEE: nothing an app could
+take for an invitation to answer or send): calendar apps replace their copy on every refresh,
+so a shift that leaves a feed disappears from the subscriber's calendar, and a shift that moves
+keeps its UID and gets a higher SEQUENCE so apps update it in place. An event may be published
+as cancelled (STATUS:CANCELLED) under a UID it had before, so that apps mark it in place.
+Events leave time free (TRANSP:TRANSPARENT) unless marked busy. The calendar carries the
+names, zone and refresh interval apps read: X-WR-CALNAME, X-WR-TIMEZONE and X-PUBLISHED-TTL
+(Apple, Google, Outlook) and NAME, URL and REFRESH-INTERVAL (RFC 7986).
 """
 
 import datetime
@@ -31,6 +34,7 @@ class FeedEvent:
     categories: tuple[str, ...] = ()
     location: str = ""
     status: str = "CONFIRMED"  # or CANCELLED: the event stays, marked, under its UID
+    busy: bool = False  # blocks time in free/busy lookups (OPAQUE) or leaves it free
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,12 @@ def build_feed(feed: Feed) -> bytes:
         if item.categories:
             event.add("categories", list(item.categories))
         event.add("status", item.status)
-        # A cancelled event keeps no time busy in the subscriber's calendar.
-        event.add("transp", "TRANSPARENT" if item.status == "CANCELLED" else "OPAQUE")
+        # TRANSP is what free/busy lookups read (RFC 5545 3.8.2.7); Outlook reads its own
+        # X-MICROSOFT-CDO-BUSYSTATUS first ([MS-OXCICAL] 2.1.3.1.1.20.9). A cancelled event
+        # keeps no time busy whatever was asked.
+        busy = item.busy and item.status != "CANCELLED"
+        event.add("transp", "OPAQUE" if busy else "TRANSPARENT")
+        event.add("x-microsoft-cdo-busystatus", "BUSY" if busy else "FREE")
         event.add("class", "PUBLIC")
         calendar.add_component(event)
         first = min(first, item.start) if first else item.start

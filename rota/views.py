@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
@@ -21,14 +21,28 @@ from .services.feeds import (
     feed_token_string,
 )
 
+BUSY_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
 
 @require_http_methods(["GET", "HEAD"])
 def calendar_feed(request, token):
-    """Serve a feed as iCalendar, answering 304 when the client's copy is current."""
+    """Serve a feed as iCalendar, answering 304 when the client's copy is current.
+
+    ``?busy=1`` (or ``true``/``yes``) shows the owner's duty busy, ``?busy=0`` free, whatever
+    their preference; anything else is a 400 naming the parameter.
+    """
     feed_token = feed_token_resolve(token)
     if feed_token is None:
         raise Http404("No such calendar.")
-    version = feed_version(token=feed_token)
+    busy = None
+    if "busy" in request.GET:
+        busy = BUSY_VALUES.get(request.GET["busy"].strip().lower())
+        if busy is None:
+            return HttpResponseBadRequest(
+                "busy: give 1 to show your duty as busy or 0 to show it as free.",
+                content_type="text/plain; charset=utf-8",
+            )
+    version = feed_version(token=feed_token, busy=busy)
     etag = f'"{version.fingerprint}"'
     not_modified = get_conditional_response(request, etag=etag, last_modified=version.last_modified)
     if not_modified is None:

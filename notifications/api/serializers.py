@@ -38,6 +38,7 @@ class NotificationPreferenceSerializer(serializers.ModelSerializer):
             "capacity_alerts",
             "triage_agenda",
             "timebox_alerts",
+            "feed_busy",
         ]
 
     def get_effective_timezone(self, obj) -> str:

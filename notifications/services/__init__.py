@@ -1,7 +1,7 @@
 """Writes of the notifications app; import services from here."""
 
 from .changes import change_notices_collect
-from .preferences import preference_get, preference_update
+from .preferences import preference_feed_busy_changed, preference_get, preference_update
 from .scan import (
     ScanResult,
     capacity_alerts_scan,
@@ -26,6 +26,7 @@ __all__ = [
     "delivery_send",
     "enqueue_send",
     "notifications_scan",
+    "preference_feed_busy_changed",
     "preference_get",
     "preference_update",
     "rota_warnings_scan",

@@ -13,7 +13,9 @@ A feed shows duty as the final schedule has it, not the rows underneath:
   covered and a link.
 
 ``SEQUENCE`` is the shift's (or the cover's) sequence, which the services raise on every edit,
-on every cover added, moved or removed over the shift, and when the rotation's hours change.
+on every cover added, moved or removed over the shift, and when the rotation's hours change,
+plus the feed owner's feed sequence, which rises when they change their busy preference.
+Events leave time free unless the owner asked for busy, and then only their own duty is busy.
 """
 
 import datetime
@@ -180,7 +182,7 @@ class _Writer:
                     uid=self._uid(f"override-{override.pk}", number),
                     start=part.start,
                     end=part.end,
-                    summary=self._cover_summary(rotation, override, who),
+                    summary=self._cover_summary(rotation, override, who, covered),
                     lines=lines,
                     link_team=self._link_team(rotation, override),
                     categories=("Cover",),
@@ -188,12 +190,20 @@ class _Writer:
             )
         return events
 
-    def _cover_summary(self, rotation, override, who) -> str:
+    def _cover_summary(self, rotation, override, who, covered) -> str:
+        """Say who covers whom where: "Covering Alice Martin — Payments on call (team payments)".
+
+        The coverer is left out of their own feed; shared feeds start with them.
+        """
+        whom = f" {_names(covered)}" if covered else ""
+        where = rotation.name
+        if rotation.team_id:
+            where += f" (team {rotation.team.slug})"
         if not self.personal:
-            return f"{who} covering ({rotation.name})"
+            return f"{who} covering{whom} — {where}"
         if override.team_id:
-            return f"[Team support] {who} covering {rotation.name}"
-        return f"Covering: {rotation.name}"
+            return f"[Team support] {who} covering{whom} — {where}"
+        return f"Covering{whom} — {where}"
 
     # --- shared ------------------------------------------------------------------------
 
@@ -257,12 +267,22 @@ class _Writer:
             timezone=rotation.timezone,
             description="\n".join([*lines, url]),
             url=url,
-            sequence=row.sequence,
+            # The owner's feed sequence rises when they change their busy preference.
+            sequence=row.sequence + self.scope.sequence_offset,
             stamp=row.updated_at,
             created=row.created_at,
             categories=categories,
             status=status,
+            busy=self.scope.busy_for(rotation, row.team_id, row.user_id),
         )
+
+
+def _names(labels) -> str:
+    """Join names as people write them: "A", "A and B", "A, B and C"."""
+    labels = list(labels)
+    if len(labels) < 2:
+        return "".join(labels)
+    return f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
 def _email(segment) -> str:

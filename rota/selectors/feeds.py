@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Max, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -39,7 +40,11 @@ class FeedScope:
     shifts: Q
     overrides: Q
     window_start: datetime.datetime
+    url: str = ""
     member_team_ids: tuple = ()
+    busy: bool = False
+    sequence_offset: int = 0
+    owner_team_ids: tuple = ()
 
     def shows(self, rotation: Rotation, team_id, user_id) -> bool:
         """Return whether duty of this assignee on this rotation belongs in the feed."""
@@ -54,6 +59,17 @@ class FeedScope:
                 return team_id is not None and team_id == self.token.team_id
             return rotation.team_id == self.token.team_id
         return True
+
+    def busy_for(self, rotation: Rotation, team_id, user_id) -> bool:
+        """Return whether this duty blocks the feed owner's time: their own, when they ask so.
+
+        Someone else's shift in a team or rotation feed never makes the subscriber busy.
+        """
+        if not self.busy:
+            return False
+        if rotation.kind == Rotation.Kind.TEAM:
+            return team_id is not None and team_id in self.owner_team_ids
+        return user_id is not None and user_id == self.token.user_id
 
 
 @dataclass
@@ -77,10 +93,34 @@ def _rotations_of(*, shifts: Q, overrides: Q, start) -> Q:
     )
 
 
-def feed_scope(*, token: FeedToken, now=None) -> FeedScope:
-    """Which shifts and overrides the token's feed reads."""
+def feed_busy_status(*, token: FeedToken, busy: bool | None = None) -> tuple[bool, int]:
+    """Return (busy, sequence offset) of the token's feed.
+
+    ``busy`` is the feed URL's ``?busy=`` when given, else the owner's preference (kept with
+    their notification preferences; free when they have none). The offset is the owner's
+    ``feed_sequence``, raised each time that preference changes. No query when the token was
+    loaded by ``feed_token_resolve``, which joins the preference.
+    """
+    try:
+        preference = token.user.notification_preference
+    except ObjectDoesNotExist:
+        return bool(busy), 0
+    return (preference.feed_busy if busy is None else busy), preference.feed_sequence
+
+
+def feed_scope(*, token: FeedToken, now=None, busy: bool | None = None) -> FeedScope:
+    """Which shifts and overrides the token's feed reads, and whether its owner's are busy."""
     now = now or timezone.now()
     start = _window_start(now)
+    busy, offset = feed_busy_status(token=token, busy=busy)
+    owner = {"busy": busy, "sequence_offset": offset}
+    if busy and token.kind != FeedToken.Kind.PERSON:
+        # Only the owner's own duty is busy: which support shifts are theirs.
+        owner["owner_team_ids"] = tuple(
+            Membership.objects.filter(user_id=token.user_id)
+            .order_by("team_id")
+            .values_list("team_id", flat=True)
+        )
     if token.kind == FeedToken.Kind.PERSON:
         memberships = list(
             Membership.objects.filter(user=token.user).select_related("team").order_by("team__name")
@@ -101,7 +141,10 @@ def feed_scope(*, token: FeedToken, now=None) -> FeedScope:
             shifts=rotations,
             overrides=rotations,
             window_start=start,
+            url=reverse("my-rota"),
             member_team_ids=team_ids,
+            owner_team_ids=team_ids,
+            **owner,
         )
     if token.kind == FeedToken.Kind.TEAM:
         team = token.team
@@ -116,6 +159,8 @@ def feed_scope(*, token: FeedToken, now=None) -> FeedScope:
             shifts=rotations,
             overrides=rotations,
             window_start=start,
+            url=team.get_absolute_url(),
+            **owner,
         )
     rotation = token.rotation
     return FeedScope(
@@ -126,18 +171,21 @@ def feed_scope(*, token: FeedToken, now=None) -> FeedScope:
         shifts=Q(rotation=rotation),
         overrides=Q(rotation=rotation),
         window_start=start,
+        url=rotation.team.get_absolute_url() if rotation.team_id else reverse("home"),
+        **owner,
     )
 
 
-def feed_state(*, token: FeedToken, now=None) -> FeedState:
+def feed_state(*, token: FeedToken, now=None, busy: bool | None = None) -> FeedState:
     """The feed's fingerprint (ETag) and last change, from two aggregate queries.
 
     Every change to a shift or override bumps its ``updated_at`` (and ``sequence``; a cover
-    added, moved or removed bumps those of the shifts under it), a removal lowers a count, and
-    renaming a rotation or team changes theirs, so the fingerprint changes whenever the
-    rendered feed would.
+    added, moved or removed bumps those of the shifts under it), a removal lowers a count,
+    renaming a rotation or team changes theirs, and the busy status and the owner's feed
+    sequence are part of it, so the fingerprint changes whenever the rendered feed would.
+    ``busy`` is the URL's ``?busy=`` (None: the owner's preference).
     """
-    scope = feed_scope(token=token, now=now)
+    scope = feed_scope(token=token, now=now, busy=busy)
     shifts = Shift.objects.filter(scope.shifts, end__gt=scope.window_start).aggregate(
         n=Count("id"),
         changed=Max("updated_at"),
@@ -156,6 +204,7 @@ def feed_state(*, token: FeedToken, now=None) -> FeedState:
         scope.timezone,
         scope.window_start.isoformat(),
         ",".join(map(str, scope.member_team_ids)),
+        f"busy={int(scope.busy)}:{scope.sequence_offset}:{scope.owner_team_ids}",
         *(str(shifts[k]) for k in ("n", "changed", "seq", "rotations", "teams")),
         *(str(overrides[k]) for k in ("n", "changed", "seq")),
     ]
@@ -198,7 +247,7 @@ def feed_build(*, state: FeedState) -> Feed:
         timezone=scope.timezone,
         events=events,
         description=scope.description,
-        url=f"{settings.SITE_URL}{reverse('home')}",
+        url=f"{settings.SITE_URL}{scope.url}",
         refresh=datetime.timedelta(minutes=refresh),
     )
 
@@ -213,30 +262,36 @@ class FeedVersion:
     fingerprint: str
     last_modified: int  # a POSIX timestamp in whole seconds, as HTTP dates have
     state: FeedState | None = None  # loaded when the fingerprint had to be computed
+    busy: bool = False  # the busy status the fingerprint is of
 
 
-def feed_version(*, token: FeedToken, now=None) -> FeedVersion:
+def feed_version(*, token: FeedToken, now=None, busy: bool | None = None) -> FeedVersion:
     """The feed's ETag fingerprint and Last-Modified, usually from the cache (two queries).
 
     The fingerprint only changes with the rota or the catalog (both replace a version tag on
-    every write) or with the day (the window moves), so it is kept per tags and day.
-    Last-Modified is when a fingerprint was first served: a removed shift changes the
-    fingerprint but need not raise any stored timestamp.
+    every write), with the day (the window moves) or with the busy status and the owner's
+    feed sequence (read with the token), so it is kept per those. Last-Modified is when a
+    fingerprint was first served: a removed shift changes the fingerprint but need not raise
+    any stored timestamp. ``busy`` is the URL's ``?busy=`` (None: the owner's preference).
     """
     now = now or timezone.now()
     rota_tag, catalog_tag = routing_versions()
-    key = f"rota:feed:state:{token.key}:{rota_tag}:{catalog_tag}:{now:%Y%m%d}"
+    shown_busy, offset = feed_busy_status(token=token, busy=busy)
+    key = (
+        f"rota:feed:state:{token.key}:{rota_tag}:{catalog_tag}:{now:%Y%m%d}"
+        f":{int(shown_busy)}:{offset}"
+    )
     state = None
     known = cache.get(key)
     if known is None:
-        state = feed_state(token=token, now=now)
+        state = feed_state(token=token, now=now, busy=shown_busy)
         known = (state.etag, state.last_modified)
         cache.set(key, known, FEED_CACHE_SECONDS)
     fingerprint, changed = known
     seen_key = f"rota:feed:seen:{fingerprint}"
     first_seen = int(max(changed, now).timestamp())
     cache.add(seen_key, first_seen, FEED_CACHE_SECONDS)
-    return FeedVersion(fingerprint, cache.get(seen_key, first_seen), state)
+    return FeedVersion(fingerprint, cache.get(seen_key, first_seen), state, shown_busy)
 
 
 def feed_body(*, token: FeedToken, version: FeedVersion) -> bytes:
@@ -244,6 +299,7 @@ def feed_body(*, token: FeedToken, version: FeedVersion) -> bytes:
     key = f"rota:feed:{version.fingerprint}"
     body = cache.get(key)
     if body is None:
-        body = build_feed(feed_build(state=version.state or feed_state(token=token)))
+        state = version.state or feed_state(token=token, busy=version.busy)
+        body = build_feed(feed_build(state=state))
         cache.set(key, body, FEED_CACHE_SECONDS)
     return body

@@ -74,7 +74,10 @@ def feed_token_resolve(value: str) -> FeedToken | None:
     if not any(hmac.compare_digest(mac, _mac(key, secret)) for secret in _secrets()):
         return None
     token = (
-        FeedToken.objects.select_related("user", "team", "rotation", "rotation__team")
+        # With the owner's preferences, which say whether the feed shows them busy.
+        FeedToken.objects.select_related(
+            "user", "user__notification_preference", "team", "rotation", "rotation__team"
+        )
         .filter(key=key)
         .first()
     )

@@ -28,6 +28,7 @@ def test_a_person_without_preferences_reads_the_defaults(
         "capacity_alerts": True,
         "triage_agenda": True,
         "timebox_alerts": True,
+        "feed_busy": False,
     }
     assert not NotificationPreference.objects.exists()
 

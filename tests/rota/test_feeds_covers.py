@@ -158,7 +158,8 @@ def test_the_cover_is_in_the_coverers_feed_with_rotation_team_whom_and_a_link(or
         )
     }
     _, _, _, _, summary, description = found[f"override-{override.pk}@localhost"]
-    assert summary == "Covering: Payments on call"
+    # Whom carol covers, where, with the team's slug; the link is the description's last line.
+    assert summary == "Covering Alice X — Payments on call (team payments)"
     for line in (
         "Rotation: Payments on call (people take turns, primary)",
         "Team: Payments",
@@ -226,7 +227,11 @@ def test_rotation_and_team_feeds_show_who_is_actually_on_duty(org):
         assert times(found) == expected
         summaries = {uid: row[4] for uid, row in found.items()}
         assert (
-            summaries[f"override-{covering.pk}@localhost"] == "Carol X covering (Payments on call)"
+            summaries[f"override-{covering.pk}@localhost"]
+            == "Carol X covering Alice X — Payments on call (team payments)"
+        )
+        assert summaries[f"override-{whole.pk}@localhost"] == (
+            "Carol X covering Dave X — Payments on call (team payments)"
         )
         assert summaries[f"shift-{alice}-2@localhost"] == "Alice X on call (primary)"
         # Shared feeds carry no e-mail addresses.
@@ -309,7 +314,10 @@ def test_a_team_support_shift_covered_by_another_team_leaves_the_members_feeds(o
     assert times(theirs) == {
         f"override-{cover.pk}@localhost": (at(2024, 10, 28, 8), at(2024, 11, 4, 8), 0, "CONFIRMED")
     }
-    assert theirs[f"override-{cover.pk}@localhost"][4] == "[Team support] Search covering Support"
+    # A team rotation belongs to no team: no "(team ...)".
+    assert theirs[f"override-{cover.pk}@localhost"][4] == (
+        "[Team support] Search covering Payments — Support"
+    )
     assert "Covering for: Payments" in theirs[f"override-{cover.pk}@localhost"][5]
 
 
