@@ -23,6 +23,13 @@ def test_page_shows_subscribe_links_copy_buttons_and_instructions(client, member
         assert app in html
 
 
+def test_page_says_shifts_show_free_and_where_to_ask_for_busy(client, member):
+    html = client.get("/me/feeds/").content.decode()
+    assert "Shifts show as free time" in html
+    assert 'href="/me/notifications/"' in html
+    assert "?busy=1" in html
+
+
 def test_regenerate_from_the_page_replaces_the_url(client, member):
     client.get("/me/feeds/")
     token = FeedToken.objects.get(user=member.user, kind="person")
