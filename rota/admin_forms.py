@@ -138,10 +138,7 @@ class RotationTimesForm(ServiceCheckedForm):
             return self.instance.rotation
         if "rotation" not in self.fields:
             return None
-        if self.is_bound:
-            key = self["rotation"].data
-        else:
-            key = self.initial.get("rotation")
+        key = self["rotation"].data if self.is_bound else self.initial.get("rotation")
         if isinstance(key, Rotation):
             return key
         try:

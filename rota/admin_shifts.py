@@ -25,7 +25,7 @@ from .admin_forms import (
 )
 from .exceptions import SwapError
 from .models import Override, Rotation, Shift, ShiftChange, SwapRequest, Unavailability
-from .timeutil import ONE_DAY, UTC, start_of_day, zone
+from .timeutil import ONE_DAY, UTC, start_of_day, wall_clock
 
 User = get_user_model()
 LOCAL = "%a %d %b %Y %H:%M"
@@ -39,8 +39,7 @@ def local(instant, rotation, fmt: str = LOCAL) -> str:
     """
     if instant is None:
         return "-"
-    moment = instant.astimezone(zone(rotation.timezone))
-    return f"{moment:{fmt}} {moment:%Z}"
+    return wall_clock(instant, rotation.timezone, fmt)
 
 
 def assignee(obj) -> str:
@@ -245,8 +244,8 @@ class ShiftAdmin(RotationTimesMixin, admin.ModelAdmin):
             None,
             {
                 "fields": ["rotation", "start", "end", "team", "user", "note"],
-                "description": "Times are in the rotation's time zone. Saving marks the shift as edited by hand: "
-                "generation will leave it as it is.",
+                "description": "Times are in the rotation's time zone. Saving marks the "
+                "shift as edited by hand: generation will leave it as it is.",
             },
         ),
         (
@@ -303,9 +302,10 @@ class OverrideAdmin(RotationTimesMixin, admin.ModelAdmin):
             None,
             {
                 "fields": ["rotation", "start", "end", "user", "team", "reason"],
-                "description": "Times are in the rotation's time zone. The person (or team) named here covers the "
-                "window instead of whoever holds the shift. An override may lie inside another "
-                "one (a cover for the cover, which holds its window) but not overlap one partly.",
+                "description": "Times are in the rotation's time zone. The person (or team) "
+                "named here covers the window instead of whoever holds the shift. An override "
+                "may lie inside another one (a cover for the cover, which holds its window) but "
+                "not overlap one partly.",
             },
         ),
     ]
