@@ -238,7 +238,7 @@ class ShiftAdmin(RotationTimesMixin, admin.ModelAdmin):
     ]
     list_select_related = ["rotation", "team", "user"]
     autocomplete_fields = ["rotation", "team", "user"]
-    readonly_fields = ["edited", "sequence", "generated_team", "generated_user", "updated_at"]
+    readonly_fields = ["edited", "sequence", "generated_team", "generated_user", "last_updated"]
     fieldsets = [
         (
             None,
@@ -251,12 +251,22 @@ class ShiftAdmin(RotationTimesMixin, admin.ModelAdmin):
         (
             "Bookkeeping",
             {
-                "fields": ["edited", "sequence", "generated_team", "generated_user", "updated_at"],
+                "fields": [
+                    "edited",
+                    "sequence",
+                    "generated_team",
+                    "generated_user",
+                    "last_updated",
+                ],
                 "classes": ["collapse"],
             },
         ),
     ]
     inlines = [ShiftChangeInline]
+
+    @admin.display(description="updated at")
+    def last_updated(self, shift):
+        return local(shift.updated_at, shift.rotation)
 
     def save_model(self, request, obj, form, change):
         data = pick(form.cleaned_data, SHIFT_FIELDS)

@@ -6,10 +6,11 @@ manager of a team, but has no right to see or edit users.
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 
 from ownership.admin_people import person_picker_fields
 from ownership.models import Membership
-from portal.demo.seed import managers_group_sync
+from portal.demo.seed import MANAGED_APPS, managers_group_sync
 from rota.models import Rotation
 from tests.rota.factories import RotationFactory, SprintCalendarFactory, TeamRotationFactory
 
@@ -86,6 +87,21 @@ def names(response):
 
 def test_the_list_of_person_pickers_is_complete():
     assert person_picker_fields(admin.site) == PERSON_PICKERS
+
+
+def test_no_admin_picks_people_through_a_raw_id_field():
+    # A raw-id picker opens the user list in a popup, which managers may not see: in the apps
+    # managers work in, people are picked through autocompletes only.
+    user_model = get_user_model()
+    raw = [
+        (owner.model._meta.label, name)
+        for model_admin in admin.site._registry.values()
+        for owner in (model_admin, *model_admin.inlines)
+        for name in owner.raw_id_fields
+        if owner.model._meta.app_label in MANAGED_APPS
+        and owner.model._meta.get_field(name).remote_field.model is user_model
+    ]
+    assert raw == []
 
 
 @pytest.mark.parametrize("picker", sorted(PERSON_PICKERS))

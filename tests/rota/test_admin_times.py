@@ -6,6 +6,7 @@ from Sunday 28 Mar 2027: a 09:00 local shift is 08:00 UTC in summer and 09:00 UT
 """
 
 import datetime
+import re
 
 import pytest
 
@@ -148,6 +149,8 @@ def test_a_shift_is_edited_in_local_time_and_its_history_reads_local(manager_cli
     assert shift.start == at(2030, 1, 7, 4, 30)
     html = manager_client.get(url).content.decode()
     assert "start: 2030-01-07 09:00 IST → 2030-01-07 10:00 IST" in html
+    # The bookkeeping's "updated at" (just now) is in the rotation's zone too.
+    assert re.search(r'<div class="readonly">\w{3} \d\d \w{3} \d{4} \d\d:\d\d IST</div>', html)
     audit = manager_client.get("/admin/rota/shiftchange/").content.decode()
     assert "start: 2030-01-07 09:00 IST → 2030-01-07 10:00 IST" in audit
 
