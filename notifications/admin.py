@@ -5,8 +5,17 @@ from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
 
+from rota.admin_shifts import local
+
 from . import services
 from .models import ChangeNotice, Delivery, NotificationPreference
+
+
+def rotation_time(instant, rotation) -> str:
+    """Show a rota instant as the rotation's wall-clock time (UTC when no rotation is named)."""
+    if rotation is None:
+        return f"{instant:%a %d %b %Y %H:%M} UTC" if instant else "-"
+    return local(instant, rotation)
 
 
 @admin.register(NotificationPreference)
@@ -72,14 +81,14 @@ class DeliveryAdmin(admin.ModelAdmin):
         "channel",
         "status_flag",
         "attempts",
-        "occurs_at",
+        "local_occurs_at",
         "sent_at",
         "subject",
     ]
     list_filter = [FailedFilter, "status", "kind", "channel", "urgent", "created_at"]
     search_fields = ["key", "subject", "user__username", "team__name", "last_error"]
     date_hierarchy = "created_at"
-    list_select_related = ["user", "team"]
+    list_select_related = ["user", "team", "rotation"]
     actions = ["retry"]
     readonly_fields = [
         "key",
@@ -90,7 +99,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "rotation",
         "shift",
         "override",
-        "occurs_at",
+        "local_occurs_at",
         "payload",
         "urgent",
         "status",
@@ -108,6 +117,10 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # rows come from the scanner only; "retry" is what to do with one
+
+    @admin.display(description="occurs at", ordering="occurs_at")
+    def local_occurs_at(self, obj):
+        return rotation_time(obj.occurs_at, obj.rotation)
 
     @admin.display(description="to", ordering="user__username")
     def recipient(self, obj):
@@ -136,11 +149,15 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 @admin.register(ChangeNotice)
 class ChangeNoticeAdmin(admin.ModelAdmin):
-    list_display = ["recorded_at", "user", "source", "rotation", "starts_at"]
+    list_display = ["recorded_at", "user", "source", "rotation", "local_starts_at"]
     list_filter = ["recorded_at"]
     search_fields = ["user__username", "source"]
     list_select_related = ["user", "rotation"]
-    readonly_fields = ["user", "source", "rotation", "recorded_at", "starts_at", "summary"]
+    readonly_fields = ["user", "source", "rotation", "recorded_at", "local_starts_at", "summary"]
+
+    @admin.display(description="duty starts", ordering="starts_at")
+    def local_starts_at(self, obj):
+        return rotation_time(obj.starts_at, obj.rotation)
 
     def has_add_permission(self, request):
         return False

@@ -7,7 +7,9 @@ from django.db.models import Count
 
 from . import services
 from .admin_catalog import CatalogAdminMixin
+from .admin_people import may_pick_people, pickable_people
 from .models import Component, ComponentPath, Membership, OwnershipPeriod, Team
+from .selectors import managed_team_ids
 
 # Links typed without a scheme are https, as browsers and Django 6 assume.
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -33,6 +35,7 @@ class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "kind", "timezone", "member_count", "email", "chat_channel"]
     search_fields = ["name", "slug", "email", "memberships__user__username"]
     list_filter = ["kind", "timezone"]
+    ordering = ["name"]  # pickers page through teams by name
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
     fieldsets = [
@@ -170,4 +173,26 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class RotaUserAdmin(UserAdmin):
+    """Users, edited by those allowed to; managers may only pick people (see admin_people)."""
+
     inlines = [*UserAdmin.inlines, TeamMembershipInline]
+
+    def _picking_for(self, request) -> set[int] | None:
+        """Return the teams a manager picks people for, or None if Django's rules apply."""
+        if super().has_view_permission(request):
+            return None
+        if not hasattr(request, "_rota_managed_teams"):
+            request._rota_managed_teams = managed_team_ids(request.user)
+        team_ids = request._rota_managed_teams
+        return team_ids if may_pick_people(request, self.admin_site, team_ids) else None
+
+    def has_view_permission(self, request, obj=None):
+        if super().has_view_permission(request, obj):
+            return True
+        return self._picking_for(request) is not None
+
+    def get_search_results(self, request, queryset, search_term):
+        team_ids = self._picking_for(request)
+        if team_ids is not None:
+            queryset = pickable_people(queryset, request, team_ids)
+        return super().get_search_results(request, queryset, search_term)

@@ -18,8 +18,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from ownership.admin_people import add_people_source
+
 from . import (
     admin_shifts,  # noqa: F401 - registers the shift, leave and swap admins
+    selectors,
     services,
 )
 from .admin_forms import GenerateForm, ParticipantFormSet, SupportPolicyAdminForm
@@ -35,6 +38,9 @@ from .models import (
 from .services.rotations import ROTATION_FIELDS
 
 PREVIEW_WEEKS = (2, 4, 8, 13, 26)
+
+# A manager picks people for overrides, shifts and leave among those of their rotations.
+add_people_source(selectors.rotation_people)
 
 
 def saved_as(obj, saved) -> None:

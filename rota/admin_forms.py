@@ -10,7 +10,11 @@ import datetime
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelectMultiple
+from django.contrib.admin.widgets import (
+    AdminDateWidget,
+    AdminSplitDateTime,
+    AutocompleteSelectMultiple,
+)
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +23,7 @@ from ownership.models import Component
 
 from . import services
 from .models import Override, Rotation, Shift, SupportPolicy
+from .timeutil import UTC, local_to_utc, zone
 
 
 class _RolledBack(Exception):
@@ -71,7 +76,96 @@ SHIFT_FIELDS = ("start", "end", "team", "user", "note")
 OVERRIDE_FIELDS = ("start", "end", "user", "team", "reason")
 
 
-class ShiftAdminForm(ServiceCheckedForm):
+class LocalDateTimeField(forms.SplitDateTimeField):
+    """A date and a time typed and shown as wall-clock time in ``self.zone`` (UTC until set).
+
+    Cleaning gives the naive local datetime; the form turns it into an instant once it knows
+    the zone (:class:`RotationTimesForm`), so that an add form can read the times in the zone
+    of the rotation chosen on the same page.
+    """
+
+    widget = AdminSplitDateTime
+
+    def __init__(self, **kwargs):
+        self.zone = UTC
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            return value.astimezone(self.zone).replace(tzinfo=None)
+        return value
+
+    def compress(self, data_list):
+        if not data_list:
+            return None
+        day, time = data_list
+        if day in self.empty_values:
+            raise ValidationError(self.error_messages["invalid_date"], code="invalid_date")
+        if time in self.empty_values:
+            raise ValidationError(self.error_messages["invalid_time"], code="invalid_time")
+        return datetime.datetime.combine(day, time)
+
+    def has_changed(self, initial, data):
+        # Compare what the manager saw (local) with what came back, not UTC with local.
+        return super().has_changed(self.prepare_value(initial), data)
+
+
+class RotationTimesForm(ServiceCheckedForm):
+    """A shift or override form whose start and end are in the rotation's time zone.
+
+    The zone is the saved row's rotation's, or on an add form the rotation picked on the page
+    (or passed as ``?rotation=<id>``). Local times are turned into instants with the rota's
+    DST rule (:func:`rota.timeutil.local_to_utc`): a time skipped when the clocks go forward
+    is the instant they jump, a repeated one its first occurrence.
+    """
+
+    start = LocalDateTimeField()
+    end = LocalDateTimeField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rotation = self._known_rotation()
+        for name in ("start", "end"):
+            field = self.fields[name]
+            if rotation is not None:
+                field.zone = zone(rotation.timezone)
+                field.help_text = f"Local time in {rotation.timezone}, the rotation's time zone."
+            else:
+                field.help_text = "Local time in the time zone of the rotation chosen above."
+
+    def _known_rotation(self):
+        if self.instance.pk is not None and self.instance.rotation_id is not None:
+            return self.instance.rotation
+        if "rotation" not in self.fields:
+            return None
+        key = self["rotation"].data if self.is_bound else self.initial.get("rotation")
+        if isinstance(key, Rotation):
+            return key
+        try:
+            return Rotation.objects.filter(pk=int(key)).first() if key else None
+        except (TypeError, ValueError):
+            return None
+
+    def _instant(self, name):
+        value = self.cleaned_data.get(name)
+        if value is None:
+            return None
+        if self.instance.pk is not None:
+            rotation = self.instance.rotation
+        else:
+            rotation = self.cleaned_data.get("rotation")
+        # Without a valid rotation the form is refused anyway; UTC keeps the value aware.
+        tz = zone(rotation.timezone) if rotation is not None else UTC
+        return local_to_utc(value, tz)
+
+    def clean_start(self):
+        return self._instant("start")
+
+    def clean_end(self):
+        return self._instant("end")
+
+
+class ShiftAdminForm(RotationTimesForm):
     class Meta:
         model = Shift
         fields = ["rotation", *SHIFT_FIELDS]
@@ -86,7 +180,7 @@ class ShiftAdminForm(ServiceCheckedForm):
             dry_run(lambda: services.shift_update(shift=current, **data))
 
 
-class OverrideAdminForm(ServiceCheckedForm):
+class OverrideAdminForm(RotationTimesForm):
     class Meta:
         model = Override
         fields = ["rotation", *OVERRIDE_FIELDS]

@@ -5,6 +5,8 @@ and leave an audit row); the forms run the same services first so their errors s
 form. After a save, clashes with leave are reported as warnings.
 """
 
+import datetime
+
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
@@ -22,16 +24,22 @@ from .admin_forms import (
     pick,
 )
 from .exceptions import SwapError
-from .models import Override, Shift, ShiftChange, SwapRequest, Unavailability
-from .timeutil import ONE_DAY, UTC, start_of_day, zone
+from .models import Override, Rotation, Shift, ShiftChange, SwapRequest, Unavailability
+from .timeutil import ONE_DAY, UTC, start_of_day, wall_clock
 
 User = get_user_model()
 LOCAL = "%a %d %b %Y %H:%M"
 
 
-def local(instant, rotation) -> str:
-    """Format an instant in the rotation's time zone."""
-    return f"{instant.astimezone(zone(rotation.timezone)):{LOCAL}} {rotation.timezone}"
+def local(instant, rotation, fmt: str = LOCAL) -> str:
+    """Format an instant as wall-clock time in the rotation's zone, with the zone's abbreviation.
+
+    E.g. "Mon 06 Jul 2026 09:00 BST" for a London rotation; zones without a common
+    abbreviation show their offset ("+04").
+    """
+    if instant is None:
+        return "-"
+    return wall_clock(instant, rotation.timezone, fmt)
 
 
 def assignee(obj) -> str:
@@ -39,14 +47,18 @@ def assignee(obj) -> str:
 
 
 def warn_leave(modeladmin, request, conflicts) -> None:
-    """Tell the manager about duty that clashes with leave."""
-    for conflict in conflicts[:10]:
+    """Tell the manager about duty that clashes with leave (times in each rotation's zone)."""
+    conflicts = conflicts[:10]
+    rotations = Rotation.objects.in_bulk({c.rotation_id for c in conflicts})
+    for conflict in conflicts:
         entry = conflict.unavailability
         who = conflict.user.username if conflict.user else str(conflict.team)
+        rotation = rotations[conflict.rotation_id]
         modeladmin.message_user(
             request,
             f"{who} is away {entry.start_date:%d %b} - {entry.end_date:%d %b} "
-            f"({entry.get_kind_display()}) but on duty from {conflict.start:%d %b %H:%M} UTC; "
+            f"({entry.get_kind_display()}) but on duty in {rotation.name} from "
+            f"{local(conflict.start, rotation, '%d %b %H:%M')}; "
             "add an override or reassign the shift.",
             messages.WARNING,
         )
@@ -74,8 +86,21 @@ def _names(changes) -> dict:
     return names
 
 
+def _stored_time(value, rotation) -> str:
+    """Show a start or end kept in an audit row (ISO 8601, UTC) in the rotation's zone."""
+    if not value:
+        return ""
+    try:
+        instant = datetime.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)[:16].replace("T", " ")
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return local(instant, rotation, "%Y-%m-%d %H:%M")
+
+
 def describe(change, names=None) -> str:
-    """Summarise what a change did to the shift, e.g. "user: ana → bo"."""
+    """Summarise what a change did to the shift, e.g. "user: ana → bo" (times local)."""
     old, new = change.old or {}, change.new or {}
     names = names if names is not None else _names([change])
     parts = []
@@ -87,8 +112,8 @@ def describe(change, names=None) -> str:
             before = names.get((key, before), before or "nobody")
             after = names.get((key, after), after or "nobody")
         elif key in ("start", "end"):
-            before = (before or "")[:16].replace("T", " ")
-            after = (after or "")[:16].replace("T", " ")
+            before = _stored_time(before, change.rotation)
+            after = _stored_time(after, change.rotation)
         parts.append(f"{key}: {before or '-'} → {after or '-'}")
     return "; ".join(parts) or "-"
 
@@ -107,7 +132,7 @@ class AuditChangeList(ChangeList):
 class ShiftChangeAdmin(admin.ModelAdmin):
     """Read-only: who changed which shift when."""
 
-    list_display = ["changed_at", "rotation", "shift_link", "action", "changed_by", "what", "note"]
+    list_display = ["when", "rotation", "shift_link", "action", "changed_by", "what", "note"]
     list_filter = [
         "action",
         ("rotation", admin.RelatedOnlyFieldListFilter),
@@ -119,6 +144,10 @@ class ShiftChangeAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return AuditChangeList
+
+    @admin.display(description="changed at", ordering="changed_at")
+    def when(self, change):
+        return local(change.changed_at, change.rotation)
 
     @admin.display(description="shift", ordering="shift_ref")
     def shift_link(self, change):
@@ -144,12 +173,19 @@ class ShiftChangeAdmin(admin.ModelAdmin):
 class ShiftChangeInline(admin.TabularInline):
     model = ShiftChange
     fk_name = "shift"
-    fields = ["changed_at", "action", "changed_by", "what", "note"]
+    fields = ["when", "action", "changed_by", "what", "note"]
     readonly_fields = fields
     extra = 0
     can_delete = False
     ordering = ["-changed_at", "-id"]
     verbose_name_plural = "history of this shift (newest first)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("rotation", "changed_by")
+
+    @admin.display(description="changed at")
+    def when(self, change):
+        return local(change.changed_at, change.rotation)
 
     @admin.display(description="what changed")
     def what(self, change):
@@ -202,25 +238,35 @@ class ShiftAdmin(RotationTimesMixin, admin.ModelAdmin):
     ]
     list_select_related = ["rotation", "team", "user"]
     autocomplete_fields = ["rotation", "team", "user"]
-    readonly_fields = ["edited", "sequence", "generated_team", "generated_user", "updated_at"]
+    readonly_fields = ["edited", "sequence", "generated_team", "generated_user", "last_updated"]
     fieldsets = [
         (
             None,
             {
                 "fields": ["rotation", "start", "end", "team", "user", "note"],
-                "description": "Times are UTC. Saving marks the shift as edited by hand: "
-                "generation will leave it as it is.",
+                "description": "Times are in the rotation's time zone. Saving marks the "
+                "shift as edited by hand: generation will leave it as it is.",
             },
         ),
         (
             "Bookkeeping",
             {
-                "fields": ["edited", "sequence", "generated_team", "generated_user", "updated_at"],
+                "fields": [
+                    "edited",
+                    "sequence",
+                    "generated_team",
+                    "generated_user",
+                    "last_updated",
+                ],
                 "classes": ["collapse"],
             },
         ),
     ]
     inlines = [ShiftChangeInline]
+
+    @admin.display(description="updated at")
+    def last_updated(self, shift):
+        return local(shift.updated_at, shift.rotation)
 
     def save_model(self, request, obj, form, change):
         data = pick(form.cleaned_data, SHIFT_FIELDS)
@@ -266,9 +312,10 @@ class OverrideAdmin(RotationTimesMixin, admin.ModelAdmin):
             None,
             {
                 "fields": ["rotation", "start", "end", "user", "team", "reason"],
-                "description": "Times are UTC. The person (or team) named here covers the "
-                "window instead of whoever holds the shift. An override may lie inside another "
-                "one (a cover for the cover, which holds its window) but not overlap one partly.",
+                "description": "Times are in the rotation's time zone. The person (or team) "
+                "named here covers the window instead of whoever holds the shift. An override "
+                "may lie inside another one (a cover for the cover, which holds its window) but "
+                "not overlap one partly.",
             },
         ),
     ]
@@ -372,7 +419,7 @@ class SwapRequestAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["approve", "reject"]
     readonly_fields = [
-        "shift",
+        "shift_times",
         "offered_by",
         "taken_by",
         "status",
@@ -393,6 +440,13 @@ class SwapRequestAdmin(admin.ModelAdmin):
     @admin.display(description="shift starts", ordering="shift__start")
     def shift_start(self, swap):
         return local(swap.shift.start, swap.shift.rotation)
+
+    @admin.display(description="shift")
+    def shift_times(self, swap):
+        shift = swap.shift
+        url = reverse("admin:rota_shift_change", args=[shift.pk])
+        span = f"{local(shift.start, shift.rotation)} - {local(shift.end, shift.rotation)}"
+        return format_html('<a href="{}">#{}</a> in {}: {}', url, shift.pk, shift.rotation, span)
 
     def has_add_permission(self, request):
         return False

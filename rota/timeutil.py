@@ -55,6 +55,16 @@ def start_of_day(day: datetime.date, tz: ZoneInfo) -> datetime.datetime:
     return local_at(day, datetime.time(0, 0), tz)
 
 
+def wall_clock(instant: datetime.datetime, zone_name: str, fmt: str) -> str:
+    """Format ``instant`` as local time in the zone named, followed by the zone's abbreviation.
+
+    E.g. "Mon 06 Jul 2026 09:00 BST" for Europe/London; a zone without a common abbreviation
+    shows its offset ("+04").
+    """
+    moment = instant.astimezone(zone(zone_name))
+    return f"{moment:{fmt}} {moment:%Z}"
+
+
 def local_date(instant: datetime.datetime, tz: ZoneInfo) -> datetime.date:
     """Return the calendar date in ``tz`` at ``instant``."""
     return instant.astimezone(tz).date()

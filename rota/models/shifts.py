@@ -7,7 +7,19 @@ from django.db.models import F, Q
 
 from ownership.models import Team
 
+from ..timeutil import wall_clock
 from .rotations import Rotation
+
+
+def _span(obj) -> str:
+    """Show a shift's or override's window in its rotation's time zone (as managers read it)."""
+    if obj.start is None or obj.end is None:
+        return "no window yet"
+    name = obj.rotation.timezone
+    return f"{wall_clock(obj.start, name, _DAY)} - {wall_clock(obj.end, name, _DAY)}"
+
+
+_DAY = "%a %d %b %Y %H:%M"
 
 
 def _window_errors(obj) -> dict:
@@ -86,7 +98,7 @@ class Shift(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.rotation_id}: {self.start:%Y-%m-%d %H:%M} - {self.end:%Y-%m-%d %H:%M}"
+        return f"{self.rotation}: {_span(self)}"
 
     def clean(self):
         """Refuse a shift that ends before it starts or whose assignee suits another kind."""
@@ -151,7 +163,7 @@ class Override(models.Model):
         ]
 
     def __str__(self):
-        return f"Override on {self.rotation_id}: {self.start:%Y-%m-%d %H:%M} - {self.end:%H:%M}"
+        return f"Override on {self.rotation}: {_span(self)}"
 
     def clean(self):
         """Refuse an override that ends before it starts or names the wrong kind of cover."""

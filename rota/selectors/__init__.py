@@ -7,6 +7,7 @@ from .checks import (
     leave_conflicts,
     schedule_check,
 )
+from .people import rotation_people
 from .schedule import (
     Duty,
     Segment,
@@ -33,6 +34,7 @@ __all__ = [
     "oncall_for",
     "override_list",
     "restriction_windows",
+    "rotation_people",
     "schedule_check",
     "segments_for",
     "shift_list",

@@ -70,3 +70,18 @@ def test_managers_edit_preferences_in_the_admin(admin_client, alice):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert NotificationPreference.objects.get(user=alice).lead_times == [120, 30]
+
+
+def test_the_delivery_log_shows_occurrences_in_the_rotations_time(
+    admin_client, rotation, alice, now, scan
+):
+    # The reminder of a shift starting at 09:30 UTC on Mon 3 Jun 2024 in a Kolkata rotation
+    # is about 15:00 IST (UTC+05:30).
+    rotation.timezone = "Asia/Kolkata"
+    rotation.save()
+    ShiftFactory(rotation=rotation, user=alice, start=now + 30 * MINUTE)
+    (delivery_id,) = scan(now)
+    page = admin_client.get(reverse("admin:notifications_delivery_changelist")).content.decode()
+    assert "Mon 03 Jun 2024 15:00 IST" in page
+    detail = admin_client.get(reverse("admin:notifications_delivery_change", args=[delivery_id]))
+    assert "Mon 03 Jun 2024 15:00 IST" in detail.content.decode()

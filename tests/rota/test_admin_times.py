@@ -1,0 +1,257 @@
+"""Every time a manager reads or types in the rota admin is in the rotation's own time zone.
+
+Asia/Kolkata is UTC+05:30 all year, so a 09:00 handoff is 03:30 UTC. Europe/London is UTC+1
+(BST) until the clocks go back on Sunday 25 Oct 2026 and UTC+0 (GMT) after, and UTC+1 again
+from Sunday 28 Mar 2027: a 09:00 local shift is 08:00 UTC in summer and 09:00 UTC in winter.
+"""
+
+import datetime
+import re
+
+import pytest
+
+from ownership.models import Membership
+from portal.demo.seed import managers_group_sync
+from rota import services
+from rota.models import Override, Rotation, Shift
+from tests.ownership.factories import MembershipFactory, UserFactory
+
+from .admin_helpers import page_data
+from .factories import (
+    OverrideFactory,
+    RotationFactory,
+    ShiftFactory,
+    SwapRequestFactory,
+    UnavailabilityFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+UTC = datetime.UTC
+SHIFTS, OVERRIDES = "/admin/rota/shift/", "/admin/rota/override/"
+# The shift page's history inline, empty on an add page.
+NO_HISTORY = {"changes-TOTAL_FORMS": "0", "changes-INITIAL_FORMS": "0"}
+
+
+def at(*args):
+    return datetime.datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+def ana():
+    return UserFactory(username="ana")
+
+
+@pytest.fixture
+def kolkata(ana):
+    return RotationFactory(name="Bangalore on-call", timezone="Asia/Kolkata", participants=[ana])
+
+
+@pytest.fixture
+def london(ana):
+    return RotationFactory(name="London on-call", timezone="Europe/London", participants=[ana])
+
+
+@pytest.fixture
+def manager_client(client, kolkata, london, ana):
+    """A team manager (staff, managers' group, not superuser) of both rotations' teams."""
+    manager = UserFactory(username="maria", is_staff=True)
+    manager.groups.add(managers_group_sync())
+    for rotation in (kolkata, london):
+        MembershipFactory(team=rotation.team, user=manager, role=Membership.Role.MANAGER)
+        MembershipFactory(team=rotation.team, user=ana)
+    client.force_login(manager)
+    return client
+
+
+def shown(page, name):
+    """Return the date and time an admin form shows in its split widget for ``name``."""
+    data = page_data(page)
+    return data[f"{name}_0"], data[f"{name}_1"][:5]
+
+
+def test_the_preview_shows_a_kolkata_handoff_at_09_00(manager_client, kolkata):
+    kolkata.shift_length_unit = Rotation.Unit.DAYS
+    kolkata.start_date = datetime.date(2026, 1, 1)
+    kolkata.save()
+    services.rotation_regenerate(rotation=kolkata, until=datetime.date(2027, 1, 31))
+    html = manager_client.get(f"/admin/rota/rotation/{kolkata.pk}/change/").content.decode()
+    # Daily shifts handing off at 09:00 IST (03:30 UTC): four weeks hold over 25 handoffs.
+    assert html.count(" 09:00 IST</td>") >= 25
+    assert "03:30" not in html
+    assert "times in Asia/Kolkata" in html
+
+
+def test_typing_09_00_in_a_kolkata_override_stores_03_30_utc(manager_client, kolkata, ana):
+    page = manager_client.get(f"{OVERRIDES}add/", {"rotation": kolkata.pk})
+    assert "Local time in Asia/Kolkata" in page.content.decode()
+    data = {
+        "rotation": kolkata.pk,
+        "start_0": "2030-01-07",
+        "start_1": "09:00",
+        "end_0": "2030-01-07",
+        "end_1": "13:00",
+        "user": ana.pk,
+        "reason": "Dentist cover",
+    }
+    response = manager_client.post(f"{OVERRIDES}add/", data)
+    assert response.status_code == 302, response.content.decode()
+    override = Override.objects.get(reason="Dentist cover")
+    assert (override.start, override.end) == (at(2030, 1, 7, 3, 30), at(2030, 1, 7, 7, 30))
+
+
+def test_an_add_form_reads_times_in_the_rotation_picked_on_it(manager_client, kolkata, london, ana):
+    # No ?rotation=: the help text points at the picker, and the zone is the picked one's.
+    page = manager_client.get(f"{OVERRIDES}add/")
+    assert "time zone of the rotation chosen above" in page.content.decode()
+    for rotation, expected in ((kolkata, at(2030, 7, 1, 3, 30)), (london, at(2030, 7, 1, 8))):
+        data = {
+            "rotation": rotation.pk,
+            "start_0": "2030-07-01",
+            "start_1": "09:00",
+            "end_0": "2030-07-01",
+            "end_1": "10:00",
+            "user": ana.pk,
+            "reason": f"cover in {rotation.name}",
+        }
+        assert manager_client.post(f"{OVERRIDES}add/", data).status_code == 302
+        assert Override.objects.get(reason=f"cover in {rotation.name}").start == expected
+
+
+def test_an_override_is_edited_in_local_time(manager_client, kolkata, ana):
+    override = OverrideFactory(
+        rotation=kolkata, user=ana, start=at(2030, 1, 7, 3, 30), end=at(2030, 1, 7, 7, 30)
+    )
+    url = f"{OVERRIDES}{override.pk}/change/"
+    page = manager_client.get(url)
+    assert shown(page, "start") == ("2030-01-07", "09:00")
+    assert shown(page, "end") == ("2030-01-07", "13:00")
+    # Sent back unchanged, nothing moves (the form does not mistake 09:00 IST for 09:00 UTC).
+    assert manager_client.post(url, page_data(page)).status_code == 302
+    override.refresh_from_db()
+    assert (override.start, override.sequence) == (at(2030, 1, 7, 3, 30), 0)
+    manager_client.post(url, page_data(page, end_1="14:00"))
+    override.refresh_from_db()
+    assert override.end == at(2030, 1, 7, 8, 30)
+
+
+def test_a_shift_is_edited_in_local_time_and_its_history_reads_local(manager_client, kolkata, ana):
+    shift = ShiftFactory(
+        rotation=kolkata, user=ana, start=at(2030, 1, 7, 3, 30), end=at(2030, 1, 14, 3, 30)
+    )
+    url = f"{SHIFTS}{shift.pk}/change/"
+    page = manager_client.get(url)
+    assert shown(page, "start") == ("2030-01-07", "09:00")
+    assert "Local time in Asia/Kolkata" in page.content.decode()
+    response = manager_client.post(url, page_data(page, start_1="10:00"))
+    assert response.status_code == 302
+    shift.refresh_from_db()
+    assert shift.start == at(2030, 1, 7, 4, 30)
+    html = manager_client.get(url).content.decode()
+    assert "start: 2030-01-07 09:00 IST → 2030-01-07 10:00 IST" in html
+    # The bookkeeping's "updated at" (just now) is in the rotation's zone too.
+    assert re.search(r'<div class="readonly">\w{3} \d\d \w{3} \d{4} \d\d:\d\d IST</div>', html)
+    audit = manager_client.get("/admin/rota/shiftchange/").content.decode()
+    assert "start: 2030-01-07 09:00 IST → 2030-01-07 10:00 IST" in audit
+
+
+def test_the_lists_show_local_time_with_the_zone(manager_client, kolkata, ana):
+    ShiftFactory(rotation=kolkata, user=ana, start=at(2030, 1, 7, 3, 30))
+    OverrideFactory(rotation=kolkata, user=ana, start=at(2030, 1, 8, 3, 30))
+    assert "Mon 07 Jan 2030 09:00 IST" in manager_client.get(SHIFTS).content.decode()
+    assert "Tue 08 Jan 2030 09:00 IST" in manager_client.get(OVERRIDES).content.decode()
+
+
+def test_leave_warnings_speak_the_rotations_time(manager_client, kolkata, ana):
+    UnavailabilityFactory(
+        user=ana, start_date=datetime.date(2030, 1, 7), end_date=datetime.date(2030, 1, 7)
+    )
+    data = {
+        "rotation": kolkata.pk,
+        "start_0": "2030-01-07",
+        "start_1": "09:00",
+        "end_0": "2030-01-07",
+        "end_1": "13:00",
+        "user": ana.pk,
+        **NO_HISTORY,
+    }
+    response = manager_client.post(f"{SHIFTS}add/", data, follow=True)
+    assert response.status_code == 200
+    warnings = [str(m) for m in response.context["messages"]]
+    assert any("on duty in Bangalore on-call from 07 Jan 09:00 IST" in w for w in warnings), (
+        warnings
+    )
+
+
+def test_london_shifts_read_09_00_either_side_of_the_clock_change(manager_client, london, ana):
+    # 09:00 BST on Mon 19 Oct 2026 is 08:00 UTC; 09:00 GMT on Mon 26 Oct 2026 is 09:00 UTC.
+    summer = ShiftFactory(
+        rotation=london, user=ana, start=at(2026, 10, 19, 8), end=at(2026, 10, 26, 9)
+    )
+    winter = ShiftFactory(rotation=london, user=ana, start=at(2026, 10, 26, 9))
+    assert shown(manager_client.get(f"{SHIFTS}{summer.pk}/change/"), "start") == (
+        "2026-10-19",
+        "09:00",
+    )
+    assert shown(manager_client.get(f"{SHIFTS}{winter.pk}/change/"), "start") == (
+        "2026-10-26",
+        "09:00",
+    )
+    listing = manager_client.get(SHIFTS, {"rotation__id__exact": london.pk}).content.decode()
+    assert "Mon 19 Oct 2026 09:00 BST" in listing
+    assert "Mon 26 Oct 2026 09:00 GMT" in listing
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        # The Monday before the clocks go forward on 28 Mar 2027 is GMT, the one after BST.
+        ("2027-03-22", at(2027, 3, 22, 9)),
+        ("2027-03-29", at(2027, 3, 29, 8)),
+        # 01:30 on 28 Mar 2027 does not exist in London: the rota's rule takes the instant the
+        # clocks jump, 01:00 UTC (02:00 BST).
+        ("2027-03-28 01:30", at(2027, 3, 28, 1)),
+    ],
+)
+def test_typing_a_london_time_follows_daylight_saving(manager_client, london, ana, day, expected):
+    day, _, time = day.partition(" ")
+    data = {
+        "rotation": london.pk,
+        "start_0": day,
+        "start_1": time or "09:00",
+        "end_0": "2027-04-30",
+        "end_1": "09:00",
+        "user": ana.pk,
+        "note": "typed",
+        **NO_HISTORY,
+    }
+    response = manager_client.post(f"{SHIFTS}add/", data)
+    assert response.status_code == 302, response.content.decode()
+    assert Shift.objects.get(note="typed").start == expected
+
+
+def test_a_swap_names_its_shift_in_local_time(manager_client, kolkata, ana):
+    shift = ShiftFactory(
+        rotation=kolkata, user=ana, start=at(2030, 1, 7, 3, 30), end=at(2030, 1, 14, 3, 30)
+    )
+    swap = SwapRequestFactory(shift=shift, offered_by=ana)
+    listing = manager_client.get("/admin/rota/swaprequest/").content.decode()
+    assert "Mon 07 Jan 2030 09:00 IST" in listing
+    page = manager_client.get(f"/admin/rota/swaprequest/{swap.pk}/change/").content.decode()
+    assert "Mon 07 Jan 2030 09:00 IST - Mon 14 Jan 2030 09:00 IST" in page
+
+
+def test_a_shift_page_names_the_shift_in_local_time(manager_client, kolkata, ana):
+    # The breadcrumb and the "was changed" message name the shift the way the manager reads it.
+    shift = ShiftFactory(
+        rotation=kolkata, user=ana, start=at(2030, 1, 7, 3, 30), end=at(2030, 1, 14, 3, 30)
+    )
+    override = OverrideFactory(
+        rotation=kolkata, user=ana, start=at(2030, 1, 8, 3, 30), end=at(2030, 1, 8, 7, 30)
+    )
+    expected = "Bangalore on-call: Mon 07 Jan 2030 09:00 IST - Mon 14 Jan 2030 09:00 IST"
+    assert expected in manager_client.get(f"{SHIFTS}{shift.pk}/change/").content.decode()
+    expected = (
+        "Override on Bangalore on-call: Tue 08 Jan 2030 09:00 IST - Tue 08 Jan 2030 13:00 IST"
+    )
+    assert expected in manager_client.get(f"{OVERRIDES}{override.pk}/change/").content.decode()
