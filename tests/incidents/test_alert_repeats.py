@@ -230,6 +230,24 @@ def test_an_older_firing_arriving_after_a_newer_one_is_a_repeat(post, checkout, 
     )
 
 
+@BOTH_GROUPINGS
+def test_an_alert_still_firing_after_a_person_resolved_its_incident_opens_a_new_one(
+    post, checkout, grouping
+):
+    # The alert never ended (no endsAt recorded): the problem persists, so the next
+    # notification is not a repeat of something ended and pages again.
+    from incidents import services
+
+    integration = IntegrationFactory(component=checkout, grouping=grouping)
+    post(integration, firing())
+    services.incident_resolve(incident=Incident.objects.get(), by=None, source="person")
+
+    answer = post(integration, firing()).json()
+
+    assert (len(answer["created"]), answer["repeats"]) == (1, [])
+    assert Page.objects.count() == 2
+
+
 def test_per_alert_grouping_one_alert_resolved_while_the_other_fires(post, checkout):
     integration = IntegrationFactory(component=checkout, grouping="alert")
     post(integration, two_alert_group("firing", "firing"))
