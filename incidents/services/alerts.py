@@ -233,6 +233,13 @@ def _late_resolution(item: payloads.AlertItem, state: AlertState | None) -> bool
     )
 
 
+_FIELDS = ("status", "starts_at", "ends_at", "incident")
+
+
+def _fields(state: AlertState) -> tuple:
+    return (state.status, state.starts_at, state.ends_at, state.incident_id)
+
+
 class _States:
     """The recorded alert states of one delivery: one query to read, two to write."""
 
@@ -262,10 +269,14 @@ class _States:
             if _repeated_firing(item, state) or _late_resolution(item, state):
                 continue  # an old message must not move the record back in time
             if state is None:
-                state = AlertState(integration=self.integration, key=item.key, status=item.status)
+                state = AlertState(
+                    integration=self.integration,
+                    key=item.key,
+                    status=item.status,
+                    updated_at=self.now,
+                )
                 self.by_key[item.key] = self.new[item.key] = state
-            else:
-                self.changed.setdefault(item.key, state)
+            before = _fields(state)
             if item.status == payloads.FIRING:
                 fresh = item.starts_at is not None and (
                     state.starts_at is None or item.starts_at > state.starts_at
@@ -286,17 +297,17 @@ class _States:
                 state.ends_at = max(ends) if ends else None
             if incident is not None:
                 state.incident = incident
-            state.updated_at = self.now
+            if state.pk is not None and _fields(state) != before:
+                # Only what changed is written: a plain repeat costs no write.
+                state.updated_at = self.now
+                self.changed[item.key] = state
 
     def save(self) -> None:
         if self.new:
             # Two HA replicas may insert the same alert at once; their records agree.
             AlertState.objects.bulk_create(self.new.values(), ignore_conflicts=True)
-        changed = [s for key, s in self.changed.items() if key not in self.new]
-        if changed:
-            AlertState.objects.bulk_update(
-                changed, ["status", "starts_at", "ends_at", "incident", "updated_at"]
-            )
+        if self.changed:
+            AlertState.objects.bulk_update(self.changed.values(), [*_FIELDS, "updated_at"])
 
 
 def _note_repeat(alert, repeated, states: _States, note, now, result: IngestResult) -> None:

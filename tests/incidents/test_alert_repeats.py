@@ -121,6 +121,7 @@ def test_an_ha_pair_sending_the_same_firing_opens_one_incident_paged_once(
     integration = IntegrationFactory(component=checkout, grouping=grouping)
     # Both replicas send the same groupKey and alerts, a moment apart.
     first = post(integration, firing()).json()
+    recorded = AlertState.objects.get().updated_at
     second = post(integration, firing()).json()
 
     incident = Incident.objects.get()
@@ -132,7 +133,9 @@ def test_an_ha_pair_sending_the_same_firing_opens_one_incident_paged_once(
     page = Page.objects.get()
     assert (page.incident, page.user.username) == (incident, "alice")
     assert published == [page.pk]
-    assert AlertState.objects.get().status == "firing"
+    state = AlertState.objects.get()
+    # Nothing new was learnt from the duplicate, so nothing was written.
+    assert (state.status, state.updated_at) == ("firing", recorded)
 
 
 @BOTH_GROUPINGS
@@ -246,6 +249,20 @@ def test_an_alert_still_firing_after_a_person_resolved_its_incident_opens_a_new_
 
     assert (len(answer["created"]), answer["repeats"]) == (1, [])
     assert Page.objects.count() == 2
+
+
+@BOTH_GROUPINGS
+def test_a_firing_overtaken_by_its_own_resolved_opens_nothing(post, published, checkout, grouping):
+    # The resolved (ended 10:20) arrives first; the firing that started 09:58 comes after:
+    # the alert is over, nobody needs waking.
+    integration = IntegrationFactory(component=checkout, grouping=grouping)
+    first = post(integration, resolved()).json()
+
+    answer = post(integration, firing()).json()
+
+    assert (first["ignored"], answer["ignored"], answer["created"]) == (1, 1, [])
+    assert not Incident.objects.exists()
+    assert published == []
 
 
 def test_per_alert_grouping_one_alert_resolved_while_the_other_fires(post, checkout):
