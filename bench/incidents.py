@@ -5,6 +5,7 @@ an incident, a repeat grouping into it, one clearing it) and the escalation scan
 """
 
 import datetime
+import hashlib
 import itertools
 import json
 import time
@@ -23,8 +24,13 @@ from .harness import Bench, group
 
 
 def alertmanager_payload(*, group_key: str, status: str = "firing") -> dict:
-    """Return an Alertmanager webhook (v4) notification with one alert."""
-    labels = {"alertname": "HighErrorRate", "severity": "critical", "instance": "checkout-1"}
+    """Return an Alertmanager webhook (v4) notification with one alert, its own per group.
+
+    Each group gets an alert of its own (fingerprint), so a group that fired and cleared
+    before does not make the next one a repeat (README: repeats and late notifications).
+    """
+    labels = {"alertname": "HighErrorRate", "severity": "critical", "instance": group_key}
+    fingerprint = hashlib.sha256(group_key.encode()).hexdigest()[:16]
     return {
         "version": "4",
         "groupKey": group_key,
@@ -41,9 +47,11 @@ def alertmanager_payload(*, group_key: str, status: str = "firing") -> dict:
                 "labels": labels,
                 "annotations": {"summary": "Checkout error rate above 5%"},
                 "startsAt": "2030-01-07T09:58:30Z",
-                "endsAt": "0001-01-01T00:00:00Z",
+                "endsAt": "2030-01-07T10:20:00Z"
+                if status == "resolved"
+                else "0001-01-01T00:00:00Z",
                 "generatorURL": "http://prometheus.example.com:9090/graph",
-                "fingerprint": "5c9d1e2a7b3f4d60",
+                "fingerprint": fingerprint,
             }
         ],
     }

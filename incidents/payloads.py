@@ -5,17 +5,24 @@ Two formats are understood:
 * Prometheus Alertmanager's webhook (version 4): ``version``, ``groupKey``, ``status``,
   ``receiver``, ``groupLabels``, ``commonLabels``, ``commonAnnotations``, ``externalURL`` and
   ``alerts`` (each with ``status``, ``labels``, ``annotations``, ``startsAt``, ``endsAt``,
-  ``generatorURL``, ``fingerprint``). Grouped per notification group (``groupKey``) or per
-  alert (``fingerprint``), as the integration says.
+  ``generatorURL``, ``fingerprint``) and ``truncatedAlerts``. Grouped per notification group
+  (``groupKey``) or per alert (``fingerprint``), as the integration says. Field meanings:
+  https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
 * Rota's generic JSON: ``title``, ``status`` (``firing`` or ``resolved``), ``fingerprint``,
-  ``severity``, ``urgency``, ``component``, ``description``, ``links``.
+  ``severity``, ``urgency``, ``component``, ``description``, ``links``, ``starts_at``.
+
+Every alert also carries its ``items``: each alert inside it with its own identity and times,
+so ingestion can tell a late or repeated notification from a new firing.
 
 Anything else raises ``BadPayload`` with a message per problem.
 """
 
+import datetime
 import hashlib
 import json
 from dataclasses import dataclass, field
+
+from django.utils.dateparse import parse_datetime
 
 from .exceptions import BadPayload
 from .models import Severity, Urgency
@@ -36,6 +43,20 @@ SEVERITY_BY_WORD = {word: level for level, words in SEVERITY_WORDS.items() for w
 
 
 @dataclass(frozen=True)
+class AlertItem:
+    """One alert inside a delivery: its own identity, status and times (aware, UTC).
+
+    ``starts_at`` is None when the sender gave no start; ``ends_at`` is None unless the alert
+    resolved (Alertmanager's ``endsAt`` of a firing alert is only an expected expiry).
+    """
+
+    key: str
+    status: str
+    starts_at: datetime.datetime | None = None
+    ends_at: datetime.datetime | None = None
+
+
+@dataclass(frozen=True)
 class Alert:
     """One alert (or Alertmanager group) as Rota needs it, whatever format it came in."""
 
@@ -48,6 +69,9 @@ class Alert:
     components: tuple[str, ...] = ()
     links: tuple[tuple[str, str], ...] = ()
     data: dict = field(default_factory=dict)
+    items: tuple[AlertItem, ...] = ()
+    # Alerts Alertmanager left out of the notification (its max_alerts), unseen by Rota.
+    truncated: int = 0
 
     @property
     def firing(self) -> bool:
@@ -115,6 +139,35 @@ class _Checker:
             return ""
         return value
 
+    def instant(self, value, where: str) -> datetime.datetime | None:
+        """Read an RFC 3339 time with a UTC offset; None for nothing or Go's zero time."""
+        if value is None:
+            return None
+        parsed = None
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+        if parsed is None or parsed.utcoffset() is None:
+            self.fail(
+                f"{where} must be an RFC 3339 time with a UTC offset "
+                f"(like 2030-01-07T09:58:30Z), not {value!r}."
+            )
+            return None
+        # Alertmanager writes Go's zero time, 0001-01-01T00:00:00Z, for "no end".
+        if parsed.year <= 1:
+            return None
+        return parsed.astimezone(datetime.UTC)
+
+    def count(self, value, where: str) -> int:
+        if value is None:
+            return 0
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.fail(f"{where} must be a whole number of at least 0, not {value!r}.")
+            return 0
+        return value
+
     def status(self, value, where: str) -> str:
         if value not in STATUSES:
             self.fail(f"{where} must be 'firing' or 'resolved', not {value!r}.")
@@ -136,31 +189,46 @@ def _clip(text: str, limit: int) -> str:
 # --- Alertmanager ---------------------------------------------------------------------------
 
 
-def _am_alerts(payload: dict, check: _Checker) -> list[dict]:
+def _am_alerts(payload: dict, check: _Checker) -> tuple[list[dict], list[AlertItem]]:
     alerts = payload.get("alerts")
     if not isinstance(alerts, list) or not alerts:
         check.fail("alerts must be a non-empty list.")
-        return []
-    rows = []
+        return [], []
+    rows, items = [], []
     for n, item in enumerate(alerts):
         where = f"alerts[{n}]"
         if not isinstance(item, dict):
             check.fail(f"{where} must be an object.")
             continue
-        rows.append(
-            {
-                "status": check.status(item.get("status"), f"{where}.status"),
-                "labels": check.mapping(item.get("labels"), f"{where}.labels"),
-                "annotations": check.mapping(
-                    item.get("annotations"), f"{where}.annotations", required=False
-                ),
-                "startsAt": check.text(item.get("startsAt"), f"{where}.startsAt"),
-                "endsAt": check.text(item.get("endsAt"), f"{where}.endsAt"),
-                "generatorURL": check.text(item.get("generatorURL"), f"{where}.generatorURL"),
-                "fingerprint": check.text(item.get("fingerprint"), f"{where}.fingerprint"),
-            }
+        row = {
+            "status": check.status(item.get("status"), f"{where}.status"),
+            "labels": check.mapping(item.get("labels"), f"{where}.labels"),
+            "annotations": check.mapping(
+                item.get("annotations"), f"{where}.annotations", required=False
+            ),
+            "startsAt": check.text(item.get("startsAt"), f"{where}.startsAt"),
+            "endsAt": check.text(item.get("endsAt"), f"{where}.endsAt"),
+            "generatorURL": check.text(item.get("generatorURL"), f"{where}.generatorURL"),
+            "fingerprint": check.text(item.get("fingerprint"), f"{where}.fingerprint"),
+        }
+        starts_at = check.instant(row["startsAt"] or None, f"{where}.startsAt")
+        ends_at = check.instant(row["endsAt"] or None, f"{where}.endsAt")
+        rows.append(row)
+        items.append(
+            AlertItem(
+                key=_am_key(row),
+                status=row["status"],
+                starts_at=starts_at,
+                ends_at=ends_at if row["status"] == RESOLVED else None,
+            )
         )
-    return rows
+    return rows, items
+
+
+def _am_key(alert: dict) -> str:
+    """Return the alert's identity: its Alertmanager fingerprint, else a digest of its labels."""
+    fingerprint = alert["fingerprint"] or _digest(json.dumps(alert["labels"], sort_keys=True))[:16]
+    return f"am-alert:{fingerprint}"[:FINGERPRINT_MAX]
 
 
 def _am_line(alert: dict) -> str:
@@ -221,7 +289,8 @@ def parse_alertmanager(body: bytes, *, grouping: str = "group") -> list[Alert]:
     )
     check.mapping(payload.get("groupLabels"), "groupLabels", required=False)
     external_url = check.text(payload.get("externalURL"), "externalURL")
-    alerts = _am_alerts(payload, check)
+    truncated = check.count(payload.get("truncatedAlerts"), "truncatedAlerts")
+    alerts, items = _am_alerts(payload, check)
     check.raise_if_failed("Alertmanager")
 
     # Firing alerts first: they name the title, severity and component of a new incident.
@@ -261,18 +330,20 @@ def parse_alertmanager(body: bytes, *, grouping: str = "group") -> list[Alert]:
                     "groupLabels": payload.get("groupLabels") or {},
                     "status": status,
                     "alerts": alerts,
+                    "truncatedAlerts": truncated,
                 },
+                items=tuple(items),
+                truncated=truncated,
             )
         ]
     result = []
-    for alert in alerts:
+    for alert, item in zip(alerts, items, strict=True):
         labels = alert["labels"]
-        fingerprint = alert["fingerprint"] or _digest(json.dumps(labels, sort_keys=True))[:16]
         title = alert["annotations"].get("summary") or labels.get("alertname") or "Alert"
         result.append(
             Alert(
                 status=alert["status"],
-                fingerprint=f"am-alert:{fingerprint}"[:FINGERPRINT_MAX],
+                fingerprint=item.key,
                 title=_clip(title, TITLE_MAX),
                 description="\n".join(
                     p for p in [alert["annotations"].get("description", ""), _am_line(alert)] if p
@@ -287,7 +358,10 @@ def parse_alertmanager(body: bytes, *, grouping: str = "group") -> list[Alert]:
                     "receiver": payload.get("receiver", ""),
                     "groupKey": group_key,
                     "alerts": [alert],
+                    "truncatedAlerts": truncated,
                 },
+                items=(item,),
+                truncated=truncated,
             )
         )
     return result
@@ -304,6 +378,7 @@ GENERIC_FIELDS = {
     "component",
     "description",
     "links",
+    "starts_at",
 }
 
 
@@ -359,12 +434,13 @@ def parse_generic(body: bytes) -> list[Alert]:
     component = check.text(payload.get("component"), "component")
     description = check.text(payload.get("description"), "description")
     links = _generic_links(payload.get("links"), check)
+    starts_at = check.instant(payload.get("starts_at"), "starts_at")
     check.raise_if_failed("generic alert")
-    key = fingerprint or _digest(f"{component}\n{title.strip()}")
+    key = "generic:" + (fingerprint or _digest(f"{component}\n{title.strip()}"))
     return [
         Alert(
             status=status,
-            fingerprint=f"generic:{key}",
+            fingerprint=key,
             title=_clip(title or fingerprint, TITLE_MAX),
             description=description,
             severity=severity,
@@ -372,6 +448,7 @@ def parse_generic(body: bytes) -> list[Alert]:
             components=(component.strip(),) if component.strip() else (),
             links=links,
             data={"format": "generic", "payload": payload},
+            items=(AlertItem(key=key, status=status, starts_at=starts_at),),
         )
     ]
 

@@ -1,4 +1,5 @@
-"""Admin for alert integrations (with URL regeneration) and the inbox of refused payloads."""
+"""Admin for alert integrations (with URL regeneration), the inbox of refused payloads and
+the alert states that tell repeated notifications from new firings."""
 
 import json
 
@@ -8,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from .. import services
-from ..models import InboxItem, Integration
+from ..models import AlertState, InboxItem, Integration
 
 
 class IntegrationForm(forms.ModelForm):
@@ -141,3 +142,29 @@ class InboxItemAdmin(admin.ModelAdmin):
                     f"{item}: incidents {', '.join(map(str, result.incident_ids)) or 'none'}.",
                     messages.SUCCESS,
                 )
+
+
+@admin.register(AlertState)
+class AlertStateAdmin(admin.ModelAdmin):
+    """Read-only: why a notification was taken for a repeat (see the README's alert rules)."""
+
+    list_display = [
+        "key",
+        "integration",
+        "status",
+        "starts_at",
+        "ends_at",
+        "incident",
+        "updated_at",
+    ]
+    list_filter = ["status", "integration"]
+    search_fields = ["key"]
+    list_select_related = ["integration", "incident"]
+    fields = list_display
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

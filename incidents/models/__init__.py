@@ -4,9 +4,10 @@ from .bugs import Bug
 from .choices import Severity, Urgency
 from .escalation import EscalationPolicy, Page
 from .incidents import Incident, TimelineEntry
-from .integrations import InboxItem, Integration
+from .integrations import AlertState, InboxItem, Integration
 
 __all__ = [
+    "AlertState",
     "Bug",
     "EscalationPolicy",
     "InboxItem",

@@ -114,3 +114,47 @@ class InboxItem(models.Model):
 
     def __str__(self):
         return f"{self.received_at:%Y-%m-%d %H:%M:%S} {self.get_reason_display()}"
+
+
+class AlertState(models.Model):
+    """The last known firing of one alert from one integration, to spot late and repeated sends.
+
+    Alertmanager sends a notification again (repeat interval, both members of an HA pair,
+    retries) and may deliver an old "firing" after the "resolved". Each alert's ``startsAt``
+    and, once resolved, ``endsAt`` are kept here so a firing that started no later than the
+    recorded end is known as a repeat (see ``incidents.services.alerts``).
+    """
+
+    class Status(models.TextChoices):
+        FIRING = "firing", "Firing"
+        RESOLVED = "resolved", "Resolved"
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="alert_states"
+    )
+    # The alert's own identity: "am-alert:<Alertmanager fingerprint>" or "generic:<key>".
+    key = models.CharField(max_length=255)
+    status = models.CharField(max_length=8, choices=Status.choices)
+    starts_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last known firing started, as the sender said."
+    )
+    ends_at = models.DateTimeField(
+        null=True, blank=True, help_text="When that firing ended; empty while it fires."
+    )
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The incident the alert last fed.",
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "key"], name="alert_state_one_per_key")
+        ]
+
+    def __str__(self):
+        return f"{self.key} {self.status}"

@@ -3,6 +3,21 @@
 Every refused request that reached a known integration (bad signature, stale timestamp, bad
 payload, oversized body, inactive integration) is kept in the inbox with its raw body, so an
 alert is never lost silently; only rate-limited requests are not stored (the sender retries).
+
+Senders repeat themselves: Alertmanager sends a group again every ``repeat_interval``, both
+members of an HA pair send the same notification, failed sends are retried, and an old
+"firing" can arrive after the "resolved". Each alert's last known start and end are kept
+(``AlertState``) and read with these rules:
+
+* a firing alert that started no later than the recorded end of that alert, or before the
+  start of a later firing already seen, is a *repeat*: it joins an open incident as usual,
+  and with no open incident it is only noted on the incident it fed, nobody is paged;
+* a firing alert that started after the recorded end (or with nothing recorded, or with no
+  start given) is a new firing and opens an incident when none is open;
+* a resolved alert for a firing older than the one last seen is *late*: noted, it resolves
+  nothing;
+* a grouped notification (one incident per ``groupKey``) is a repeat only when all of its
+  firing alerts are, and never when Alertmanager left alerts out of it (``truncatedAlerts``).
 """
 
 import logging
@@ -21,7 +36,7 @@ from ..exceptions import (
     IntegrationInactive,
     PayloadTooLarge,
 )
-from ..models import InboxItem, Incident, Integration, TimelineEntry
+from ..models import AlertState, InboxItem, Incident, Integration, TimelineEntry
 from ..models.choices import default_urgency
 from ..security import check_rate, safe_headers, verify_signature
 from ._common import timeline_add
@@ -39,19 +54,22 @@ class IngestResult:
     created: list[int] = field(default_factory=list)
     grouped: list[int] = field(default_factory=list)
     resolved: list[int] = field(default_factory=list)
+    # Resolved incidents on which a repeated or late firing was only noted (nobody paged).
+    repeats: list[int] = field(default_factory=list)
     ignored: int = 0
     # Created incidents for which routing found nobody to page (no one on call, no fallback).
     nobody_paged: list[int] = field(default_factory=list)
 
     @property
     def incident_ids(self) -> list[int]:
-        return sorted(set(self.created + self.grouped + self.resolved))
+        return sorted(set(self.created + self.grouped + self.resolved + self.repeats))
 
     def as_dict(self) -> dict:
         return {
             "created": self.created,
             "grouped": self.grouped,
             "resolved": self.resolved,
+            "repeats": self.repeats,
             "ignored": self.ignored,
             "nobody_paged": self.nobody_paged,
         }
@@ -156,19 +174,175 @@ def _description(alert: payloads.Alert) -> str:
     return "\n\n".join(parts)
 
 
-def _alert_entry(incident: Incident, alert: payloads.Alert, what: str, note: str, now) -> None:
+def _utc(moment) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else "an unknown time"
+
+
+def _alert_entry(
+    incident: Incident, alert: payloads.Alert, what: str, note: str, now, extra: str = ""
+) -> None:
     text = f"Alert {what}: {alert.title}"
-    if note:
-        text += f" {note}"
+    for part in (extra, note, _truncation_note(alert)):
+        if part:
+            text += f" {part}"
     data = {"fingerprint": alert.fingerprint, "status": alert.status, **alert.data}
     if alert.links:
         data["links"] = [{"href": href, "text": text} for href, text in alert.links]
     timeline_add(incident=incident, kind=TimelineEntry.Kind.ALERT, text=text, at=now, data=data)
 
 
-def _fire(integration, alert, component, note, now, result: IngestResult) -> None:
+def _truncation_note(alert: payloads.Alert) -> str:
+    if not alert.truncated:
+        return ""
+    n = alert.truncated
+    return (
+        f"Alertmanager left {n} more alert{'s' if n != 1 else ''} out of this notification "
+        "(its max_alerts); Rota has not seen them."
+    )
+
+
+def _mix_note(alert: payloads.Alert) -> str:
+    """Say how many alerts of a group resolved while others fire, if any did."""
+    done = sum(1 for item in alert.items if item.status == payloads.RESOLVED)
+    if len(alert.items) < 2 or done in (0, len(alert.items)):
+        return ""
+    return f"({done} of {len(alert.items)} alerts resolved, the others still firing.)"
+
+
+def _repeated_firing(item: payloads.AlertItem, state: AlertState | None) -> bool:
+    """Whether a firing alert is one already seen ended, or older than the last firing seen."""
+    if item.status != payloads.FIRING or item.starts_at is None or state is None:
+        return False
+    if state.starts_at is not None and item.starts_at < state.starts_at:
+        return True
+    return (
+        state.status == AlertState.Status.RESOLVED
+        and state.ends_at is not None
+        and item.starts_at <= state.ends_at
+    )
+
+
+def _late_resolution(item: payloads.AlertItem, state: AlertState | None) -> bool:
+    """Whether a resolved alert ends a firing older than the last firing seen."""
+    return (
+        item.status == payloads.RESOLVED
+        and item.starts_at is not None
+        and state is not None
+        and state.starts_at is not None
+        and item.starts_at < state.starts_at
+    )
+
+
+_FIELDS = ("status", "starts_at", "ends_at", "incident")
+
+
+def _fields(state: AlertState) -> tuple:
+    return (state.status, state.starts_at, state.ends_at, state.incident_id)
+
+
+class _States:
+    """The recorded alert states of one delivery: one query to read, two to write."""
+
+    def __init__(self, integration: Integration, alerts, now):
+        self.integration, self.now = integration, now
+        keys = {item.key for alert in alerts for item in alert.items}
+        self.by_key = (
+            {
+                state.key: state
+                for state in AlertState.objects.select_for_update(of=("self",))
+                .select_related("incident")
+                .filter(integration=integration, key__in=keys)
+            }
+            if keys
+            else {}
+        )
+        self.new: dict[str, AlertState] = {}
+        self.changed: dict[str, AlertState] = {}
+
+    def get(self, key: str) -> AlertState | None:
+        return self.by_key.get(key)
+
+    def record(self, alert: payloads.Alert, incident: Incident | None) -> None:
+        """Remember the start and end of each alert of ``alert`` that is not a repeat."""
+        for item in alert.items:
+            state = self.by_key.get(item.key)
+            if _repeated_firing(item, state) or _late_resolution(item, state):
+                continue  # an old message must not move the record back in time
+            if state is None:
+                state = AlertState(
+                    integration=self.integration,
+                    key=item.key,
+                    status=item.status,
+                    updated_at=self.now,
+                )
+                self.by_key[item.key] = self.new[item.key] = state
+            before = _fields(state)
+            if item.status == payloads.FIRING:
+                fresh = item.starts_at is not None and (
+                    state.starts_at is None or item.starts_at > state.starts_at
+                )
+                if state.status == AlertState.Status.RESOLVED or fresh or state.pk is None:
+                    state.starts_at = item.starts_at
+                state.status, state.ends_at = AlertState.Status.FIRING, None
+            else:
+                # Without an end (Rota's generic format has none) the firing's own start
+                # marks it: a later firing must have started after it.
+                ends = [
+                    t
+                    for t in (item.ends_at, item.starts_at, state.starts_at, state.ends_at)
+                    if t is not None
+                ]
+                state.status = AlertState.Status.RESOLVED
+                state.starts_at = item.starts_at or state.starts_at
+                state.ends_at = max(ends) if ends else None
+            if incident is not None:
+                state.incident = incident
+            if state.pk is not None and _fields(state) != before:
+                # Only what changed is written: a plain repeat costs no write.
+                state.updated_at = self.now
+                self.changed[item.key] = state
+
+    def save(self) -> None:
+        if self.new:
+            # Two HA replicas may insert the same alert at once; their records agree.
+            AlertState.objects.bulk_create(self.new.values(), ignore_conflicts=True)
+        if self.changed:
+            AlertState.objects.bulk_update(self.changed.values(), [*_FIELDS, "updated_at"])
+
+
+def _note_repeat(alert, repeated, states: _States, note, now, result: IngestResult) -> None:
+    """Note a repeated or late firing on the incident its alerts fed; page nobody."""
+    fed = [states.get(item.key).incident for item in repeated]
+    fed = [incident for incident in fed if incident is not None]
+    if not fed:
+        result.ignored += 1
+        return
+    incident = max(fed, key=lambda i: i.pk)
+    latest = max(repeated, key=lambda item: item.starts_at)
+    state = states.get(latest.key)
+    if state.status == AlertState.Status.RESOLVED:
+        why = f"it started {_utc(latest.starts_at)} and had ended {_utc(state.ends_at)}"
+    else:
+        why = f"it started {_utc(latest.starts_at)}, before the firing of {_utc(state.starts_at)}"
+    _alert_entry(
+        incident,
+        alert,
+        "repeated",
+        note,
+        now,
+        f"(a late or repeated notification: {why}; no new incident, nobody paged.)",
+    )
+    result.repeats.append(incident.pk)
+
+
+def _fire(integration, alert, component, note, now, result: IngestResult, states) -> None:
     incident = _open_incident(integration, alert.fingerprint)
     if incident is None:
+        firing = [item for item in alert.items if item.status == payloads.FIRING]
+        repeated = [item for item in firing if _repeated_firing(item, states.get(item.key))]
+        if firing and len(repeated) == len(firing) and not alert.truncated:
+            _note_repeat(alert, repeated, states, note, now, result)
+            return
         if component is None:
             raise _no_component(alert, note)
         severity = alert.severity or integration.default_severity
@@ -184,27 +358,45 @@ def _fire(integration, alert, component, note, now, result: IngestResult) -> Non
                     fingerprint=alert.fingerprint,
                     at=now,
                 )
-                _alert_entry(incident, alert, "fired", note, now)
+                _alert_entry(incident, alert, "fired", note, now, _mix_note(alert))
         except (IntegrityError, ValidationError):
             # Another request opened the incident for this fingerprint meanwhile: join it.
             incident = _open_incident(integration, alert.fingerprint)
             if incident is None:
                 raise
         else:
+            states.record(alert, incident)
             result.created.append(incident.pk)
             if incident.nobody_paged:
                 result.nobody_paged.append(incident.pk)
             return
-    _alert_entry(incident, alert, "fired again", note, now)
+    _alert_entry(incident, alert, "fired again", note, now, _mix_note(alert))
     if alert.severity and alert.severity < incident.severity:
         incident_update(incident=incident, severity=alert.severity)
+    states.record(alert, incident)
     result.grouped.append(incident.pk)
 
 
-def _clear(integration, alert, note, now, result: IngestResult) -> None:
+def _clear(integration, alert, note, now, result: IngestResult, states) -> None:
     incident = _open_incident(integration, alert.fingerprint)
+    late = [item for item in alert.items if _late_resolution(item, states.get(item.key))]
+    states.record(alert, None)
     if incident is None:
+        # Nothing open: already resolved (a repeated "resolved"), or never opened.
         result.ignored += 1
+        return
+    if late:
+        state = states.get(late[0].key)
+        _alert_entry(
+            incident,
+            alert,
+            "resolved late",
+            note,
+            now,
+            f"(it ends a firing that started {_utc(late[0].starts_at)}; the alert fired "
+            f"again at {_utc(state.starts_at)}, so the incident stays open.)",
+        )
+        result.grouped.append(incident.pk)
         return
     _alert_entry(incident, alert, "resolved", note, now)
     if integration.resolve_on_alert_resolved:
@@ -219,17 +411,20 @@ def alerts_ingest(*, integration: Integration, alerts, now=None) -> IngestResult
 
     A firing alert joins the open incident with the same fingerprint from the same
     integration, or opens one routed by the component's support policy (``BadPayload`` when
-    it has no component); a resolved alert resolves it when the integration says so.
+    it has no component), unless it is a repeat of an alert already ended (the rules in this
+    module's docstring); a resolved alert resolves it when the integration says so.
     """
     now = now or timezone.now()
     components = _components_for(integration, alerts)
     result = IngestResult()
     with transaction.atomic():
+        states = _States(integration, alerts, now)
         for alert, (component, note) in zip(alerts, components, strict=True):
             if alert.firing:
-                _fire(integration, alert, component, note, now, result)
+                _fire(integration, alert, component, note, now, result, states)
             else:
-                _clear(integration, alert, note, now, result)
+                _clear(integration, alert, note, now, result, states)
+        states.save()
         Integration.objects.filter(pk=integration.pk).update(last_alert_at=now)
     return result
 

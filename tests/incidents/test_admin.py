@@ -186,3 +186,17 @@ def test_the_bug_list_offers_the_triage_queue_and_flags_overruns(admin_client):
     assert response.status_code == 200
     assert "Open one" in html
     assert "Closed one" not in html
+
+
+def test_the_alert_states_are_listed_read_only(admin_client, api_client):
+    integration = IntegrationFactory(component=ComponentFactory(slug="checkout"))
+    post_alert(api_client, integration, alertmanager_payload(status="resolved"))
+
+    listing = admin_client.get("/admin/incidents/alertstate/")
+    add = admin_client.get("/admin/incidents/alertstate/add/")
+
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert "am-alert:5c9d1e2a7b3f4d60" in html
+    assert "Resolved" in html
+    assert add.status_code == 403

@@ -40,6 +40,7 @@ def test_a_repeat_of_the_same_alert_groups_into_the_open_incident(api_client, in
         "created": [],
         "grouped": [incident.pk],
         "resolved": [],
+        "repeats": [],
         "ignored": 0,
         "nobody_paged": [],
     }
@@ -80,8 +81,12 @@ def test_a_resolved_alert_leaves_the_incident_open_when_the_integration_says_so(
 def test_firing_again_after_resolution_opens_a_new_incident(api_client, integration):
     post_alert(api_client, integration, alertmanager_payload())
     post_alert(api_client, integration, alertmanager_payload(status="resolved"))
+    # It resolved at 10:20; this firing started at 10:25, so it is a new one (the same
+    # startsAt again would be a repeat: tests/incidents/test_alert_repeats.py).
+    again = alertmanager_payload()
+    again["alerts"][0]["startsAt"] = "2030-01-07T10:25:00Z"
 
-    response = post_alert(api_client, integration, alertmanager_payload())
+    response = post_alert(api_client, integration, again)
 
     assert Incident.objects.count() == 2
     assert response.json()["created"] == [Incident.objects.first().pk]
