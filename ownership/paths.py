@@ -90,9 +90,10 @@ def canonical_pattern(pattern: str) -> str:
     quoted with backslash", https://git-scm.com/docs/gitignore#_pattern_format); a space or tab
     inside is written bare, one at either end escaped. A leading unescaped ``!`` (negation,
     which CODEOWNERS does not support) or ``#`` (a comment in CODEOWNERS) is refused: write
-    ``\\!`` or ``\\#`` for a name that starts with it. Every other escape is kept as given,
-    so ``\\*`` stays a literal star. E.g. ``"/guides/Getting\\ Started.md "`` ->
-    ``"/guides/Getting Started.md"``; ``"notes\\ "`` stays ``"notes\\ "``.
+    ``\\!`` or ``\\#`` for a name that starts with it (elsewhere they need no backslash and
+    lose it). Every other escape is kept as given, so ``\\*`` stays a literal star.
+    E.g. ``"/guides/Getting\\ Started.md "`` -> ``"/guides/Getting Started.md"``, while
+    ``"notes\\ "`` stays ``"notes\\ "``.
     """
     if not isinstance(pattern, str):
         raise GlobError("A path pattern must be a string.")
@@ -122,6 +123,8 @@ def canonical_pattern(pattern: str) -> str:
     for index, (char, escaped) in enumerate(chars):
         if char.isspace():
             out.append("\\" + char if index in (0, last) else char)
+        elif escaped and char in "#!" and index > 0 and chars[index - 1] != ("[", False):
+            out.append(char)  # only special first in the pattern (or "!" first in a [...])
         else:
             out.append("\\" + char if escaped else char)
     canonical = "".join(out)
