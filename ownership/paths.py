@@ -107,6 +107,9 @@ def canonical_pattern(pattern: str) -> str:
     for char, _ in chars:
         if char.isspace() and char not in _BLANKS or not char.isprintable() and char != "\t":
             raise GlobError("A path pattern cannot contain line breaks or control characters.")
+    if chars[-1][0] == "\t":
+        # pathspec, which compiles the patterns, cannot express it; no real file needs it.
+        raise GlobError("A path pattern cannot end with a tab, even an escaped one.")
     first, escaped = chars[0]
     if first == "!" and not escaped:
         raise GlobError(

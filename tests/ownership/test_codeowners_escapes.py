@@ -242,6 +242,7 @@ def test_api_accepts_spaces_and_escapes_and_stores_one_spelling(staff_client):
         ("#file", "cannot start with # (that is a comment in CODEOWNERS); write \\# for"),
         ("/guides/\\", "cannot end with a lone backslash"),
         ("/a\nb/", "cannot contain line breaks"),
+        ("/a\\\t", "cannot end with a tab"),
     ],
 )
 def test_api_refuses_bad_patterns_naming_the_field(staff_client, pattern, message):
