@@ -64,7 +64,7 @@ _BLANKS = " \t"
 def _characters(pattern: str) -> list[tuple[str, bool]]:
     """Split a pattern into (character, escaped) pairs; a backslash escapes the next one.
 
-    Raises GlobError for a backslash with nothing after it (git's wildmatch refuses it too).
+    Raises GlobError for a backslash with nothing after it to escape.
     """
     chars, i = [], 0
     while i < len(pattern):
@@ -93,7 +93,8 @@ def canonical_pattern(pattern: str) -> str:
     ``\\!`` or ``\\#`` for a name that starts with it (elsewhere they need no backslash and
     lose it). Every other escape is kept as given, so ``\\*`` stays a literal star.
     E.g. ``"/guides/Getting\\ Started.md "`` -> ``"/guides/Getting Started.md"``, while
-    ``"notes\\ "`` stays ``"notes\\ "``.
+    ``"notes\\ "`` stays ``"notes\\ "``. Also refused: line breaks and control characters, a
+    tab at the end (pathspec cannot compile it), more than 300 characters.
     """
     if not isinstance(pattern, str):
         raise GlobError("A path pattern must be a string.")
