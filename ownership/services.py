@@ -4,6 +4,7 @@ Every change of a component's owner or parent goes through ``ownership_recompute
 denormalised ``effective_owner_team`` and the dated ownership history stay right.
 """
 
+import contextlib
 import uuid
 from collections.abc import Iterable
 
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import CatalogVersion, Component, ComponentPath, Membership, OwnershipPeriod, Team
+from .paths import GlobError, canonical_pattern
 
 User = get_user_model()
 
@@ -179,9 +181,16 @@ def component_delete(*, component: Component) -> None:
 
 @transaction.atomic
 def component_set_paths(*, component: Component, patterns: Iterable[str]) -> None:
-    """Make the component's path globs exactly the given patterns."""
+    """Make the component's path globs exactly the given patterns.
+
+    Each pattern is first put in its stored form (``ownership.paths.canonical_pattern``), so
+    ``/a\\ b/`` and ``/a b/`` are the same pattern. Raises ValidationError on ``paths`` for a
+    pattern that is unusable or belongs to another component.
+    """
     wanted = []
     for pattern in patterns:
+        with contextlib.suppress(GlobError):  # the field's validator below reports it
+            pattern = canonical_pattern(pattern)
         if pattern not in wanted:
             wanted.append(pattern)
     taken = dict(

@@ -4,7 +4,7 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 
-from .paths import GlobError, compile_glob
+from .paths import GlobError, canonical_pattern, compile_glob
 
 
 def validate_timezone(value):
@@ -20,8 +20,21 @@ def validate_timezone(value):
 
 
 def validate_glob(value):
-    """Refuse a code path pattern that CODEOWNERS would not understand."""
+    """Refuse a code path pattern that CODEOWNERS would not understand, or not in stored form.
+
+    The stored form is ``ownership.paths.canonical_pattern``'s: a pattern written another way
+    (e.g. ``a\\ b`` for ``a b``) is refused with the form to use, so that one pattern has one
+    spelling and the uniqueness of patterns holds.
+    """
     try:
-        compile_glob(value)
+        canonical = canonical_pattern(value)
+        compile_glob(canonical)
     except GlobError as exc:
         raise ValidationError(str(exc), code="invalid_glob") from None
+    if canonical != value:
+        raise ValidationError(
+            "Write this pattern as %(canonical)s: a space inside a pattern needs no backslash, "
+            "one at either end does.",
+            code="glob_not_canonical",
+            params={"canonical": canonical},
+        )

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from portal.permissions import can_manage_team
 
 from ..models import Component, Membership, OwnershipPeriod, Team
+from ..paths import GlobError, canonical_pattern
 from ..validators import validate_glob, validate_timezone
 
 User = get_user_model()
@@ -71,8 +72,27 @@ class TeamSerializer(serializers.ModelSerializer):
         return data
 
 
+class PatternField(serializers.CharField):
+    """One path glob, put in its stored form (``ownership.paths.canonical_pattern``).
+
+    Spaces need no backslash here (``/guides/Getting Started.md``); ``\\!`` and ``\\#``
+    start a name with ``!`` or ``#``, while a bare leading ``!`` (negation) is refused.
+    Whitespace is not trimmed first, so an escaped trailing space (``notes\\ ``) survives.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, max_length=300, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            return canonical_pattern(value)
+        except GlobError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
 class PathListField(serializers.ListField):
-    child = serializers.CharField(max_length=300, validators=[validate_glob])
+    child = PatternField(validators=[validate_glob])
 
     def get_attribute(self, instance):
         return instance
@@ -151,7 +171,11 @@ class InstantQuerySerializer(serializers.Serializer):
 
 
 class PathQuerySerializer(InstantQuerySerializer):
-    path = serializers.CharField(max_length=1000, help_text="A file path in a repository.")
+    path = serializers.CharField(
+        max_length=1000,
+        trim_whitespace=False,  # a file name may end with a space
+        help_text="A file path in a repository.",
+    )
 
 
 class PathOwnershipSerializer(serializers.Serializer):

@@ -25,7 +25,8 @@ Both component kinds also map ``metadata.title`` (default: the name) -> name,
 ``metadata.description`` -> description, annotation ``backstage.io/source-location`` (without
 its ``url:`` prefix) -> repository_url, the ``metadata.links`` whose type or title contains
 "runbook" / "dashboard" -> runbook_url / dashboard_url, annotation ``rota.dev/tier`` (1-4)
--> tier and annotation ``rota.dev/paths`` (comma-separated CODEOWNERS globs) -> paths.
+-> tier and annotation ``rota.dev/paths`` (comma-separated CODEOWNERS globs in stored form,
+see ``ownership.paths.canonical_pattern``: inner spaces bare) -> paths.
 
 Other kinds (API, Resource, Domain, User, Location, ...) are reported as skipped. Rota has a
 single namespace: the namespace part of an entity reference is ignored.
@@ -44,7 +45,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator, validate_slug
 
-from ..paths import GlobError, compile_glob
+from ..paths import GlobError, canonical_pattern, compile_glob
 from ..validators import validate_timezone
 from .entity import Entity, read_documents
 from .report import by_line
@@ -292,16 +293,17 @@ def _read_component(entity, kind):
         value = entity.text(annotations, ANNOTATION_PATHS, ANNOTATION_PATHS)
         entry.paths = []
         lines["paths"] = entity.line_of(annotations, ANNOTATION_PATHS)
-        for pattern in (value or "").split(","):
-            pattern = pattern.strip()
-            if not pattern or pattern in entry.paths:
+        for written in (value or "").split(","):
+            if not written.strip():
                 continue
             try:
+                pattern = canonical_pattern(written)
                 compile_glob(pattern)
             except GlobError as exc:
-                entity.error(f"path {pattern!r}: {exc}", annotations, ANNOTATION_PATHS)
+                entity.error(f"path {written.strip()!r}: {exc}", annotations, ANNOTATION_PATHS)
                 continue
-            entry.paths.append(pattern)
+            if pattern not in entry.paths:
+                entry.paths.append(pattern)
     return entry
 
 

@@ -8,6 +8,24 @@ or an e-mail address. A ``# component: <slug>`` comment names the component of t
 lines that follow it, up to the next blank line or component comment. The export writes one
 such section per component, ordered by slug; note that GitHub lets the *last* matching line
 win, while Rota picks the most specific pattern whatever the order.
+
+Line syntax follows git's pattern format (https://git-scm.com/docs/gitignore#_pattern_format),
+which GitHub's CODEOWNERS uses ("the same rules used in gitignore files",
+https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners):
+
+- a line whose first non-blank character is ``#`` is a comment; so is everything from a word
+  starting with ``#`` after the pattern (``/a/ @org/team  # why``);
+- the pattern ends at the first whitespace (space or tab) not escaped by a backslash, so
+  ``/guides/Getting\\ Started.md`` is one pattern with a space; the owners are separated by
+  any run of whitespace;
+- a backslash escapes the next character: ``\\#file`` and ``\\!file`` are names that start with
+  ``#`` and ``!``, ``\\*`` a literal star; trailing whitespace is ignored unless escaped;
+- a leading unescaped ``!`` (negation) is refused, as GitHub does not support it.
+
+GitHub's documentation lists "escaping a pattern starting with # using \\" among the gitignore
+rules that do not work in CODEOWNERS (git and GitLab honour it); the import accepts such a line
+and warns. Patterns come out in their stored form (``ownership.paths.canonical_pattern``:
+inner spaces bare) and go back escaped by ``codeowners_pattern``, so export and import round-trip.
 """
 
 import re
@@ -16,7 +34,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, validate_slug
 
-from ..paths import GlobError, compile_glob
+from ..paths import GlobError, canonical_pattern, compile_glob
 from .backstage import COMPONENT_SLUG_MAX
 
 _COMPONENT_COMMENT = re.compile(r"^#\s*component:\s*(\S*)\s*$", re.IGNORECASE)
@@ -41,8 +59,47 @@ class CodeownersRule:
     component: str | None = None  # from a preceding "# component: <slug>" comment
 
 
+def split_codeowners_line(line: str) -> tuple[str, list[str]]:
+    """Split a non-comment line into (pattern as written, owner words before any comment).
+
+    The pattern runs to the first whitespace not escaped by a backslash; the rest is split on
+    any whitespace and cut at the first word starting with ``#``. E.g.
+    ``"/a\\ b/\t@org/t  # c"`` -> ``("/a\\ b/", ["@org/t"])``.
+    """
+    line = line.lstrip()
+    end = 0
+    while end < len(line) and not line[end].isspace():
+        end += 2 if line[end] == "\\" else 1
+    end = min(end, len(line))
+    words = line[end:].split()
+    for index, word in enumerate(words):
+        if word.startswith("#"):
+            words = words[:index]
+            break
+    return line[:end], words
+
+
+def codeowners_pattern(pattern: str) -> str:
+    """Write a stored pattern as a CODEOWNERS line needs it: every space and tab escaped.
+
+    E.g. ``/guides/Getting Started.md`` -> ``/guides/Getting\\ Started.md``; other escapes
+    (``\\#``, ``\\!``, ``\\*``, an escaped trailing space) are already in the stored form.
+    """
+    out, escaped = [], False
+    for char in pattern:
+        if char.isspace() and not escaped:
+            out.append("\\")
+        out.append(char)
+        escaped = char == "\\" and not escaped
+    return "".join(out)
+
+
 def parse_codeowners(text: str):
-    """Read CODEOWNERS lines into rules; return (rules, errors) with line numbers."""
+    """Read CODEOWNERS lines into rules; return (rules, errors) with line numbers.
+
+    Each rule's ``pattern`` is in stored form (``ownership.paths.canonical_pattern``); a line
+    whose pattern cannot be used (negated, lone backslash, bad glob) gives an error naming it.
+    """
     rules, errors, seen = [], [], {}
     component = None
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -61,17 +118,12 @@ def parse_codeowners(text: str):
                     errors.append(f"line {number}: {component!r} is not a component slug")
                     component = None
             continue
-        # Owners cannot start with "#", so a token starting with it begins a trailing comment.
-        tokens = line.split()
-        for index, token in enumerate(tokens):
-            if token.startswith("#"):
-                tokens = tokens[:index]
-                break
-        pattern, owner_tokens = tokens[0], tokens[1:]
+        written, owner_tokens = split_codeowners_line(raw)
         try:
+            pattern = canonical_pattern(written)
             compile_glob(pattern)
         except GlobError as exc:
-            errors.append(f"line {number}: pattern {pattern!r}: {exc}")
+            errors.append(f"line {number}: pattern {written!r}: {exc}")
             continue
         if pattern in seen:
             errors.append(
@@ -112,7 +164,7 @@ def build_codeowners(*, sections, org: str = "org") -> str:
             continue
         lines += ["", f"# component: {slug}"]
         owner = f" @{org}/{team}" if team else ""
-        lines += [f"{pattern}{owner}" for pattern in sorted(patterns)]
+        lines += [f"{codeowners_pattern(pattern)}{owner}" for pattern in sorted(patterns)]
     return "\n".join(lines) + "\n"
 
 

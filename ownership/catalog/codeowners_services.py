@@ -81,6 +81,12 @@ def _plan_codeowners(rules, org, report, errors):
     taken = set(Component.objects.values_list("slug", flat=True))
     targets = {}
     for rule in rules:
+        if rule.pattern.startswith("\\#"):
+            # GitHub's CODEOWNERS documentation: escaping a leading # "doesn't work" there.
+            report.warnings.append(
+                f"line {rule.line}: {rule.pattern} names a path starting with #, as in git and "
+                "GitLab; GitHub ignores an escaped leading # in CODEOWNERS"
+            )
         if not rule.owners:
             report.add("skipped", "CODEOWNERS line", rule.pattern, [f"line {rule.line}: no owners"])
             continue

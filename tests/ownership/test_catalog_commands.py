@@ -144,3 +144,18 @@ def test_export_and_import_codeowners(tmp_path):
     target.write_text("/billing/refunds/ @other/payments\n")
     with pytest.raises(CommandError, match="line 1: @other/payments is not a team of"):
         run("import_codeowners", str(target), "--org", "acme")
+
+
+@pytest.mark.django_db
+def test_import_codeowners_reads_escaped_spaces_and_comments(tmp_path):
+    # The reported line: before, "Started.md" was read as an owner and the import aborted.
+    TeamFactory(slug="docs")
+    target = tmp_path / "CODEOWNERS"
+    target.write_text("/guides/Getting\\ Started.md @acme/docs  # the guides\n")
+
+    out = run("import_codeowners", str(target), "--org", "acme")
+
+    assert "created Component guides-getting-started-md: owner docs; " in out
+    assert ComponentPath.objects.get().pattern == "/guides/Getting Started.md"
+    run("export_codeowners", "--output", str(target), "--org", "acme")
+    assert "\n/guides/Getting\\ Started.md @acme/docs\n" in target.read_text()

@@ -54,7 +54,7 @@ def test_equal_specificity_is_broken_alphabetically_whatever_the_order():
     assert PathIndex.build(list(reversed(rows))).best_match("a/b/c/d")[0] == "/a/*/c/"
 
 
-@pytest.mark.parametrize("bad", ["", " ", "!x", "# comment", "a b"])
+@pytest.mark.parametrize("bad", ["", " ", "!x", "# comment", "a\\", "a\nb", " \\"])
 def test_bad_globs_are_refused(bad):
     with pytest.raises(GlobError):
         compile_glob(bad)
