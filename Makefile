@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format bench migrate seed clean
+.PHONY: install test-deps run test lint format bench migrate seed clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Rota needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -15,6 +15,16 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
+
+# The feed tests also read feeds with ical.js under Node.js (tests/js, pinned by its lock file).
+# npm ci writes node_modules/.package-lock.json, so this reruns only when the lock changes.
+JS_DEPS := tests/js/node_modules/.package-lock.json
+
+$(JS_DEPS): tests/js/package.json tests/js/package-lock.json
+	@command -v npm >/dev/null || { echo "make test needs Node.js 20+ with npm (apt-get install nodejs npm)" >&2; exit 1; }
+	npm ci --prefix tests/js --prefer-offline --no-audit --no-fund --loglevel=error
+
+test-deps: install $(JS_DEPS)
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -34,7 +44,7 @@ run: seed
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ROTA_PORT=$(PORT) ROTA_SITE_URL=$${ROTA_SITE_URL:-http://localhost:$(PORT)} \
 		$(VENV)/bin/honcho -f Procfile.dev start
 
-test: install
+test: test-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -49,4 +59,4 @@ bench: install
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) tests/js/node_modules db.sqlite3 staticfiles .pytest_cache .ruff_cache
