@@ -1,11 +1,12 @@
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from portal.permissions import can_manage_team
 
 from ..models import Component, Membership, OwnershipPeriod, Team
-from ..validators import validate_glob, validate_timezone
+from ..validators import normalise_public_holidays, validate_glob, validate_timezone
 
 User = get_user_model()
 
@@ -46,10 +47,18 @@ class TeamSerializer(serializers.ModelSerializer):
             "chat_channel",
             "chat_webhook_url",
             "timezone",
+            "public_holidays",
             "triage_day",
             "triage_time",
             "members",
         ]
+        extra_kwargs = {"public_holidays": {"validators": []}}
+
+    def validate_public_holidays(self, value):
+        try:
+            return normalise_public_holidays(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
 
     def validate_triage_day(self, value):
         return value or ""  # null and "" both mean: no triage meeting

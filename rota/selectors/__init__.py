@@ -7,6 +7,7 @@ from .checks import (
     leave_conflicts,
     schedule_check,
 )
+from .holidays import team_holidays_upcoming
 from .schedule import (
     Duty,
     Segment,
@@ -36,4 +37,5 @@ __all__ = [
     "schedule_check",
     "segments_for",
     "shift_list",
+    "team_holidays_upcoming",
 ]

@@ -17,7 +17,7 @@ from portal.netsafety import UnsafeURL, safe_urlopen
 from ..exceptions import CalendarImportError
 from ..models import Unavailability
 from ..timeutil import ONE_DAY
-from ._common import apply_fields
+from ._common import apply_fields, rota_touch
 
 FIELDS = ("user", "team", "start_date", "end_date", "reason", "kind")
 FETCH_TIMEOUT_SECONDS = 10
@@ -33,6 +33,7 @@ def unavailability_create(*, by=None, **data) -> Unavailability:
     apply_fields(entry, FIELDS, data)
     entry.full_clean()
     entry.save()
+    _touch_if_holiday(entry)
     return entry
 
 
@@ -42,6 +43,7 @@ def unavailability_update(*, unavailability: Unavailability, **data) -> Unavaila
     apply_fields(unavailability, FIELDS, data)
     unavailability.full_clean()
     unavailability.save()
+    _touch_if_holiday(unavailability)
     return unavailability
 
 
@@ -49,6 +51,13 @@ def unavailability_update(*, unavailability: Unavailability, **data) -> Unavaila
 def unavailability_delete(*, unavailability: Unavailability) -> None:
     """Remove an entry of leave or public holiday."""
     unavailability.delete()
+    _touch_if_holiday(unavailability)
+
+
+def _touch_if_holiday(entry: Unavailability) -> None:
+    # A team's public holiday switches its restricted rotations: on-call answers change.
+    if entry.team_id is not None:
+        rota_touch()
 
 
 @dataclass(frozen=True)
@@ -306,4 +315,6 @@ def unavailability_import_ics(
         Unavailability.objects.filter(pk__in=[e.pk for e in existing.values()]).delete()
         result.deleted = len(existing)
     result.created, result.updated = len(to_create), len(to_update)
+    if team is not None and (to_create or to_update or result.deleted):
+        rota_touch()  # the team's holidays or leave changed: cached on-call answers too
     return result
