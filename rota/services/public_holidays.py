@@ -11,6 +11,7 @@ a new year and picks up corrections from a newer ``holidays`` release.
 """
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 import holidays
@@ -20,6 +21,8 @@ from ownership.models import Team
 
 from ..models import Unavailability
 from ._common import rota_touch
+
+logger = logging.getLogger(__name__)
 
 YEARS_AHEAD = 5  # the longest rotation horizon is 260 weeks
 
@@ -107,5 +110,8 @@ def public_holidays_refresh_all(*, today: datetime.date | None = None) -> int:
     """Sync the package holidays of every team that takes them; return the rows created."""
     created = 0
     for team in Team.objects.exclude(public_holidays="").order_by("pk"):
-        created += team_public_holidays_sync(team=team, today=today).created
+        try:
+            created += team_public_holidays_sync(team=team, today=today).created
+        except Exception:  # e.g. a package release that dropped the subdivision
+            logger.exception("Could not refresh the public holidays of team %s", team.pk)
     return created

@@ -230,6 +230,7 @@ def _parse(data: bytes, today: datetime.date) -> tuple[list[_Event], list[Skippe
         for event in occurrences:
             occurrence = _occurrence(event, uid)
             events[occurrence.uid] = occurrence
+    skipped.sort(key=lambda event: (event.line is None, event.line or 0))
     return list(events.values()), skipped
 
 

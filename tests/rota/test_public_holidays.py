@@ -218,3 +218,14 @@ def test_the_team_admin_validates_the_code_and_writes_the_holidays(client):
     assert team.public_holidays == "DE-BY"
     next_year = datetime.date.today().year + 1
     assert (D(next_year, 1, 6), "Epiphany") in package_days(team)
+
+
+def test_one_team_whose_code_the_package_no_longer_knows_does_not_stop_the_others(caplog):
+    stale = TeamFactory(public_holidays="ZZ-QQ")  # stored before a package upgrade, say
+    munich = TeamFactory(public_holidays="DE-BY")
+
+    created = services.public_holidays_refresh_all(today=TODAY)
+
+    assert created == Unavailability.objects.filter(team=munich).count() > 0
+    assert not Unavailability.objects.filter(team=stale).exists()
+    assert f"public holidays of team {stale.pk}" in caplog.text

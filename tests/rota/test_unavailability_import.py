@@ -299,3 +299,51 @@ def test_the_command_prints_the_skipped_events(tmp_path):
     assert "skipped line 22 staff-party@example.com 'Staff party': a timed event of 2 h" in text
     assert "skipped line 28 undated@example.com 'Some day in spring': no DTSTART" in text
     assert Unavailability.objects.filter(team=team).count() == 4
+
+
+BROKEN = b"""BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Example//Leave//EN
+BEGIN:VEVENT
+UID:bad-rule@example.com
+DTSTART;VALUE=DATE:20260105
+RRULE:FREQ=SOMETIMES
+SUMMARY:Now and then
+END:VEVENT
+BEGIN:VEVENT
+UID:mixed@example.com
+DTSTART;VALUE=DATE:20260105
+DTEND:20260106T100000Z
+SUMMARY:Half a date
+END:VEVENT
+BEGIN:VEVENT
+UID:backwards@example.com
+DTSTART;VALUE=DATE:20260110
+DTEND;VALUE=DATE:20260108
+SUMMARY:Backwards
+END:VEVENT
+BEGIN:VEVENT
+UID:fine@example.com
+DTSTART;VALUE=DATE:20260112
+SUMMARY:Fine
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_events_that_cannot_be_read_are_skipped_alone_with_their_reasons():
+    alice = UserFactory()
+
+    result = services.unavailability_import_ics(data=BROKEN, user=alice, today=TODAY)
+
+    # Only "Fine" is a readable day; the others are listed in file order.
+    assert rows(user=alice) == [(D(2026, 1, 12), D(2026, 1, 12), "Fine")]
+    assert [(s.line, s.uid) for s in result.skipped] == [
+        (4, "bad-rule@example.com"),
+        (10, "mixed@example.com"),
+        (16, "backwards@example.com"),
+    ]
+    reasons = [s.reason for s in result.skipped]
+    assert reasons[0].startswith("its recurrence could not be expanded")
+    assert reasons[1] == "DTSTART and DTEND mix a date with a date-time"
+    assert reasons[2] == "it ends before it starts"
