@@ -40,6 +40,14 @@ class TeamAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "description", "timezone"]}),
+        (
+            "Public holidays",
+            {
+                "fields": ["public_holidays"],
+                "description": "Taken from the holidays package and kept as the team's "
+                "public holidays (under Rota, Unavailability), refreshed every night.",
+            },
+        ),
         ("Contact", {"fields": ["email", "chat_channel", "chat_webhook_url"]}),
         (
             "Weekly bug triage",
@@ -57,6 +65,11 @@ class TeamAdmin(admin.ModelAdmin):
     @admin.display(description="members", ordering="_members")
     def member_count(self, obj):
         return obj._members
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "public_holidays" in form.changed_data:
+            services.team_public_holidays_changed(team=obj)
 
     def delete_model(self, request, obj):
         try:

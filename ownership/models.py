@@ -6,7 +6,12 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from .validators import validate_glob, validate_timezone
+from .validators import (
+    normalise_public_holidays,
+    validate_glob,
+    validate_public_holidays,
+    validate_timezone,
+)
 
 
 class Team(models.Model):
@@ -53,6 +58,13 @@ class Team(models.Model):
         validators=[validate_timezone],
         help_text="IANA time zone of the team, e.g. Europe/London.",
     )
+    public_holidays = models.CharField(
+        max_length=40,
+        blank=True,
+        validators=[validate_public_holidays],
+        help_text="Take the team's public holidays from this country and subdivision, e.g. "
+        "DE-BY, GB-SCT, US-CA (ISO 3166 codes); empty: only holidays typed in or imported.",
+    )
     triage_day = models.CharField(
         max_length=9,
         choices=Weekday.choices,
@@ -88,7 +100,12 @@ class Team(models.Model):
         return reverse("portal-team", kwargs={"slug": self.slug})
 
     def clean(self):
-        """Require the triage day and time together (or neither)."""
+        """Require the triage day and time together (or neither); spell holidays canonically."""
+        if self.public_holidays:
+            try:
+                self.public_holidays = normalise_public_holidays(self.public_holidays)
+            except ValidationError as exc:
+                raise ValidationError({"public_holidays": exc.messages}) from None
         if self.triage_day and self.triage_time is None:
             raise ValidationError({"triage_time": "Give the time the triage meeting starts."})
         if self.triage_time is not None and not self.triage_day:

@@ -27,6 +27,7 @@ TEAM_FIELDS = (
     "chat_webhook_url",
     "chat_channel",
     "timezone",
+    "public_holidays",
     "triage_day",
     "triage_time",
 )
@@ -71,19 +72,35 @@ def team_create(*, members: Iterable[tuple] | None = None, **data) -> Team:
     team.save()
     if members is not None:
         team_set_members(team=team, members=members)
+    if team.public_holidays:
+        team_public_holidays_changed(team=team)
     return team
 
 
 @transaction.atomic
 def team_update(*, team: Team, members: Iterable[tuple] | None = None, **data) -> Team:
     """Change a team's fields; members, when given, replaces the whole membership list."""
+    before = team.public_holidays
     _apply(team, TEAM_FIELDS, data)
     team.full_clean()
     team.save()
+    if team.public_holidays != before:
+        team_public_holidays_changed(team=team)
     if members is not None:
         team_set_members(team=team, members=members)
     catalog_touch()
     return team
+
+
+def team_public_holidays_changed(*, team: Team) -> None:
+    """Write the team's public holidays for its new ``public_holidays`` code, at once.
+
+    The rota keeps them as the team's unavailability (see ``rota.services.public_holidays``);
+    imported here rather than at the top because the rota's models import this app's.
+    """
+    from rota.services import team_public_holidays_sync
+
+    team_public_holidays_sync(team=team)
 
 
 @transaction.atomic

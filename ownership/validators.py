@@ -38,3 +38,43 @@ def validate_glob(value):
             code="glob_not_canonical",
             params={"canonical": canonical},
         )
+
+
+def normalise_public_holidays(value: str) -> str:
+    """Return the canonical spelling of a public-holiday calendar code, or "" for none.
+
+    A code is an ISO 3166-1 country, optionally with an ISO 3166-2 subdivision after a dash
+    (``DE``, ``DE-BY``, ``GB-SCT``, ``US-CA``), as supported by the ``holidays`` package;
+    letters may be given in any case. Raise ``ValidationError`` naming what is unknown.
+    """
+    import holidays  # imported here: loading its country list takes a moment
+
+    value = (value or "").strip()
+    if not value:
+        return ""
+    country, _, subdivision = value.partition("-")
+    country = country.upper()
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        raise ValidationError(
+            "Unknown country %(country)s: give an ISO 3166-1 code the holidays package "
+            "supports, optionally with a subdivision (e.g. DE-BY, GB-SCT, US-CA).",
+            code="unknown_country",
+            params={"country": repr(country)},
+        )
+    if not subdivision:
+        return country
+    known = {code.upper(): code for code in supported[country]}
+    if subdivision.upper() not in known:
+        choices = ", ".join(sorted(supported[country])) or "none"
+        raise ValidationError(
+            "Unknown subdivision %(subdivision)s of %(country)s: choose one of %(choices)s.",
+            code="unknown_subdivision",
+            params={"subdivision": repr(subdivision), "country": country, "choices": choices},
+        )
+    return f"{country}-{known[subdivision.upper()]}"
+
+
+def validate_public_holidays(value):
+    """Refuse a public-holiday calendar code the ``holidays`` package does not know."""
+    normalise_public_holidays(value)

@@ -23,6 +23,7 @@ from .admin_forms import (
     ShiftAdminForm,
     pick,
 )
+from .admin_import import import_urls
 from .exceptions import SwapError
 from .models import Override, Rotation, Shift, ShiftChange, SwapRequest, Unavailability
 from .timeutil import ONE_DAY, UTC, start_of_day, wall_clock
@@ -368,6 +369,9 @@ class UnavailabilityAdmin(admin.ModelAdmin):
     readonly_fields = ["source", "created_by"]
 
     FIELDS = ("user", "team", "start_date", "end_date", "reason", "kind")
+
+    def get_urls(self):
+        return import_urls(self) + super().get_urls()
 
     @admin.display(description="who")
     def who(self, entry):

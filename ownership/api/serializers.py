@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
@@ -6,7 +7,7 @@ from portal.permissions import can_manage_team
 
 from ..models import Component, Membership, OwnershipPeriod, Team
 from ..paths import GlobError, canonical_pattern
-from ..validators import validate_glob, validate_timezone
+from ..validators import normalise_public_holidays, validate_glob, validate_timezone
 
 User = get_user_model()
 
@@ -47,10 +48,18 @@ class TeamSerializer(serializers.ModelSerializer):
             "chat_channel",
             "chat_webhook_url",
             "timezone",
+            "public_holidays",
             "triage_day",
             "triage_time",
             "members",
         ]
+        extra_kwargs = {"public_holidays": {"validators": []}}
+
+    def validate_public_holidays(self, value):
+        try:
+            return normalise_public_holidays(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
 
     def validate_triage_day(self, value):
         return value or ""  # null and "" both mean: no triage meeting

@@ -2,11 +2,14 @@
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from incidents import selectors as incidents
 from ownership import selectors
 from reports.capacity import buffer_now
 from rota.routing import responders_now
+from rota.selectors import team_holidays_upcoming
+from rota.timeutil import zone
 
 from .common import page
 from .timeline import DEFAULT_WEEKS, MAX_WEEKS, build_timeline, rotations_of_team
@@ -49,5 +52,8 @@ def team_detail(request, slug):
             "triage": triage,
             "list_limit": LIST_LIMIT,
             "buffer": buffer_now(team=team),
+            "holidays": team_holidays_upcoming(
+                team=team, today=timezone.localdate(timezone=zone(team.timezone))
+            ),
         },
     )

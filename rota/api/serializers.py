@@ -376,11 +376,21 @@ class UnavailabilityImportSerializer(serializers.Serializer):
         return attrs
 
 
+class SkippedEventSerializer(serializers.Serializer):
+    line = serializers.IntegerField(
+        allow_null=True, help_text="Line of the event's BEGIN:VEVENT in the file."
+    )
+    uid = serializers.CharField(help_text="The event's UID (empty when it has none).")
+    summary = serializers.CharField()
+    reason = serializers.CharField(help_text="Why the event was not recorded.")
+
+
 class ImportResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     deleted = serializers.IntegerField()
+    skipped = SkippedEventSerializer(many=True, help_text="Events not recorded, with why.")
 
 
 # --- Support policies -----------------------------------------------------------------------

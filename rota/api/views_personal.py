@@ -148,7 +148,11 @@ class UnavailabilityViewSet(RotaErrorsMixin, viewsets.ModelViewSet):
     @extend_schema(request=UnavailabilityImportSerializer, responses=ImportResultSerializer)
     @action(detail=False, methods=["post"], url_path="import")
     def import_calendar(self, request):
-        """Import leave from an .ics upload (``file``) or ``url``; repeating it is safe."""
+        """Import leave from an .ics upload (``file``) or ``url``; repeating it is safe.
+
+        The answer counts what changed and lists each event not taken in ``skipped`` with
+        its line, UID, summary and reason.
+        """
         body = UnavailabilityImportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data

@@ -21,6 +21,7 @@ class Unavailability(models.Model):
     class Source(models.TextChoices):
         MANUAL = "manual", "Typed in"
         ICS = "ics", "Imported from iCalendar"
+        HOLIDAYS = "holidays", "From the team's country and subdivision"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -75,6 +76,11 @@ class Unavailability(models.Model):
                 fields=["team", "external_uid"],
                 condition=Q(source="ics", team__isnull=False),
                 name="unavailability_unique_team_import",
+            ),
+            models.UniqueConstraint(
+                fields=["team", "external_uid"],
+                condition=Q(source="holidays"),
+                name="unavailability_unique_team_package_holiday",
             ),
         ]
 

@@ -7,6 +7,7 @@ from .checks import (
     leave_conflicts,
     schedule_check,
 )
+from .holidays import team_holidays_upcoming
 from .people import rotation_people
 from .schedule import (
     Duty,
@@ -38,4 +39,5 @@ __all__ = [
     "schedule_check",
     "segments_for",
     "shift_list",
+    "team_holidays_upcoming",
 ]

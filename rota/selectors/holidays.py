@@ -145,3 +145,15 @@ def team_in_business_hours(*, team, at: datetime.datetime) -> bool:
     ).exists()
     span = business_hours(day, tz, holidays={day} if holiday else NO_HOLIDAYS)
     return span is not None and span[0] <= at < span[1]
+
+
+def team_holidays_upcoming(*, team, today: datetime.date, limit: int = 10) -> list:
+    """Return the team's next ``limit`` public holidays from ``today`` on, whatever their source.
+
+    Each is an ``Unavailability`` row (``start_date``, ``end_date``, ``reason``, ``source``).
+    """
+    return list(
+        Unavailability.objects.filter(
+            team=team, kind=Unavailability.Kind.PUBLIC_HOLIDAY, end_date__gte=today
+        ).order_by("start_date", "id")[:limit]
+    )

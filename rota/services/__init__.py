@@ -12,6 +12,12 @@ from .policies import (
     support_policy_delete,
     support_policy_update,
 )
+from .public_holidays import (
+    HolidaySync,
+    public_holiday_dates,
+    public_holidays_refresh_all,
+    team_public_holidays_sync,
+)
 from .rotations import (
     rotation_create,
     rotation_delete,
@@ -40,6 +46,10 @@ from .unavailability import (
 
 __all__ = [
     "GenerationResult",
+    "HolidaySync",
+    "public_holiday_dates",
+    "public_holidays_refresh_all",
+    "team_public_holidays_sync",
     "ImportResult",
     "override_create",
     "routing_settings_update",

@@ -30,6 +30,7 @@ from ..models import Rotation, Shift, ShiftChange, SwapRequest, Unavailability
 from ..slots import SlotClock
 from ..timeutil import ONE_DAY, date_span, ensure_aware, local_date, start_of_day, zone
 from ._common import change_row, rota_touch, shift_snapshot
+from .public_holidays import public_holidays_refresh_all
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +98,16 @@ def rotation_regenerate(*, rotation: Rotation, until=None, now=None) -> Generati
 
 
 def rotations_extend_all(*, now=None) -> int:
-    """Extend every active rotation to its horizon (the nightly job); return shifts created."""
+    """Extend every active rotation to its horizon (the nightly job); return shifts created.
+
+    Teams' public holidays from the ``holidays`` package are refreshed first, so the window
+    moves into each new year before shifts are dealt over it.
+    """
     now = now or timezone.now()
+    try:
+        public_holidays_refresh_all(today=now.date())
+    except Exception:
+        logger.exception("Could not refresh the teams' public holidays")
     rotations = list(Rotation.objects.filter(active=True).select_related("sprint_calendar"))
     # Team rotations first: the person rotations that follow them read their shifts.
     # Primaries before secondaries: a following secondary is dealt around the primary's people.

@@ -1,13 +1,14 @@
 """Leave and public holidays: typed in, or imported from an iCalendar file or URL."""
 
 import datetime
+import hashlib
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 import icalendar
-from dateutil.rrule import rrulestr
+import recurring_ical_events
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -15,7 +16,8 @@ from portal.netsafety import UnsafeURL, safe_urlopen
 
 from ..exceptions import CalendarImportError
 from ..models import Unavailability
-from ._common import apply_fields
+from ..timeutil import ONE_DAY
+from ._common import apply_fields, rota_touch
 
 FIELDS = ("user", "team", "start_date", "end_date", "reason", "kind")
 FETCH_TIMEOUT_SECONDS = 10
@@ -31,6 +33,7 @@ def unavailability_create(*, by=None, **data) -> Unavailability:
     apply_fields(entry, FIELDS, data)
     entry.full_clean()
     entry.save()
+    _touch_if_holiday(entry)
     return entry
 
 
@@ -40,6 +43,7 @@ def unavailability_update(*, unavailability: Unavailability, **data) -> Unavaila
     apply_fields(unavailability, FIELDS, data)
     unavailability.full_clean()
     unavailability.save()
+    _touch_if_holiday(unavailability)
     return unavailability
 
 
@@ -47,6 +51,27 @@ def unavailability_update(*, unavailability: Unavailability, **data) -> Unavaila
 def unavailability_delete(*, unavailability: Unavailability) -> None:
     """Remove an entry of leave or public holiday."""
     unavailability.delete()
+    _touch_if_holiday(unavailability)
+
+
+def _touch_if_holiday(entry: Unavailability) -> None:
+    # A team's public holiday switches its restricted rotations: on-call answers change.
+    if entry.team_id is not None:
+        rota_touch()
+
+
+@dataclass(frozen=True)
+class SkippedEvent:
+    """An event of an imported calendar that was not recorded, and why.
+
+    ``line`` is the 1-based line of its ``BEGIN:VEVENT`` in the file (None when unknown),
+    ``uid`` its UID ("" when it has none).
+    """
+
+    line: int | None
+    uid: str
+    summary: str
+    reason: str
 
 
 @dataclass
@@ -55,7 +80,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
-    skipped: int = 0
+    skipped: list[SkippedEvent] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -100,63 +125,124 @@ def _as_date(value, *, end=False) -> datetime.date:
     return value - datetime.timedelta(days=1) if end else value
 
 
-def _parse(data: bytes, today: datetime.date) -> list[_Event]:
+def _event_lines(data: bytes) -> list[int]:
+    """Return the 1-based line numbers of the ``BEGIN:VEVENT`` lines of ``data``, in order."""
+    return [
+        number
+        for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1)
+        if line.strip().upper() == "BEGIN:VEVENT"
+    ]
+
+
+def _derived_uid(start, summary: str) -> str:
+    """Return a stable key for an event without a UID: a hash of its DTSTART and SUMMARY."""
+    digest = hashlib.sha256(f"{start.isoformat()}\x1f{summary}".encode()).hexdigest()
+    return f"no-uid-{digest[:32]}"
+
+
+def _length(event, start):
+    """Return the duration of ``event`` (RFC 5545 §3.6.1: a date without an end is one day)."""
+    if event.get("DTEND") is not None:
+        return event.get("DTEND").dt - start
+    if event.get("DURATION") is not None:
+        return event.get("DURATION").dt
+    return datetime.timedelta(0) if isinstance(start, datetime.datetime) else ONE_DAY
+
+
+def _why_not(event) -> str | None:
+    """Return why ``event`` cannot be recorded as leave or a holiday (None: it can)."""
+    if str(event.get("STATUS", "")).upper() == "CANCELLED":
+        return "cancelled (STATUS:CANCELLED)"
+    if event.get("DTSTART") is None:
+        return "no DTSTART: the event has no date"
+    start = event.get("DTSTART").dt
+    try:
+        length = _length(event, start)
+    except TypeError:  # a date start with a date-time end, or the reverse
+        return "DTSTART and DTEND mix a date with a date-time"
+    if length < datetime.timedelta(0):
+        return "it ends before it starts"
+    if isinstance(start, datetime.datetime) and length < ONE_DAY:
+        hours = length.total_seconds() / 3600
+        return (
+            f"a timed event of {hours:g} h: only all-day events, or timed ones of 24 hours "
+            "or more, are taken as leave or holidays"
+        )
+    return None
+
+
+def _occurrence(event, uid: str) -> _Event:
+    start = event.get("DTSTART").dt
+    first = _as_date(start)
+    last = max(_as_date(start + _length(event, start), end=True), first)
+    key = uid
+    if event.get("RECURRENCE-ID") is not None:
+        key = f"{uid}/{_as_date(event.get('RECURRENCE-ID').dt).isoformat()}"
+    return _Event(key[:255], first, last, str(event.get("SUMMARY", ""))[:200])
+
+
+def _parse(data: bytes, today: datetime.date) -> tuple[list[_Event], list[SkippedEvent]]:
+    """Return the day spans of the events of ``data`` and the events skipped, with reasons.
+
+    Transparency (``TRANSP``) is ignored: it says whether an event blocks free/busy time, not
+    whether its days are away, and public-holiday calendars mark every day transparent.
+    Recurring events (``RRULE``, ``RDATE``, ``EXDATE``, moved occurrences) are expanded by
+    ``recurring-ical-events`` from 1 January of last year to ``RECURRENCE_YEARS_AHEAD`` years
+    after ``today``; each occurrence is keyed ``UID/YYYY-MM-DD`` (its original date).
+    """
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except ValueError as exc:
         raise CalendarImportError({"data": f"This is not an iCalendar file: {exc}"}) from exc
-    events: dict[str, _Event] = {}
-    horizon = today + datetime.timedelta(days=366 * RECURRENCE_YEARS_AHEAD)
-    for event in calendar.walk("VEVENT"):
-        if str(event.get("STATUS", "")).upper() == "CANCELLED":
-            continue
-        if str(event.get("TRANSP", "")).upper() == "TRANSPARENT":
-            continue
+    lines = _event_lines(data)
+    components = calendar.walk("VEVENT")
+    if len(lines) != len(components):
+        lines = [None] * len(components)
+    skipped: list[SkippedEvent] = []
+    families: dict[str, list] = {}
+    for line, event in zip(lines, components, strict=True):
+        summary = str(event.get("SUMMARY", ""))[:200]
         uid = str(event.get("UID", "")).strip()
-        start = event.get("DTSTART")
-        if not uid or start is None:
+        reason = _why_not(event)
+        if reason is not None:
+            skipped.append(SkippedEvent(line, uid, summary, reason))
             continue
-        start = start.dt
-        if event.get("DTEND") is not None:
-            end = event.get("DTEND").dt
-        elif event.get("DURATION") is not None:
-            end = start + event.get("DURATION").dt
-        else:
-            end = start if isinstance(start, datetime.datetime) else start + datetime.timedelta(1)
-        length = end - start
-        reason = str(event.get("SUMMARY", ""))[:200]
-        if event.get("RECURRENCE-ID") is not None:
-            recurrence = _as_date(event.get("RECURRENCE-ID").dt)
-            occurrences = [(f"{uid}/{recurrence.isoformat()}", start)]
-        elif event.get("RRULE") is not None:
-            occurrences = [
-                (f"{uid}/{_as_date(when).isoformat()}", when)
-                for when in _expand(event, start, horizon)
-            ]
-        else:
-            occurrences = [(uid, start)]
-        for key, when in occurrences:
-            first = _as_date(when)
-            last = max(_as_date(when + length, end=True), first)
-            events[key] = _Event(key[:255], first, last, reason)
-    return list(events.values())
+        if not uid:
+            uid = _derived_uid(event.get("DTSTART").dt, summary)
+        families.setdefault(uid, []).append((line, event))
+
+    first = datetime.date(today.year - 1, 1, 1)
+    horizon = today + datetime.timedelta(days=366 * RECURRENCE_YEARS_AHEAD)
+    events: dict[str, _Event] = {}
+    for uid, members in families.items():
+        if not any(e.get("RRULE") is not None or e.get("RDATE") is not None for _, e in members):
+            for _, event in members:
+                occurrence = _occurrence(event, uid)
+                events[occurrence.uid] = occurrence
+            continue
+        line, master = members[0]
+        try:
+            occurrences = _expand([event for _, event in members], first, horizon)
+        except Exception as exc:  # noqa: BLE001 - any fault in a rule skips that event alone
+            reason = f"its recurrence could not be expanded: {exc}"
+            skipped.append(SkippedEvent(line, uid, str(master.get("SUMMARY", ""))[:200], reason))
+            continue
+        for event in occurrences:
+            occurrence = _occurrence(event, uid)
+            events[occurrence.uid] = occurrence
+    skipped.sort(key=lambda event: (event.line is None, event.line or 0))
+    return list(events.values()), skipped
 
 
-def _expand(event, start, horizon: datetime.date):
-    """Yield the start of each occurrence of a recurring event up to ``horizon``."""
-    as_datetime = isinstance(start, datetime.datetime)
-    anchor = start if as_datetime else datetime.datetime.combine(start, datetime.time())
-    excluded = set()
-    exdates = event.get("EXDATE")
-    for group in exdates if isinstance(exdates, list) else [exdates] if exdates else []:
-        excluded |= {_as_date(item.dt) for item in group.dts}
-    rule = rrulestr(event.get("RRULE").to_ical().decode(), dtstart=anchor, ignoretz=False)
-    for count, when in enumerate(rule):
-        if count >= MAX_OCCURRENCES or when.date() > horizon:
-            break
-        if when.date() in excluded:
-            continue
-        yield when if as_datetime else when.date()
+def _expand(members, first: datetime.date, horizon: datetime.date):
+    """Return the occurrences of one recurring event (its components) from first to horizon."""
+    series = icalendar.Calendar()
+    for event in members:
+        series.add_component(event)
+    occurrences = recurring_ical_events.of(series).between(first, horizon + ONE_DAY)
+    if len(occurrences) > MAX_OCCURRENCES:
+        raise ValueError(f"more than {MAX_OCCURRENCES} occurrences before {horizon}")
+    return occurrences
 
 
 @transaction.atomic
@@ -173,9 +259,15 @@ def unavailability_import_ics(
 ) -> ImportResult:
     """Import the events of an iCalendar file (or URL) as unavailability; safe to repeat.
 
-    Each event is keyed by its UID (plus the date for occurrences of a recurring event), so a
-    re-import updates changed events instead of duplicating them. With ``prune``, imported
+    Each event is keyed by its UID (plus the original date for occurrences of a recurring
+    event; a hash of DTSTART and SUMMARY when it has no UID), so a re-import updates changed
+    events instead of duplicating them. All-day events are taken whatever their ``TRANSP``,
+    and timed ones lasting 24 hours or more; every other event is listed in
+    ``ImportResult.skipped`` with its reason (see :func:`_parse`). With ``prune``, imported
     entries of this person or team whose events are gone from the calendar are deleted.
+
+    Raises ``CalendarImportError`` (field ``data`` or ``url``) for a file that is not
+    iCalendar or a URL that cannot be fetched, ``ValidationError`` for a bad owner or kind.
     """
     if (data is None) == (url is None):
         raise ValidationError({"data": "Give either the calendar data or its URL."})
@@ -187,14 +279,14 @@ def unavailability_import_ics(
         data = fetch_calendar(url)
     if isinstance(data, str):
         data = data.encode()
-    events = _parse(data, today or datetime.date.today())
+    events, skipped = _parse(data, today or datetime.date.today())
 
     owner = {"user": user} if user is not None else {"team": team}
     existing = {
         entry.external_uid: entry
         for entry in Unavailability.objects.filter(source=Unavailability.Source.ICS, **owner)
     }
-    result = ImportResult()
+    result = ImportResult(skipped=skipped)
     to_create, to_update = [], []
     for event in events:
         entry = existing.pop(event.uid, None)
@@ -224,4 +316,6 @@ def unavailability_import_ics(
         Unavailability.objects.filter(pk__in=[e.pk for e in existing.values()]).delete()
         result.deleted = len(existing)
     result.created, result.updated = len(to_create), len(to_update)
+    if team is not None and (to_create or to_update or result.deleted):
+        rota_touch()  # the team's holidays or leave changed: cached on-call answers too
     return result

@@ -218,8 +218,9 @@ QUERIES = {
     # session, user, zone, team with members, open incidents, triage queue, responders
     # (versions), rotations, timeline segments (2), schedule check (7), components with paths,
     # and the buffer left this sprint: the load report's loading for one sprint (sprint
-    # calendar, teams, memberships, leave, components, incidents, pages, bugs)
-    "team": 27,
+    # calendar, teams, memberships, leave, components, incidents, pages, bugs), and the
+    # team's public holidays ahead
+    "team": 28,
 }
 
 

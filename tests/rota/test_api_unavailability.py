@@ -175,7 +175,13 @@ def test_import_of_an_uploaded_ics_file_for_oneself(make_client):
         format="multipart",
     )
     assert again.status_code == 200
-    assert again.json() == {"created": 0, "updated": 0, "unchanged": 2, "deleted": 0}
+    assert again.json() == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 2,
+        "deleted": 0,
+        "skipped": [],
+    }
 
 
 def test_import_from_a_url_for_a_managed_team(make_client, manager_of, monkeypatch):

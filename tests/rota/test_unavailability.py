@@ -52,16 +52,22 @@ def entries(**owner):
     )
 
 
-def test_importing_an_ics_file_records_each_busy_event_as_whole_days():
+def test_importing_an_ics_file_records_each_all_day_event_as_whole_days():
     alice = UserFactory()
 
     result = services.unavailability_import_ics(data=LEAVE_ICS, user=alice, today=TODAY)
 
+    # Skiing (busy) and the day shown as free are days away; the 2-hour dentist appointment
+    # is not a day of leave, and the answer says so, pointing at its BEGIN:VEVENT (line 11).
     assert result.created == 2
     assert entries(user=alice) == [
         (datetime.date(2024, 1, 8), datetime.date(2024, 1, 12), "Skiing", "ics"),  # DTEND exclusive
-        (datetime.date(2024, 2, 15), datetime.date(2024, 2, 15), "Dentist", "ics"),
+        (datetime.date(2024, 3, 1), datetime.date(2024, 3, 1), "Shown as free", "ics"),
     ]
+    assert [(s.line, s.uid, s.summary) for s in result.skipped] == [
+        (11, "dentist@example.com", "Dentist")
+    ]
+    assert "timed event of 2 h" in result.skipped[0].reason
 
 
 def test_importing_the_same_calendar_again_updates_instead_of_duplicating():
@@ -69,7 +75,7 @@ def test_importing_the_same_calendar_again_updates_instead_of_duplicating():
     services.unavailability_import_ics(data=LEAVE_ICS, user=alice, today=TODAY)
     moved = LEAVE_ICS.replace(b"DTEND;VALUE=DATE:20240113", b"DTEND;VALUE=DATE:20240115")
     moved = moved.replace(
-        b"BEGIN:VEVENT\nUID:dentist@example.com", b"BEGIN:VEVENT\nUID:dentist-moved@example.com"
+        b"BEGIN:VEVENT\nUID:free-time@example.com", b"BEGIN:VEVENT\nUID:free-moved@example.com"
     )
 
     again = services.unavailability_import_ics(data=LEAVE_ICS, user=alice, today=TODAY)
