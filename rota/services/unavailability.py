@@ -16,6 +16,7 @@ from portal.netsafety import UnsafeURL, safe_urlopen
 from ..exceptions import CalendarImportError
 from ..models import Unavailability
 from ._common import apply_fields
+from .leave import leave_covers_remove, leave_settle
 
 FIELDS = ("user", "team", "start_date", "end_date", "reason", "kind")
 FETCH_TIMEOUT_SECONDS = 10
@@ -25,27 +26,37 @@ MAX_OCCURRENCES = 1000
 
 
 @transaction.atomic
-def unavailability_create(*, by=None, **data) -> Unavailability:
-    """Record leave or a public holiday of a person or a team."""
+def unavailability_create(*, by=None, now=None, **data) -> Unavailability:
+    """Record leave or a public holiday of a person or a team, and act on it at once.
+
+    Coming shifts that clash are covered for the days away or swapped whole (see
+    :mod:`rota.services.leave`); raise ValidationError for bad fields.
+    """
     entry = Unavailability(created_by=by, source=Unavailability.Source.MANUAL)
     apply_fields(entry, FIELDS, data)
     entry.full_clean()
     entry.save()
+    leave_settle(unavailability=entry, by=by, now=now)
     return entry
 
 
 @transaction.atomic
-def unavailability_update(*, unavailability: Unavailability, **data) -> Unavailability:
-    """Change an entry of leave or public holiday."""
+def unavailability_update(
+    *, unavailability: Unavailability, by=None, now=None, **data
+) -> Unavailability:
+    """Change an entry of leave or public holiday; its covers are made again for the new dates."""
     apply_fields(unavailability, FIELDS, data)
     unavailability.full_clean()
     unavailability.save()
+    leave_covers_remove(unavailability=unavailability)
+    leave_settle(unavailability=unavailability, by=by, now=now)
     return unavailability
 
 
 @transaction.atomic
 def unavailability_delete(*, unavailability: Unavailability) -> None:
-    """Remove an entry of leave or public holiday."""
+    """Remove an entry of leave or public holiday, and the covers made for it."""
+    leave_covers_remove(unavailability=unavailability)
     unavailability.delete()
 
 
@@ -221,7 +232,13 @@ def unavailability_import_ics(
         to_update, ["start_date", "end_date", "reason", "kind"], batch_size=500
     )
     if prune and existing:
+        for entry in existing.values():
+            leave_covers_remove(unavailability=entry)
         Unavailability.objects.filter(pk__in=[e.pk for e in existing.values()]).delete()
         result.deleted = len(existing)
+    for entry in to_update:
+        leave_covers_remove(unavailability=entry)
+    for entry in [*to_create, *to_update]:
+        leave_settle(unavailability=entry, by=by)
     result.created, result.updated = len(to_create), len(to_update)
     return result
