@@ -244,9 +244,11 @@ def _shift_change(summary: dict, audience: Audience) -> str:
         if (old["start"], old["end"]) != (new["start"], new["end"]):
             parts.append(f"moved to {span(new)}")
         if (old.get("user"), old["who"]) != (new.get("user"), new["who"]):
-            verb = "swapped" if action == "swapped" else "reassigned"
+            verb = "swapped" if action in ("swapped", "leave") else "reassigned"
             parts.append(f"{verb} from {_who(old, audience)} to {_who(new, audience)}")
         text = f"{rotation}: the shift {span(old)} " + (" and ".join(parts) or "was changed")
+    if action == "leave" and summary.get("note"):
+        text += f" because {summary['note']}"  # e.g. "Carol Jones is on leave"
     if summary.get("by"):
         text += f" (by {summary['by']})"
     return text

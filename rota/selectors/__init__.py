@@ -7,6 +7,7 @@ from .checks import (
     leave_conflicts,
     schedule_check,
 )
+from .leave import LeaveClash, shift_leave_clashes
 from .schedule import (
     Duty,
     Segment,
@@ -23,6 +24,7 @@ from .schedule import (
 __all__ = [
     "DoubleBooking",
     "Duty",
+    "LeaveClash",
     "LeaveConflict",
     "ScheduleCheck",
     "Segment",
@@ -35,5 +37,6 @@ __all__ = [
     "restriction_windows",
     "schedule_check",
     "segments_for",
+    "shift_leave_clashes",
     "shift_list",
 ]
