@@ -329,7 +329,7 @@ class UnavailabilityAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = pick(form.cleaned_data, self.FIELDS)
         if change:
-            services.unavailability_update(unavailability=obj, by=request.user, **data)
+            services.unavailability_update(unavailability=obj, **data)
         else:
             saved = services.unavailability_create(by=request.user, **data)
             obj.pk = saved.pk

@@ -21,6 +21,7 @@ from .api.permissions import can_manage_rotation, can_manage_user, is_staff, man
 from .exceptions import SwapError
 from .models import Override, RotationParticipant, Shift, SwapRequest, Unavailability
 from .selectors.duty import same_holder
+from .selectors.leave import shift_leave_clashes
 from .selectors.schedule import segments_for
 from .services.feeds import feed_token_get_or_create
 from .views import feed_url
@@ -128,6 +129,9 @@ def _render(request, *, errors=None, leave_form=None, status=200):
         "now": now,
     }
     _apply_final_schedule(context["shifts"] + context["team_shifts"], now)
+    clashes = shift_leave_clashes(context["shifts"] + context["team_shifts"])
+    for shift in context["shifts"] + context["team_shifts"]:
+        shift.leave_clashes = clashes.get(shift.pk, [])
     context["unplaced_errors"] = _place_errors(context, dict(errors or {}))
     return render(request, "rota/my_rota.html", context, status=status)
 
@@ -268,7 +272,7 @@ def swap_reject(request, pk):
 @page
 @require_POST
 def leave_add(request):
-    """Record my leave (rota generation then skips me, and clashes are flagged)."""
+    """Record my leave; my coming shifts that clash are covered or swapped at once."""
     form = LeaveForm(request.POST)
     if form.is_valid():
         try:

@@ -80,10 +80,12 @@ def leave_reason(entry: Unavailability) -> str:
 
 
 @transaction.atomic
-def leave_settle(*, unavailability: Unavailability, by=None, now=None) -> LeaveResult:
+def leave_settle(*, unavailability: Unavailability, now=None) -> LeaveResult:
     """Cover or swap the coming shifts that clash with ``unavailability`` (rules above).
 
-    Return the covers created, the pairs of shifts swapped and the shifts left clashing.
+    The covers and audit rows are the rota's own doing (no author), so everyone affected
+    hears of them, the person away included. Return the covers created, the pairs of shifts
+    swapped and the shifts left clashing.
     """
     now = now or timezone.now()
     result = LeaveResult()
@@ -99,7 +101,7 @@ def leave_settle(*, unavailability: Unavailability, by=None, now=None) -> LeaveR
         .order_by("start", "pk")
     )
     for shift in shifts:
-        settle_shift(shift=shift, entry=unavailability, by=by, now=now, result=result)
+        settle_shift(shift=shift, entry=unavailability, now=now, result=result)
     return result
 
 
@@ -112,7 +114,7 @@ def leave_covers_remove(*, unavailability: Unavailability) -> int:
 
 
 def settle_shift(
-    *, shift: Shift, entry: Unavailability, by=None, now, result: LeaveResult, swap=True
+    *, shift: Shift, entry: Unavailability, now, result: LeaveResult, swap=True
 ) -> None:
     """Apply the rules to one shift and one entry of its holder's leave."""
     tz = zone(shift.rotation.timezone)
@@ -131,7 +133,6 @@ def settle_shift(
                 shift=shift,
                 user=partner.user,
                 team=partner.team,
-                by=by,
                 action=ShiftChange.Action.LEAVE,
                 note=reason,
             )
@@ -139,7 +140,6 @@ def settle_shift(
                 shift=partner,
                 user=away[0],
                 team=away[1],
-                by=by,
                 action=ShiftChange.Action.LEAVE,
                 note=reason,
             )
@@ -153,7 +153,6 @@ def settle_shift(
             continue
         override = override_create(
             rotation=shift.rotation,
-            by=by,
             start=piece_start,
             end=piece_end,
             reason=reason,

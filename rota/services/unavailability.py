@@ -36,20 +36,18 @@ def unavailability_create(*, by=None, now=None, **data) -> Unavailability:
     apply_fields(entry, FIELDS, data)
     entry.full_clean()
     entry.save()
-    leave_settle(unavailability=entry, by=by, now=now)
+    leave_settle(unavailability=entry, now=now)
     return entry
 
 
 @transaction.atomic
-def unavailability_update(
-    *, unavailability: Unavailability, by=None, now=None, **data
-) -> Unavailability:
+def unavailability_update(*, unavailability: Unavailability, now=None, **data) -> Unavailability:
     """Change an entry of leave or public holiday; its covers are made again for the new dates."""
     apply_fields(unavailability, FIELDS, data)
     unavailability.full_clean()
     unavailability.save()
     leave_covers_remove(unavailability=unavailability)
-    leave_settle(unavailability=unavailability, by=by, now=now)
+    leave_settle(unavailability=unavailability, now=now)
     return unavailability
 
 
@@ -239,6 +237,6 @@ def unavailability_import_ics(
     for entry in to_update:
         leave_covers_remove(unavailability=entry)
     for entry in [*to_create, *to_update]:
-        leave_settle(unavailability=entry, by=by)
+        leave_settle(unavailability=entry)
     result.created, result.updated = len(to_create), len(to_update)
     return result
