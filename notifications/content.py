@@ -267,6 +267,15 @@ def _override_change(summary: dict, audience: Audience) -> str:
     return ("Cover changed - " if summary["action"] == "changed" else "") + text
 
 
+def _swap_change(summary: dict, audience: Audience) -> str:
+    span = local_span(_when(summary["start"]), _when(summary["end"]), audience.tz)
+    return (
+        f"{summary['rotation']}: {summary['taken_by']} took the shift {span} offered by "
+        f"{summary['offered_by']}; it waits for your approval (My rota, or Swap requests "
+        "in the admin)"
+    )
+
+
 def changes(delivery: Delivery, audience: Audience, now) -> Content:
     """List the changes to the person's duty recorded within the delivery's batch window."""
     end = _when(delivery.payload["window_end"])
@@ -277,11 +286,9 @@ def changes(delivery: Delivery, audience: Audience, now) -> Content:
     )
     if not notices:
         raise NoLongerApplies("No changes were recorded in this window.")
+    builders = {"override": _override_change, "swap": _swap_change}
     lines = [
-        _override_change(n.summary, audience)
-        if n.summary.get("kind") == "override"
-        else _shift_change(n.summary, audience)
-        for n in notices
+        builders.get(n.summary.get("kind"), _shift_change)(n.summary, audience) for n in notices
     ]
     count = len(lines)
     return Content(

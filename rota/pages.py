@@ -48,8 +48,14 @@ def _open_swaps():
 
 
 def _shift_rows(queryset):
+    handovers = (
+        SwapRequest.objects.filter(status=SwapRequest.Status.APPROVED, approved_by__isnull=True)
+        .select_related("offered_by")
+        .order_by("-closed_at", "-id")
+    )
     return queryset.select_related("rotation", "team", "user").prefetch_related(
-        Prefetch("swap_requests", queryset=_open_swaps(), to_attr="open_swaps")
+        Prefetch("swap_requests", queryset=_open_swaps(), to_attr="open_swaps"),
+        Prefetch("swap_requests", queryset=handovers, to_attr="handovers"),
     )
 
 
@@ -128,6 +134,11 @@ def _render(request, *, errors=None, leave_form=None, status=200):
         "feed": {"token": person_feed, **feed_url(request, person_feed)},
         "now": now,
     }
+    for shift in context["shifts"]:
+        # A shift I took without approval can go back to its offerer until it starts.
+        shift.handover = next(
+            (w for w in shift.handovers if w.taken_by_id == user.pk and shift.start > now), None
+        )
     _apply_final_schedule(context["shifts"] + context["team_shifts"], now)
     clashes = shift_leave_clashes(context["shifts"] + context["team_shifts"])
     for shift in context["shifts"] + context["team_shifts"]:
@@ -163,6 +174,8 @@ def _place_errors(context, errors) -> list[str]:
     rows = [(f"shift-{s.pk}", s) for s in context["shifts"]]
     offered = [s.open_swaps[0] for s in context["shifts"] if s.open_swaps]
     rows += [(f"swap-{swap.pk}", swap) for swap in offered]
+    rows += [(f"swap-{s.handover.pk}", s.handover) for s in context["shifts"] if s.handover]
+    rows += [(f"swap-{swap.pk}", swap) for swap in context["taken"]]
     rows += [(f"swap-{swap.pk}", swap) for swap in context["offers"] + context["approvals"]]
     rows += [(f"leave-{entry.pk}", entry) for entry in context["leave"]]
     for key, obj in rows:
@@ -240,6 +253,25 @@ def swap_cancel(request, pk):
         services.swap_cancel,
         lambda swap: swap.offered_by_id == request.user.pk or is_staff(request),
         lambda swap: "Your offer is withdrawn; the shift stays yours.",
+    )
+
+
+@page
+@require_POST
+def swap_withdraw(request, pk):
+    """Give back a shift I took (before approval, or before it starts if none was needed)."""
+
+    def done(swap):
+        if swap.status == SwapRequest.Status.OFFERED:
+            return "You withdrew; the shift is on offer again."
+        return "You gave the shift back to the person who offered it."
+
+    return _swap_step(
+        request,
+        pk,
+        services.swap_withdraw,
+        lambda swap: swap.taken_by_id == request.user.pk,
+        done,
     )
 
 
