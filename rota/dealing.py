@@ -52,6 +52,10 @@ class Pool:
         if key in self.keys:
             self.pointer = (self.keys.index(key) + 1) % len(self.keys)
 
+    def point_at(self, key: Key) -> None:
+        """Make ``key`` the next in turn."""
+        self.pointer = self.keys.index(key)
+
     def take_early(self, key: Key) -> None:
         """Record that ``key`` took a slot out of turn; the pointer stays where it is."""
         self.credits[key] += 1
@@ -146,30 +150,37 @@ class Dealer:
             self.weekend_counts[key] += self.weigher(start, end)
 
     def deal(self, pool: Pool, start, end, avoid=()) -> tuple[Key, bool]:
-        """Return (participant, conflict) for the span and move the pool's pointer on."""
+        """Return (participant, conflict) for the span and move the pool's pointer on.
+
+        Someone blocked outright (a following secondary's primary) loses the turn as before;
+        someone away for the whole turn, or passed over by ``avoid``, keeps their place and the
+        one standing in skips their own next turn.
+        """
         pool.settle()
         order = pool.in_turn_order()
         core = turn_core(start, end, self.tz)
-        available = [
-            key
-            for key in order
-            if not self.blocked.overlaps(key, start, end) and not self.leave.covers(key, *core)
-        ]
+        unblocked = [key for key in order if not self.blocked.overlaps(key, start, end)]
+        available = [key for key in unblocked if not self.leave.covers(key, *core)]
         available = [key for key in available if key not in avoid] or available
         weight = self.weigher(start, end) if self.weigher is not None else 0
-        conflict = not available
-        chosen = order[0] if conflict else available[0]
+        if not available:
+            chosen = order[0]
+            pool.move_past(chosen)
+            self.weekend_counts[chosen] += weight
+            return chosen, True
+        chosen = available[0]
         if weight and len(available) > 1:
             rank = {key: i for i, key in enumerate(order)}
             chosen = min(available, key=lambda k: (self.weekend_counts[k], rank[k]))
-        if chosen != order[0]:
-            # Out of turn: whoever's turn it was keeps it, the chosen one skips their next one.
-            pool.take_early(chosen)
-            self.weekend_counts[chosen] += weight
-            return chosen, False
-        pool.move_past(chosen)
+        regular = unblocked[0]
         self.weekend_counts[chosen] += weight
-        return chosen, conflict
+        if chosen == regular:
+            pool.move_past(chosen)
+            return chosen, False
+        # Out of turn: whoever's turn it was keeps it, the chosen one skips their next one.
+        pool.point_at(regular)
+        pool.take_early(chosen)
+        return chosen, False
 
 
 def subtract(start, end, taken: Iterable[tuple]) -> list[tuple]:
