@@ -13,6 +13,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from notifications import services as notification_services
 from notifications.models import ChangeNotice
@@ -20,7 +21,7 @@ from rota import services
 from rota.models import Override, Shift, ShiftChange, Unavailability
 from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
 
-from .factories import RotationFactory
+from .factories import RotationFactory, ShiftFactory, SprintCalendarFactory, TeamRotationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -355,3 +356,76 @@ def test_leave_entered_in_the_admin_is_acted_on_at_once(org, client):
     assert [(o.user, o.start, o.end) for o in Override.objects.all()] == [
         (org["dave"], at(23), at(24))
     ]
+
+
+def test_the_cover_is_the_next_in_turn_who_is_not_on_duty_elsewhere(org, make_client):
+    # Dave (next after carol) is on call in another rotation that Wednesday: alice, next
+    # after him, covers instead.
+    ShiftFactory(rotation=RotationFactory(name="Search"), user=org["dave"], start=at(21, 1, 9))
+
+    make_client(org["carol"]).post(
+        URL, {"start_date": "2030-01-23", "end_date": "2030-01-23"}, format="json"
+    )
+
+    assert [(o.user.username, o.start, o.end) for o in Override.objects.all()] == [
+        ("alice", at(23), at(24))
+    ]
+
+
+def test_leave_in_a_shift_already_under_way_is_covered_from_now_on(org, clock, make_client):
+    clock["now"] = at(22, 1, 12)  # Tuesday noon of carol's week 3
+
+    make_client(org["carol"]).post(
+        URL, {"start_date": "2030-01-21", "end_date": "2030-01-27"}, format="json"
+    )
+
+    # The week started: no swap; dave covers from now to the end of Sunday.
+    assert holders(org["rotation"])[2] == "carol"
+    assert [(o.user.username, o.start, o.end) for o in Override.objects.all()] == [
+        ("dave", at(22, 1, 12), at(28))
+    ]
+
+
+def test_leave_imported_from_a_calendar_is_acted_on_at_once(org, make_client):
+    ics = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VEVENT\r\n"
+        b"UID:dentist@example.com\r\nDTSTAMP:20300101T000000Z\r\n"
+        b"DTSTART;VALUE=DATE:20300123\r\nDTEND;VALUE=DATE:20300124\r\nSUMMARY:Dentist\r\n"
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    response = make_client(org["carol"]).post(
+        f"{URL}import/",
+        {"file": SimpleUploadedFile("leave.ics", ics, content_type="text/calendar")},
+        format="multipart",
+    )
+
+    assert response.status_code == 201, response.content
+    assert [(o.user.username, o.start, o.end) for o in Override.objects.all()] == [
+        ("dave", at(23), at(24))
+    ]
+
+
+def test_team_leave_swaps_a_team_rotations_turn(clock):
+    alpha, beta = TeamFactory(slug="alpha", name="Alpha"), TeamFactory(slug="beta", name="Beta")
+    rotation = TeamRotationFactory(
+        participants=[alpha, beta],
+        sprint_calendar=SprintCalendarFactory(start_date=day(7)),
+        start_date=day(7),
+    )
+    services.rotation_generate(rotation=rotation, until=day(1, 4), now=NOW)
+    shifts = list(Shift.objects.filter(rotation=rotation).order_by("start"))
+    assert [s.team.slug for s in shifts] == ["alpha", "beta", "alpha", "beta"]
+
+    # Alpha is away all of its first turn (7 January 09:00 to 4 February 09:00).
+    services.unavailability_create(
+        team=alpha, user=None, start_date=day(7), end_date=day(3, 2), kind="leave"
+    )
+
+    assert [s.team.slug for s in Shift.objects.filter(rotation=rotation).order_by("start")] == [
+        "beta",
+        "alpha",
+        "alpha",
+        "beta",
+    ]
+    assert ShiftChange.objects.filter(action="leave").count() == 2
+    assert set(ShiftChange.objects.values_list("note", flat=True)) == {"Alpha is on leave"}
