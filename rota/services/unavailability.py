@@ -42,12 +42,18 @@ def unavailability_create(*, by=None, now=None, **data) -> Unavailability:
 
 @transaction.atomic
 def unavailability_update(*, unavailability: Unavailability, now=None, **data) -> Unavailability:
-    """Change an entry of leave or public holiday; its covers are made again for the new dates."""
+    """Change an entry of leave or public holiday; new dates (or person) get their covers anew.
+
+    A change of reason alone leaves the covers as they are, so nobody is told twice.
+    """
+    moved = ("user_id", "team_id", "start_date", "end_date", "kind")
+    before = [getattr(unavailability, name) for name in moved]
     apply_fields(unavailability, FIELDS, data)
     unavailability.full_clean()
     unavailability.save()
-    leave_covers_remove(unavailability=unavailability)
-    leave_settle(unavailability=unavailability, now=now)
+    if before != [getattr(unavailability, name) for name in moved]:
+        leave_covers_remove(unavailability=unavailability)
+        leave_settle(unavailability=unavailability, now=now)
     return unavailability
 
 

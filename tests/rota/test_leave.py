@@ -309,6 +309,10 @@ def test_changing_or_removing_leave_moves_its_cover(org, make_client):
     assert [(o.user, o.start, o.end) for o in Override.objects.all()] == [
         (org["dave"], at(23), at(25))
     ]
+    cover = Override.objects.get()
+
+    client.patch(f"{URL}{entry['id']}/", {"reason": "Dentist"}, format="json")
+    assert list(Override.objects.all()) == [cover]  # the same cover: nobody is told again
 
     assert client.delete(f"{URL}{entry['id']}/").status_code == 204
     assert not Override.objects.exists()
