@@ -30,11 +30,12 @@ from django.utils import timezone
 from ownership.models import Membership
 
 from ..dealing import Blocked, Dealer, Key, Pool, WeekendWeigher, subtract
-from ..models import Rotation, Shift, ShiftChange, SwapRequest, Unavailability
+from ..models import Override, Rotation, Shift, ShiftChange, SwapRequest, Unavailability
 from ..slots import SlotClock
 from ..timeutil import ONE_DAY, date_span, ensure_aware, local_date, start_of_day, zone
 from ._common import change_row, rota_touch, shift_snapshot
 from .leave import DUTY_ROLES, LeaveResult, settle_shift
+from .shifts import override_delete
 
 logger = logging.getLogger(__name__)
 
@@ -195,12 +196,24 @@ def _regenerate_one(rotation: Rotation, until: datetime.datetime, now) -> Genera
 
 
 def _cover_leave(rotation: Rotation, shifts, now) -> None:
-    """Cover the days away of new or re-dealt shifts whose holder is away for part of them."""
-    users = {s.user_id for s in shifts if s.user_id is not None}
-    teams = {s.team_id for s in shifts if s.team_id is not None}
-    if not shifts or not (users or teams):
+    """Cover the days away of new or re-dealt shifts whose holder is away for part of them.
+
+    Covers made for the leave of someone who no longer holds a re-dealt shift go first.
+    """
+    if not shifts:
         return
     low, high = min(s.start for s in shifts), max(s.end for s in shifts)
+    for cover in Override.objects.filter(
+        rotation=rotation, leave__isnull=False, start__lt=high, end__gt=low
+    ).select_related("leave"):
+        under = [s for s in shifts if s.start < cover.end and s.end > cover.start]
+        owner = (cover.leave.user_id, cover.leave.team_id)
+        if under and all((s.user_id, s.team_id) != owner for s in under):
+            override_delete(override=cover)
+    users = {s.user_id for s in shifts if s.user_id is not None}
+    teams = {s.team_id for s in shifts if s.team_id is not None}
+    if not (users or teams):
+        return
     entries = list(
         Unavailability.objects.filter(
             Q(user_id__in=users) | Q(team_id__in=teams, kind=Unavailability.Kind.LEAVE),

@@ -433,3 +433,20 @@ def test_team_leave_swaps_a_team_rotations_turn(clock):
     ]
     assert ShiftChange.objects.filter(action="leave").count() == 2
     assert set(ShiftChange.objects.values_list("note", flat=True)) == {"Alpha is on leave"}
+
+
+def test_a_cover_goes_when_a_re_deal_gives_the_week_to_someone_else(org, make_client):
+    make_client(org["carol"]).post(
+        URL, {"start_date": "2030-01-23", "end_date": "2030-01-23"}, format="json"
+    )
+    assert Override.objects.count() == 1  # dave covers carol's Wednesday
+
+    # The turn order becomes alice, bob, dave, carol: week 3 is dave's own now, carol's
+    # Wednesday is no longer in a turn of hers, so the cover has nothing left to cover.
+    services.rotation_set_participants(
+        rotation=org["rotation"],
+        participants=[org["alice"], org["bob"], org["dave"], org["carol"]],
+    )
+
+    assert holders(org["rotation"])[:4] == ["alice", "bob", "dave", "carol"]
+    assert not Override.objects.exists()
