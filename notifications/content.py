@@ -244,9 +244,11 @@ def _shift_change(summary: dict, audience: Audience) -> str:
         if (old["start"], old["end"]) != (new["start"], new["end"]):
             parts.append(f"moved to {span(new)}")
         if (old.get("user"), old["who"]) != (new.get("user"), new["who"]):
-            verb = "swapped" if action == "swapped" else "reassigned"
+            verb = "swapped" if action in ("swapped", "leave") else "reassigned"
             parts.append(f"{verb} from {_who(old, audience)} to {_who(new, audience)}")
         text = f"{rotation}: the shift {span(old)} " + (" and ".join(parts) or "was changed")
+    if action == "leave" and summary.get("note"):
+        text += f" because {summary['note']}"  # e.g. "Carol Jones is on leave"
     if summary.get("by"):
         text += f" (by {summary['by']})"
     return text
@@ -265,6 +267,15 @@ def _override_change(summary: dict, audience: Audience) -> str:
     return ("Cover changed - " if summary["action"] == "changed" else "") + text
 
 
+def _swap_change(summary: dict, audience: Audience) -> str:
+    span = local_span(_when(summary["start"]), _when(summary["end"]), audience.tz)
+    return (
+        f"{summary['rotation']}: {summary['taken_by']} took the shift {span} offered by "
+        f"{summary['offered_by']}; it waits for your approval (My rota, or Swap requests "
+        "in the admin)"
+    )
+
+
 def changes(delivery: Delivery, audience: Audience, now) -> Content:
     """List the changes to the person's duty recorded within the delivery's batch window."""
     end = _when(delivery.payload["window_end"])
@@ -275,11 +286,9 @@ def changes(delivery: Delivery, audience: Audience, now) -> Content:
     )
     if not notices:
         raise NoLongerApplies("No changes were recorded in this window.")
+    builders = {"override": _override_change, "swap": _swap_change}
     lines = [
-        _override_change(n.summary, audience)
-        if n.summary.get("kind") == "override"
-        else _shift_change(n.summary, audience)
-        for n in notices
+        builders.get(n.summary.get("kind"), _shift_change)(n.summary, audience) for n in notices
     ]
     count = len(lines)
     return Content(

@@ -18,6 +18,7 @@ urlpatterns = [
     path("me/shifts/<int:pk>/offer/", rota_pages.shift_offer, name="my-shift-offer"),
     path("me/swaps/<int:pk>/take/", rota_pages.swap_take, name="my-swap-take"),
     path("me/swaps/<int:pk>/cancel/", rota_pages.swap_cancel, name="my-swap-cancel"),
+    path("me/swaps/<int:pk>/withdraw/", rota_pages.swap_withdraw, name="my-swap-withdraw"),
     path("me/swaps/<int:pk>/approve/", rota_pages.swap_approve, name="my-swap-approve"),
     path("me/swaps/<int:pk>/reject/", rota_pages.swap_reject, name="my-swap-reject"),
     path("me/leave/", rota_pages.leave_add, name="my-leave-add"),

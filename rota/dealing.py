@@ -6,9 +6,15 @@ it in a few bulk statements.
 * **Turn order.** Each pool (the participants of a rotation, or the members of one team) keeps a
   pointer to whose turn is next. After a slot is dealt the pointer moves past the chosen
   participant, so someone skipped for leave loses that turn and nobody gets two in a row.
-* **Unavailability.** A participant unavailable for any part of a slot is skipped for the next
-  available one. If all are unavailable, the one whose turn it is gets the slot anyway and the
-  slot is reported as a conflict.
+* **Leave.** A participant away for the *whole* slot (every local day it touches but the
+  handoff day it ends on, see :func:`turn_core`) is skipped: the next available one takes
+  it out of turn and skips their own next turn, which goes to the one who was away, so the two
+  turns are swapped and every later turn stays where it was. Someone away for only part of a
+  slot keeps it (generation then covers the days away, see :mod:`rota.services.leave`). Other
+  blocks (a primary's people, for a following secondary) skip for any overlap. If all are
+  unavailable, the one whose turn it is gets the slot anyway and it is reported as a conflict.
+* **No three in a row.** ``avoid`` names participants who would get a third turn in a row
+  (counting kept shifts around the slot); they are passed over while anyone else is available.
 * **Weekend balance** (``balance_weekends``): a slot covering the noon of a Saturday, Sunday or
   public holiday (local to the rotation) goes to the available participant with the fewest such
   days so far over the horizon, ties broken by turn order. Someone who takes such a slot out of
@@ -21,7 +27,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .timeutil import ONE_DAY, local_at, local_date
+from .timeutil import ONE_DAY, local_at, local_date, start_of_day
 
 Key = tuple[str, int]  # ("team", id) or ("user", id)
 NOON = datetime.time(12, 0)
@@ -46,6 +52,10 @@ class Pool:
         if key in self.keys:
             self.pointer = (self.keys.index(key) + 1) % len(self.keys)
 
+    def point_at(self, key: Key) -> None:
+        """Make ``key`` the next in turn."""
+        self.pointer = self.keys.index(key)
+
     def take_early(self, key: Key) -> None:
         """Record that ``key`` took a slot out of turn; the pointer stays where it is."""
         self.credits[key] += 1
@@ -67,6 +77,17 @@ class Pool:
         return [self.keys[(self.pointer + i) % size] for i in range(size)]
 
 
+def turn_core(start: datetime.datetime, end: datetime.datetime, tz) -> tuple:
+    """Return the part of a turn someone must be away for to be away for the whole turn.
+
+    That is the turn without its last local day when it ends after that day's midnight (the
+    handoff day: a week of leave Monday to Sunday is away for a turn from Monday 09:00 to the
+    next Monday 09:00). A turn within one day is all core.
+    """
+    last_midnight = start_of_day(local_date(end - datetime.timedelta(microseconds=1), tz), tz)
+    return (start, last_midnight if last_midnight > start else end)
+
+
 @dataclass
 class Blocked:
     """Unavailable intervals per participant, as sorted half-open UTC spans."""
@@ -80,6 +101,10 @@ class Blocked:
 
     def overlaps(self, key: Key, start, end) -> bool:
         return any(s < end and e > start for s, e in self.spans.get(key, ()))
+
+    def covers(self, key: Key, start, end) -> bool:
+        """Tell whether the spans of ``key`` cover all of [start, end)."""
+        return not subtract(start, end, self.spans.get(key, ()))
 
 
 class WeekendWeigher:
@@ -105,8 +130,17 @@ class WeekendWeigher:
 class Dealer:
     """Choose who takes each slot, keeping per-participant weekend counts when balancing."""
 
-    def __init__(self, *, blocked: Blocked, weigher: WeekendWeigher | None = None):
+    def __init__(
+        self,
+        *,
+        blocked: Blocked,
+        leave: Blocked | None = None,
+        weigher: WeekendWeigher | None = None,
+        tz=datetime.UTC,
+    ):
         self.blocked = blocked
+        self.leave = leave or Blocked()
+        self.tz = tz
         self.weigher = weigher
         self.weekend_counts: Counter = Counter()
 
@@ -115,25 +149,38 @@ class Dealer:
         if self.weigher is not None and key is not None:
             self.weekend_counts[key] += self.weigher(start, end)
 
-    def deal(self, pool: Pool, start, end) -> tuple[Key, bool]:
-        """Return (participant, conflict) for the span and move the pool's pointer on."""
+    def deal(self, pool: Pool, start, end, avoid=()) -> tuple[Key, bool]:
+        """Return (participant, conflict) for the span and move the pool's pointer on.
+
+        Someone blocked outright (a following secondary's primary) loses the turn as before;
+        someone away for the whole turn, or passed over by ``avoid``, keeps their place and the
+        one standing in skips their own next turn.
+        """
         pool.settle()
         order = pool.in_turn_order()
-        available = [key for key in order if not self.blocked.overlaps(key, start, end)]
+        core = turn_core(start, end, self.tz)
+        unblocked = [key for key in order if not self.blocked.overlaps(key, start, end)]
+        available = [key for key in unblocked if not self.leave.covers(key, *core)]
+        available = [key for key in available if key not in avoid] or available
         weight = self.weigher(start, end) if self.weigher is not None else 0
-        conflict = not available
-        chosen = order[0] if conflict else available[0]
+        if not available:
+            chosen = order[0]
+            pool.move_past(chosen)
+            self.weekend_counts[chosen] += weight
+            return chosen, True
+        chosen = available[0]
         if weight and len(available) > 1:
             rank = {key: i for i, key in enumerate(order)}
-            fairest = min(available, key=lambda k: (self.weekend_counts[k], rank[k]))
-            if fairest != chosen:
-                # Out of turn: whoever's turn it was keeps it, the fairest skips their next one.
-                pool.take_early(fairest)
-                self.weekend_counts[fairest] += weight
-                return fairest, False
-        pool.move_past(chosen)
+            chosen = min(available, key=lambda k: (self.weekend_counts[k], rank[k]))
+        regular = unblocked[0]
         self.weekend_counts[chosen] += weight
-        return chosen, conflict
+        if chosen == regular:
+            pool.move_past(chosen)
+            return chosen, False
+        # Out of turn: whoever's turn it was keeps it, the chosen one skips their next one.
+        pool.point_at(regular)
+        pool.take_early(chosen)
+        return chosen, False
 
 
 def subtract(start, end, taken: Iterable[tuple]) -> list[tuple]:

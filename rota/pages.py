@@ -21,6 +21,7 @@ from .api.permissions import can_manage_rotation, can_manage_user, is_staff, man
 from .exceptions import SwapError
 from .models import Override, RotationParticipant, Shift, SwapRequest, Unavailability
 from .selectors.duty import same_holder
+from .selectors.leave import shift_leave_clashes
 from .selectors.schedule import segments_for
 from .services.feeds import feed_token_get_or_create
 from .views import feed_url
@@ -47,8 +48,14 @@ def _open_swaps():
 
 
 def _shift_rows(queryset):
+    handovers = (
+        SwapRequest.objects.filter(status=SwapRequest.Status.APPROVED, approved_by__isnull=True)
+        .select_related("offered_by")
+        .order_by("-closed_at", "-id")
+    )
     return queryset.select_related("rotation", "team", "user").prefetch_related(
-        Prefetch("swap_requests", queryset=_open_swaps(), to_attr="open_swaps")
+        Prefetch("swap_requests", queryset=_open_swaps(), to_attr="open_swaps"),
+        Prefetch("swap_requests", queryset=handovers, to_attr="handovers"),
     )
 
 
@@ -127,7 +134,15 @@ def _render(request, *, errors=None, leave_form=None, status=200):
         "feed": {"token": person_feed, **feed_url(request, person_feed)},
         "now": now,
     }
+    for shift in context["shifts"]:
+        # A shift I took without approval can go back to its offerer until it starts.
+        shift.handover = next(
+            (w for w in shift.handovers if w.taken_by_id == user.pk and shift.start > now), None
+        )
     _apply_final_schedule(context["shifts"] + context["team_shifts"], now)
+    clashes = shift_leave_clashes(context["shifts"] + context["team_shifts"])
+    for shift in context["shifts"] + context["team_shifts"]:
+        shift.leave_clashes = clashes.get(shift.pk, [])
     context["unplaced_errors"] = _place_errors(context, dict(errors or {}))
     return render(request, "rota/my_rota.html", context, status=status)
 
@@ -159,6 +174,8 @@ def _place_errors(context, errors) -> list[str]:
     rows = [(f"shift-{s.pk}", s) for s in context["shifts"]]
     offered = [s.open_swaps[0] for s in context["shifts"] if s.open_swaps]
     rows += [(f"swap-{swap.pk}", swap) for swap in offered]
+    rows += [(f"swap-{s.handover.pk}", s.handover) for s in context["shifts"] if s.handover]
+    rows += [(f"swap-{swap.pk}", swap) for swap in context["taken"]]
     rows += [(f"swap-{swap.pk}", swap) for swap in context["offers"] + context["approvals"]]
     rows += [(f"leave-{entry.pk}", entry) for entry in context["leave"]]
     for key, obj in rows:
@@ -241,6 +258,25 @@ def swap_cancel(request, pk):
 
 @page
 @require_POST
+def swap_withdraw(request, pk):
+    """Give back a shift I took (before approval, or before it starts if none was needed)."""
+
+    def done(swap):
+        if swap.status == SwapRequest.Status.OFFERED:
+            return "You withdrew; the shift is on offer again."
+        return "You gave the shift back to the person who offered it."
+
+    return _swap_step(
+        request,
+        pk,
+        services.swap_withdraw,
+        lambda swap: swap.taken_by_id == request.user.pk,
+        done,
+    )
+
+
+@page
+@require_POST
 def swap_approve(request, pk):
     """Approve a taken swap (staff and the rotation's managers)."""
     return _swap_step(
@@ -268,7 +304,7 @@ def swap_reject(request, pk):
 @page
 @require_POST
 def leave_add(request):
-    """Record my leave (rota generation then skips me, and clashes are flagged)."""
+    """Record my leave; my coming shifts that clash are covered or swapped at once."""
     form = LeaveForm(request.POST)
     if form.is_valid():
         try:

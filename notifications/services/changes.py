@@ -8,13 +8,14 @@ from django.db import transaction
 from django.db.models import Q
 
 from ownership.models import Team
-from rota.models import Override, Shift, ShiftChange
+from rota.models import Override, Shift, ShiftChange, SwapRequest
 from rota.selectors.schedule import restriction_windows
 
 from ..conf import seconds
 from ..models import ChangeNotice
 from ..recipients import chunked
 from ..selectors import members_by_team
+from ..selectors.warnings import rotation_managers
 
 
 def _when(value: str | None) -> datetime.datetime | None:
@@ -129,6 +130,40 @@ def _override_notices(overrides, covered, members, names, now) -> list[ChangeNot
     return notices
 
 
+def _swap_source(swap: SwapRequest) -> str:
+    # Taken again after a withdrawal is another request for approval: key on the taking.
+    return f"swap:{swap.pk}:{int(swap.taken_at.timestamp())}"
+
+
+def _swap_notices(swaps, names, now) -> list[ChangeNotice]:
+    """Tell the managers of each swap's rotation that it waits for their approval."""
+    managers = rotation_managers({swap.shift.rotation for swap in swaps}) if swaps else {}
+    notices = []
+    for swap in swaps:
+        summary = {
+            "kind": "swap",
+            "action": "awaiting_approval",
+            "rotation": swap.shift.rotation.name,
+            "start": swap.shift.start.isoformat(),
+            "end": swap.shift.end.isoformat(),
+            "offered_by": names.who(swap.offered_by_id),
+            "taken_by": names.who(swap.taken_by_id),
+            "swap": swap.pk,
+        }
+        notices += [
+            ChangeNotice(
+                user_id=user_id,
+                source=_swap_source(swap),
+                rotation_id=swap.shift.rotation_id,
+                recorded_at=now,
+                starts_at=swap.shift.start,
+                summary=summary,
+            )
+            for user_id in sorted(managers.get(swap.shift.rotation_id, ()))
+        ]
+    return notices
+
+
 def _covered_shifts(overrides) -> dict[int, list[Shift]]:
     """Return, per override, the shifts it takes duty from, in one query per 200 overrides.
 
@@ -165,7 +200,8 @@ def change_notices_collect(*, now: datetime.datetime) -> int:
 
     Changes come from the rota's audit rows (created, edited, re-dealt, swapped, deleted
     shifts) and from overrides by version; each (person, change) is recorded once, stamped
-    with ``now``. Return how many notices were recorded.
+    with ``now``. A swap taken and waiting for approval is a notice to the managers of its
+    rotation (see ``rotation_managers``). Return how many notices were recorded.
     """
     since = now - seconds("NOTIFICATIONS_CHANGE_LOOKBACK")
     known = set(
@@ -187,7 +223,16 @@ def change_notices_collect(*, now: datetime.datetime) -> int:
         .order_by("pk")
         if f"override:{override.pk}:{override.sequence}" not in known
     ]
-    if not changes and not overrides:
+    swaps = [
+        swap
+        for swap in SwapRequest.objects.filter(
+            status=SwapRequest.Status.TAKEN, taken_at__gte=since, taken_at__lte=now
+        )
+        .select_related("shift__rotation")
+        .order_by("pk")
+        if _swap_source(swap) not in known
+    ]
+    if not changes and not overrides and not swaps:
         return 0
     covered = _covered_shifts(overrides)
     team_ids = (
@@ -201,10 +246,13 @@ def change_notices_collect(*, now: datetime.datetime) -> int:
         | {c.changed_by_id for c in changes}
         | {o.user_id for o in overrides}
         | {s.user_id for ss in covered.values() for s in ss}
+        | {swap.offered_by_id for swap in swaps}
+        | {swap.taken_by_id for swap in swaps}
     )
     names = _Names(user_ids, team_ids)
     notices = _shift_change_notices(changes, members, names, now)
     notices += _override_notices(overrides, covered, members, names, now)
+    notices += _swap_notices(swaps, names, now)
     with transaction.atomic():
         for batch in chunked(notices, 500):
             ChangeNotice.objects.bulk_create(batch, ignore_conflicts=True)

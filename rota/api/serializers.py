@@ -9,6 +9,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ownership.models import Team
@@ -24,6 +25,7 @@ from ..models import (
     SwapRequest,
     Unavailability,
 )
+from ..selectors.leave import shift_leave_clashes
 
 User = get_user_model()
 
@@ -243,13 +245,33 @@ class GenerateResultSerializer(serializers.Serializer):
 # --- Shifts and overrides -------------------------------------------------------------------
 
 
+class LeaveClashSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="Start of the stretch away without a cover.")
+    end = serializers.DateTimeField()
+    start_date = serializers.DateField(source="unavailability.start_date")
+    end_date = serializers.DateField(source="unavailability.end_date")
+    reason = serializers.CharField(source="unavailability.reason")
+
+
 class ShiftSerializer(serializers.ModelSerializer):
+    """A shift; ``leave_conflict`` says whether its holder is away for part of it uncovered.
+
+    The view passes ``leave_clashes`` (shift id -> clashes, see
+    :func:`rota.selectors.shift_leave_clashes`) for a page; a single shift works them out.
+    """
+
     rotation = serializers.PrimaryKeyRelatedField(queryset=Rotation.objects.all())
     rotation_name = serializers.CharField(source="rotation.name", read_only=True)
     start = AwareDateTimeField()
     end = AwareDateTimeField()
     team = team_field()
     user = user_field()
+    leave_conflict = serializers.SerializerMethodField(
+        help_text="True when the holder is away (leave) for part of the shift and nobody covers."
+    )
+    leave_conflicts = serializers.SerializerMethodField(
+        help_text="The stretches of the shift its holder is away without a cover, with the leave."
+    )
 
     class Meta:
         model = Shift
@@ -264,8 +286,23 @@ class ShiftSerializer(serializers.ModelSerializer):
             "edited",
             "sequence",
             "note",
+            "leave_conflict",
+            "leave_conflicts",
         ]
         read_only_fields = ["edited", "sequence"]
+
+    def _clashes(self, shift) -> list:
+        known = self.context.get("leave_clashes")
+        if known is None:
+            known = shift_leave_clashes([shift])
+        return known.get(shift.pk, [])
+
+    def get_leave_conflict(self, shift) -> bool:
+        return bool(self._clashes(shift))
+
+    @extend_schema_field(LeaveClashSerializer(many=True))
+    def get_leave_conflicts(self, shift) -> list:
+        return LeaveClashSerializer(self._clashes(shift), many=True).data
 
     def get_fields(self):
         fields = super().get_fields()

@@ -181,6 +181,18 @@ class ShiftViewSet(RotaErrorsMixin, RotationManagedMixin, viewsets.ModelViewSet)
     def get_queryset(self):
         return selectors.shift_list()
 
+    def list(self, request, *args, **kwargs):
+        """List shifts, each with its clashes with leave (worked out for the page at once)."""
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(page if page is not None else queryset)
+        context = {
+            **self.get_serializer_context(),
+            "leave_clashes": selectors.shift_leave_clashes(rows),
+        }
+        data = self.get_serializer_class()(rows, many=True, context=context).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         rotation = data.pop("rotation")

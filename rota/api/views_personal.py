@@ -33,7 +33,9 @@ class SwapViewSet(
 
     Anyone in the rotation takes an offer (of two takers at once exactly one wins, the other
     gets 409); staff and the rotation's managers approve or ``reject`` a taken swap where the
-    rotation requires approval; the person who offered it (or staff) cancels it.
+    rotation requires approval (as set when it is taken); the person who offered it (or
+    staff) cancels it; the taker may ``withdraw`` (403 for anyone else, 409 once approved by
+    a manager or once the shift started).
     """
 
     serializer_class = SwapSerializer
@@ -52,7 +54,7 @@ class SwapViewSet(
             return can_manage_rotation(request, swap.shift.rotation)
         if self.action == "cancel":
             return swap.offered_by_id == request.user.pk or is_staff(request)
-        return True  # take: the service checks that the taker is in the rotation
+        return True  # take: the service checks the taker; withdraw: the action does
 
     def perform_create(self, serializer):
         shift = serializer.validated_data["shift"]
@@ -92,6 +94,17 @@ class SwapViewSet(
     def cancel(self, request, pk=None):
         """Withdraw an offer that has not changed hands yet."""
         return self._step(services.swap_cancel)
+
+    @extend_schema(request=None, responses=SwapSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Give back a shift you took: before approval the offer opens again; without
+        approval, until the shift starts, it goes back to the person who offered it."""
+        swap = self.get_object()
+        if swap.taken_by_id is None or swap.taken_by_id != request.user.pk:
+            raise PermissionDenied("Only the person who took this shift can withdraw it.")
+        swap = services.swap_withdraw(swap=swap, by=request.user)
+        return Response(self.get_serializer(swap).data)
 
 
 class UnavailabilityViewSet(RotaErrorsMixin, viewsets.ModelViewSet):

@@ -134,6 +134,15 @@ class Override(models.Model):
         help_text="The team that covers (team rotations).",
     )
     reason = models.CharField(max_length=200, blank=True)
+    leave = models.ForeignKey(
+        "rota.Unavailability",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="covers",
+        help_text="The leave this cover was arranged for; it goes when the leave goes.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -182,7 +191,8 @@ class SwapRequest(models.Model):
     """A person offers their shift; someone else takes it; maybe a manager approves.
 
     ``taken`` means taken and waiting for approval; ``approved`` means the shift changed hands
-    (with ``approved_by`` empty when the rotation needs no approval).
+    (with ``approved_by`` empty when the rotation needs no approval); ``withdrawn`` means the
+    taker gave an unapproved hand-over back before the shift started.
     """
 
     class Status(models.TextChoices):
@@ -191,6 +201,7 @@ class SwapRequest(models.Model):
         APPROVED = "approved", "Approved"
         CANCELLED = "cancelled", "Cancelled"
         REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn by the taker"
 
     OPEN_STATUSES = (Status.OFFERED, Status.TAKEN)
 
@@ -256,6 +267,7 @@ class ShiftChange(models.Model):
         DELETED = "deleted", "Deleted"
         REGENERATED = "regenerated", "Changed by regeneration"
         SWAPPED = "swapped", "Swapped"
+        LEAVE = "leave", "Swapped for leave"
 
     shift = models.ForeignKey(
         Shift, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"

@@ -8,6 +8,7 @@ from .checks import (
     schedule_check,
 )
 from .holidays import team_holidays_upcoming
+from .leave import LeaveClash, shift_leave_clashes
 from .people import rotation_people
 from .schedule import (
     Duty,
@@ -25,6 +26,7 @@ from .schedule import (
 __all__ = [
     "DoubleBooking",
     "Duty",
+    "LeaveClash",
     "LeaveConflict",
     "ScheduleCheck",
     "Segment",
@@ -38,6 +40,7 @@ __all__ = [
     "rotation_people",
     "schedule_check",
     "segments_for",
+    "shift_leave_clashes",
     "shift_list",
     "team_holidays_upcoming",
 ]

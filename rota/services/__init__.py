@@ -35,7 +35,14 @@ from .shifts import (
     shift_reassign,
     shift_update,
 )
-from .swaps import swap_approve, swap_cancel, swap_offer, swap_reject, swap_take
+from .swaps import (
+    swap_approve,
+    swap_cancel,
+    swap_offer,
+    swap_reject,
+    swap_take,
+    swap_withdraw,
+)
 from .unavailability import (
     ImportResult,
     unavailability_create,
@@ -76,6 +83,7 @@ __all__ = [
     "swap_offer",
     "swap_reject",
     "swap_take",
+    "swap_withdraw",
     "unavailability_create",
     "unavailability_delete",
     "unavailability_import_ics",

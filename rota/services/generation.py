@@ -8,8 +8,12 @@ the last existing future shift, whichever is later) and brings the stored shifts
   the rest of it, and a kept shift that starts a slot counts as that slot's turn;
 * future shifts that were not edited are re-dealt: a row whose start matches a planned slot is
   updated in place (same id, ``sequence`` + 1, an audit row), others are deleted, missing ones
-  created. So adding or removing a participant, or new leave, changes only future unedited
-  shifts, and running it twice changes nothing.
+  created. So adding or removing a participant changes only future unedited shifts, and
+  running it twice changes nothing;
+* leave moves as little as possible (see :mod:`rota.dealing`): a turn wholly away is swapped
+  with the next available participant's turn, a turn partly away is kept and the days away
+  of a new or re-dealt shift get a cover (:func:`rota.services.leave.settle_shift`); nobody
+  is dealt a third turn in a row next to kept shifts while someone else is available.
 
 Turn order continues from the latest earlier shift whose generated participant is still in the
 rotation (see :mod:`rota.dealing`).
@@ -26,16 +30,17 @@ from django.utils import timezone
 from ownership.models import Membership
 
 from ..dealing import Blocked, Dealer, Key, Pool, WeekendWeigher, subtract
-from ..models import Rotation, Shift, ShiftChange, SwapRequest, Unavailability
+from ..models import Override, Rotation, Shift, ShiftChange, SwapRequest, Unavailability
 from ..slots import SlotClock
 from ..timeutil import ONE_DAY, date_span, ensure_aware, local_date, start_of_day, zone
 from ._common import change_row, rota_touch, shift_snapshot
+from .leave import DUTY_ROLES, LeaveResult, settle_shift
 from .public_holidays import public_holidays_refresh_all
+from .shifts import override_delete
 
 logger = logging.getLogger(__name__)
 
 PRIOR_SHIFTS = 200  # enough history to find where every turn order stands
-DUTY_ROLES = (Membership.Role.ENGINEER, Membership.Role.LEAD)
 
 
 @dataclass(frozen=True)
@@ -190,10 +195,58 @@ def _regenerate_one(rotation: Rotation, until: datetime.datetime, now) -> Genera
             if shift.end > horizon_back:
                 dealer.record(_key(shift.team_id, shift.user_id), shift.start, shift.end)
 
-    planned = _plan(clock, first, plan_end, pools, windows, kept, dealer)
+    finished = [s for s in prior if s.end <= window_start][:2]  # the rest are kept
+    recent = [_key(s.team_id, s.user_id) for s in reversed(finished)]
+    planned = _plan(clock, first, plan_end, pools, windows, kept, dealer, recent)
     result.conflicts = [p for p in planned if p.conflict]
-    _persist(rotation, planned, redeal, result)
+    changed = _persist(rotation, planned, redeal, result)
+    _cover_leave(rotation, changed, now)
     return result
+
+
+def _cover_leave(rotation: Rotation, shifts, now) -> None:
+    """Cover the days away of new or re-dealt shifts whose holder is away for part of them.
+
+    Covers made for the leave of someone who no longer holds a re-dealt shift go first.
+    """
+    if not shifts:
+        return
+    low, high = min(s.start for s in shifts), max(s.end for s in shifts)
+    for cover in Override.objects.filter(
+        rotation=rotation, leave__isnull=False, start__lt=high, end__gt=low
+    ).select_related("leave"):
+        under = [s for s in shifts if s.start < cover.end and s.end > cover.start]
+        owner = (cover.leave.user_id, cover.leave.team_id)
+        if under and all((s.user_id, s.team_id) != owner for s in under):
+            override_delete(override=cover)
+    users = {s.user_id for s in shifts if s.user_id is not None}
+    teams = {s.team_id for s in shifts if s.team_id is not None}
+    if not (users or teams):
+        return
+    entries = list(
+        Unavailability.objects.filter(
+            Q(user_id__in=users) | Q(team_id__in=teams, kind=Unavailability.Kind.LEAVE),
+            start_date__lte=high.date() + ONE_DAY,
+            end_date__gte=low.date() - ONE_DAY,
+        ).select_related("user", "team")
+    )
+    if not entries:
+        return
+    tz = zone(rotation.timezone)
+    result = LeaveResult()
+    for shift in sorted(shifts, key=lambda s: s.start):
+        shift.rotation = rotation
+        for entry in entries:
+            mine = (
+                entry.user_id == shift.user_id
+                if entry.user_id is not None
+                else shift.team_id is not None and entry.team_id == shift.team_id
+            )
+            if not mine:
+                continue
+            away_start, away_end = date_span(entry.start_date, entry.end_date, tz)
+            if away_start < shift.end and away_end > shift.start:
+                settle_shift(shift=shift, entry=entry, now=now, result=result, swap=False)
 
 
 def _pools(rotation: Rotation, start, end):
@@ -240,16 +293,16 @@ def _dealer(rotation: Rotation, pools, start, end) -> Dealer:
         end_date__gte=first_day,
         start_date__lte=last_day,
     ).values_list("user_id", "team_id", "kind", "start_date", "end_date")
-    blocked = Blocked()
+    blocked, leave = Blocked(), Blocked()
     for user_id, shift_start, shift_end in _primary_holders(rotation, start, end):
         # A secondary that follows the same team rotation as a primary is dealt someone else.
         blocked.add(("user", user_id), shift_start, shift_end)
     holidays = set()
     for user_id, team_id, kind, first, last in rows:
         if user_id is not None:
-            blocked.add(("user", user_id), *date_span(first, last, tz))
+            leave.add(("user", user_id), *date_span(first, last, tz))
         elif team_id in teams and kind == Unavailability.Kind.LEAVE:
-            blocked.add(("team", team_id), *date_span(first, last, tz))
+            leave.add(("team", team_id), *date_span(first, last, tz))
         if team_id is not None and kind == Unavailability.Kind.PUBLIC_HOLIDAY:
             day = first
             while day <= last:
@@ -258,7 +311,7 @@ def _dealer(rotation: Rotation, pools, start, end) -> Dealer:
     weigher = None
     if rotation.fairness == Rotation.Fairness.BALANCE_WEEKENDS:
         weigher = WeekendWeigher(tz, holidays)
-    return Dealer(blocked=blocked, weigher=weigher)
+    return Dealer(blocked=blocked, leave=leave, weigher=weigher, tz=tz)
 
 
 def _primary_holders(rotation: Rotation, start, end):
@@ -275,9 +328,29 @@ def _primary_holders(rotation: Rotation, start, end):
     ).values_list("user_id", "start", "end")
 
 
-def _plan(clock, first, plan_end, pools, windows, kept, dealer) -> list[Planned]:
+def _avoid(history, kept_at, start, end) -> set:
+    """Return who would hold a third turn in a row if dealt [start, end)."""
+    following = kept_at.get(end)
+    after = kept_at.get(following[0]) if following else None
+    nxt = following[1] if following else None
+    nxt2 = after[1] if after else None
+    avoid = set()
+    if len(history) >= 2 and history[-1] == history[-2]:
+        avoid.add(history[-1])
+    if history and nxt is not None and history[-1] == nxt:
+        avoid.add(nxt)
+    if nxt is not None and nxt == nxt2:
+        avoid.add(nxt)
+    return avoid - {None}
+
+
+def _plan(clock, first, plan_end, pools, windows, kept, dealer, recent=()) -> list[Planned]:
     planned = []
     kept_spans = [(s.start, s.end, s) for s in kept]
+    # Who actually holds each kept shift, by start: (end, holder).
+    kept_at = {s.start: (s.end, _key(s.team_id, s.user_id)) for s in kept}
+    history = list(recent)
+    seen = set()
     for slot in clock.slots(first, plan_end):
         if windows is None:
             pieces = [(slot.start, slot.end, pools[None])]
@@ -293,10 +366,15 @@ def _plan(clock, first, plan_end, pools, windows, kept, dealer) -> list[Planned]
                 turn = _key(shift.generated_team_id, shift.generated_user_id)
                 if s == start and turn in pool:
                     pool.move_past(turn)
+                if shift.pk not in seen:
+                    seen.add(shift.pk)
+                    history.append(_key(shift.team_id, shift.user_id))
             free = subtract(start, end, [(s, e) for s, e, _ in covering])
             if not free or not pool:
                 continue
-            key, conflict = dealer.deal(pool, free[0][0], free[-1][1])
+            avoid = _avoid(history, kept_at, free[0][0], free[-1][1])
+            key, conflict = dealer.deal(pool, free[0][0], free[-1][1], avoid)
+            history.append(key)
             planned.extend(Planned(s, e, key, conflict) for s, e in free)
     return planned
 
@@ -312,10 +390,11 @@ def _assignment(key: Key) -> dict:
     }
 
 
-def _persist(rotation: Rotation, planned, redeal, result: GenerationResult) -> None:
+def _persist(rotation: Rotation, planned, redeal, result: GenerationResult) -> list[Shift]:
+    """Write the plan; return the shifts created or given to someone else."""
     by_start = {shift.start: shift for shift in redeal}
     stamp = timezone.now()
-    to_create, to_update, audit = [], [], []
+    to_create, to_update, audit, reassigned = [], [], [], []
     for item in planned:
         values = {"end": item.end, **_assignment(item.key)}
         shift = by_start.pop(item.start, None)
@@ -334,6 +413,7 @@ def _persist(rotation: Rotation, planned, redeal, result: GenerationResult) -> N
             setattr(shift, name, value)
         shift.updated_at = stamp
         if visible:
+            reassigned.append(shift)
             shift.sequence += 1
             audit.append(
                 change_row(
@@ -362,3 +442,4 @@ def _persist(rotation: Rotation, planned, redeal, result: GenerationResult) -> N
     if to_create or to_update or stale:
         rota_touch()
     result.created, result.updated, result.deleted = len(to_create), len(to_update), len(stale)
+    return [*to_create, *reassigned]

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ownership.models import Team
 
-from ..models import Rotation, RotationParticipant, Shift, SprintCalendar
+from ..models import Rotation, RotationParticipant, Shift, SprintCalendar, SwapRequest
 from ._common import apply_fields, rota_touch
 from .generation import rotation_regenerate
 
@@ -93,12 +93,18 @@ def rotation_create(*, participants: Iterable | None = None, **data) -> Rotation
 def rotation_update(
     *, rotation: Rotation, participants: Iterable | None = None, regenerate: bool = True, **data
 ) -> Rotation:
-    """Change a rotation; with ``regenerate``, re-deal its future unedited shifts at once."""
+    """Change a rotation; with ``regenerate``, re-deal its future unedited shifts at once.
+
+    Switching ``swaps_require_approval`` applies to the offers still open too.
+    """
     hours = [getattr(rotation, name) for name in HOURS_FIELDS]
     apply_fields(rotation, ROTATION_FIELDS, data)
     rotation.full_clean()
     rotation.save()
     rota_touch()
+    SwapRequest.objects.filter(shift__rotation=rotation, status=SwapRequest.Status.OFFERED).exclude(
+        requires_approval=rotation.swaps_require_approval
+    ).update(requires_approval=rotation.swaps_require_approval, updated_at=timezone.now())
     if hours != [getattr(rotation, name) for name in HOURS_FIELDS]:
         # The hours on duty cut every shift differently now: calendar events of the coming
         # shifts move, so their SEQUENCE must rise.

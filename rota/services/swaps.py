@@ -3,9 +3,15 @@
 Taking and deciding are conditional updates (``UPDATE ... WHERE status = 'offered'``): when two
 people take the same offer at once, the database lets exactly one update match and the other
 caller gets :class:`~rota.exceptions.SwapAlreadyTaken`.
+
+Whether a taken swap waits for a manager follows the rotation's setting when it is *taken*
+(switching approval on covers the offers already open). A manager hears of a swap waiting
+for approval through the change notices (:mod:`notifications.services.changes`). The taker
+may withdraw: before approval the offer is open again; after a hand-over that needed no
+approval, until the shift starts, the shift goes back to the offerer (who is told).
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -74,12 +80,15 @@ def swap_take(*, swap: SwapRequest, by, now=None) -> SwapRequest:
         raise ValidationError({"taken_by": f"{by.username} is not part of this rotation."})
     if shift.end <= now:
         raise ValidationError({"shift": "This shift is over."})
-    status = Status.TAKEN if swap.requires_approval else Status.APPROVED
+    # The rotation's setting now, not when the shift was offered.
+    requires = shift.rotation.swaps_require_approval
+    status = Status.TAKEN if requires else Status.APPROVED
     won = SwapRequest.objects.filter(pk=swap.pk, status=Status.OFFERED).update(
         status=status,
         taken_by=by,
         taken_at=now,
-        closed_at=None if swap.requires_approval else now,
+        requires_approval=requires,
+        closed_at=None if requires else now,
         updated_at=now,
     )
     if not won:
@@ -128,6 +137,57 @@ def swap_cancel(*, swap: SwapRequest, by, now=None) -> SwapRequest:
     )
     if not won:
         _raise_not_open(swap, "cancelled")
+    swap.refresh_from_db()
+    return swap
+
+
+@transaction.atomic
+def swap_withdraw(*, swap: SwapRequest, by, now=None) -> SwapRequest:
+    """Let the taker give a swap back: an error of theirs, undone while nothing depends on it.
+
+    * taken, waiting for approval: the offer is open again (``offered``, no taker);
+    * handed over without approval, before the shift starts: the shift goes back to the
+      person who offered it (an audit row, so they are told) and the swap is ``withdrawn``.
+
+    Raise PermissionDenied for anyone but the taker, and SwapNotOpen (409) once a manager
+    approved it, the shift started, the shift changed hands again, or the swap is closed.
+    """
+    now = now or timezone.now()
+    if by.pk != swap.taken_by_id:
+        raise PermissionDenied("Only the person who took this shift can withdraw.")
+    shift = Shift.objects.select_for_update().get(pk=swap.shift_id)
+    if swap.status == Status.TAKEN:
+        if shift.end <= now:
+            raise SwapNotOpen("This shift is over; there is nothing to withdraw.", swap=swap)
+        won = SwapRequest.objects.filter(pk=swap.pk, status=Status.TAKEN, taken_by=by).update(
+            status=Status.OFFERED, taken_by=None, taken_at=None, updated_at=now
+        )
+        if not won:
+            _raise_not_open(swap, "withdrawn")
+        swap.refresh_from_db()
+        return swap
+    if swap.status != Status.APPROVED:
+        _raise_not_open(swap, "withdrawn")
+    if swap.approved_by_id is not None:
+        raise SwapNotOpen("A manager approved this swap; ask them to change the shift.", swap=swap)
+    if shift.start <= now:
+        raise SwapNotOpen(
+            "The shift has started; a swap can be withdrawn only before it starts.", swap=swap
+        )
+    if shift.user_id != by.pk:
+        raise SwapNotOpen("The shift changed hands again since; it cannot go back.", swap=swap)
+    won = SwapRequest.objects.filter(pk=swap.pk, status=Status.APPROVED).update(
+        status=Status.WITHDRAWN, closed_by=by, closed_at=now, updated_at=now
+    )
+    if not won:
+        _raise_not_open(swap, "withdrawn")
+    shift_reassign(
+        shift=shift,
+        user=swap.offered_by,
+        by=by,
+        action=ShiftChange.Action.SWAPPED,
+        note=f"swap {swap.pk} withdrawn",
+    )
     swap.refresh_from_db()
     return swap
 

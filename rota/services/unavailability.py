@@ -18,6 +18,7 @@ from ..exceptions import CalendarImportError
 from ..models import Unavailability
 from ..timeutil import ONE_DAY
 from ._common import apply_fields, rota_touch
+from .leave import leave_covers_remove, leave_settle
 
 FIELDS = ("user", "team", "start_date", "end_date", "reason", "kind")
 FETCH_TIMEOUT_SECONDS = 10
@@ -27,29 +28,43 @@ MAX_OCCURRENCES = 1000
 
 
 @transaction.atomic
-def unavailability_create(*, by=None, **data) -> Unavailability:
-    """Record leave or a public holiday of a person or a team."""
+def unavailability_create(*, by=None, now=None, **data) -> Unavailability:
+    """Record leave or a public holiday of a person or a team, and act on it at once.
+
+    Coming shifts that clash are covered for the days away or swapped whole (see
+    :mod:`rota.services.leave`); raise ValidationError for bad fields.
+    """
     entry = Unavailability(created_by=by, source=Unavailability.Source.MANUAL)
     apply_fields(entry, FIELDS, data)
     entry.full_clean()
     entry.save()
     _touch_if_holiday(entry)
+    leave_settle(unavailability=entry, now=now)
     return entry
 
 
 @transaction.atomic
-def unavailability_update(*, unavailability: Unavailability, **data) -> Unavailability:
-    """Change an entry of leave or public holiday."""
+def unavailability_update(*, unavailability: Unavailability, now=None, **data) -> Unavailability:
+    """Change an entry of leave or public holiday; new dates (or person) get their covers anew.
+
+    A change of reason alone leaves the covers as they are, so nobody is told twice.
+    """
+    moved = ("user_id", "team_id", "start_date", "end_date", "kind")
+    before = [getattr(unavailability, name) for name in moved]
     apply_fields(unavailability, FIELDS, data)
     unavailability.full_clean()
     unavailability.save()
     _touch_if_holiday(unavailability)
+    if before != [getattr(unavailability, name) for name in moved]:
+        leave_covers_remove(unavailability=unavailability)
+        leave_settle(unavailability=unavailability, now=now)
     return unavailability
 
 
 @transaction.atomic
 def unavailability_delete(*, unavailability: Unavailability) -> None:
-    """Remove an entry of leave or public holiday."""
+    """Remove an entry of leave or public holiday, and the covers made for it."""
+    leave_covers_remove(unavailability=unavailability)
     unavailability.delete()
     _touch_if_holiday(unavailability)
 
@@ -313,8 +328,14 @@ def unavailability_import_ics(
         to_update, ["start_date", "end_date", "reason", "kind"], batch_size=500
     )
     if prune and existing:
+        for entry in existing.values():
+            leave_covers_remove(unavailability=entry)
         Unavailability.objects.filter(pk__in=[e.pk for e in existing.values()]).delete()
         result.deleted = len(existing)
+    for entry in to_update:
+        leave_covers_remove(unavailability=entry)
+    for entry in [*to_create, *to_update]:
+        leave_settle(unavailability=entry)
     result.created, result.updated = len(to_create), len(to_update)
     if team is not None and (to_create or to_update or result.deleted):
         rota_touch()  # the team's holidays or leave changed: cached on-call answers too

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from rota import services
-from rota.models import Rotation, Shift, ShiftChange
+from rota.models import Override, Rotation, Shift, ShiftChange
 from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
 
 from .factories import (
@@ -188,25 +188,69 @@ def test_hand_edited_shifts_survive_regeneration():
     assert who(shifts)[:2] == ["carol", "bob"]
 
 
-def test_leave_skips_the_person_to_the_next_available_one():
+def test_a_day_of_leave_keeps_the_turn_and_gets_a_cover_for_that_day():
     alice, bob, carol = (UserFactory(username=n) for n in ("alice", "bob", "carol"))
     rotation = RotationFactory(participants=[alice, bob, carol])
-    # Bob is away for one day of his week (2024-01-08 .. 2024-01-15).
+    # Bob is away for one day of his week (2024-01-08 09:00 .. 2024-01-15 09:00 London).
     UnavailabilityFactory(
         user=bob, start_date=datetime.date(2024, 1, 10), end_date=datetime.date(2024, 1, 10)
     )
 
     services.rotation_generate(rotation=rotation, until=datetime.date(2024, 2, 4), now=BEFORE_2024)
 
-    assert who(shifts_of(rotation)) == ["alice", "carol", "alice", "bob", "carol"]
+    # The turn order is untouched; carol (next after bob) covers Wednesday 10 January, which
+    # is midnight to midnight GMT (= UTC in January).
+    assert who(shifts_of(rotation)) == ["alice", "bob", "carol", "alice", "bob"]
+    assert [(o.user, o.start, o.end, o.reason) for o in Override.objects.all()] == [
+        (
+            carol,
+            datetime.datetime(2024, 1, 10, tzinfo=UTC),
+            datetime.datetime(2024, 1, 11, tzinfo=UTC),
+            f"{bob.get_full_name()} is on leave",
+        )
+    ]
+
+
+def test_a_whole_turn_of_leave_swaps_two_turns_and_keeps_the_rest():
+    alice, bob, carol = (UserFactory(username=n) for n in ("alice", "bob", "carol"))
+    rotation = RotationFactory(participants=[alice, bob, carol])
+    # Bob is away all of his week (Mon 8 .. Mon 15 January 09:00; Monday to Sunday counts as
+    # the whole week): carol takes it and bob takes carol's week; then the order is as before.
+    UnavailabilityFactory(
+        user=bob, start_date=datetime.date(2024, 1, 8), end_date=datetime.date(2024, 1, 14)
+    )
+
+    services.rotation_generate(rotation=rotation, until=datetime.date(2024, 2, 11), now=BEFORE_2024)
+
+    assert who(shifts_of(rotation)) == ["alice", "carol", "bob", "alice", "bob", "carol"]
+    assert not Override.objects.exists()
+
+
+def test_nobody_is_dealt_a_third_turn_in_a_row_next_to_kept_shifts():
+    alice, bob, carol = (UserFactory(username=n) for n in ("alice", "bob", "carol"))
+    rotation = RotationFactory(participants=[alice, bob, carol])
+    services.rotation_generate(rotation=rotation, until=datetime.date(2024, 2, 4), now=BEFORE_2024)
+    # alice, bob, carol, alice, bob; weeks 2 and 3 are handed to alice by hand (kept).
+    first, second, third, *_ = shifts_of(rotation)
+    services.shift_update(shift=second, user=alice)
+    services.shift_update(shift=third, user=alice)
+
+    services.rotation_regenerate(
+        rotation=rotation, until=datetime.date(2024, 2, 4), now=BEFORE_2024
+    )
+
+    # Weeks 1 and 4 are alice's turns, but each would make a third week in a row next to
+    # the kept weeks 2 and 3: bob, next in turn and free, takes both; week 5 (bob's turn)
+    # goes to alice, whose turn was passed over. The kept weeks stay as they are.
+    assert who(shifts_of(rotation)) == ["bob", "alice", "alice", "bob", "alice"]
 
 
 def test_when_everyone_is_away_the_turn_is_assigned_anyway_and_reported():
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
     rotation = RotationFactory(participants=[alice, bob])
-    for person in (alice, bob):
+    for person in (alice, bob):  # both away all of the first week
         UnavailabilityFactory(
-            user=person, start_date=datetime.date(2024, 1, 1), end_date=datetime.date(2024, 1, 3)
+            user=person, start_date=datetime.date(2024, 1, 1), end_date=datetime.date(2024, 1, 8)
         )
 
     result = services.rotation_regenerate(
@@ -231,7 +275,28 @@ def test_team_leave_skips_the_team_in_a_team_rotation():
 
     services.rotation_generate(rotation=rotation, until=datetime.date(2024, 3, 20), now=BEFORE_2024)
 
-    assert who(shifts_of(rotation)) == ["beta", "alpha", "beta"]
+    # Four days of a four-week turn: alpha keeps it and beta covers 2..5 January.
+    assert who(shifts_of(rotation)) == ["alpha", "beta", "alpha"]
+    assert [(o.team, o.start.date(), o.end.date()) for o in Override.objects.all()] == [
+        (beta, datetime.date(2024, 1, 2), datetime.date(2024, 1, 6))
+    ]
+
+
+def test_team_leave_of_a_whole_turn_swaps_it_in_a_team_rotation():
+    alpha, beta = TeamFactory(slug="alpha"), TeamFactory(slug="beta")
+    rotation = TeamRotationFactory(participants=[alpha, beta])
+    UnavailabilityFactory(
+        user=None,
+        team=alpha,
+        start_date=datetime.date(2023, 12, 31),
+        end_date=datetime.date(2024, 1, 29),
+    )
+
+    services.rotation_generate(rotation=rotation, until=datetime.date(2024, 3, 20), now=BEFORE_2024)
+
+    # Alpha is away for all of the first turn (1 .. 29 January): the first two turns are
+    # swapped, the third is alpha's as before.
+    assert who(shifts_of(rotation)) == ["beta", "alpha", "alpha"]
 
 
 def test_adding_a_participant_changes_only_future_unedited_shifts():
@@ -373,7 +438,8 @@ def test_person_rotation_following_a_team_rotation_deals_among_the_team_on_shift
 def test_generation_uses_the_same_queries_for_ten_weeks_and_two_years():
     short = RotationFactory(participants=[UserFactory(), UserFactory()])
     long = RotationFactory(participants=[UserFactory(), UserFactory()])
-    UnavailabilityFactory(user=long.participants.first().user)
+    for rotation in (short, long):  # a day of leave each: one cover each
+        UnavailabilityFactory(user=rotation.participants.first().user)
 
     def run(rotation, until):
         with CaptureQueriesContext(connection) as queries:

@@ -4,7 +4,7 @@ import pytest
 
 from rota import services
 from rota.exceptions import CalendarImportError
-from rota.models import Shift, Unavailability
+from rota.models import Override, Shift, Unavailability
 from rota.selectors import leave_conflicts
 from tests.ownership.factories import TeamFactory, UserFactory
 
@@ -193,7 +193,7 @@ def test_a_redirect_to_a_private_address_is_refused(calendar_server, settings):
     assert "169.254.169.254" in excinfo.value.message_dict["url"][0]
 
 
-def test_imported_leave_is_skipped_by_generation():
+def test_imported_leave_is_covered_by_generation():
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
     rotation = RotationFactory(participants=[alice, bob], start_date=datetime.date(2024, 1, 1))
     services.unavailability_import_ics(data=LEAVE_ICS, user=bob, today=TODAY)
@@ -204,11 +204,20 @@ def test_imported_leave_is_skipped_by_generation():
         now=datetime.datetime(2023, 12, 1, tzinfo=UTC),
     )
 
+    # Skiing 8..12 January is part of bob's week (8 .. 15 January 09:00): he keeps it and
+    # alice covers from the handoff to the end of Friday.
     assert list(
         Shift.objects.filter(rotation=rotation)
         .order_by("start")
         .values_list("user__username", flat=True)
-    ) == ["alice", "alice", "bob"]
+    ) == ["alice", "bob", "alice"]
+    assert [(o.user, o.start, o.end) for o in Override.objects.all()] == [
+        (
+            alice,
+            datetime.datetime(2024, 1, 8, 9, tzinfo=UTC),
+            datetime.datetime(2024, 1, 13, tzinfo=UTC),
+        )
+    ]
 
 
 def test_leave_entered_after_the_rota_was_made_is_reported_as_a_conflict():
