@@ -370,6 +370,8 @@ def test_the_audit_trail_and_swaps_filter_and_show_by_the_rotations_day(
     assert listed(manager_client, "/admin/rota/shiftchange/", changed_at_day="2026-12-06")[0] == (
         set()
     )
+    page = manager_client.get(f"/admin/rota/shiftchange/{change.pk}/change/").content.decode()
+    assert f"shift {shift.pk} at 2026-12-07 00:15 IST" in page  # the row's name
     swap = SwapRequestFactory(shift=shift, offered_by=ana)
     # Asked at 18:45 UTC on 6 Dec (00:15 IST on 7 Dec), taken at 19:00 UTC (00:30 IST), closed
     # at 03:30 UTC on 7 Dec (09:00 IST).
