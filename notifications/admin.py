@@ -5,17 +5,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
 
-from rota.admin_shifts import local
+from portal.admin_times import LocalTimesMixin, local_day_filter
 
 from . import services
 from .models import ChangeNotice, Delivery, NotificationPreference
 
-
-def rotation_time(instant, rotation) -> str:
-    """Show a rota instant as the rotation's wall-clock time (UTC when no rotation is named)."""
-    if rotation is None:
-        return f"{instant:%a %d %b %Y %H:%M} UTC" if instant else "-"
-    return local(instant, rotation)
+# A delivery about a rotation reads in its zone, else in its team's, else the site's.
+DELIVERY_ZONE = ("rotation__timezone", "team__timezone")
 
 
 @admin.register(NotificationPreference)
@@ -71,9 +67,10 @@ class FailedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(LocalTimesMixin, admin.ModelAdmin):
     """The delivery log: every message to every recipient, failed ones flagged."""
 
+    zone_paths = DELIVERY_ZONE
     list_display = [
         "created_at",
         "kind",
@@ -81,13 +78,19 @@ class DeliveryAdmin(admin.ModelAdmin):
         "channel",
         "status_flag",
         "attempts",
-        "local_occurs_at",
+        "occurs_at",
         "sent_at",
         "subject",
     ]
-    list_filter = [FailedFilter, "status", "kind", "channel", "urgent", "created_at"]
+    list_filter = [
+        FailedFilter,
+        local_day_filter("created_at", "created on (rotation's or team's day)"),
+        "status",
+        "kind",
+        "channel",
+        "urgent",
+    ]
     search_fields = ["key", "subject", "user__username", "team__name", "last_error"]
-    date_hierarchy = "created_at"
     list_select_related = ["user", "team", "rotation"]
     actions = ["retry"]
     readonly_fields = [
@@ -99,7 +102,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "rotation",
         "shift",
         "override",
-        "local_occurs_at",
+        "occurs_at",
         "payload",
         "urgent",
         "status",
@@ -117,10 +120,6 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # rows come from the scanner only; "retry" is what to do with one
-
-    @admin.display(description="occurs at", ordering="occurs_at")
-    def local_occurs_at(self, obj):
-        return rotation_time(obj.occurs_at, obj.rotation)
 
     @admin.display(description="to", ordering="user__username")
     def recipient(self, obj):
@@ -148,16 +147,13 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChangeNotice)
-class ChangeNoticeAdmin(admin.ModelAdmin):
-    list_display = ["recorded_at", "user", "source", "rotation", "local_starts_at"]
-    list_filter = ["recorded_at"]
+class ChangeNoticeAdmin(LocalTimesMixin, admin.ModelAdmin):
+    list_display = ["recorded_at", "user", "source", "rotation", "starts_at"]
+    list_filter = [local_day_filter("recorded_at", "recorded on (rotation's day)")]
     search_fields = ["user__username", "source"]
     list_select_related = ["user", "rotation"]
-    readonly_fields = ["user", "source", "rotation", "recorded_at", "local_starts_at", "summary"]
-
-    @admin.display(description="duty starts", ordering="starts_at")
-    def local_starts_at(self, obj):
-        return rotation_time(obj.starts_at, obj.rotation)
+    readonly_fields = ["user", "source", "rotation", "recorded_at", "starts_at", "summary"]
+    zone_paths = ("rotation__timezone",)
 
     def has_add_permission(self, request):
         return False

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
 
+from portal.admin_times import LocalTimesMixin, local_day_filter
+
 from . import services
 from .admin_catalog import CatalogAdminMixin
 from .admin_people import may_pick_people, pickable_people
@@ -86,8 +88,9 @@ class ComponentPathInline(admin.TabularInline):
     verbose_name_plural = "code path globs (CODEOWNERS-style; the most specific match wins)"
 
 
-class OwnershipPeriodInline(admin.TabularInline):
+class OwnershipPeriodInline(LocalTimesMixin, admin.TabularInline):
     model = OwnershipPeriod
+    zone_paths = ("team__timezone",)
     extra = 0
     can_delete = False
     fields = ["team", "inherited", "valid_from", "valid_to", "changed_by", "note"]
@@ -161,14 +164,14 @@ class ComponentAdmin(CatalogAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(OwnershipPeriod)
-class OwnershipPeriodAdmin(admin.ModelAdmin):
-    """Read-only view of the ownership history across the catalog."""
+class OwnershipPeriodAdmin(LocalTimesMixin, admin.ModelAdmin):
+    """Read-only view of the ownership history across the catalog, in each team's time."""
 
     list_display = ["component", "team", "inherited", "valid_from", "valid_to", "changed_by"]
-    list_filter = ["team", "inherited"]
+    list_filter = [local_day_filter("valid_from", "from (team's day)"), "team", "inherited"]
     search_fields = ["component__name", "component__slug", "team__name"]
     list_select_related = ["component", "team", "changed_by"]
-    date_hierarchy = "valid_from"
+    zone_paths = ("team__timezone",)
 
     def has_add_permission(self, request):
         return False

@@ -1,5 +1,7 @@
 """Teams, their members, the component catalog and its dated ownership history."""
 
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -296,8 +298,11 @@ class OwnershipPeriod(models.Model):
         ]
 
     def __str__(self):
-        end = self.valid_to.isoformat() if self.valid_to else "now"
-        return f"{self.component} owned by {self.team or 'nobody'} {self.valid_from:%Y-%m-%d}-{end}"
+        # In the team's zone (the site's without one), labelled, as the admin shows history.
+        tz = ZoneInfo(self.team.timezone if self.team_id else settings.TIME_ZONE)
+        start = f"{self.valid_from.astimezone(tz):%Y-%m-%d %H:%M %Z}"
+        end = f"{self.valid_to.astimezone(tz):%Y-%m-%d %H:%M %Z}" if self.valid_to else "now"
+        return f"{self.component} owned by {self.team or 'nobody'} {start} - {end}"
 
 
 class CatalogVersion(models.Model):

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.db import models
 
+from portal.admin_times import LocalTimesMixin
+
 from .models import TeamCapacity
 
 
 @admin.register(TeamCapacity)
-class TeamCapacityAdmin(admin.ModelAdmin):
+class TeamCapacityAdmin(LocalTimesMixin, admin.ModelAdmin):
+    zone_paths = ("team__timezone",)
     list_display = ["team", "buffer_percent", "team_size", "hours_per_day", "updated_at"]
     list_editable = ["buffer_percent", "team_size", "hours_per_day"]
     list_select_related = ["team"]

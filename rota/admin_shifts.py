@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from ownership.models import Team
+from portal.admin_times import LocalTimesMixin, local_day_filter
 
 from . import selectors, services
 from .admin_forms import (
@@ -135,13 +136,15 @@ class ShiftChangeAdmin(admin.ModelAdmin):
 
     list_display = ["when", "rotation", "shift_link", "action", "changed_by", "what", "note"]
     list_filter = [
+        local_day_filter("changed_at", "changed on (rotation's day)"),
         "action",
         ("rotation", admin.RelatedOnlyFieldListFilter),
         ("changed_by", admin.RelatedOnlyFieldListFilter),
     ]
     search_fields = ["=shift_ref", "changed_by__username", "rotation__name", "note"]
     list_select_related = ["rotation", "changed_by"]
-    date_hierarchy = "changed_at"
+    # Days as the rotation counts them: Django's date_hierarchy would cut them in UTC.
+    zone_paths = ("rotation__timezone",)
 
     def get_changelist(self, request, **kwargs):
         return AuditChangeList
@@ -200,6 +203,8 @@ class ShiftChangeInline(admin.TabularInline):
 
 
 class RotationTimesMixin:
+    zone_paths = ("rotation__timezone",)
+
     @admin.display(description="start", ordering="start")
     def local_start(self, obj):
         return local(obj.start, obj.rotation)
@@ -222,12 +227,12 @@ class ShiftAdmin(RotationTimesMixin, admin.ModelAdmin):
     form = ShiftAdminForm
     list_display = ["rotation", "local_start", "local_end", "on_duty", "edited", "sequence"]
     list_filter = [
+        local_day_filter("start", "starts on (rotation's day)"),
         ("rotation", admin.RelatedOnlyFieldListFilter),
         ("team", admin.RelatedOnlyFieldListFilter),
         ("user", admin.RelatedOnlyFieldListFilter),
         "edited",
     ]
-    date_hierarchy = "start"
     search_fields = [
         "rotation__name",
         "user__username",
@@ -301,10 +306,10 @@ class OverrideAdmin(RotationTimesMixin, admin.ModelAdmin):
     form = OverrideAdminForm
     list_display = ["rotation", "local_start", "local_end", "on_duty", "reason", "created_by"]
     list_filter = [
+        local_day_filter("start", "starts on (rotation's day)"),
         ("rotation", admin.RelatedOnlyFieldListFilter),
         ("user", admin.RelatedOnlyFieldListFilter),
     ]
-    date_hierarchy = "start"
     search_fields = ["rotation__name", "user__username", "team__name", "reason"]
     list_select_related = ["rotation", "team", "user", "created_by"]
     autocomplete_fields = ["rotation", "user", "team"]
@@ -404,7 +409,7 @@ class UnavailabilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(SwapRequest)
-class SwapRequestAdmin(admin.ModelAdmin):
+class SwapRequestAdmin(LocalTimesMixin, admin.ModelAdmin):
     """Swap requests are made by engineers; here managers approve or reject taken ones."""
 
     list_display = [
@@ -417,10 +422,14 @@ class SwapRequestAdmin(admin.ModelAdmin):
         "requires_approval",
         "created_at",
     ]
-    list_filter = ["status", "requires_approval"]
+    list_filter = [
+        local_day_filter("created_at", "asked on (rotation's day)"),
+        "status",
+        "requires_approval",
+    ]
     search_fields = ["offered_by__username", "taken_by__username", "shift__rotation__name"]
     list_select_related = ["shift__rotation", "offered_by", "taken_by"]
-    date_hierarchy = "created_at"
+    zone_paths = ("shift__rotation__timezone",)
     actions = ["approve", "reject"]
     readonly_fields = [
         "shift_times",

@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
+from portal.admin_times import LocalTimesMixin, local_day_filter
+
 from .. import services
 from ..models import AlertState, InboxItem, Integration
 
@@ -30,8 +32,10 @@ class IntegrationForm(forms.ModelForm):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
+class IntegrationAdmin(LocalTimesMixin, admin.ModelAdmin):
     form = IntegrationForm
+    # The team owning the component the integration raises incidents on.
+    zone_paths = ("component__effective_owner_team__timezone",)
     list_display = [
         "name",
         "kind",
@@ -81,7 +85,8 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboxItem)
-class InboxItemAdmin(admin.ModelAdmin):
+class InboxItemAdmin(LocalTimesMixin, admin.ModelAdmin):
+    zone_paths = ("integration__component__effective_owner_team__timezone",)
     list_display = [
         "received_at",
         "integration",
@@ -90,10 +95,14 @@ class InboxItemAdmin(admin.ModelAdmin):
         "short_error",
         "processed_at",
     ]
-    list_filter = ["reason", "integration", ("processed_at", admin.EmptyFieldListFilter)]
+    list_filter = [
+        local_day_filter("received_at", "received on (owning team's day)"),
+        "reason",
+        "integration",
+        ("processed_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["error"]
-    list_select_related = ["integration"]
-    date_hierarchy = "received_at"
+    list_select_related = ["integration__component__effective_owner_team"]
     fields = [
         "received_at",
         "integration",
@@ -145,7 +154,7 @@ class InboxItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(AlertState)
-class AlertStateAdmin(admin.ModelAdmin):
+class AlertStateAdmin(LocalTimesMixin, admin.ModelAdmin):
     """Read-only: why a notification was taken for a repeat (see the README's alert rules)."""
 
     list_display = [
@@ -159,7 +168,11 @@ class AlertStateAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "integration"]
     search_fields = ["key"]
-    list_select_related = ["integration", "incident"]
+    list_select_related = ["integration", "incident__responding_team"]
+    zone_paths = (
+        "incident__responding_team__timezone",
+        "integration__component__effective_owner_team__timezone",
+    )
     fields = list_display
     readonly_fields = fields
 

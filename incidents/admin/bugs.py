@@ -3,6 +3,8 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from portal.admin_times import LocalTimesMixin, local_day_filter
+
 from .. import selectors, services
 from ..exceptions import BugStateError
 from ..models import Bug
@@ -31,8 +33,9 @@ class TriageFilter(admin.SimpleListFilter):
 
 
 @admin.register(Bug)
-class BugAdmin(admin.ModelAdmin):
+class BugAdmin(LocalTimesMixin, admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
+    zone_paths = ("team__timezone",)
     list_display = [
         "id",
         "title",
@@ -46,7 +49,13 @@ class BugAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_display_links = ["id", "title"]
-    list_filter = [TriageFilter, "team", "severity", "outcome"]
+    list_filter = [
+        TriageFilter,
+        local_day_filter("created_at", "reported on (team's day)"),
+        "team",
+        "severity",
+        "outcome",
+    ]
     search_fields = ["title", "description", "component__slug"]
     autocomplete_fields = ["component", "team"]
     raw_id_fields = ["incident"]

@@ -8,14 +8,21 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from portal.admin_times import LocalTimesMixin, local_day_filter
+
 from .. import services
 from ..exceptions import IllegalTransition
 from ..models import EscalationPolicy, Incident, Page, TimelineEntry
 from ._common import STATUS_COLOURS, URL_FIELDS, badge, severity_badge
 
+# Times read in the responding team's zone, or the site's (settings.TIME_ZONE) without one.
+INCIDENT_ZONE = ("responding_team__timezone",)
+VIA_INCIDENT = ("incident__responding_team__timezone",)
 
-class TimelineInline(admin.TabularInline):
+
+class TimelineInline(LocalTimesMixin, admin.TabularInline):
     model = TimelineEntry
+    zone_paths = VIA_INCIDENT
     extra = 0
     can_delete = False
     fields = ["at", "kind", "author", "text"]
@@ -41,8 +48,9 @@ class NoteInline(admin.StackedInline):
         return super().get_queryset(request).none()
 
 
-class PageInline(admin.TabularInline):
+class PageInline(LocalTimesMixin, admin.TabularInline):
     model = Page
+    zone_paths = VIA_INCIDENT
     extra = 0
     can_delete = False
     fields = ["created_at", "step", "user", "channel", "status", "sent_at", "error"]
@@ -70,8 +78,9 @@ class IncidentCreationForm(forms.ModelForm):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(LocalTimesMixin, admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
+    zone_paths = INCIDENT_ZONE
     list_display = [
         "id",
         "title",
@@ -94,7 +103,7 @@ class IncidentAdmin(admin.ModelAdmin):
         "responding_team",
         "owning_team",
         "postmortem_done",
-        "created_at",
+        local_day_filter("created_at", "opened on (responding team's day)"),
     ]
     search_fields = [
         "title",
@@ -105,7 +114,6 @@ class IncidentAdmin(admin.ModelAdmin):
         "fingerprint",
     ]
     list_select_related = ["component", "responding_team", "responder"]
-    date_hierarchy = "created_at"
     autocomplete_fields = ["component"]
     actions = ["acknowledge", "resolve"]
     routing_fields = [
@@ -132,6 +140,7 @@ class IncidentAdmin(admin.ModelAdmin):
         "integration",
         "fingerprint",
     ]
+    readonly_fields = [*routing_fields, *history_fields]
     fieldsets = [
         (None, {"fields": ["title", "description", "severity", "urgency"]}),
         ("Routing (fixed at creation)", {"fields": routing_fields}),
@@ -167,10 +176,12 @@ class IncidentAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [(None, {"fields": IncidentCreationForm.Meta.fields})]
-        return self.fieldsets
+        return super().get_fieldsets(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else [*self.routing_fields, *self.history_fields]
+        if obj is None:
+            return []
+        return super().get_readonly_fields(request, obj)
 
     def get_inlines(self, request, obj):
         return [] if obj is None else [TimelineInline, NoteInline, PageInline]

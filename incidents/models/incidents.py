@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ownership.models import Component, Team
 from rota.models import SupportPolicy
+from rota.timeutil import wall_clock
 
 from .choices import Severity, Urgency
 
@@ -181,6 +182,9 @@ class Incident(models.Model):
         return self.status != self.Status.RESOLVED
 
 
+_WHEN = "%Y-%m-%d %H:%M"
+
+
 class TimelineEntry(models.Model):
     """One thing that happened to an incident: who did what, when."""
 
@@ -207,4 +211,7 @@ class TimelineEntry(models.Model):
         indexes = [models.Index(fields=["incident", "at"], name="timeline_incident_at")]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}: {self.text[:60]}"
+        # In the responding team's zone, labelled, as the incident's pages show times.
+        team = self.incident.responding_team if self.incident_id else None
+        when = wall_clock(self.at, team.timezone if team else settings.TIME_ZONE, _WHEN)
+        return f"{when} {self.get_kind_display()}: {self.text[:60]}"

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from ownership.models import Component
+from rota.timeutil import wall_clock
 
 from .choices import Severity
 
@@ -113,7 +114,13 @@ class InboxItem(models.Model):
         verbose_name_plural = "alert inbox"
 
     def __str__(self):
-        return f"{self.received_at:%Y-%m-%d %H:%M:%S} {self.get_reason_display()}"
+        # In the owning team's zone, labelled, as the admin shows the inbox.
+        team = None
+        if self.integration_id and self.integration.component_id:
+            team = self.integration.component.effective_owner_team
+        zone_name = team.timezone if team else settings.TIME_ZONE
+        when = wall_clock(self.received_at, zone_name, "%Y-%m-%d %H:%M:%S")
+        return f"{when} {self.get_reason_display()}"
 
 
 class AlertState(models.Model):

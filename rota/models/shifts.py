@@ -292,4 +292,5 @@ class ShiftChange(models.Model):
         indexes = [models.Index(fields=["shift_ref", "changed_at"], name="rota_change_shift")]
 
     def __str__(self):
-        return f"{self.get_action_display()} shift {self.shift_ref} at {self.changed_at:%Y-%m-%d}"
+        when = wall_clock(self.changed_at, self.rotation.timezone, "%Y-%m-%d %H:%M")
+        return f"{self.get_action_display()} shift {self.shift_ref} at {when}"

@@ -255,3 +255,135 @@ def test_a_shift_page_names_the_shift_in_local_time(manager_client, kolkata, ana
         "Override on Bangalore on-call: Tue 08 Jan 2030 09:00 IST - Tue 08 Jan 2030 13:00 IST"
     )
     assert expected in manager_client.get(f"{OVERRIDES}{override.pk}/change/").content.decode()
+
+
+# --- Days in the list filters -----------------------------------------------------------------
+# Django's date_hierarchy cut days at UTC midnight. The lists now filter on the day as each row's
+# rotation counts it: 7 Dec 2026 in Kolkata runs from 6 Dec 18:30 UTC to 7 Dec 18:30 UTC, in
+# London (GMT in December) from 7 Dec 00:00 UTC to 8 Dec 00:00 UTC.
+
+
+def listed(client, url, **params):
+    response = client.get(url, params)
+    assert response.status_code == 200
+    return {obj.pk for obj in response.context["cl"].result_list}, response.content.decode()
+
+
+def test_no_rota_list_drills_down_by_utc_day(manager_client):
+    for url in (SHIFTS, OVERRIDES, "/admin/rota/shiftchange/", "/admin/rota/swaprequest/"):
+        html = manager_client.get(url).content.decode()
+        assert '<nav class="toplinks">' not in html  # the date_hierarchy bar
+        assert "(rotation&#x27;s day)" in html
+
+
+def test_a_shift_just_after_midnight_in_kolkata_is_on_that_kolkata_day(
+    manager_client, kolkata, london, ana
+):
+    # 18:45 UTC on 6 Dec is 00:15 IST on Mon 7 Dec; 18:30 UTC on 7 Dec is 00:00 IST on Tue 8 Dec.
+    early = ShiftFactory(rotation=kolkata, user=ana, start=at(2026, 12, 6, 18, 45))
+    next_day = ShiftFactory(rotation=kolkata, user=ana, start=at(2026, 12, 7, 18, 30))
+    # 23:30 UTC on 6 Dec is 23:30 GMT on Sun 6 Dec; 09:00 UTC on 7 Dec is 09:00 GMT on 7 Dec.
+    late = ShiftFactory(rotation=london, user=ana, start=at(2026, 12, 6, 23, 30))
+    morning = ShiftFactory(rotation=london, user=ana, start=at(2026, 12, 7, 9))
+    pks, html = listed(manager_client, SHIFTS, start_day="2026-12-07")
+    assert pks == {early.pk, morning.pk}
+    assert "Mon 07 Dec 2026 00:15 IST" in html
+    assert "Mon 07 Dec 2026 09:00 GMT" in html
+    assert listed(manager_client, SHIFTS, start_day="2026-12-06")[0] == {late.pk}
+    assert listed(manager_client, SHIFTS, start_day="2026-12-08")[0] == {next_day.pk}
+
+
+def test_the_london_day_the_clocks_go_back_has_25_hours(manager_client, london, ana):
+    # Sun 25 Oct 2026 in London runs from 24 Oct 23:00 UTC (00:00 BST) to 26 Oct 00:00 UTC
+    # (00:00 GMT), 25 hours: 23:15 UTC on 24 Oct (00:15 BST) and 23:45 UTC on 25 Oct (23:45 GMT)
+    # are both on it; 00:00 UTC on 26 Oct is Mon 26 Oct 00:00 GMT, the next day.
+    first = OverrideFactory(
+        rotation=london, user=ana, start=at(2026, 10, 24, 23, 15), end=at(2026, 10, 24, 23, 45)
+    )
+    last = OverrideFactory(
+        rotation=london, user=ana, start=at(2026, 10, 25, 23, 45), end=at(2026, 10, 25, 23, 50)
+    )
+    monday = OverrideFactory(
+        rotation=london, user=ana, start=at(2026, 10, 26), end=at(2026, 10, 26, 1)
+    )
+    pks, html = listed(manager_client, OVERRIDES, start_day="2026-10-25")
+    assert pks == {first.pk, last.pk}
+    assert "Sun 25 Oct 2026 00:15 BST" in html
+    assert "Sun 25 Oct 2026 23:45 GMT" in html
+    assert listed(manager_client, OVERRIDES, start_day="2026-10-24")[0] == set()
+    assert listed(manager_client, OVERRIDES, start_day="2026-10-26")[0] == {monday.pk}
+
+
+def test_today_and_this_week_are_each_rotations_own(
+    manager_client, kolkata, london, ana, monkeypatch
+):
+    # At 20:00 UTC on Sun 6 Dec 2026 it is already Mon 7 Dec (01:30 IST) in Kolkata but still
+    # Sun 6 Dec (20:00 GMT) in London; Kolkata's week is Mon 7 - Sun 13 Dec, London's
+    # Mon 30 Nov - Sun 6 Dec.
+    import types
+
+    from portal import admin_times
+
+    monkeypatch.setattr(
+        admin_times, "timezone", types.SimpleNamespace(now=lambda: at(2026, 12, 6, 20))
+    )
+    kolkata_today = ShiftFactory(rotation=kolkata, user=ana, start=at(2026, 12, 7, 3, 30))
+    kolkata_sunday = ShiftFactory(rotation=kolkata, user=ana, start=at(2026, 12, 6, 3, 30))
+    london_today = ShiftFactory(rotation=london, user=ana, start=at(2026, 12, 6, 9))
+    london_monday = ShiftFactory(rotation=london, user=ana, start=at(2026, 12, 7, 9))
+    assert listed(manager_client, SHIFTS, start_day="today")[0] == {
+        kolkata_today.pk,
+        london_today.pk,
+    }
+    assert listed(manager_client, SHIFTS, start_day="yesterday")[0] == {kolkata_sunday.pk}
+    assert listed(manager_client, SHIFTS, start_day="tomorrow")[0] == {london_monday.pk}
+    assert listed(manager_client, SHIFTS, start_day="this_week")[0] == {
+        kolkata_today.pk,
+        london_today.pk,
+    }
+    assert listed(manager_client, SHIFTS, start_day="last_week")[0] == {kolkata_sunday.pk}
+    assert listed(manager_client, SHIFTS, start_day="next_week")[0] == {london_monday.pk}
+
+
+def test_a_bad_day_is_refused_not_a_500(manager_client, kolkata, ana):
+    ShiftFactory(rotation=kolkata, user=ana, start=at(2026, 12, 6, 18, 45))
+    response = manager_client.get(SHIFTS, {"start_day": "7 Dec"})
+    # Django's answer to a bad lookup: back to the unfiltered list with ?e=1.
+    assert response.status_code == 302
+    assert response.url.endswith("?e=1")
+
+
+def test_the_audit_trail_and_swaps_filter_and_show_by_the_rotations_day(
+    manager_client, kolkata, ana
+):
+    from rota.models import ShiftChange, SwapRequest
+
+    shift = ShiftFactory(rotation=kolkata, user=ana, start=at(2027, 1, 4, 3, 30))
+    url = f"{SHIFTS}{shift.pk}/change/"
+    manager_client.post(url, page_data(manager_client.get(url), note="moved"))
+    change = ShiftChange.objects.get(shift=shift)
+    # Changed at 18:45 UTC on 6 Dec: 00:15 IST on Mon 7 Dec.
+    ShiftChange.objects.filter(pk=change.pk).update(changed_at=at(2026, 12, 6, 18, 45))
+    pks, html = listed(manager_client, "/admin/rota/shiftchange/", changed_at_day="2026-12-07")
+    assert pks == {change.pk}
+    assert "Mon 07 Dec 2026 00:15 IST" in html
+    assert listed(manager_client, "/admin/rota/shiftchange/", changed_at_day="2026-12-06")[0] == (
+        set()
+    )
+    page = manager_client.get(f"/admin/rota/shiftchange/{change.pk}/change/").content.decode()
+    assert f"shift {shift.pk} at 2026-12-07 00:15 IST" in page  # the row's name
+    swap = SwapRequestFactory(shift=shift, offered_by=ana)
+    # Asked at 18:45 UTC on 6 Dec (00:15 IST on 7 Dec), taken at 19:00 UTC (00:30 IST), closed
+    # at 03:30 UTC on 7 Dec (09:00 IST).
+    SwapRequest.objects.filter(pk=swap.pk).update(
+        created_at=at(2026, 12, 6, 18, 45),
+        taken_at=at(2026, 12, 6, 19),
+        closed_at=at(2026, 12, 7, 3, 30),
+    )
+    pks, html = listed(manager_client, "/admin/rota/swaprequest/", created_at_day="2026-12-07")
+    assert pks == {swap.pk}
+    assert "Mon 07 Dec 2026 00:15 IST" in html
+    page = manager_client.get(f"/admin/rota/swaprequest/{swap.pk}/change/").content.decode()
+    for shown_time in ("00:15 IST", "00:30 IST", "Mon 07 Dec 2026 09:00 IST"):
+        assert shown_time in page
+    assert "18:45" not in page and "19:00" not in page
