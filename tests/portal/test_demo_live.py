@@ -121,3 +121,35 @@ def test_make_runs_reminder_line_is_true_on_a_fresh_and_on_a_restarted_demo(monk
 
 def test_the_reminder_line_promises_nothing_on_a_database_without_the_demo():
     assert _rearm().strip() == "No demo reminder: this database does not hold the demo."
+
+
+def test_the_reminder_line_gives_the_time_when_the_reminder_is_not_due_at_once(monkeypatch):
+    from django.utils import timezone
+
+    from notifications.demo import DEMO_ROTATION
+    from notifications.models import Delivery
+    from notifications.services import notifications_scan
+    from rota import services as rota_services
+
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    demo.seed_all(now=NOW, sections=[demo.seed_people, demo.seed_teams, demo.seed_reminder])
+    rotation = Rotation.objects.get(name=DEMO_ROTATION)
+    seeded = rotation.shifts.get()
+    # Her demo shifts run on until 30 hours from now, and she was reminded of them.
+    long = rota_services.shift_create(
+        rotation=rotation,
+        start=seeded.end,
+        end=NOW + datetime.timedelta(hours=30),
+        user=seeded.user,
+        note="Reminder demo",
+    )
+    notifications_scan(now=NOW, enqueue=lambda ids: None)
+    assert set(
+        Delivery.objects.filter(kind=Delivery.Kind.REMINDER).values_list("shift_id", flat=True)
+    ) == {seeded.pk, long.pk}
+
+    # The next shift starts when that one ends; with her lead times of a day and an hour,
+    # its first reminder is due a day before: 30 h - 24 h = 6 h from now, 15:30 UTC today.
+    line = _rearm()
+    assert "for the Payments reminder demo shift at 2026-12-01 15:30 UTC" in line
+    assert line.strip().endswith("arrives in var/mail/ at 2026-11-30 15:30 UTC.")

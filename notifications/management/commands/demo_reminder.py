@@ -54,5 +54,5 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"{user}'s demo reminder (for the {shift.rotation.name} shift at "
-            f"{shift.start:%H:%M} UTC) arrives in var/mail/ {when}."
+            f"{shift.start:%Y-%m-%d %H:%M} UTC) arrives in var/mail/ {when}."
         )
