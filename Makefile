@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The address the web server listens on. The demo runs with DEBUG on and published passwords,
+# so only this machine can reach it unless you choose otherwise (HOST=0.0.0.0).
+HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
 .PHONY: install test-deps run test lint format bench migrate seed clean
@@ -34,14 +37,16 @@ seed: migrate
 
 run: seed
 	@echo ""
-	@echo "Rota is starting on http://localhost:$(PORT)/"
-	@echo "  portal   http://localhost:$(PORT)/"
-	@echo "  admin    http://localhost:$(PORT)/admin/"
-	@echo "  API      http://localhost:$(PORT)/api/v1/   (docs: http://localhost:$(PORT)/api/docs/)"
-	@echo "  mail     var/mail/   (alice.martin's demo reminder arrives about a minute after start-up)"
+	@echo "Rota is starting on http://$(HOST):$(PORT)/   (listening on $(HOST) only; HOST=0.0.0.0 make run opens it to the network)"
+	@echo "  portal   http://$(HOST):$(PORT)/"
+	@echo "  admin    http://$(HOST):$(PORT)/admin/"
+	@echo "  API      http://$(HOST):$(PORT)/api/v1/   (docs: http://$(HOST):$(PORT)/api/docs/)"
+	@echo "  mail     var/mail/"
+	@$(PY) manage.py demo_reminder --if-needed
 	@$(PY) manage.py seed_demo --print-logins
+	@case "$(HOST)" in 127.*|localhost|::1) ;; *) echo "WARNING: listening on $(HOST) with DEBUG on and the demo passwords above: anyone who can reach this machine can sign in as admin.";; esac
 	@mkdir -p var/broker/queue var/broker/control
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ROTA_PORT=$(PORT) ROTA_SITE_URL=$${ROTA_SITE_URL:-http://localhost:$(PORT)} \
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ROTA_HOST=$(HOST) ROTA_PORT=$(PORT) ROTA_SITE_URL=$${ROTA_SITE_URL:-http://localhost:$(PORT)} \
 		$(VENV)/bin/honcho -f Procfile.dev start
 
 test: test-deps

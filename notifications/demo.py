@@ -10,6 +10,9 @@ from ownership.models import Team
 from rota import services as rota_services
 from rota.models import Rotation, Shift
 
+from .models import Delivery
+from .recipients import recipient_for
+
 DEMO_USERNAME = "alice.martin"
 DEMO_TEAM = "payments"
 DEMO_ROTATION = "Payments reminder demo"
@@ -51,3 +54,32 @@ def seed_reminder_demo(*, now=None, starts_in=STARTS_IN, username=DEMO_USERNAME,
     if log is not None:
         log(f"reminder demo: {username} is on {DEMO_ROTATION} from {start:%H:%M} UTC")
     return shift
+
+
+def reminder_demo_rearm(*, now=None, username=DEMO_USERNAME) -> tuple[Shift, datetime.datetime]:
+    """Make sure a demo reminder is still to come; return its shift and when it is due.
+
+    A demo shift that has not started and of which nobody has been reminded yet is kept (the
+    fresh seed's own); otherwise another is added, as ``seed_reminder_demo`` does. The due
+    instant is when the scanner first finds a lead time reached: at once (its next tick) for
+    a shift within the person's longest lead time. Raise ``LookupError`` when the database
+    holds no reminder demo (no demo user, or no demo rotation: not a demo database).
+    """
+    now = now or timezone.now()
+    user = get_user_model().objects.filter(username=username).first()
+    rotation = Rotation.objects.filter(name=DEMO_ROTATION).first()
+    if user is None or rotation is None:
+        raise LookupError("This database holds no reminder demo.")
+    reminded = Delivery.objects.filter(
+        kind=Delivery.Kind.REMINDER, shift__rotation=rotation, user=user
+    ).values("shift_id")
+    pending = (
+        rotation.shifts.filter(start__gt=now, user=user)
+        .exclude(pk__in=reminded)
+        .order_by("start")
+        .first()
+    )
+    shift = pending or seed_reminder_demo(now=now, username=username)
+    recipient = recipient_for(user)
+    longest = max(recipient.lead_times) if recipient is not None else 0
+    return shift, max(now, shift.start - datetime.timedelta(minutes=longest))

@@ -2,11 +2,11 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 
 from ownership.validators import validate_timezone
+from portal.netsafety import validate_webhook_url
 
 DEFAULT_LEAD_TIMES = (24 * 60, 60)
 # The kinds of message a person may switch off, and the preference that switches each.
@@ -17,7 +17,6 @@ KIND_SWITCHES = {
 }  # minutes before a shift starts: a day and an hour
 MAX_LEAD_TIME = 14 * 24 * 60
 MAX_LEAD_TIMES = 6
-validate_web_url = URLValidator(schemes=["http", "https"])
 
 
 def default_lead_times() -> list[int]:
@@ -63,7 +62,7 @@ class NotificationPreference(models.Model):
         "personal chat webhook",
         blank=True,
         max_length=500,
-        validators=[validate_web_url],
+        validators=[validate_webhook_url],
         help_text="Slack-compatible incoming webhook that reaches the person directly.",
     )
     lead_times = models.JSONField(

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from portal.netsafety import validate_webhook_url
+
 from .validators import (
     normalise_public_holidays,
     validate_glob,
@@ -49,7 +51,8 @@ class Team(models.Model):
     chat_webhook_url = models.URLField(
         blank=True,
         max_length=500,
-        help_text="Slack-compatible incoming webhook for the team's channel.",
+        validators=[validate_webhook_url],
+        help_text="Slack-compatible incoming webhook for the team's channel (a public address).",
     )
     chat_channel = models.CharField(
         max_length=100, blank=True, help_text="Human-readable channel name, e.g. #team-payments."

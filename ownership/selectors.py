@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Prefetch, Q
+from django.db.models.functions import Length
 
 from .models import CatalogVersion, Component, ComponentPath, Membership, OwnershipPeriod, Team
 from .paths import PathIndex, normalise_path
@@ -145,3 +146,54 @@ def ownership_for_path_versioned(*, path: str) -> tuple[PathOwnership | None, st
     if component is None:  # deleted after the version was read
         return None, version
     return PathOwnership(path=path, pattern=pattern, component=component), version
+
+
+WILDCARDS = frozenset("*?[")
+
+
+def components_for_path_fragment(*, fragment: str) -> list[Component]:
+    """Return the components whose globs cover a path containing ``fragment``, best first.
+
+    ``fragment`` is a word or part of a path (``invoices``, ``billing/api``, ``pdf/render``),
+    read as a piece of a path whose beginning and end are unknown; case does not matter.
+    A glob covers such a path when its text contains the fragment (``invoices`` is in
+    ``/services/billing/invoices/``), or when the fragment continues the glob's directory
+    (``billing/api`` continues ``/services/billing/``: a path inside ``services/billing/api``,
+    which the lookup rules then give to the most specific glob). A fragment that continues
+    no glob's directory (``orders/v2``) covers nothing by itself. Two queries (the
+    candidate globs, their components) plus the lookups' cached answers.
+    """
+    typed = [part for part in fragment.strip().split("/") if part]
+    parts = [part.lower() for part in typed]
+    if not parts:
+        return []
+    wanted = "/".join(parts)
+    # Longer globs first: they are the more specific, and their components come first.
+    rows = (
+        ComponentPath.objects.filter(pattern__icontains=parts[0])
+        .order_by(Length("pattern").desc(), "pattern")
+        .values_list("pattern", "component_id")
+    )
+    # Without a file name at its end the fragment names a directory: look inside it.
+    inside = [] if "." in typed[-1] else ["_"]
+    found: dict[int, None] = {}
+    for pattern, component_id in rows:
+        if wanted in pattern.lower():
+            found.setdefault(component_id, None)
+            continue
+        # The glob's literal directories, up to the first wildcard.
+        directory = []
+        for segment in pattern.strip("/").split("/"):
+            if WILDCARDS & set(segment):
+                break
+            directory.append(segment)
+        lowered = [segment.lower() for segment in directory]
+        for overlap in range(min(len(directory), len(parts)), 0, -1):
+            if lowered[-overlap:] == parts[:overlap]:
+                path = "/".join(directory + typed[overlap:] + inside)
+                match = ownership_for_path(path=path)
+                if match is not None:
+                    found.setdefault(match.component.pk, None)
+                break
+    components = component_list().in_bulk(list(found))
+    return [components[pk] for pk in found if pk in components]

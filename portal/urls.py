@@ -7,6 +7,7 @@ from incidents import pages_bugs as bug_pages
 from rota import pages as rota_pages
 
 from . import views
+from .views import tokens as token_pages
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +22,8 @@ urlpatterns = [
     path("me/swaps/<int:pk>/withdraw/", rota_pages.swap_withdraw, name="my-swap-withdraw"),
     path("me/swaps/<int:pk>/approve/", rota_pages.swap_approve, name="my-swap-approve"),
     path("me/swaps/<int:pk>/reject/", rota_pages.swap_reject, name="my-swap-reject"),
+    path("me/tokens/", token_pages.my_tokens, name="my-tokens"),
+    path("me/tokens/<int:pk>/revoke/", token_pages.my_token_revoke, name="my-token-revoke"),
     path("me/leave/", rota_pages.leave_add, name="my-leave-add"),
     path("me/leave/<int:pk>/delete/", rota_pages.leave_delete, name="my-leave-delete"),
     path("incidents/", incident_pages.incident_list, name="portal-incidents"),

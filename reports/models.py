@@ -1,11 +1,10 @@
 """The one setting the reports need per team: how much of a sprint it keeps for support."""
 
-from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from ownership.models import Team
-
-validate_web_url = URLValidator(schemes=["http", "https"])
+from portal.netsafety import validate_webhook_url
 
 DEFAULT_BUFFER_PERCENT = 20
 DEFAULT_HOURS_PER_DAY = 8
@@ -46,7 +45,7 @@ class TeamCapacity(models.Model):
         "buffer alert webhook",
         blank=True,
         max_length=500,
-        validators=[validate_web_url],
+        validators=[validate_webhook_url],
         help_text="Slack-compatible webhook for the buffer alerts; empty: the team's own chat "
         "webhook.",
     )

@@ -191,7 +191,7 @@ class TimelineEntry(models.Model):
     class Kind(models.TextChoices):
         STATUS = "status", "Status change"
         NOTE = "note", "Note"
-        PAGE = "page", "Page sent"
+        PAGE = "page", "Page"
         ESCALATION = "escalation", "Escalation"
         ALERT = "alert", "Alert"
         CHANGE = "change", "Change"

@@ -243,7 +243,14 @@ def _page_step(incident: Incident, planned: EscalationStep, now) -> list[Page]:
                 kind=TimelineEntry.Kind.PAGE,
                 text=f"Paged {who(user)} ({label}) by {Page.Channel(channel).label}.",
                 at=now,
-                data={"step": step, "user": user.get_username(), "channel": channel},
+                # "delivery" follows the page: pending, then sent, retrying or failed.
+                data={
+                    "step": step,
+                    "user": user.get_username(),
+                    "channel": channel,
+                    "page": page.pk,
+                    "delivery": "pending",
+                },
             )
             pages.append(page)
     return pages
@@ -280,9 +287,18 @@ def escalation_advance(*, incident: Incident, now=None) -> list[Page]:
 def escalation_stop(*, incident: Incident) -> int:
     """Stop escalating ``incident`` (the caller saves it); cancel pages not sent yet."""
     incident.next_escalation_at = None
-    return Page.objects.filter(incident=incident, status=Page.Status.PENDING).update(
+    cancelled = Page.objects.filter(incident=incident, status=Page.Status.PENDING).update(
         status=Page.Status.CANCELLED
     )
+    if cancelled:
+        # Their timeline entries must not go on saying "sending".
+        waiting = TimelineEntry.objects.filter(
+            incident=incident, kind=TimelineEntry.Kind.PAGE, data__delivery="pending"
+        )
+        for entry in waiting:
+            entry.data = {**entry.data, "delivery": "cancelled"}
+            entry.save(update_fields=["data"])
+    return cancelled
 
 
 def escalation_scan(*, now=None) -> int:

@@ -106,20 +106,47 @@ def page_message(page: Page) -> Message:
     )
 
 
+def _record_outcome(page: Page, outcome: str, error: str = "") -> None:
+    """Write the page's delivery outcome on the timeline entry that recorded the page.
+
+    ``outcome`` is ``sent``, ``retrying`` (with the last error), ``failed`` (with its
+    reason) or ``cancelled`` (acknowledged before it went out), so the timeline tells a page
+    that reached someone from one that did not.
+    """
+    if page.user is None:
+        return
+    entries = TimelineEntry.objects.filter(
+        incident_id=page.incident_id,
+        kind=TimelineEntry.Kind.PAGE,
+        data__step=page.step,
+        data__user=page.user.get_username(),
+        data__channel=page.channel,
+    )
+    for entry in entries:
+        data = {key: value for key, value in entry.data.items() if key != "error"}
+        data["delivery"] = outcome
+        if error:
+            data["error"] = error
+        entry.data = data
+        entry.save(update_fields=["data"])
+
+
 def _failed(page: Page, error: str, *, permanent: bool) -> str:
     page.error = error[:2000]
     if not permanent and page.attempts < MAX_ATTEMPTS:
         page.save(update_fields=["attempts", "error"])
+        _record_outcome(page, "retrying", page.error)
         logger.info("Page %s failed (attempt %s), will retry: %s", page.pk, page.attempts, error)
         return "retry"
     page.status = Page.Status.FAILED
     page.save(update_fields=["attempts", "error", "status"])
+    _record_outcome(page, "failed", page.error)
     logger.warning("Page %s to user %s failed: %s", page.pk, page.user_id, error)
     timeline_add(
         incident=page.incident,
         kind=TimelineEntry.Kind.PAGE,
         text=f"Page to {who(page.user)} failed: {page.error}",
-        data={"page": page.pk},
+        data={"page": page.pk, "delivery": "failed", "error": page.error},
     )
     return page.status
 
@@ -144,6 +171,7 @@ def page_deliver(*, page_id: int) -> str:
         if page.incident.status != Incident.Status.TRIGGERED or page.user is None:
             page.status = Page.Status.CANCELLED
             page.save(update_fields=["status"])
+            _record_outcome(page, "cancelled")
             return page.status
         page.attempts += 1
         try:
@@ -152,4 +180,5 @@ def page_deliver(*, page_id: int) -> str:
             return _failed(page, str(exc), permanent=exc.permanent)
         page.status, page.sent_at, page.error = Page.Status.SENT, timezone.now(), ""
         page.save(update_fields=["status", "sent_at", "attempts", "error"])
+        _record_outcome(page, "sent")
         return page.status

@@ -5,9 +5,10 @@ rotation in which three teams take turns by sprint (with a primary and a seconda
 dealt among the team on support), a duty manager rotation as the organisation fallback,
 support policies of all three models with
 Operations as first line, some leave, a cover, an unassigned shift (a gap), shifts on offer,
-and a triggered incident nobody has acknowledged yet. The rota starts half a year back so
-that the recorded history (``portal.demo.history``), which reuses these rotations, has people
-on call throughout.
+and a triggered incident nobody has acknowledged yet, paged as a real one is. The rota starts
+half a year back so that the recorded history (``portal.demo.history``), which reuses these
+rotations, has people on call throughout, and runs to each rotation's horizon, as the nightly
+extension would leave it.
 """
 
 import datetime
@@ -21,7 +22,6 @@ from rota import services
 from rota.models import Rotation, Shift
 
 HISTORY_WEEKS = 27
-WEEKS_AHEAD = 10
 ONE_DAY = datetime.timedelta(days=1)
 
 
@@ -55,7 +55,6 @@ def seed_rota(seed) -> dict:
     today = seed.now.date()
     # Half a year back, so the recorded history (seed_history) has people on call throughout.
     start = _monday(today, weeks_back=HISTORY_WEEKS)
-    until = today + datetime.timedelta(weeks=WEEKS_AHEAD)
     teams = seed.teams
     rotations = {}
     for slug, team in teams.items():
@@ -115,6 +114,9 @@ def seed_rota(seed) -> dict:
     )
     began = datetime.datetime.combine(start, datetime.time(0), tzinfo=datetime.UTC)
     for rotation in rotations.values():
+        # To the horizon the nightly job keeps (rotations_extend_all), counted from now: a
+        # shorter run would show gaps in the preview until the first night.
+        until = seed.now + datetime.timedelta(weeks=rotation.horizon_weeks)
         services.rotation_generate(rotation=rotation, until=until, now=began)
     services.support_policy_create(
         name="Total ownership",
@@ -184,12 +186,17 @@ def _texture(seed, rotations: dict) -> None:
 
 
 def seed_open_incident(seed) -> Incident:
-    """Open a triggered incident that nobody has acknowledged yet (no pages are sent)."""
+    """Open a triggered incident now, through the incident service, escalation included.
+
+    Its first step (Operations' first line) is paged at once: the page is handed to the
+    broker when the seeding commits and the worker sends it when it starts. Its later steps
+    are due on the usual schedule, so the scheduler's escalation scan pages the owners if
+    nobody acknowledges it.
+    """
     return incident_services.incident_create(
         title="Checkout API: error rate above 5%",
         description="Synthetic checks fail on POST /checkout since the last deploy.",
         component=seed.components["checkout-api"],
         severity=Severity.SEV2,
-        at=seed.now - datetime.timedelta(minutes=6),
-        escalate=False,
+        at=seed.now,
     )

@@ -161,6 +161,9 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+# Knox's token model is swappable; Rota keeps knox's own and names it for the foreign key of
+# the tokens' names (portal.models.ApiTokenInfo).
+KNOX_TOKEN_MODEL = "knox.AuthToken"  # noqa: S105 - a model name, not a secret
 REST_KNOX = {
     # Tokens are for automation: they live until revoked, not for a fixed number of hours.
     "TOKEN_TTL": None,

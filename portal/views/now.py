@@ -96,7 +96,11 @@ board_cache = BoardCache()
 
 
 def _search(query: str):
-    """Return the path match, the matching components and who responds for the first few."""
+    """Return the path match, the matching components and who responds for the first few.
+
+    Components match by name or slug, then by their globs covering the query as a word or
+    fragment of a path (``ownership.selectors.components_for_path_fragment``).
+    """
     path_match = None
     if "/" in query or "." in query:
         path_match = ownership.ownership_for_path(path=query)
@@ -105,6 +109,11 @@ def _search(query: str):
         .filter(Q(name__icontains=query) | Q(slug__icontains=query))
         .order_by("name")[:25]
     )
+    # Then those whose code paths cover the word or path fragment ("invoices", "billing/api").
+    named = {c.pk for c in results}
+    results += [
+        c for c in ownership.components_for_path_fragment(fragment=query) if c.pk not in named
+    ][: max(0, 25 - len(results))]
     lookups = []
     if path_match is not None:
         lookups.append(path_match.component)

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ownership.models import Team
+from portal.netsafety import validate_webhook_url
 from portal.permissions import can_manage_team
 
 from .. import capacity, services
@@ -44,6 +45,7 @@ class TeamCapacitySerializer(serializers.ModelSerializer):
         max_length=500,
         required=False,
         allow_blank=True,
+        validators=[validate_webhook_url],
         help_text="Webhook for the buffer alerts; empty: the team's chat webhook. Shown to "
         "staff and the team's managers only.",
     )

@@ -101,3 +101,103 @@ def test_a_revoked_chat_webhook_fails_at_once_and_is_on_the_timeline(alice):
     assert incident.timeline.filter(
         kind="page", text="Page to alice failed: Webhook answered 404 Not Found"
     ).exists()
+
+
+# --- The timeline tells a failed page from a sent one -----------------------------------------
+
+
+def _page_entries(incident):
+    return {
+        entry.data["channel"]: entry
+        for entry in incident.timeline.filter(kind="page", data__step="primary")
+    }
+
+
+def _incident_page(incident, viewer):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(viewer)
+    answer = client.get(f"/incidents/{incident.pk}/")
+    assert answer.status_code == 200
+    return answer.content.decode()
+
+
+def test_a_page_that_went_out_is_shown_as_sent(alice, django_capture_on_commit_callbacks):
+    incident = services.incident_create(
+        title="Checkout down", component="checkout", severity="SEV1", at=T0
+    )
+    (entry,) = _page_entries(incident).values()
+    assert entry.text == "Paged alice (primary) by E-mail."
+    assert entry.data["delivery"] == "pending"
+    assert '<span class="delivery delivery-pending">sending</span>' in _incident_page(
+        incident, alice
+    )
+
+    page = Page.objects.get()
+    assert services.page_deliver(page_id=page.pk) == "sent"
+    entry.refresh_from_db()
+    assert entry.data["delivery"] == "sent" and "error" not in entry.data
+    html = _incident_page(incident, alice)
+    assert '<span class="delivery delivery-sent">sent</span>' in html
+    assert "Reason:" not in html
+
+
+def test_a_page_to_a_private_webhook_saved_before_the_check_shows_as_failed_with_why(
+    alice, settings
+):
+    settings.ROTA_OUTBOUND_ALLOWED_HOSTS = []
+    preference = NotificationPreferenceFactory(user=alice, chat_enabled=True)
+    # Saved before webhooks were checked on save (queryset update skips validation).
+    type(preference).objects.filter(pk=preference.pk).update(
+        chat_webhook_url="http://10.0.0.5/hooks/x"
+    )
+    incident = services.incident_create(
+        title="Checkout down", component="checkout", severity="SEV1", at=T0
+    )
+    pages = {page.channel: page for page in Page.objects.all()}
+    assert services.page_deliver(page_id=pages["email"].pk) == "sent"
+    assert services.page_deliver(page_id=pages["chat"].pk) == "failed"
+
+    entries = _page_entries(incident)
+    reason = "Webhook refused: The host 10.0.0.5 is not a public address."
+    assert entries["email"].data["delivery"] == "sent"
+    assert entries["chat"].data["delivery"] == "failed"
+    assert entries["chat"].data["error"] == reason
+
+    html = _incident_page(incident, alice)
+    # E-mail: sent. Chat: failed, with the reason under it.
+    assert "Paged alice (primary) by Chat." in html
+    email_item, chat_item = (
+        html.split("Paged alice (primary) by E-mail.")[0].rsplit("<li", 1)[1],
+        html.split("Paged alice (primary) by Chat.")[0].rsplit("<li", 1)[1],
+    )
+    assert "delivery-sent" in email_item
+    assert '<span class="delivery delivery-failed">failed</span>' in chat_item
+    assert f"Reason: {reason}" in html
+    assert '<span class="kind">Page sent</span>' not in html
+
+    # The API gives the same outcome in the entry's data.
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(alice)
+    timeline = client.get(f"/api/v1/incidents/{incident.pk}/timeline/").json()["results"]
+    outcomes = {
+        row["data"]["channel"]: (row["data"]["delivery"], row["data"].get("error"))
+        for row in timeline
+        if row["data"].get("step") == "primary"
+    }
+    assert outcomes == {"email": ("sent", None), "chat": ("failed", reason)}
+
+
+def test_a_page_cancelled_by_an_acknowledgement_is_not_shown_as_sent(alice):
+    incident = services.incident_create(
+        title="Checkout down", component="checkout", severity="SEV1", at=T0
+    )
+    services.incident_acknowledge(incident=incident, by=alice, at=T0)
+    page = Page.objects.get()
+    assert services.page_deliver(page_id=page.pk) == "cancelled"
+    (entry,) = _page_entries(incident).values()
+    assert entry.data["delivery"] == "cancelled"
+    assert "not sent: acknowledged first" in _incident_page(incident, alice)

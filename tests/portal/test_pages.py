@@ -208,8 +208,10 @@ QUERIES = {
     # session, user, viewer's zone, rota and catalog versions (the on-call board is cached)
     "home": 4,
     # ... plus the components found (with their paths) and routing's version check for each
-    # of the (at most five) components whose responders the results show
-    "search": 7,
+    # of the (at most five) components whose responders the results show, and the globs that
+    # could cover the query as a path fragment (none here: the components' own are found
+    # by name, so no lookups and no second component query)
+    "search": 8,
     # session, user, zone, components with their paths
     "catalog": 5,
     # session, user, zone, component with paths, responders (versions), history, children,
