@@ -198,12 +198,14 @@ def test_bad_input_is_refused_naming_the_field(staff_client, body, field):
 
 
 def test_a_path_taken_by_another_component_is_refused(staff_client):
-    ComponentFactory(slug="first", paths=["/shared/"])
+    ComponentFactory(slug="billing-api", name="Billing API", paths=["/shared/"])
     response = staff_client.post(
-        "/api/v1/components/", {"slug": "x", "name": "X", "paths": ["/shared/"]}, format="json"
+        "/api/v1/components/",
+        {"slug": "x", "name": "X", "paths": ["/mine/", "/shared/"]},
+        format="json",
     )
     assert response.status_code == 400
-    assert "first" in response.json()["paths"][0]
+    assert response.json() == {"paths": ["/shared/ is already owned by billing-api (Billing API)."]}
     assert not Component.objects.filter(slug="x").exists()
 
 
