@@ -140,3 +140,12 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, alice):
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
     assert not Incident.objects.exists()
+
+
+def test_a_component_page_opens_the_form_with_its_component_chosen(client, reporter, alice):
+    html = client.get("/components/checkout-api/").content.decode()
+    assert f'href="{URL}?component=checkout-api"' in html
+
+    form = client.get(URL, {"component": "checkout-api"}).content.decode()
+
+    assert '<option value="checkout-api" selected>Checkout API</option>' in form
