@@ -7,18 +7,29 @@ HTTP status the sender gets.
 """
 
 
+def person_name(user) -> str:
+    """Name a person as others know them: full name, else username."""
+    return user.get_full_name() or user.get_username()
+
+
 class IllegalTransition(Exception):
-    """An incident cannot move from its current status to the requested one."""
+    """An incident cannot move from its current status to the requested one.
+
+    The message names the incident by its title and component, and who made the step already,
+    e.g. 'The incident "Checkout down" on Checkout API is already acknowledged by Alice Martin.'
+    """
 
     def __init__(self, *, incident, target: str):
         self.incident = incident
         self.current = incident.status
         self.target = target
+        named = f'The incident "{incident.title}" on {incident.component.name}'
         if self.current == target:
-            message = f"Incident #{incident.pk} is already {target}."
+            by = getattr(incident, f"{target}_by", None)
+            message = f"{named} is already {target}{f' by {person_name(by)}' if by else ''}."
         else:
             message = (
-                f"Incident #{incident.pk} is {self.current}; it cannot become {target} "
+                f"{named} is {self.current}; it cannot become {target} "
                 "(statuses go triggered, acknowledged, mitigated, resolved)."
             )
         super().__init__(message)

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from ownership.models import Team
+from ownership.models import Component, Team
 from portal.views.common import add_errors, page
 
 from . import selectors, services
@@ -68,6 +68,44 @@ class IncidentFilterForm(forms.Form):
         return incidents
 
 
+class IncidentOpenForm(forms.Form):
+    """What a person types to open an incident; routing decides the rest."""
+
+    component = forms.ModelChoiceField(
+        label="Component",
+        queryset=Component.objects.order_by("name"),
+        to_field_name="slug",
+        empty_label="Choose the component that is affected",
+        error_messages={
+            "required": "Choose the component that is affected.",
+            "invalid_choice": "No such component; choose one from the list.",
+        },
+    )
+    severity = forms.ChoiceField(
+        label="Severity",
+        choices=Severity.choices,
+        initial=Severity.SEV3,
+        error_messages={"invalid_choice": "Choose a severity from SEV1 to SEV4."},
+    )
+    title = forms.CharField(
+        label="Title",
+        max_length=200,
+        strip=True,
+        help_text="What is broken, as the people paged will read it.",
+        error_messages={
+            "required": "Say in a few words what is wrong.",
+            "max_length": "Keep the title to 200 characters (it has %(show_value)d).",
+        },
+    )
+    description = forms.CharField(
+        label="Description (optional)",
+        widget=forms.Textarea({"rows": 5}),
+        max_length=10_000,
+        required=False,
+        help_text="What you see, since when, what you tried.",
+    )
+
+
 class NoteForm(forms.Form):
     text = forms.CharField(label="Note", widget=forms.Textarea({"rows": 3}), max_length=10_000)
 
@@ -103,6 +141,37 @@ def incident_list(request):
         {"form": form, "page": page_obj, "query": query.urlencode()},
         status=200 if form.is_valid() else 400,
     )
+
+
+@page
+def incident_open(request):
+    """Open an incident through the same service as the API: routed, and its pages sent.
+
+    GET shows the form (``?component=<slug>`` preselects one); a valid POST redirects to the
+    new incident's page; bad input is shown again with a message per field (status 400).
+    """
+    if request.method == "POST":
+        form = IncidentOpenForm(request.POST)
+        if form.is_valid():
+            try:
+                incident = services.incident_create(by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, _opened_message(incident))
+                return redirect(incident.get_absolute_url())
+        return render(request, "incidents/open.html", {"form": form}, status=400)
+    form = IncidentOpenForm(initial={"component": request.GET.get("component") or None})
+    return render(request, "incidents/open.html", {"form": form})
+
+
+def _opened_message(incident: Incident) -> str:
+    if incident.responder_id:
+        person = incident.responder.get_full_name() or incident.responder.username
+        return f"Incident opened; {person} is paged."
+    if incident.nobody_paged:
+        return "Incident opened, but nobody could be paged: see the routing warning."
+    return "Incident opened."
 
 
 def _render_detail(request, incident_id, *, forms_=None, errors=None, status=200):

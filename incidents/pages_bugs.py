@@ -68,6 +68,6 @@ def bug_decide(request, pk):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, f"Bug #{bug.pk} decided.")
+            messages.success(request, f'The bug "{bug.title}" is decided.')
             return redirect("portal-bug", pk=pk)
     return _render(request, pk, form=form, status=400)

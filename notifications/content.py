@@ -15,6 +15,7 @@ from rota.selectors.schedule import final_schedule
 from rota.timeutil import zone
 
 from . import content_teams
+from .content_duty import duty_sections
 from .incidents import describe_incident, open_incidents_for_rotation
 from .messages import (
     Audience,
@@ -113,6 +114,7 @@ def reminder(delivery: Delivery, audience: Audience, now) -> Content:
     others = [local_span(p.start, p.end, tz) for p in mine if p is not piece]
     if others:
         sections.append(Section("Your other duty on this shift", others))
+    sections += duty_sections(rotation, piece)
     # Duty that starts where a cover of the same shift ended is taken back, not begun.
     resumes = any(s.start < piece.start for s in covers)
     if row.user_id is not None:
@@ -163,7 +165,7 @@ def _cover_reminder(override, piece, audience, lines, when, soon) -> Content:
     return Content(
         subject=subject,
         intro=f"Your cover of {name} starts {soon}.",
-        sections=[Section("Cover", lines)],
+        sections=[Section("Cover", lines), *duty_sections(rotation, piece)],
     )
 
 
@@ -213,6 +215,7 @@ def handoff(delivery: Delivery, audience: Audience, now) -> Content:
         intro=intro,
         sections=[
             Section(heading, [f"{incoming}: {local_span(piece.start, piece.end, tz)}"]),
+            *duty_sections(rotation, piece, before=outgoing),
             Section("Open incidents", incidents or ["No open incidents."]),
         ],
     )

@@ -210,17 +210,18 @@ def component_set_paths(*, component: Component, patterns: Iterable[str]) -> Non
             pattern = canonical_pattern(pattern)
         if pattern not in wanted:
             wanted.append(pattern)
-    taken = dict(
-        ComponentPath.objects.filter(pattern__in=wanted)
+    taken = {
+        pattern: (slug, name)
+        for pattern, slug, name in ComponentPath.objects.filter(pattern__in=wanted)
         .exclude(component=component)
-        .values_list("pattern", "component__slug")
-    )
+        .values_list("pattern", "component__slug", "component__name")
+    }
     if taken:
         raise ValidationError(
             {
                 "paths": [
-                    f"{pattern} already belongs to component {slug}."
-                    for pattern, slug in sorted(taken.items())
+                    f"{pattern} is already owned by {slug} ({name})."
+                    for pattern, (slug, name) in sorted(taken.items())
                 ]
             }
         )

@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -30,9 +31,26 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+def _named(obj) -> str:
+    """Name a row for people: its kind and its title or name, never its id."""
+    kind = obj._meta.verbose_name
+    title = getattr(obj, "title", None)
+    return f'{kind} "{title}"' if title else f"{kind} {obj}"
+
+
+def still_in_use(exc: ProtectedError | RestrictedError) -> Conflict:
+    """Answer a refused delete with 409 naming (up to five of) the rows that depend on it."""
+    objects = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+    names = sorted({_named(obj) for obj in objects})
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    return Conflict(f"Still in use by: {', '.join(names[:5])}{more}; change or delete those first.")
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_error_detail(exc))
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        exc = still_in_use(exc)
     elif isinstance(exc, IntegrityError):
         logger.warning("Integrity error answered as 409: %s", exc)
         exc = Conflict("The change conflicts with another change made at the same time; retry.")

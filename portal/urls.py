@@ -27,6 +27,7 @@ urlpatterns = [
     path("me/leave/", rota_pages.leave_add, name="my-leave-add"),
     path("me/leave/<int:pk>/delete/", rota_pages.leave_delete, name="my-leave-delete"),
     path("incidents/", incident_pages.incident_list, name="portal-incidents"),
+    path("incidents/new/", incident_pages.incident_open, name="portal-incident-open"),
     path("incidents/<int:pk>/", incident_pages.incident_detail, name="portal-incident"),
     path(
         "incidents/<int:pk>/acknowledge/",

@@ -119,11 +119,17 @@ def rotation_preview(*, rotation: Rotation, weeks: int = 4, now=None) -> Preview
             pk__in={b.other_rotation_id for b in check.double_bookings if b.other_rotation_id}
         ).values_list("pk", "name")
     )
+    overlapping = {pk for b in check.double_bookings for pk in b.shift_ids}
+    holders = {
+        shift.pk: _who(shift) or "nobody"
+        for shift in Shift.objects.filter(pk__in=overlapping).select_related("user", "team")
+    }
     for booking in check.double_bookings:
         span = f"{_day(booking.start, tz)} - {_day(booking.end, tz)}"
         if booking.kind == "overlap":
-            ids = ", ".join(str(pk) for pk in booking.shift_ids)
-            text = f"Shifts {ids} overlap {span}."
+            names = [holders.get(pk, "a deleted shift") for pk in booking.shift_ids]
+            listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+            text = f"The shifts of {listed} overlap {span}."
         else:
             other = others.get(booking.other_rotation_id, f"#{booking.other_rotation_id}")
             text = f"{_person(booking.user)} is also on duty in {other} {span}."

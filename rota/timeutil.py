@@ -82,3 +82,13 @@ def ensure_aware(value: datetime.datetime, name: str = "value") -> datetime.date
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise ValueError(f"{name} must be an aware datetime, got {value!r}")
     return value
+
+
+def window_text(start: datetime.datetime, end: datetime.datetime, tz: ZoneInfo) -> str:
+    """Return a window for people to read, in ``tz``: ``Mon 7 Dec 09:00–Mon 14 Dec 09:00``."""
+
+    def when(instant):
+        local = instant.astimezone(tz)
+        return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+    return f"{when(start)}–{when(end)}"

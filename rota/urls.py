@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from . import views
+from . import pages_rotation, views
 
 urlpatterns = [
+    path("rotations/<int:pk>/", pages_rotation.rotation_detail, name="portal-rotation"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     path("me/feeds/", views.my_feeds, name="my-feeds"),
     path("me/feeds/new/", views.my_feed_create, name="my-feed-create"),

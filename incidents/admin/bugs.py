@@ -117,7 +117,7 @@ class BugAdmin(LocalTimesMixin, admin.ModelAdmin):
                 act(bug)
                 done += 1
             except (BugStateError, ValidationError) as exc:
-                self.message_user(request, f"#{bug.pk}: {exc}", messages.WARNING)
+                self.message_user(request, f"{bug.title}: {exc}", messages.WARNING)
         if done:
             self.message_user(request, f"{verb} {done} bug(s).", messages.SUCCESS)
 

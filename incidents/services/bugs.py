@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from ownership.models import Component
 from rota.routing import responders
+from rota.timeutil import zone
 
-from ..exceptions import BugStateError
+from ..exceptions import BugStateError, person_name
 from ..models import Bug, Severity
 from ..workdays import add_working_days
 from ._common import apply_fields
@@ -75,7 +76,23 @@ def _timebox_end(bug: Bug, start):
 
 
 def _locked(bug: Bug) -> Bug:
-    return Bug.objects.select_for_update(of=("self",)).select_related("team").get(pk=bug.pk)
+    return (
+        Bug.objects.select_for_update(of=("self",))
+        .select_related("team", "component", "investigator")
+        .get(pk=bug.pk)
+    )
+
+
+def _named(bug: Bug, *, article: str = "The") -> str:
+    """Name a bug by its title and component: 'The bug "Refunds stuck" on Billing API'."""
+    return f'{article} bug "{bug.title}" on {bug.component.name}'
+
+
+def _when(bug: Bug, instant) -> str:
+    """Show an instant in the fixing team's time zone (UTC without a team), zone named."""
+    tz_name = bug.team.timezone if bug.team_id else "UTC"
+    local = instant.astimezone(zone(tz_name))
+    return f"{local:%a} {local.day} {local:%b %H:%M} ({tz_name})"
 
 
 @transaction.atomic
@@ -85,11 +102,12 @@ def bug_investigation_start(
     """Start the timeboxed investigation; the timebox ends after its working days."""
     bug = _locked(bug)
     if bug.outcome:
-        raise BugStateError(f"Bug #{bug.pk} is decided ({bug.get_outcome_display().lower()}).")
+        raise BugStateError(f"{_named(bug)} is decided ({bug.get_outcome_display().lower()}).")
     if bug.investigation_started_at is not None:
+        who = person_name(bug.investigator) if bug.investigator else "Someone"
         raise BugStateError(
-            f"The investigation of bug #{bug.pk} started at "
-            f"{bug.investigation_started_at:%Y-%m-%d %H:%M} UTC already."
+            f"{who} started investigating {_named(bug, article='the')} at "
+            f"{_when(bug, bug.investigation_started_at)} already."
         )
     at = at or timezone.now()
     if timebox_days is not None:
@@ -130,7 +148,7 @@ def bug_decide(
     bug = _locked(bug)
     if bug.outcome:
         raise BugStateError(
-            f"Bug #{bug.pk} is decided already ({bug.get_outcome_display().lower()})."
+            f"{_named(bug)} is decided already ({bug.get_outcome_display().lower()})."
         )
     at = at or timezone.now()
     bug.outcome = outcome

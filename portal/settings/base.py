@@ -180,6 +180,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Group operations in /api/docs/ by resource: the tag is the first path segment after
+    # /api/v1/ (shifts, incidents, reports, ...), decided here once for every view.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     # Component tiers appear on components and in the routing settings: one enum for both.
     "ENUM_NAME_OVERRIDES": {"TierEnum": "ownership.models.Component.Tier"},
 }

@@ -8,7 +8,7 @@ took first, or a row that others depend on.
 
 from django.db.models import ProtectedError
 
-from portal.exceptions import Conflict
+from portal.exceptions import Conflict, still_in_use
 
 from ..exceptions import SwapError
 
@@ -18,8 +18,7 @@ def as_http_error(exc):
     if isinstance(exc, SwapError):
         return Conflict(str(exc))
     if isinstance(exc, ProtectedError):
-        names = sorted({str(obj) for obj in exc.protected_objects})[:5]
-        return Conflict(f"Still in use by: {', '.join(names)}; change or delete those first.")
+        return still_in_use(exc)
     return exc
 
 

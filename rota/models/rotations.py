@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from ownership.models import Team
 from ownership.validators import validate_timezone
@@ -134,6 +135,9 @@ class Rotation(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("portal-rotation", kwargs={"pk": self.pk})
 
     def clean(self):
         """Refuse combinations of settings that cannot produce a rota."""

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from ..exceptions import ShiftOverlap
 from ..models import RotaVersion, Shift, ShiftChange
+from ..timeutil import window_text, zone
 
 
 def rota_touch() -> None:
@@ -51,23 +52,46 @@ def change_row(*, shift: Shift, action, old=None, new=None, by=None, note="") ->
 
 
 def check_no_overlap(shift: Shift) -> None:
-    """Refuse a shift that overlaps another one of its rotation (SQLite has no constraint)."""
-    clash = (
+    """Refuse a shift that overlaps another one of its rotation (SQLite has no constraint).
+
+    Raise ShiftOverlap on ``start`` naming the other shift's holder and window in the
+    rotation's time zone, e.g. "This shift overlaps Alice Martin's shift Mon 7 Dec 09:00–Mon
+    14 Dec 09:00 (Europe/London) on Payments on call."
+    """
+    clash = _clash(shift)
+    if clash is not None:
+        raise ShiftOverlap({"start": overlap_message(shift, clash)})
+
+
+def _clash(shift: Shift) -> Shift | None:
+    return (
         Shift.objects.filter(
             rotation_id=shift.rotation_id, start__lt=shift.end, end__gt=shift.start
         )
         .exclude(pk=shift.pk)
+        .select_related("user", "team", "rotation")
         .order_by("start")
         .first()
     )
-    if clash is not None:
-        raise ShiftOverlap(
-            {
-                "start": f"This shift overlaps shift {clash.pk} "
-                f"({clash.start:%Y-%m-%d %H:%M} - {clash.end:%Y-%m-%d %H:%M} UTC) "
-                "of the same rotation."
-            }
-        )
+
+
+def holder_name(shift: Shift) -> str:
+    """Name whoever holds ``shift``: the person's full name (else username), or the team's."""
+    if shift.user_id:
+        return shift.user.get_full_name() or shift.user.get_username()
+    if shift.team_id:
+        return shift.team.name
+    return "nobody"
+
+
+def overlap_message(shift: Shift, clash: Shift) -> str:
+    """Say which shift of the same rotation ``shift`` would overlap, in the rotation's zone."""
+    rotation = clash.rotation
+    window = window_text(clash.start, clash.end, zone(rotation.timezone))
+    return (
+        f"This shift overlaps {holder_name(clash)}'s shift {window} ({rotation.timezone}) "
+        f"on {rotation.name}."
+    )
 
 
 def save_shift(shift: Shift, **kwargs) -> None:
@@ -78,7 +102,12 @@ def save_shift(shift: Shift, **kwargs) -> None:
             rota_touch()
     except IntegrityError as exc:
         if "rota_shift_no_overlap" in str(exc):
-            raise ShiftOverlap(
-                {"start": "This shift overlaps another shift of the same rotation."}
-            ) from exc
+            # The constraint caught a race the check above missed: name the winner all the same.
+            clash = _clash(shift)
+            message = (
+                overlap_message(shift, clash)
+                if clash is not None
+                else "This shift overlaps another shift of the same rotation."
+            )
+            raise ShiftOverlap({"start": message}) from exc
         raise

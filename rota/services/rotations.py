@@ -202,11 +202,19 @@ def _regenerate_existing(rotation: Rotation) -> None:
 @transaction.atomic
 def rotation_delete(*, rotation: Rotation) -> None:
     """Delete a rotation and its shifts; refused while a policy or rotation depends on it."""
-    if rotation.following_rotations.exists():
+    followers = sorted(rotation.following_rotations.values_list("name", flat=True))
+    if followers:
         raise ValidationError(
-            "Person rotations follow this team rotation; change or delete them first."
+            f"{', '.join(followers)} follow{'s' if len(followers) == 1 else ''} this team "
+            "rotation; change or delete "
+            f"{'it' if len(followers) == 1 else 'them'} first."
         )
-    if rotation.rotating_policies.exists():
-        raise ValidationError("A support policy uses this rotation; change the policy first.")
+    policies = sorted(rotation.rotating_policies.values_list("name", flat=True))
+    if policies:
+        raise ValidationError(
+            f"The support polic{'y' if len(policies) == 1 else 'ies'} {', '.join(policies)} "
+            f"use{'s' if len(policies) == 1 else ''} this rotation; change "
+            f"{'it' if len(policies) == 1 else 'them'} first."
+        )
     rotation.delete()
     rota_touch()

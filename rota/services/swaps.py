@@ -77,7 +77,10 @@ def swap_take(*, swap: SwapRequest, by, now=None) -> SwapRequest:
         raise ValidationError({"taken_by": "You cannot take your own offer."})
     eligible = _eligible_user_ids(shift.rotation)
     if eligible and by.pk not in eligible:
-        raise ValidationError({"taken_by": f"{by.username} is not part of this rotation."})
+        name = by.get_full_name() or by.get_username()
+        raise ValidationError(
+            {"taken_by": f"{name} is not part of the rotation {shift.rotation.name}."}
+        )
     if shift.end <= now:
         raise ValidationError({"shift": "This shift is over."})
     # The rotation's setting now, not when the shift was offered.

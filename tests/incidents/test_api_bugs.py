@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from incidents.services import bug_investigation_start
 from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory
 
 from .factories import BugFactory
@@ -128,4 +129,24 @@ def test_a_story_without_its_estimate_is_a_400_and_deciding_twice_a_409(make_cli
     assert missing.status_code == 400
     assert set(missing.json()) == {"story_url", "story_points"}
     assert again.status_code == 409
-    assert "decided already" in again.json()["detail"]
+    assert again.json() == {
+        "detail": f'The bug "{bug.title}" on {bug.component.name} is decided already (won\'t fix).'
+    }
+
+
+def test_starting_an_investigation_twice_is_a_409_naming_the_investigator(make_client, team):
+    team.timezone = "Europe/Berlin"
+    team.save()
+    ComponentFactory(slug="refunds", name="Refunds", owner_team=team)
+    bug = BugFactory(team=team, title="Refunds stuck", component__name="Refunds")
+    alice = MembershipFactory(team=team, user__first_name="Alice", user__last_name="Martin").user
+    bug_investigation_start(bug=bug, by=alice, at=datetime.datetime(2030, 1, 7, 8, 30, tzinfo=UTC))
+
+    again = make_client(alice).post(f"{URL}{bug.pk}/start/", {})
+
+    # Started 08:30 UTC on Monday 7 January 2030: 09:30 in Berlin (CET), the team's zone.
+    assert again.status_code == 409
+    assert again.json() == {
+        "detail": 'Alice Martin started investigating the bug "Refunds stuck" on Refunds at '
+        "Mon 7 Jan 09:30 (Europe/Berlin) already."
+    }

@@ -158,13 +158,21 @@ def test_anyone_signed_in_acknowledges_and_adds_notes(user_client, user, inciden
     ]
 
 
-def test_acknowledging_twice_is_a_409_with_the_reason(user_client, incident):
-    user_client.post(f"{URL}{incident.pk}/acknowledge/")
+def test_acknowledging_twice_is_a_409_naming_the_incident_and_who_acknowledged(
+    make_client, incident
+):
+    alice = UserFactory(username="alice.martin", first_name="Alice", last_name="Martin")
+    make_client(alice).post(f"{URL}{incident.pk}/acknowledge/")
 
-    response = user_client.post(f"{URL}{incident.pk}/acknowledge/")
+    response = make_client(UserFactory()).post(f"{URL}{incident.pk}/acknowledge/")
 
+    # Named by its title and component, and by the person who acknowledged it first.
     assert response.status_code == 409
-    assert response.json() == {"detail": f"Incident #{incident.pk} is already acknowledged."}
+    component = incident.component.name
+    assert response.json() == {
+        "detail": f'The incident "{incident.title}" on {component} is already acknowledged '
+        "by Alice Martin."
+    }
 
 
 def test_resolving_a_resolved_incident_is_a_409(make_client, incident, staff_user):

@@ -145,5 +145,5 @@ def test_an_investigation_starts_once(user):
     bug = BugFactory()
     services.bug_investigation_start(bug=bug, by=user, investigator=UserFactory())
 
-    with pytest.raises(BugStateError, match="started at"):
+    with pytest.raises(BugStateError, match="started investigating"):
         services.bug_investigation_start(bug=bug, by=user)

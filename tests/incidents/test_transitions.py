@@ -57,25 +57,29 @@ def test_mitigating_a_triggered_incident_also_acknowledges_it(user):
 @pytest.mark.parametrize(
     ("status", "action", "message"),
     [
-        ("acknowledged", "acknowledge", "Incident #{pk} is already acknowledged."),
+        (
+            "acknowledged",
+            "acknowledge",
+            'The incident "{title}" on {component} is already acknowledged.',
+        ),
         (
             "resolved",
             "acknowledge",
-            "Incident #{pk} is resolved; it cannot become acknowledged "
+            'The incident "{title}" on {component} is resolved; it cannot become acknowledged '
             "(statuses go triggered, acknowledged, mitigated, resolved).",
         ),
         (
             "mitigated",
             "acknowledge",
-            "Incident #{pk} is mitigated; it cannot become acknowledged "
+            'The incident "{title}" on {component} is mitigated; it cannot become acknowledged '
             "(statuses go triggered, acknowledged, mitigated, resolved).",
         ),
-        ("mitigated", "mitigate", "Incident #{pk} is already mitigated."),
-        ("resolved", "resolve", "Incident #{pk} is already resolved."),
+        ("mitigated", "mitigate", 'The incident "{title}" on {component} is already mitigated.'),
+        ("resolved", "resolve", 'The incident "{title}" on {component} is already resolved.'),
         (
             "resolved",
             "mitigate",
-            "Incident #{pk} is resolved; it cannot become mitigated "
+            'The incident "{title}" on {component} is resolved; it cannot become mitigated '
             "(statuses go triggered, acknowledged, mitigated, resolved).",
         ),
     ],
@@ -91,7 +95,11 @@ def test_illegal_transitions_are_refused_with_a_clear_message(user, status, acti
     with pytest.raises(IllegalTransition) as refused:
         service(incident=incident, by=user)
 
-    assert str(refused.value) == message.format(pk=incident.pk)
+    # Named by title and component; nobody is recorded as having made the step (the factory
+    # sets the status only), so no "by".
+    assert str(refused.value) == message.format(
+        title=incident.title, component=incident.component.name
+    )
     incident.refresh_from_db()
     assert incident.status == status
     assert not incident.timeline.exists()

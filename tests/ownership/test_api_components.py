@@ -198,12 +198,14 @@ def test_bad_input_is_refused_naming_the_field(staff_client, body, field):
 
 
 def test_a_path_taken_by_another_component_is_refused(staff_client):
-    ComponentFactory(slug="first", paths=["/shared/"])
+    ComponentFactory(slug="billing-api", name="Billing API", paths=["/shared/"])
     response = staff_client.post(
-        "/api/v1/components/", {"slug": "x", "name": "X", "paths": ["/shared/"]}, format="json"
+        "/api/v1/components/",
+        {"slug": "x", "name": "X", "paths": ["/mine/", "/shared/"]},
+        format="json",
     )
     assert response.status_code == 400
-    assert "first" in response.json()["paths"][0]
+    assert response.json() == {"paths": ["/shared/ is already owned by billing-api (Billing API)."]}
     assert not Component.objects.filter(slug="x").exists()
 
 
@@ -252,3 +254,24 @@ def test_history_query_count_does_not_grow(user_client, django_assert_num_querie
     with django_assert_num_queries(4):
         response = user_client.get(f"/api/v1/components/{component.slug}/history/")
     assert response.json()["count"] == changes + 1
+
+
+def test_deleting_a_component_with_incidents_is_a_409_naming_them(staff_client):
+    from incidents.models import Incident
+    from tests.incidents.factories import IncidentFactory
+
+    component = ComponentFactory(slug="checkout", name="Checkout")
+    IncidentFactory(component=component, title="Checkout returns 502")
+    IncidentFactory(component=component, title="Card payments time out")
+
+    response = staff_client.delete("/api/v1/components/checkout/")
+
+    # Incidents keep their component (history stays attributed): the delete is refused,
+    # naming the incidents by title rather than by id.
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": 'Still in use by: incident "Card payments time out", incident "Checkout '
+        'returns 502"; change or delete those first.'
+    }
+    assert Component.objects.filter(slug="checkout").exists()
+    assert Incident.objects.count() == 2

@@ -139,7 +139,10 @@ def test_someone_outside_the_rotation_sees_no_offer_and_cannot_take_it(client, w
     assert f"/me/swaps/{swap.pk}/take/" not in client.get("/me/").content.decode()
     response = client.post(f"/me/swaps/{swap.pk}/take/")
     assert response.status_code == 400
-    assert "is not part of this rotation" in response.content.decode()
+    name = outsider.get_full_name() or outsider.username
+    assert f"{name} is not part of the rotation {swap.shift.rotation.name}." in (
+        response.content.decode()
+    )
     swap.refresh_from_db()
     assert swap.status == "offered"
 

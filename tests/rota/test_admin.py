@@ -331,3 +331,28 @@ def test_routing_settings_refuse_a_team_rotation_as_the_fallback(admin_client):
     assert response.status_code == 200
     assert "fallback_rotation" in response.context["adminform"].form.errors
     assert RoutingSettings.objects.get().fallback_rotation is None
+
+
+def test_preview_names_the_holders_of_overlapping_shifts(admin_client):
+    ana = UserFactory(username="ana", first_name="Ana", last_name="Lee")
+    bo = UserFactory(username="bo", first_name="Bo", last_name="Ek")
+    rotation = RotationFactory(start_date=_monday(), participants=[ana, bo], timezone="UTC")
+    start = timezone.now().replace(minute=0, second=0, microsecond=0)
+    # Written straight to the table (as a bulk import could), past the service's check.
+    ShiftFactory(rotation=rotation, user=ana, start=start, end=start + datetime.timedelta(days=7))
+    ShiftFactory(
+        rotation=rotation,
+        user=bo,
+        start=start + datetime.timedelta(days=6),
+        end=start + datetime.timedelta(days=13),
+    )
+
+    html = admin_client.get(f"{ROTATIONS}{rotation.pk}/change/").content.decode()
+
+    # They overlap on the last day of Ana's week, shown in the rotation's zone (UTC here).
+    overlap_start = (start + datetime.timedelta(days=6)).strftime("%a %d %b %H:%M")
+    overlap_end = (start + datetime.timedelta(days=7)).strftime("%a %d %b %H:%M")
+    assert (
+        f"The shifts of Ana Lee (ana) and Bo Ek (bo) overlap {overlap_start} - {overlap_end}."
+        in html
+    )

@@ -88,8 +88,12 @@ def test_an_overlapping_edit_shows_the_error_on_the_form(admin_client):
 
     assert response.status_code == 200
     form = response.context["adminform"].form
-    assert f"overlaps shift {first.pk}" in form.errors["start"][0]
-    assert f"overlaps shift {first.pk}" in response.content.decode()
+    expected = (
+        f"This shift overlaps {first.user.get_full_name() or first.user.username}'s shift "
+        f"Mon 7 Jan 09:00–Mon 14 Jan 09:00 (Europe/London) on {rotation.name}."
+    )
+    assert form.errors["start"] == [expected]
+    assert expected.replace("'", "&#x27;") in response.content.decode()
     second.refresh_from_db()
     assert second.start == MONDAY + WEEK and not second.edited
     assert not ShiftChange.objects.exists()

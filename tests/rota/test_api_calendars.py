@@ -110,7 +110,10 @@ def test_bad_input_is_refused_naming_the_field(staff_client, body, field):
 
 def test_deleting_a_calendar_in_use_is_a_conflict(staff_client):
     calendar = SprintCalendarFactory()
-    RotationFactory(shift_length_unit="sprints", sprint_calendar=calendar)
+    RotationFactory(name="Support rotation", shift_length_unit="sprints", sprint_calendar=calendar)
     response = staff_client.delete(f"{URL}{calendar.pk}/")
     assert response.status_code == 409
+    assert response.json() == {
+        "detail": "Still in use by: rotation Support rotation; change or delete those first."
+    }
     assert SprintCalendar.objects.filter(pk=calendar.pk).exists()

@@ -260,11 +260,29 @@ def test_generate_bad_input_names_the_field(staff_client, body, field):
     assert field in response.json()
 
 
+def test_deleting_a_team_rotation_that_others_follow_is_refused_naming_them(staff_client):
+    rotation = TeamRotationFactory()
+    RotationFactory(name="Storefront on call", team=None, follows_team_rotation=rotation)
+    response = staff_client.delete(f"{URL}{rotation.pk}/")
+    assert response.status_code == 400
+    assert response.json() == {
+        "non_field_errors": [
+            "Storefront on call follows this team rotation; change or delete it first."
+        ]
+    }
+    assert Rotation.objects.filter(pk=rotation.pk).exists()
+
+
 def test_deleting_a_rotation_a_policy_uses_is_refused(staff_client):
     rotation = TeamRotationFactory()
-    SupportPolicyFactory(model="rotating", team_rotation=rotation)
+    SupportPolicyFactory(name="Storefront support", model="rotating", team_rotation=rotation)
     response = staff_client.delete(f"{URL}{rotation.pk}/")
-    assert response.status_code in (400, 409)
+    assert response.status_code == 400
+    assert response.json() == {
+        "non_field_errors": [
+            "The support policy Storefront support uses this rotation; change it first."
+        ]
+    }
     assert Rotation.objects.filter(pk=rotation.pk).exists()
 
 

@@ -145,33 +145,47 @@ def test_manager_deletes_a_shift_and_the_audit_keeps_it(make_client, manager_of)
     assert ShiftChange.objects.get(shift_ref=shift.pk).action == ShiftChange.Action.DELETED
 
 
-def test_overlapping_edit_is_a_400_naming_start(staff_client):
-    rotation = RotationFactory()
-    ShiftFactory(rotation=rotation, start=MONDAY)
+def test_overlapping_edit_is_a_400_naming_the_other_holder_and_window(staff_client):
+    rotation = RotationFactory(name="Payments on call", timezone="Europe/Berlin")
+    alice = UserFactory(username="alice.martin", first_name="Alice", last_name="Martin")
+    ShiftFactory(rotation=rotation, start=MONDAY, user=alice)
     second = ShiftFactory(rotation=rotation, start=MONDAY + WEEK)
 
     response = staff_client.patch(f"{URL}{second.pk}/", {"start": "2030-01-10T09:00:00Z"})
 
+    # Alice's shift runs 09:00 UTC Mon 7 Jan to Mon 14 Jan: 10:00 in Berlin (CET, UTC+1).
     assert response.status_code == 400
-    assert "overlaps" in response.json()["start"][0]
+    assert response.json() == {
+        "start": [
+            "This shift overlaps Alice Martin's shift Mon 7 Jan 10:00–Mon 14 Jan 10:00 "
+            "(Europe/Berlin) on Payments on call."
+        ]
+    }
     second.refresh_from_db()
     assert second.start == MONDAY + WEEK and not second.edited
 
 
-def test_overlapping_new_shift_is_a_400(staff_client):
-    rotation = RotationFactory()
-    ShiftFactory(rotation=rotation, start=MONDAY)
+def test_overlapping_new_shift_is_a_400_naming_the_team_on_shift(staff_client):
+    rotation = TeamRotationFactory(name="Support rotation", timezone="Europe/London")
+    ShiftFactory(rotation=rotation, start=MONDAY, user=None, team=TeamFactory(name="Billing"))
     response = staff_client.post(
         URL,
         {
             "rotation": rotation.pk,
             "start": "2030-01-08T00:00:00Z",
             "end": "2030-01-09T00:00:00Z",
-            "user": UserFactory().username,
+            "team": TeamFactory().slug,
         },
     )
+    # London keeps GMT in January, so the window reads as stored.
     assert response.status_code == 400
-    assert "start" in response.json()
+    assert response.json() == {
+        "start": [
+            "This shift overlaps Billing's shift Mon 7 Jan 09:00–Mon 14 Jan 09:00 "
+            "(Europe/London) on Support rotation."
+        ]
+    }
+    assert Shift.objects.count() == 1
 
 
 @pytest.mark.parametrize(

@@ -119,9 +119,12 @@ def test_taking_hands_the_shift_over(make_client):
 def test_someone_outside_the_rotation_cannot_take(make_client):
     _, shift, _, _ = _setup()
     swap = SwapRequestFactory(shift=shift)
-    response = make_client(UserFactory()).post(f"{URL}{swap.pk}/take/")
+    outsider = UserFactory(username="zoe", first_name="Zoe", last_name="Kim")
+    response = make_client(outsider).post(f"{URL}{swap.pk}/take/")
     assert response.status_code == 400
-    assert "taken_by" in response.json()
+    assert response.json() == {
+        "taken_by": [f"Zoe Kim is not part of the rotation {shift.rotation.name}."]
+    }
     assert Shift.objects.get(pk=shift.pk).user.username == "owner"
 
 
