@@ -272,6 +272,12 @@ def _override_change(summary: dict, audience: Audience) -> str:
 
 def _swap_change(summary: dict, audience: Audience) -> str:
     span = local_span(_when(summary["start"]), _when(summary["end"]), audience.tz)
+    if summary.get("action") == "withdrawn":
+        return (
+            f"{summary['rotation']}: {summary['taken_by']} withdrew from taking the shift "
+            f"{span} offered by {summary['offered_by']}; it is on offer again and no longer "
+            "waits for approval"
+        )
     return (
         f"{summary['rotation']}: {summary['taken_by']} took the shift {span} offered by "
         f"{summary['offered_by']}; it waits for your approval (My rota, or Swap requests "

@@ -164,6 +164,41 @@ def _swap_notices(swaps, names, now) -> list[ChangeNotice]:
     return notices
 
 
+def _withdrawal_source(swap: SwapRequest) -> str:
+    return f"swap-withdrawn:{swap.pk}:{int(swap.withdrawn_at.timestamp())}"
+
+
+def _withdrawal_notices(swaps, names, now) -> list[ChangeNotice]:
+    """Tell the offerer and the rotation's managers that a taker withdrew before approval."""
+    managers = rotation_managers({swap.shift.rotation for swap in swaps}) if swaps else {}
+    notices = []
+    for swap in swaps:
+        summary = {
+            "kind": "swap",
+            "action": "withdrawn",
+            "rotation": swap.shift.rotation.name,
+            "start": swap.shift.start.isoformat(),
+            "end": swap.shift.end.isoformat(),
+            "offered_by": names.who(swap.offered_by_id),
+            "taken_by": names.who(swap.withdrawn_by_id),
+            "swap": swap.pk,
+        }
+        audience = set(managers.get(swap.shift.rotation_id, ())) | {swap.offered_by_id}
+        audience.discard(swap.withdrawn_by_id)
+        notices += [
+            ChangeNotice(
+                user_id=user_id,
+                source=_withdrawal_source(swap),
+                rotation_id=swap.shift.rotation_id,
+                recorded_at=now,
+                starts_at=swap.shift.start,
+                summary=summary,
+            )
+            for user_id in sorted(audience)
+        ]
+    return notices
+
+
 def _covered_shifts(overrides) -> dict[int, list[Shift]]:
     """Return, per override, the shifts it takes duty from, in one query per 200 overrides.
 
@@ -201,7 +236,8 @@ def change_notices_collect(*, now: datetime.datetime) -> int:
     Changes come from the rota's audit rows (created, edited, re-dealt, swapped, deleted
     shifts) and from overrides by version; each (person, change) is recorded once, stamped
     with ``now``. A swap taken and waiting for approval is a notice to the managers of its
-    rotation (see ``rotation_managers``). Return how many notices were recorded.
+    rotation (see ``rotation_managers``); a taker's withdrawal before approval is one to them and
+    to the person who offered the shift. Return how many notices were recorded.
     """
     since = now - seconds("NOTIFICATIONS_CHANGE_LOOKBACK")
     known = set(
@@ -232,7 +268,16 @@ def change_notices_collect(*, now: datetime.datetime) -> int:
         .order_by("pk")
         if _swap_source(swap) not in known
     ]
-    if not changes and not overrides and not swaps:
+    withdrawals = [
+        swap
+        for swap in SwapRequest.objects.filter(
+            withdrawn_at__gte=since, withdrawn_at__lte=now, withdrawn_by__isnull=False
+        )
+        .select_related("shift__rotation")
+        .order_by("pk")
+        if _withdrawal_source(swap) not in known
+    ]
+    if not changes and not overrides and not swaps and not withdrawals:
         return 0
     covered = _covered_shifts(overrides)
     team_ids = (
@@ -248,11 +293,14 @@ def change_notices_collect(*, now: datetime.datetime) -> int:
         | {s.user_id for ss in covered.values() for s in ss}
         | {swap.offered_by_id for swap in swaps}
         | {swap.taken_by_id for swap in swaps}
+        | {swap.offered_by_id for swap in withdrawals}
+        | {swap.withdrawn_by_id for swap in withdrawals}
     )
     names = _Names(user_ids, team_ids)
     notices = _shift_change_notices(changes, members, names, now)
     notices += _override_notices(overrides, covered, members, names, now)
     notices += _swap_notices(swaps, names, now)
+    notices += _withdrawal_notices(withdrawals, names, now)
     with transaction.atomic():
         for batch in chunked(notices, 500):
             ChangeNotice.objects.bulk_create(batch, ignore_conflicts=True)

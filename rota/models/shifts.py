@@ -236,6 +236,17 @@ class SwapRequest(models.Model):
         help_text="Who cancelled or rejected the request.",
     )
     message = models.CharField(max_length=300, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who last took the shift and withdrew before a manager approved.",
+    )
+    withdrawn_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the taker last withdrew before approval."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     taken_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(

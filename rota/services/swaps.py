@@ -148,7 +148,8 @@ def swap_cancel(*, swap: SwapRequest, by, now=None) -> SwapRequest:
 def swap_withdraw(*, swap: SwapRequest, by, now=None) -> SwapRequest:
     """Let the taker give a swap back: an error of theirs, undone while nothing depends on it.
 
-    * taken, waiting for approval: the offer is open again (``offered``, no taker);
+    * taken, waiting for approval: the offer is open again (``offered``, no taker), and
+      the offerer and the rotation's managers are told (a change notice);
     * handed over without approval, before the shift starts: the shift goes back to the
       person who offered it (an audit row, so they are told) and the swap is ``withdrawn``.
 
@@ -163,7 +164,12 @@ def swap_withdraw(*, swap: SwapRequest, by, now=None) -> SwapRequest:
         if shift.end <= now:
             raise SwapNotOpen("This shift is over; there is nothing to withdraw.", swap=swap)
         won = SwapRequest.objects.filter(pk=swap.pk, status=Status.TAKEN, taken_by=by).update(
-            status=Status.OFFERED, taken_by=None, taken_at=None, updated_at=now
+            status=Status.OFFERED,
+            taken_by=None,
+            taken_at=None,
+            withdrawn_by=by,
+            withdrawn_at=now,
+            updated_at=now,
         )
         if not won:
             _raise_not_open(swap, "withdrawn")

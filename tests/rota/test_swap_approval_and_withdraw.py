@@ -276,3 +276,35 @@ def test_my_rota_refuses_a_withdrawal_by_someone_else(org, client):
 
     assert response.status_code == 400
     assert holder(org) == "taker"
+
+
+def test_a_withdrawal_before_approval_tells_the_offerer_and_the_managers(
+    org, make_client, django_capture_on_commit_callbacks
+):
+    # Approval on; owner offers, taker takes (maria hears it waits), then taker withdraws.
+    # Who must hear of the withdrawal: owner (their shift is on offer again) and maria (the
+    # request she was told about is gone) - not taker, who did it, and not other.
+    services.rotation_update(rotation=org["rotation"], swaps_require_approval=True)
+    swap_id = offer(org, make_client)
+    make_client(org["taker"]).post(f"{URL}{swap_id}/take/")
+    notification_services.change_notices_collect(now=timezone.now())
+    response = make_client(org["taker"]).post(f"{URL}{swap_id}/withdraw/")
+    assert response.status_code == 200, response.content
+
+    first = timezone.now() + datetime.timedelta(minutes=1)
+    assert notification_services.change_notices_collect(now=first) == 2
+    withdrawn = ChangeNotice.objects.filter(summary__action="withdrawn").select_related("user")
+    assert sorted(n.user.username for n in withdrawn) == ["maria", "owner"]
+    assert notification_services.change_notices_collect(now=first) == 0  # recorded once
+
+    for at in (first, first + datetime.timedelta(minutes=7)):  # record, then send the batch
+        enqueued = []
+        with django_capture_on_commit_callbacks(execute=True):
+            notification_services.notifications_scan(now=at, enqueue=enqueued.extend)
+        for delivery_id in enqueued:
+            notification_services.delivery_send(delivery_id=delivery_id, now=at)
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    assert set(bodies) == {org["maria"].email, org["owner"].email}
+    for body in bodies.values():
+        assert "Payments on-call: Taker Lee withdrew from taking the shift " in body
+        assert "offered by Owner Lee; it is on offer again" in body
