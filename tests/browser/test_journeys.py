@@ -61,9 +61,18 @@ def busy(user, start, end) -> bool:
         return True
     if Override.objects.filter(user=user, start__lt=end, end__gt=start).exists():
         return True
+    # Leave is in whole local days (the windows here are in the rotation's zone already).
+    last_day = (end - datetime.timedelta(microseconds=1)).date()
     return Unavailability.objects.filter(
-        user=user, start_date__lte=end.date(), end_date__gte=start.date()
+        user=user, start_date__lte=last_day, end_date__gte=start.date()
     ).exists()
+
+
+def first(candidates, what: str):
+    """Return the first candidate, or fail saying what the demo data lacked."""
+    for candidate in candidates:
+        return candidate
+    raise AssertionError(f"the demo data has no {what}")
 
 
 def quiet_turn(turns, *, skip=(), holder=None):
@@ -176,7 +185,10 @@ def test_a_manager_covers_reassigns_approves_and_enters_leave(open_page, demo, v
         rotation,
         sick_turn.start.astimezone(zoneinfo.ZoneInfo(rotation.timezone)).date() + 2 * ONE_DAY,
     )
-    stand_in = next(p for p in people if p != sick_turn.user and not busy(p, sick_start, sick_end))
+    stand_in = first(
+        (p for p in people if p != sick_turn.user and not busy(p, sick_start, sick_end)),
+        "participant free on the sick day",
+    )
     before = holders()
     page.goto("/admin/rota/override/add/")
     pick(page, "rotation", "Payments on", "Payments on call")
@@ -201,7 +213,10 @@ def test_a_manager_covers_reassigns_approves_and_enters_leave(open_page, demo, v
 
     # 2. Reassign a whole turn: the turn after the sick one goes to someone free all that week.
     moved = next(t for t in turns if t.start > sick_turn.start)
-    new_holder = next(p for p in people if p != moved.user and not busy(p, moved.start, moved.end))
+    new_holder = first(
+        (p for p in people if p != moved.user and not busy(p, moved.start, moved.end)),
+        "participant free all week to take the reassigned turn",
+    )
     page.goto(f"/admin/rota/shift/{moved.pk}/change/")
     pick(page, "user", new_holder.last_name, new_holder.username)
     page.get_by_role("button", name="Save", exact=True).click()
