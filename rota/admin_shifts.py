@@ -369,6 +369,9 @@ class UnavailabilityAdmin(admin.ModelAdmin):
         "reason",
     ]
     list_select_related = ["user", "team"]
+    # Latest first: the list opens on the coming and newly entered leave, not on the oldest
+    # history (a lived-in organisation has pages of past leave and holidays).
+    ordering = ["-start_date", "-id"]
     autocomplete_fields = ["user", "team"]
     fields = ["user", "team", "start_date", "end_date", "kind", "reason", "source", "created_by"]
     readonly_fields = ["source", "created_by"]

@@ -13,6 +13,7 @@ from .factories import (
     ShiftFactory,
     SwapRequestFactory,
     TeamRotationFactory,
+    UnavailabilityFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -225,6 +226,26 @@ def test_leave_that_clashes_with_a_shift_is_warned_about(admin_client):
     assert response.status_code == 200
     assert Unavailability.objects.filter(user=ana).exists()
     assert "ana is away" in response.content.decode().lower()
+
+
+def test_the_leave_list_opens_on_the_latest_leave(admin_client):
+    # 120 entries of older leave (more than a page of 100) and one entered later for next
+    # year: the list shows the latest first, so the new entry is the first row of page one,
+    # and entries starting the same day come newest first.
+    for days in range(120):
+        day = datetime.date(2029, 1, 1) + datetime.timedelta(days=days)
+        UnavailabilityFactory(start_date=day, end_date=day)
+    later = datetime.date(2031, 5, 5)
+    same_day = [UnavailabilityFactory(start_date=later, end_date=later) for _ in range(2)]
+
+    response = admin_client.get("/admin/rota/unavailability/")
+
+    shown = list(response.context["cl"].result_list)
+    assert shown[:2] == [same_day[1], same_day[0]]
+    assert len(shown) == 100
+    assert [entry.start_date for entry in shown] == sorted(
+        (entry.start_date for entry in shown), reverse=True
+    )
 
 
 def test_leave_form_refuses_an_end_before_the_start(admin_client):
