@@ -17,7 +17,7 @@ from portal.netsafety import UnsafeURL, safe_urlopen
 from ..exceptions import CalendarImportError
 from ..models import Unavailability
 from ..timeutil import ONE_DAY
-from ._common import apply_fields, rota_touch
+from ._common import apply_fields, rota_touch, team_holidays_touch
 from .leave import leave_covers_remove, leave_settle
 
 FIELDS = ("user", "team", "start_date", "end_date", "reason", "kind")
@@ -39,6 +39,7 @@ def unavailability_create(*, by=None, now=None, **data) -> Unavailability:
     entry.full_clean()
     entry.save()
     _touch_if_holiday(entry)
+    _touch_holiday_duty(entry)
     leave_settle(unavailability=entry, now=now)
     return entry
 
@@ -51,11 +52,14 @@ def unavailability_update(*, unavailability: Unavailability, now=None, **data) -
     """
     moved = ("user_id", "team_id", "start_date", "end_date", "kind")
     before = [getattr(unavailability, name) for name in moved]
+    old = Unavailability(**dict(zip(moved, before, strict=True)))
     apply_fields(unavailability, FIELDS, data)
     unavailability.full_clean()
     unavailability.save()
     _touch_if_holiday(unavailability)
     if before != [getattr(unavailability, name) for name in moved]:
+        _touch_holiday_duty(old)  # the days it no longer takes get their hours back
+        _touch_holiday_duty(unavailability)
         leave_covers_remove(unavailability=unavailability)
         leave_settle(unavailability=unavailability, now=now)
     return unavailability
@@ -65,6 +69,7 @@ def unavailability_update(*, unavailability: Unavailability, now=None, **data) -
 def unavailability_delete(*, unavailability: Unavailability) -> None:
     """Remove an entry of leave or public holiday, and the covers made for it."""
     leave_covers_remove(unavailability=unavailability)
+    _touch_holiday_duty(unavailability)
     unavailability.delete()
     _touch_if_holiday(unavailability)
 
@@ -73,6 +78,16 @@ def _touch_if_holiday(entry: Unavailability) -> None:
     # A team's public holiday switches its restricted rotations: on-call answers change.
     if entry.team_id is not None:
         rota_touch()
+
+
+def _touch_holiday_duty(*entries: Unavailability) -> None:
+    """Raise the SEQUENCE of duty re-cut by these entries if they are team public holidays."""
+    spans = {}
+    for entry in entries:
+        if entry.team_id is not None and entry.kind == Unavailability.Kind.PUBLIC_HOLIDAY:
+            spans.setdefault(entry.team_id, []).append((entry.start_date, entry.end_date))
+    for team_id, days in spans.items():
+        team_holidays_touch(team_id=team_id, spans=days)
 
 
 @dataclass(frozen=True)
@@ -302,7 +317,7 @@ def unavailability_import_ics(
         for entry in Unavailability.objects.filter(source=Unavailability.Source.ICS, **owner)
     }
     result = ImportResult(skipped=skipped)
-    to_create, to_update = [], []
+    to_create, to_update, moved_from = [], [], []
     for event in events:
         entry = existing.pop(event.uid, None)
         values = {
@@ -319,6 +334,12 @@ def unavailability_import_ics(
             entry.full_clean(validate_unique=False, validate_constraints=False)
             to_create.append(entry)
         elif any(getattr(entry, name) != value for name, value in values.items()):
+            moved_from.append(
+                Unavailability(
+                    team_id=entry.team_id,
+                    **{name: getattr(entry, name) for name in ("start_date", "end_date", "kind")},
+                )
+            )
             apply_fields(entry, FIELDS, values)
             to_update.append(entry)
         else:
@@ -328,10 +349,12 @@ def unavailability_import_ics(
         to_update, ["start_date", "end_date", "reason", "kind"], batch_size=500
     )
     if prune and existing:
+        _touch_holiday_duty(*existing.values())
         for entry in existing.values():
             leave_covers_remove(unavailability=entry)
         Unavailability.objects.filter(pk__in=[e.pk for e in existing.values()]).delete()
         result.deleted = len(existing)
+    _touch_holiday_duty(*moved_from, *to_create, *to_update)
     for entry in to_update:
         leave_covers_remove(unavailability=entry)
     for entry in [*to_create, *to_update]:
