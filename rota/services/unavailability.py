@@ -6,6 +6,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
@@ -16,7 +17,8 @@ from portal.netsafety import UnsafeURL, safe_urlopen
 
 from ..exceptions import CalendarImportError
 from ..models import Unavailability
-from ..timeutil import ONE_DAY
+from ..selectors.people import person_zone_name
+from ..timeutil import ONE_DAY, zone
 from ._common import apply_fields, rota_touch, team_holidays_touch
 from .leave import leave_covers_remove, leave_settle
 
@@ -147,8 +149,16 @@ def fetch_calendar(url: str) -> bytes:
     return body
 
 
-def _as_date(value, *, end=False) -> datetime.date:
+def _as_date(value, tz: ZoneInfo, *, end=False) -> datetime.date:
+    """Return the day ``value`` falls on for whoever is away, whose zone is ``tz``.
+
+    A date-time in UTC or with a TZID is an instant: its day is the one in ``tz`` (a 24-hour
+    event 23:00Z-23:00Z is the next day in London in summer). A floating one (RFC 5545
+    §3.3.5, form #1) is wall-clock time wherever the person is, so its date is taken as is.
+    """
     if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(tz)
         if end:  # an event ending at midnight does not take that day
             value -= datetime.timedelta(microseconds=1)
         return value.date()
@@ -201,18 +211,22 @@ def _why_not(event) -> str | None:
     return None
 
 
-def _occurrence(event, uid: str) -> _Event:
+def _occurrence(event, uid: str, tz: ZoneInfo) -> _Event:
     start = event.get("DTSTART").dt
-    first = _as_date(start)
-    last = max(_as_date(start + _length(event, start), end=True), first)
+    first = _as_date(start, tz)
+    last = max(_as_date(start + _length(event, start), tz, end=True), first)
     key = uid
     if event.get("RECURRENCE-ID") is not None:
-        key = f"{uid}/{_as_date(event.get('RECURRENCE-ID').dt).isoformat()}"
+        key = f"{uid}/{_as_date(event.get('RECURRENCE-ID').dt, tz).isoformat()}"
     return _Event(key[:255], first, last, str(event.get("SUMMARY", ""))[:200])
 
 
-def _parse(data: bytes, today: datetime.date) -> tuple[list[_Event], list[SkippedEvent]]:
+def _parse(
+    data: bytes, today: datetime.date, tz: ZoneInfo
+) -> tuple[list[_Event], list[SkippedEvent]]:
     """Return the day spans of the events of ``data`` and the events skipped, with reasons.
+
+    Days of timed events are those in ``tz``, the zone of whoever is away (see :func:`_as_date`).
 
     Transparency (``TRANSP``) is ignored: it says whether an event blocks free/busy time, not
     whether its days are away, and public-holiday calendars mark every day transparent.
@@ -247,7 +261,7 @@ def _parse(data: bytes, today: datetime.date) -> tuple[list[_Event], list[Skippe
     for uid, members in families.items():
         if not any(e.get("RRULE") is not None or e.get("RDATE") is not None for _, e in members):
             for _, event in members:
-                occurrence = _occurrence(event, uid)
+                occurrence = _occurrence(event, uid, tz)
                 events[occurrence.uid] = occurrence
             continue
         line, master = members[0]
@@ -258,7 +272,7 @@ def _parse(data: bytes, today: datetime.date) -> tuple[list[_Event], list[Skippe
             skipped.append(SkippedEvent(line, uid, str(master.get("SUMMARY", ""))[:200], reason))
             continue
         for event in occurrences:
-            occurrence = _occurrence(event, uid)
+            occurrence = _occurrence(event, uid, tz)
             events[occurrence.uid] = occurrence
     skipped.sort(key=lambda event: (event.line is None, event.line or 0))
     return list(events.values()), skipped
@@ -292,9 +306,11 @@ def unavailability_import_ics(
     Each event is keyed by its UID (plus the original date for occurrences of a recurring
     event; a hash of DTSTART and SUMMARY when it has no UID), so a re-import updates changed
     events instead of duplicating them. All-day events are taken whatever their ``TRANSP``,
-    and timed ones lasting 24 hours or more; every other event is listed in
-    ``ImportResult.skipped`` with its reason (see :func:`_parse`). With ``prune``, imported
-    entries of this person or team whose events are gone from the calendar are deleted.
+    and timed ones lasting 24 hours or more, on their days in the zone of whoever is away (the
+    team's; a person's from their notification preferences, else their first team's); every
+    other event is listed in ``ImportResult.skipped`` with its reason (see :func:`_parse`).
+    With ``prune``, imported entries of this person or team whose events are gone from the
+    calendar are deleted.
 
     Raises ``CalendarImportError`` (field ``data`` or ``url``) for a file that is not
     iCalendar or a URL that cannot be fetched, ``ValidationError`` for a bad owner or kind.
@@ -309,7 +325,8 @@ def unavailability_import_ics(
         data = fetch_calendar(url)
     if isinstance(data, str):
         data = data.encode()
-    events, skipped = _parse(data, today or datetime.date.today())
+    tz = zone(team.timezone if team is not None else person_zone_name(user))
+    events, skipped = _parse(data, today or datetime.date.today(), tz)
 
     owner = {"user": user} if user is not None else {"team": team}
     existing = {
