@@ -149,6 +149,15 @@ def fetch_calendar(url: str) -> bytes:
     return body
 
 
+def _calendar_of_url(url: str | None) -> str:
+    """Return the identity of a calendar fetched from ``url``: the URL, webcal read as https."""
+    if not url:
+        return ""
+    parts = urlsplit(url.strip())
+    scheme = "https" if parts.scheme.lower() == "webcal" else parts.scheme.lower()
+    return urlunsplit((scheme, *parts[1:]))
+
+
 def _as_date(value, tz: ZoneInfo, *, end=False) -> datetime.date:
     """Return the day ``value`` falls on for whoever is away, whose zone is ``tz``.
 
@@ -223,8 +232,9 @@ def _occurrence(event, uid: str, tz: ZoneInfo) -> _Event:
 
 def _parse(
     data: bytes, today: datetime.date, tz: ZoneInfo
-) -> tuple[list[_Event], list[SkippedEvent]]:
-    """Return the day spans of the events of ``data`` and the events skipped, with reasons.
+) -> tuple[list[_Event], list[SkippedEvent], str]:
+    """Return the day spans of the events of ``data``, the events skipped, with reasons, and
+    the calendar's ``X-WR-CALNAME`` ("" when it has none).
 
     Days of timed events are those in ``tz``, the zone of whoever is away (see :func:`_as_date`).
 
@@ -275,7 +285,8 @@ def _parse(
             occurrence = _occurrence(event, uid, tz)
             events[occurrence.uid] = occurrence
     skipped.sort(key=lambda event: (event.line is None, event.line or 0))
-    return list(events.values()), skipped
+    name = str(calendar.get("X-WR-CALNAME", "")).strip()
+    return list(events.values()), skipped, name
 
 
 def _expand(members, first: datetime.date, horizon: datetime.date):
@@ -298,6 +309,7 @@ def unavailability_import_ics(
     team=None,
     kind: str = Unavailability.Kind.LEAVE,
     prune: bool = False,
+    calendar: str = "",
     by=None,
     today: datetime.date | None = None,
 ) -> ImportResult:
@@ -309,11 +321,15 @@ def unavailability_import_ics(
     and timed ones lasting 24 hours or more, on their days in the zone of whoever is away (the
     team's; a person's from their notification preferences, else their first team's); every
     other event is listed in ``ImportResult.skipped`` with its reason (see :func:`_parse`).
-    With ``prune``, imported entries of this person or team whose events are gone from the
-    calendar are deleted.
+    Each entry remembers the calendar it came from: ``calendar`` when given, else the URL,
+    else the file's ``X-WR-CALNAME``. With ``prune``, imported entries of this person or team
+    from that same calendar whose events are gone from it are deleted; entries from other
+    calendars stay. An event whose UID was imported before from another calendar moves to
+    this one (one entry per UID and owner).
 
     Raises ``CalendarImportError`` (field ``data`` or ``url``) for a file that is not
-    iCalendar or a URL that cannot be fetched, ``ValidationError`` for a bad owner or kind.
+    iCalendar or a URL that cannot be fetched, or (field ``calendar``) for a prune of a file
+    that names no calendar; ``ValidationError`` for a bad owner or kind.
     """
     if (data is None) == (url is None):
         raise ValidationError({"data": "Give either the calendar data or its URL."})
@@ -326,7 +342,16 @@ def unavailability_import_ics(
     if isinstance(data, str):
         data = data.encode()
     tz = zone(team.timezone if team is not None else person_zone_name(user))
-    events, skipped = _parse(data, today or datetime.date.today(), tz)
+    events, skipped, calendar_name = _parse(data, today or datetime.date.today(), tz)
+    source = (calendar or "").strip() or _calendar_of_url(url) or calendar_name
+    source = source[: Unavailability._meta.get_field("calendar").max_length]
+    if prune and not source:
+        raise CalendarImportError(
+            {
+                "calendar": "Name the calendar to prune: this file has no X-WR-CALNAME, and "
+                "pruning removes only the entries imported before from the same calendar."
+            }
+        )
 
     owner = {"user": user} if user is not None else {"team": team}
     existing = {
@@ -334,7 +359,7 @@ def unavailability_import_ics(
         for entry in Unavailability.objects.filter(source=Unavailability.Source.ICS, **owner)
     }
     result = ImportResult(skipped=skipped)
-    to_create, to_update, moved_from = [], [], []
+    to_create, to_update, moved_from, rehomed = [], [], [], []
     for event in events:
         entry = existing.pop(event.uid, None)
         values = {
@@ -345,12 +370,17 @@ def unavailability_import_ics(
         }
         if entry is None:
             entry = Unavailability(
-                source=Unavailability.Source.ICS, external_uid=event.uid, created_by=by, **owner
+                source=Unavailability.Source.ICS,
+                external_uid=event.uid,
+                calendar=source,
+                created_by=by,
+                **owner,
             )
             apply_fields(entry, FIELDS, values)
             entry.full_clean(validate_unique=False, validate_constraints=False)
             to_create.append(entry)
         elif any(getattr(entry, name) != value for name, value in values.items()):
+            entry.calendar = source
             moved_from.append(
                 Unavailability(
                     team_id=entry.team_id,
@@ -361,10 +391,16 @@ def unavailability_import_ics(
             to_update.append(entry)
         else:
             result.unchanged += 1
+            if entry.calendar != source:  # the same leave, now kept by this calendar
+                entry.calendar = source
+                rehomed.append(entry)
     Unavailability.objects.bulk_create(to_create, batch_size=500)
     Unavailability.objects.bulk_update(
-        to_update, ["start_date", "end_date", "reason", "kind"], batch_size=500
+        to_update, ["start_date", "end_date", "reason", "kind", "calendar"], batch_size=500
     )
+    Unavailability.objects.bulk_update(rehomed, ["calendar"], batch_size=500)
+    # Entries of other calendars are not this calendar's to prune.
+    existing = {uid: entry for uid, entry in existing.items() if entry.calendar == source}
     if prune and existing:
         _touch_holiday_duty(*existing.values())
         for entry in existing.values():

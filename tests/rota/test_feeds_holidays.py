@@ -142,6 +142,7 @@ def test_an_imported_team_holiday_and_a_pruning_reimport_change_the_feeds(
 ):
     ics = (
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//holidays//EN\r\n"
+        "X-WR-CALNAME:Office days\r\n"
         "BEGIN:VEVENT\r\nUID:xmas-eve@test\r\nDTSTART;VALUE=DATE:20261224\r\n"
         "DTEND;VALUE=DATE:20261225\r\nSUMMARY:Christmas Eve\r\nEND:VEVENT\r\n"
         "END:VCALENDAR\r\n"
@@ -160,7 +161,8 @@ def test_an_imported_team_holiday_and_a_pruning_reimport_change_the_feeds(
     assert_changed(before, imported, [MON_TO_FRI[i] for i in (0, 1, 2, 4)])
 
     empty = io.BytesIO(
-        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//holidays//EN\r\nEND:VCALENDAR\r\n"
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//holidays//EN\r\n"
+        b"X-WR-CALNAME:Office days\r\nEND:VCALENDAR\r\n"
     )
     empty.name = "holidays.ics"
     response = staff_client.post(

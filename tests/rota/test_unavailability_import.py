@@ -4,6 +4,7 @@ import datetime
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
@@ -134,10 +135,10 @@ def test_reimporting_is_idempotent_also_for_events_without_uid():
 
 def test_an_event_without_uid_that_changes_is_a_new_one_and_prune_removes_the_old():
     team = TeamFactory()
-    import_holidays(team)
+    import_holidays(team, calendar="DE holidays")
     renamed = HOLIDAYS.replace(b"SUMMARY:Labour Day", b"SUMMARY:May Day")
 
-    result = import_holidays(team, data=renamed, prune=True)
+    result = import_holidays(team, data=renamed, prune=True, calendar="DE holidays")
 
     # Without a UID the key is DTSTART + SUMMARY: a new summary is a new event.
     assert (result.created, result.deleted, result.unchanged) == (1, 1, 3)
@@ -410,3 +411,106 @@ def test_a_teams_timed_holiday_is_dated_in_the_teams_zone():
     import_holidays(team, data=data)
 
     assert rows(team=team) == [(D(2027, 4, 2), D(2027, 4, 2), "Away")]
+
+
+# --- Prune removes only what came from the same calendar -----------------------------------
+
+
+def calendar_of(name, *days):
+    """A calendar named ``name`` (None: no X-WR-CALNAME) with an all-day event per day."""
+    head = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//leave//EN\r\n"
+    if name is not None:
+        head += f"X-WR-CALNAME:{name}\r\n"
+    events = "".join(
+        f"BEGIN:VEVENT\r\nUID:{name}-{day:%Y%m%d}@test\r\nDTSTART;VALUE=DATE:{day:%Y%m%d}\r\n"
+        f"SUMMARY:{name} {day.day}\r\nEND:VEVENT\r\n"
+        for day in days
+    )
+    return (head + events + "END:VCALENDAR\r\n").encode()
+
+
+def test_pruning_one_uploaded_calendar_keeps_the_leave_of_another():
+    alice = UserFactory()
+    both = {"user": alice, "today": TODAY}
+    services.unavailability_import_ics(data=calendar_of("Holidays", D(2026, 4, 6)), **both)
+    services.unavailability_import_ics(
+        data=calendar_of("Training", D(2026, 5, 4), D(2026, 5, 5)), **both
+    )
+
+    # Training again with 5 May gone: only that day goes; the holiday from the other calendar
+    # stays although it is not in this file.
+    result = services.unavailability_import_ics(
+        data=calendar_of("Training", D(2026, 5, 4)), prune=True, **both
+    )
+    assert (result.deleted, result.unchanged) == (1, 1)
+    assert [r[0] for r in rows(user=alice)] == [D(2026, 4, 6), D(2026, 5, 4)]
+
+    # An empty Training calendar removes Training's days alone.
+    result = services.unavailability_import_ics(data=calendar_of("Training"), prune=True, **both)
+    assert result.deleted == 1
+    assert [r[0] for r in rows(user=alice)] == [D(2026, 4, 6)]
+    assert Unavailability.objects.get(user=alice).calendar == "Holidays"
+
+
+def test_a_calendar_name_given_wins_and_a_nameless_file_cannot_be_pruned_without_one():
+    alice = UserFactory()
+    both = {"user": alice, "today": TODAY}
+    services.unavailability_import_ics(
+        data=calendar_of(None, D(2026, 4, 6)), calendar="Work", **both
+    )
+    services.unavailability_import_ics(
+        data=calendar_of(None, D(2026, 5, 4)), calendar="Home", **both
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        services.unavailability_import_ics(data=calendar_of(None), prune=True, **both)
+    assert "Name the calendar" in refused.value.message_dict["calendar"][0]
+
+    result = services.unavailability_import_ics(
+        data=calendar_of(None), prune=True, calendar="Home", **both
+    )
+    assert result.deleted == 1
+    assert [r[0] for r in rows(user=alice)] == [D(2026, 4, 6)]
+
+
+def test_pruning_a_url_keeps_what_came_from_another_url(make_client, manager_of, monkeypatch):
+    team = TeamFactory(slug="ops")
+    served = {
+        "https://a.example.com/h.ics": calendar_of("Same name", D(2026, 4, 6)),
+        "https://b.example.com/h.ics": calendar_of("Same name", D(2026, 5, 1)),
+    }
+    monkeypatch.setattr(
+        "rota.services.unavailability.fetch_calendar",
+        lambda url: served[url.replace("webcal://", "https://")],
+    )
+    api = make_client(manager_of(team))
+    post = {"team": "ops", "kind": "public_holiday"}
+    for url in served:
+        response = api.post("/api/v1/unavailability/import/", {**post, "url": url})
+        assert response.status_code == 201, response.content
+
+    # Calendar A now serves nothing; B's 1 May stays although both calendars share a name.
+    # webcal:// is the same calendar as https://.
+    served["https://a.example.com/h.ics"] = calendar_of("Same name")
+    response = api.post(
+        "/api/v1/unavailability/import/",
+        {**post, "url": "webcal://a.example.com/h.ics", "prune": True},
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["deleted"] == 1
+    assert [r[0] for r in rows(team=team)] == [D(2026, 5, 1)]
+
+
+def test_the_api_refuses_to_prune_a_nameless_upload_naming_the_calendar_field(
+    make_client, manager_of
+):
+    team = TeamFactory(slug="ops")
+    upload = io.BytesIO(calendar_of(None))
+    upload.name = "basic.ics"
+    response = make_client(manager_of(team)).post(
+        "/api/v1/unavailability/import/",
+        {"team": "ops", "file": upload, "prune": "true"},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "Name the calendar" in str(response.json()["calendar"])
