@@ -20,6 +20,7 @@ from rota.models import Rotation, Unavailability
 from rota.services.feeds import feed_token_get_or_create, feed_token_string
 from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
 
+from .admin_helpers import page_data
 from .factories import RotationFactory, ShiftFactory, TeamRotationFactory
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +234,21 @@ def test_a_team_holiday_recuts_its_support_shift_on_a_restricted_team_rotation(
     response = staff_client.patch("/api/v1/teams/payments/", {"public_holidays": "DE"})
     assert response.status_code == 200, response.content
     assert_changed(before, [feed(client, token)], MON_TO_FRI[:4])
+
+
+def test_moving_a_team_holiday_in_the_admin_changes_the_feeds(client, org):
+    # Moved from Wednesday 23 to Thursday 24: Wednesday is back, Thursday is off.
+    holiday = services.unavailability_create(
+        team=org["team"], start_date=D(2026, 12, 23), end_date=D(2026, 12, 23),
+        kind="public_holiday", reason="Works outing",
+    )  # fmt: skip
+    before = feeds(client, org)
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    url = f"/admin/rota/unavailability/{holiday.pk}/change/"
+    data = page_data(client.get(url), start_date="2026-12-24", end_date="2026-12-24")
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content[:500]
+    client.logout()
+
+    assert_changed(before, feeds(client, org), [MON_TO_FRI[i] for i in (0, 1, 2, 4)])
