@@ -252,3 +252,32 @@ def test_moving_a_team_holiday_in_the_admin_changes_the_feeds(client, org):
     client.logout()
 
     assert_changed(before, feeds(client, org), [MON_TO_FRI[i] for i in (0, 1, 2, 4)])
+
+
+def test_leave_that_makes_a_cover_changes_the_feeds(client, make_client, org):
+    # Around the clock this time (no restriction), alice then bob in turn order: alice's
+    # leave on Wednesday 23 December (a Berlin day, CET: 22 Dec 23:00 UTC to 23 Dec 23:00
+    # UTC) is part of her turn, so bob covers that day and her week becomes two parts,
+    # Mon 21 08:00 UTC to Tue 22 23:00 UTC and Wed 23 23:00 UTC to Mon 28 08:00 UTC.
+    rotation, alice = org["rotation"], org["alice"]
+    bob = MembershipFactory(team=org["team"], user=UserFactory(username="bob")).user
+    rotation.restriction = Rotation.Restriction.NONE
+    rotation.save()
+    rotation.participants.create(user=alice, position=0)
+    rotation.participants.create(user=bob, position=1)
+    token = org["tokens"][0]  # alice's own feed
+    before = [feed(client, token)]
+
+    response = make_client(alice).post(
+        "/api/v1/unavailability/",
+        {"start_date": "2026-12-23", "end_date": "2026-12-23", "reason": "Dentist"},
+    )
+    assert response.status_code == 201, response.content
+
+    midnight = datetime.datetime(2026, 12, 22, 23, tzinfo=UTC)
+    shift = org["shift"]
+    assert_changed(
+        before,
+        [feed(client, token)],
+        [(shift.start, midnight), (midnight + datetime.timedelta(days=1), shift.end)],
+    )
