@@ -84,11 +84,15 @@ class RateLimited(AlertRefused):
 
 
 class BadPayload(AlertRefused):
-    """The body is not JSON, or not in the integration's format; ``errors`` says where."""
+    """The body is not JSON, or not in the integration's format; ``errors`` says where.
+
+    ``errors`` is never empty: a refusal with a single cause (a body that is not JSON, an
+    unknown version, no component) lists that cause, so every 400 has ``detail`` and ``errors``.
+    """
 
     status_code = 400
     reason = "payload"
 
     def __init__(self, message: str, errors: list[str] | None = None):
         super().__init__(message)
-        self.errors = errors or []
+        self.errors = errors or [message]

@@ -22,7 +22,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from django.utils.dateparse import parse_datetime
+import ciso8601
 
 from .exceptions import BadPayload
 from .models import Severity, Urgency
@@ -140,19 +140,25 @@ class _Checker:
         return value
 
     def instant(self, value, where: str) -> datetime.datetime | None:
-        """Read an RFC 3339 time with a UTC offset; None for nothing or Go's zero time."""
+        """Read an RFC 3339 date-time (§5.6); None for nothing or Go's zero time.
+
+        Strictly the grammar of RFC 3339 §5.6: full date, ``T`` (or ``t``, or a space as its
+        note allows), time with seconds and optional fraction, and ``Z``/``z`` or ``±hh:mm``.
+        Other ISO 8601 forms (``20261130T060000Z``, week dates) are refused. Parsed by
+        ``ciso8601.parse_rfc3339``.
+        """
         if value is None:
             return None
         parsed = None
         if isinstance(value, str):
             try:
-                parsed = parse_datetime(value.strip())
+                parsed = ciso8601.parse_rfc3339(value)
             except ValueError:
                 parsed = None
-        if parsed is None or parsed.utcoffset() is None:
+        if parsed is None:
             self.fail(
-                f"{where} must be an RFC 3339 time with a UTC offset "
-                f"(like 2030-01-07T09:58:30Z), not {value!r}."
+                f"{where} must be an RFC 3339 date-time with a UTC offset "
+                f"(like 2030-01-07T09:58:30Z), not {_json(value)}."
             )
             return None
         # Alertmanager writes Go's zero time, 0001-01-01T00:00:00Z, for "no end".
@@ -163,14 +169,15 @@ class _Checker:
     def count(self, value, where: str) -> int:
         if value is None:
             return 0
+        # JSON's true and false are not numbers, though Python's bool is an int.
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.fail(f"{where} must be a whole number of at least 0, not {value!r}.")
+            self.fail(f"{where} must be a whole number of at least 0, not {_json(value)}.")
             return 0
         return value
 
     def status(self, value, where: str) -> str:
         if value not in STATUSES:
-            self.fail(f"{where} must be 'firing' or 'resolved', not {value!r}.")
+            self.fail(f"{where} must be 'firing' or 'resolved', not {_json(value)}.")
             return FIRING
         return value
 
@@ -179,6 +186,11 @@ class _Checker:
             raise BadPayload(
                 f"This is not a valid {what} payload: {' '.join(self.errors)}", self.errors
             )
+
+
+def _json(value) -> str:
+    """Quote a received value as the sender wrote it: JSON (true, null, "text"), not Python."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -280,7 +292,9 @@ def parse_alertmanager(body: bytes, *, grouping: str = "group") -> list[Alert]:
     check = _Checker()
     version = payload.get("version")
     if version is not None and str(version) != "4":
-        raise BadPayload(f"Unsupported Alertmanager webhook version {version!r}; Rota reads 4.")
+        raise BadPayload(
+            f"Unsupported Alertmanager webhook version {_json(version)}; Rota reads 4."
+        )
     status = check.status(payload.get("status"), "status")
     group_key = check.text(payload.get("groupKey"), "groupKey", required=grouping == "group")
     common_labels = check.mapping(payload.get("commonLabels"), "commonLabels", required=False)
@@ -423,7 +437,7 @@ def parse_generic(body: bytes) -> list[Alert]:
         severity = severity_from(payload["severity"])
         if severity is None:
             check.fail(
-                f"severity {payload['severity']!r} is unknown; use SEV1-SEV4 "
+                f"severity {_json(payload['severity'])} is unknown; use SEV1-SEV4 "
                 "(or critical, major, minor, low)."
             )
     urgency = None

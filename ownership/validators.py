@@ -43,9 +43,12 @@ def validate_glob(value):
 def normalise_public_holidays(value: str) -> str:
     """Return the canonical spelling of a public-holiday calendar code, or "" for none.
 
-    A code is an ISO 3166-1 country, optionally with an ISO 3166-2 subdivision after a dash
-    (``DE``, ``DE-BY``, ``GB-SCT``, ``US-CA``), as supported by the ``holidays`` package;
-    letters may be given in any case. Raise ``ValidationError`` naming what is unknown.
+    A code is an ISO 3166-1 alpha-2 country, optionally with an ISO 3166-2 subdivision after a
+    dash (``DE``, ``DE-BY``, ``GB-SCT``, ``US-CA``), as supported by the ``holidays`` package;
+    letters may be given in any case. Aliases the package knows are turned into those codes:
+    other country codes (``UK`` and alpha-3 ``GBR`` are ``GB``, ``DEU`` is ``DE``) and names
+    of subdivisions (``GB-Scotland`` is ``GB-SCT``). Raise ``ValidationError`` naming what is
+    unknown.
     """
     import holidays  # imported here: loading its country list takes a moment
 
@@ -62,17 +65,23 @@ def normalise_public_holidays(value: str) -> str:
             code="unknown_country",
             params={"country": repr(country)},
         )
+    calendar = holidays.country_holidays(country)
+    country = calendar.country  # the ISO 3166-1 alpha-2 code of an alias (UK, GBR: GB)
     if not subdivision:
         return country
     known = {code.upper(): code for code in supported[country]}
-    if subdivision.upper() not in known:
+    aliases = {
+        name.upper(): code for name, code in getattr(calendar, "subdivisions_aliases", {}).items()
+    }
+    code = known.get(subdivision.upper()) or aliases.get(subdivision.upper())
+    if code is None:
         choices = ", ".join(sorted(supported[country])) or "none"
         raise ValidationError(
             "Unknown subdivision %(subdivision)s of %(country)s: choose one of %(choices)s.",
             code="unknown_subdivision",
             params={"subdivision": repr(subdivision), "country": country, "choices": choices},
         )
-    return f"{country}-{known[subdivision.upper()]}"
+    return f"{country}-{code}"
 
 
 def validate_public_holidays(value):

@@ -36,7 +36,14 @@ class UnavailabilityImportForm(forms.Form):
     )
     kind = forms.ChoiceField(choices=Unavailability.Kind.choices, initial="leave")
     prune = forms.BooleanField(
-        required=False, help_text="Delete entries imported before whose events are gone."
+        required=False,
+        help_text="Delete entries imported before from the same calendar whose events are gone.",
+    )
+    calendar = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text="Which calendar this is (default: the URL, else the file's X-WR-CALNAME); "
+        "needed to prune a file that has no name.",
     )
 
     def clean_file(self):
@@ -71,6 +78,7 @@ def import_view(request, model_admin):
                     team=data["team"],
                     kind=data["kind"],
                     prune=data["prune"],
+                    calendar=data["calendar"],
                     by=request.user,
                 )
             except ValidationError as exc:

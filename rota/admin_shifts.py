@@ -388,7 +388,11 @@ class UnavailabilityAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = pick(form.cleaned_data, self.FIELDS)
         if change:
-            services.unavailability_update(unavailability=obj, **data)
+            # The form has already put the new values on ``obj``: hand the service the stored
+            # row, so it sees what moved (covers re-made, holiday duty re-sent in feeds).
+            current = Unavailability.objects.get(pk=obj.pk)
+            services.unavailability_update(unavailability=current, **data)
+            obj.refresh_from_db()
         else:
             saved = services.unavailability_create(by=request.user, **data)
             obj.pk = saved.pk

@@ -28,18 +28,20 @@ BUSY_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": False,
 def calendar_feed(request, token):
     """Serve a feed as iCalendar, answering 304 when the client's copy is current.
 
-    ``?busy=1`` (or ``true``/``yes``) shows the owner's duty busy, ``?busy=0`` free, whatever
-    their preference; anything else is a 400 naming the parameter.
+    ``?busy=1`` (or ``true``/``yes``) shows the owner's duty busy, ``?busy=0`` (or
+    ``false``/``no``) free, whatever their preference; letters in any case, nothing around
+    them. Anything else is a 400 naming the parameter and the values it takes.
     """
     feed_token = feed_token_resolve(token)
     if feed_token is None:
         raise Http404("No such calendar.")
     busy = None
     if "busy" in request.GET:
-        busy = BUSY_VALUES.get(request.GET["busy"].strip().lower())
+        busy = BUSY_VALUES.get(request.GET["busy"].lower())
         if busy is None:
             return HttpResponseBadRequest(
-                "busy: give 1 to show your duty as busy or 0 to show it as free.",
+                "busy: give 1, true or yes to show your duty as busy, or 0, false or no to "
+                "show it as free (in any case).",
                 content_type="text/plain; charset=utf-8",
             )
     version = feed_version(token=feed_token, busy=busy)

@@ -23,7 +23,7 @@ class _Target:
     """What the CODEOWNERS file gives one component."""
 
     slug: str
-    team: Team
+    team: Team | None  # None: only lines without owners (GitHub: nobody owns those files)
     line: int
     patterns: list = field(default_factory=list)  # patterns it does not have yet
 
@@ -87,9 +87,6 @@ def _plan_codeowners(rules, org, report, errors):
                 f"line {rule.line}: {rule.pattern} names a path starting with #, as in git and "
                 "GitLab; GitHub ignores an escaped leading # in CODEOWNERS"
             )
-        if not rule.owners:
-            report.add("skipped", "CODEOWNERS line", rule.pattern, [f"line {rule.line}: no owners"])
-            continue
         teams, failed = [], False
         for owner in rule.owners:
             team, problem = resolver.resolve(owner)
@@ -113,11 +110,14 @@ def _plan_codeowners(rules, org, report, errors):
             while slug in taken or slug in targets:
                 number += 1
                 slug = f"{base[: COMPONENT_SLUG_MAX - 4]}-{number}"
-        target = targets.setdefault(slug, _Target(slug, teams[0], rule.line))
-        if target.team != teams[0]:
+        team = teams[0] if teams else None
+        target = targets.setdefault(slug, _Target(slug, team, rule.line))
+        if target.team is None and team is not None:
+            target.team, target.line = team, rule.line  # the first line that names an owner
+        elif team is not None and target.team != team:
             errors.append(
                 f"line {rule.line}: component {slug} is given to team {target.team.slug} on "
-                f"line {target.line} and to {teams[0].slug} here; a component has one owner team"
+                f"line {target.line} and to {team.slug} here; a component has one owner team"
             )
         if rule.pattern not in path_owner:
             target.patterns.append(rule.pattern)
@@ -146,14 +146,22 @@ def _apply_codeowners(targets, by, report, errors):
                 note=NOTE,
             )
             if created is not None:
-                details = [f"owner {target.team.slug}", "paths " + ", ".join(target.patterns)]
+                owner = f"owner {target.team.slug}" if target.team else "no owner"
+                details = [owner, "paths " + ", ".join(target.patterns)]
                 report.add("created", "Component", slug, details)
             continue
         # Compare with the effective owner: the export writes it, and a component that
         # inherits its owner must not become directly owned by a round trip.
         changes = {}
         details = []
-        if component.effective_owner_team_id != target.team.pk:
+        if target.team is None:
+            if component.effective_owner_team_id is not None:
+                # Lines without owners never take an owner away: the import only adds.
+                report.warnings.append(
+                    f"line {target.line}: component {slug} has no owners in CODEOWNERS; it "
+                    f"keeps its owner team {component.effective_owner_team.slug}"
+                )
+        elif component.effective_owner_team_id != target.team.pk:
             changes["owner_team"] = target.team
             old = component.effective_owner_team
             details.append(f"owner_team: {show(old)} -> {target.team.slug}")
@@ -186,7 +194,10 @@ def codeowners_import(
     A pattern goes to the component that already has it, else to the one named by the
     ``# component:`` comment above it (created when new), else to a new service component
     named after the pattern; that component's owner team becomes the line's (first) team.
-    Patterns are only added, never taken away. ``org``, when given, is the only GitHub
+    A line without owners (GitHub: "nobody owns matching files"; the export writes one for a
+    component without an owner) attaches its pattern the same way, to a component created
+    without an owner team; an owner the component has is kept, with a warning. Patterns and
+    owners are only added, never taken away. ``org``, when given, is the only GitHub
     organisation whose ``@org/team`` owners count.
     """
     rules, errors = parse_codeowners(text)
@@ -206,7 +217,12 @@ def codeowners_import(
 
 
 def codeowners_export(*, components=None, org: str = "org") -> str:
-    """Write CODEOWNERS: each component's patterns, owned by its effective owner team."""
+    """Write CODEOWNERS: each component's patterns, owned by its effective owner team.
+
+    A component without one gets its patterns with no owners, which in CODEOWNERS means
+    nobody owns those files (and overrides broader lines above); the import reads them back
+    as patterns of an unowned component.
+    """
     queryset = components if components is not None else Component.objects.all()
     queryset = queryset.select_related("effective_owner_team").prefetch_related("paths")
     sections = [

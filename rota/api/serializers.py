@@ -390,7 +390,15 @@ class UnavailabilityImportSerializer(serializers.Serializer):
         default=Unavailability.Kind.LEAVE, help_text="leave (default) or public_holiday"
     )
     prune = serializers.BooleanField(
-        default=False, help_text="Delete entries imported before whose events are gone."
+        default=False,
+        help_text="Delete entries imported before from the same calendar whose events are gone.",
+    )
+    calendar = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Which calendar this is (default: the url, else the file's X-WR-CALNAME); "
+        "needed with prune for a file that has no name.",
     )
 
     def validate_kind(self, kind):

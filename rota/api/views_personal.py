@@ -182,6 +182,7 @@ class UnavailabilityViewSet(RotaErrorsMixin, viewsets.ModelViewSet):
                 team=team,
                 kind=data["kind"],
                 prune=data["prune"],
+                calendar=data.get("calendar", ""),
                 by=request.user,
             )
         except CalendarImportError as exc:

@@ -41,6 +41,12 @@ class Unavailability(models.Model):
     external_uid = models.CharField(
         max_length=255, blank=True, help_text="UID of the imported calendar event."
     )
+    calendar = models.CharField(
+        max_length=2000,
+        blank=True,
+        help_text="The imported calendar the event came from: its URL, or the name given or in "
+        "its X-WR-CALNAME. A pruning import removes only rows of its own calendar.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

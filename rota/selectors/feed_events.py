@@ -13,8 +13,9 @@ A feed shows duty as the final schedule has it, not the rows underneath:
   covered and a link.
 
 ``SEQUENCE`` is the shift's (or the cover's) sequence, which the services raise on every edit,
-on every cover added, moved or removed over the shift, and when the rotation's hours change,
-plus the feed owner's feed sequence, which rises when they change their busy preference.
+on every cover added, moved or removed over the shift, when the rotation's hours change and
+when a team holiday switches a restricted rotation over it (``team_holidays_touch``), plus
+the feed owner's feed sequence, which rises when they change their busy preference.
 Events leave time free unless the owner asked for busy, and then only their own duty is busy.
 """
 

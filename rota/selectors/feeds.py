@@ -180,7 +180,8 @@ def feed_state(*, token: FeedToken, now=None, busy: bool | None = None) -> FeedS
     """The feed's fingerprint (ETag) and last change, from two aggregate queries.
 
     Every change to a shift or override bumps its ``updated_at`` (and ``sequence``; a cover
-    added, moved or removed bumps those of the shifts under it), a removal lowers a count,
+    added, moved or removed bumps those of the shifts under it, and a team holiday added,
+    moved or removed those of the restricted duty it re-cuts), a removal lowers a count,
     renaming a rotation or team changes theirs, and the busy status and the owner's feed
     sequence are part of it, so the fingerprint changes whenever the rendered feed would.
     ``busy`` is the URL's ``?busy=`` (None: the owner's preference).

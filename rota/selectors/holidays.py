@@ -147,13 +147,43 @@ def team_in_business_hours(*, team, at: datetime.datetime) -> bool:
     return span is not None and span[0] <= at < span[1]
 
 
-def team_holidays_upcoming(*, team, today: datetime.date, limit: int = 10) -> list:
-    """Return the team's next ``limit`` public holidays from ``today`` on, whatever their source.
+@dataclass(frozen=True)
+class HolidayDays:
+    """Days in a row that are the same public holidays of a team (dates inclusive)."""
 
-    Each is an ``Unavailability`` row (``start_date``, ``end_date``, ``reason``, ``source``).
+    start_date: datetime.date
+    end_date: datetime.date
+    reason: str  # the holidays' names, joined with "; "
+
+
+def team_holidays_upcoming(*, team, today: datetime.date, limit: int = 10) -> list[HolidayDays]:
+    """Return the team's next ``limit`` public holidays from ``today`` on, one per day.
+
+    Holidays of every source (typed in, imported, from the ``holidays`` package) that fall on
+    the same day are one entry naming them all, the package's first ("Christmas Day; Office
+    closed"), the same name twice once; days in a row with the same names are one entry. One
+    query.
     """
-    return list(
-        Unavailability.objects.filter(
-            team=team, kind=Unavailability.Kind.PUBLIC_HOLIDAY, end_date__gte=today
-        ).order_by("start_date", "id")[:limit]
-    )
+    names: dict[datetime.date, list[str]] = defaultdict(list)
+    rows = Unavailability.objects.filter(
+        team=team, kind=Unavailability.Kind.PUBLIC_HOLIDAY, end_date__gte=today
+    ).values_list("source", "start_date", "end_date", "reason", "id")
+    # The country's own holiday is named first on its day, then the others by start.
+    holidays_first = sorted(rows, key=lambda r: (r[0] != Unavailability.Source.HOLIDAYS, *r[1:]))
+    for _, first, last, reason, _ in holidays_first:
+        # The package already joins two holidays of one day with "; ": count each once.
+        parts = [part.strip() for part in (reason or "Public holiday").split("; ")]
+        day = max(first, today)
+        while day <= last:
+            names[day] += [part for part in parts if part and part not in names[day]]
+            day += ONE_DAY
+    found: list[HolidayDays] = []
+    for day in sorted(names):
+        reason = "; ".join(names[day])
+        if found and found[-1].end_date + ONE_DAY == day and found[-1].reason == reason:
+            found[-1] = HolidayDays(found[-1].start_date, day, reason)
+        elif len(found) == limit:
+            break
+        else:
+            found.append(HolidayDays(day, day, reason))
+    return found

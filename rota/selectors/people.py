@@ -1,5 +1,7 @@
-"""Who takes part in a set of teams' rotations."""
+"""Who takes part in a set of teams' rotations, and which zone a person's dates are in."""
 
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 
 from ownership.models import Membership
@@ -24,3 +26,24 @@ def rotation_people(team_ids: set[int]) -> Q:
     teams = places.filter(team__isnull=False).values("team_id")
     members = Membership.objects.filter(team__in=teams).values("user_id")
     return Q(pk__in=people) | Q(pk__in=members)
+
+
+def person_zone_name(user) -> str:
+    """Return the IANA zone a person's dates are read in (one or two queries).
+
+    The rule notifications use: the zone in their notification preferences, else their first
+    team's (teams by name), else ``settings.TIME_ZONE``.
+    """
+    try:
+        chosen = user.notification_preference.timezone
+    except ObjectDoesNotExist:
+        chosen = ""
+    if chosen:
+        return chosen
+    team_zone = (
+        Membership.objects.filter(user=user)
+        .order_by("team__name")
+        .values_list("team__timezone", flat=True)
+        .first()
+    )
+    return team_zone or settings.TIME_ZONE or "UTC"

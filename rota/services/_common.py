@@ -1,12 +1,15 @@
 """Helpers shared by the rota's services."""
 
+import datetime
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
 
 from ..exceptions import ShiftOverlap
-from ..models import RotaVersion, Shift, ShiftChange
-from ..timeutil import window_text, zone
+from ..models import Override, Rotation, RotaVersion, Shift, ShiftChange
+from ..timeutil import ONE_DAY, UTC, date_span, window_text, zone
 
 
 def rota_touch() -> None:
@@ -111,3 +114,54 @@ def save_shift(shift: Shift, **kwargs) -> None:
             )
             raise ShiftOverlap({"start": message}) from exc
         raise
+
+
+def team_holidays_touch(*, team_id: int, spans) -> int:
+    """Raise the SEQUENCE of the duty that a change to a team's public holidays re-cuts.
+
+    ``spans`` are (first, last) dates (inclusive) of holidays added, moved or removed. A team's
+    holiday switches its restricted rotations off (business hours) or on (out of hours), so
+    the calendar events of the shifts and covers over those days change although no row of
+    theirs did; raising their ``sequence`` (and ``updated_at``) changes every feed's
+    fingerprint and tells calendar apps to take the new events. The rotations are those whose
+    holidays are the team's (the rule of :mod:`rota.selectors.holidays`): restricted person
+    rotations of the team, restricted rotations following a team rotation the team is on
+    support in then, and the team's shifts and covers on restricted team rotations. Dates are
+    read in each rotation's zone. Return how many rows were bumped.
+    """
+    spans = [(first, last) for first, last in spans]
+    if not spans:
+        return 0
+    restricted = Rotation.objects.exclude(restriction=Rotation.Restriction.NONE)
+    # Widest UTC bounds of the dates in any zone (offsets are within 14 hours).
+    widest = Q()
+    for first, last in spans:
+        widest |= Q(
+            start__lt=datetime.datetime.combine(last + 2 * ONE_DAY, datetime.time(), UTC),
+            end__gt=datetime.datetime.combine(first - ONE_DAY, datetime.time(), UTC),
+        )
+    followed = (
+        Shift.objects.filter(widest, team_id=team_id, rotation__kind=Rotation.Kind.TEAM)
+        .values_list("rotation_id", flat=True)
+        .distinct()
+    )
+    rotations = list(
+        restricted.filter(
+            Q(team_id=team_id, follows_team_rotation__isnull=True)
+            | Q(follows_team_rotation_id__in=list(followed))
+            | Q(kind=Rotation.Kind.TEAM, team__isnull=True)
+        )
+    )
+    bumped, now = 0, timezone.now()
+    for rotation in rotations:
+        tz = zone(rotation.timezone)
+        overlaps = Q()
+        for first, last in spans:
+            start, end = date_span(first, last, tz)
+            overlaps |= Q(start__lt=end, end__gt=start)
+        mine = Q(team_id=team_id) if rotation.kind == Rotation.Kind.TEAM else Q()
+        for model in (Shift, Override):
+            bumped += model.objects.filter(overlaps, mine, rotation=rotation).update(
+                sequence=F("sequence") + 1, updated_at=now
+            )
+    return bumped

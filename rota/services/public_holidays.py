@@ -20,7 +20,7 @@ from django.db import transaction
 from ownership.models import Team
 
 from ..models import Unavailability
-from ._common import rota_touch
+from ._common import rota_touch, team_holidays_touch
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +102,10 @@ def team_public_holidays_sync(*, team: Team, today: datetime.date | None = None)
         len(existing),
     )
     if to_create or existing:
+        # The days added or gone re-cut the team's restricted rotations: their calendar
+        # events change, so their SEQUENCE rises and every feed's fingerprint with it.
+        changed = [(row.start_date, row.end_date) for row in [*to_create, *existing.values()]]
+        team_holidays_touch(team_id=team.pk, spans=changed)
         rota_touch()  # a holiday switches restricted rotations: cached on-call answers change
     return result
 

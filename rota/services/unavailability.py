@@ -6,6 +6,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
@@ -16,8 +17,9 @@ from portal.netsafety import UnsafeURL, safe_urlopen
 
 from ..exceptions import CalendarImportError
 from ..models import Unavailability
-from ..timeutil import ONE_DAY
-from ._common import apply_fields, rota_touch
+from ..selectors.people import person_zone_name
+from ..timeutil import ONE_DAY, zone
+from ._common import apply_fields, rota_touch, team_holidays_touch
 from .leave import leave_covers_remove, leave_settle
 
 FIELDS = ("user", "team", "start_date", "end_date", "reason", "kind")
@@ -39,6 +41,7 @@ def unavailability_create(*, by=None, now=None, **data) -> Unavailability:
     entry.full_clean()
     entry.save()
     _touch_if_holiday(entry)
+    _touch_holiday_duty(entry)
     leave_settle(unavailability=entry, now=now)
     return entry
 
@@ -51,11 +54,14 @@ def unavailability_update(*, unavailability: Unavailability, now=None, **data) -
     """
     moved = ("user_id", "team_id", "start_date", "end_date", "kind")
     before = [getattr(unavailability, name) for name in moved]
+    old = Unavailability(**dict(zip(moved, before, strict=True)))
     apply_fields(unavailability, FIELDS, data)
     unavailability.full_clean()
     unavailability.save()
     _touch_if_holiday(unavailability)
     if before != [getattr(unavailability, name) for name in moved]:
+        _touch_holiday_duty(old)  # the days it no longer takes get their hours back
+        _touch_holiday_duty(unavailability)
         leave_covers_remove(unavailability=unavailability)
         leave_settle(unavailability=unavailability, now=now)
     return unavailability
@@ -65,6 +71,7 @@ def unavailability_update(*, unavailability: Unavailability, now=None, **data) -
 def unavailability_delete(*, unavailability: Unavailability) -> None:
     """Remove an entry of leave or public holiday, and the covers made for it."""
     leave_covers_remove(unavailability=unavailability)
+    _touch_holiday_duty(unavailability)
     unavailability.delete()
     _touch_if_holiday(unavailability)
 
@@ -73,6 +80,16 @@ def _touch_if_holiday(entry: Unavailability) -> None:
     # A team's public holiday switches its restricted rotations: on-call answers change.
     if entry.team_id is not None:
         rota_touch()
+
+
+def _touch_holiday_duty(*entries: Unavailability) -> None:
+    """Raise the SEQUENCE of duty re-cut by these entries if they are team public holidays."""
+    spans = {}
+    for entry in entries:
+        if entry.team_id is not None and entry.kind == Unavailability.Kind.PUBLIC_HOLIDAY:
+            spans.setdefault(entry.team_id, []).append((entry.start_date, entry.end_date))
+    for team_id, days in spans.items():
+        team_holidays_touch(team_id=team_id, spans=days)
 
 
 @dataclass(frozen=True)
@@ -132,8 +149,25 @@ def fetch_calendar(url: str) -> bytes:
     return body
 
 
-def _as_date(value, *, end=False) -> datetime.date:
+def _calendar_of_url(url: str | None) -> str:
+    """Return the identity of a calendar fetched from ``url``: the URL, webcal read as https."""
+    if not url:
+        return ""
+    parts = urlsplit(url.strip())
+    scheme = "https" if parts.scheme.lower() == "webcal" else parts.scheme.lower()
+    return urlunsplit((scheme, *parts[1:]))
+
+
+def _as_date(value, tz: ZoneInfo, *, end=False) -> datetime.date:
+    """Return the day ``value`` falls on for whoever is away, whose zone is ``tz``.
+
+    A date-time in UTC or with a TZID is an instant: its day is the one in ``tz`` (a 24-hour
+    event 23:00Z-23:00Z is the next day in London in summer). A floating one (RFC 5545
+    §3.3.5, form #1) is wall-clock time wherever the person is, so its date is taken as is.
+    """
     if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(tz)
         if end:  # an event ending at midnight does not take that day
             value -= datetime.timedelta(microseconds=1)
         return value.date()
@@ -186,18 +220,23 @@ def _why_not(event) -> str | None:
     return None
 
 
-def _occurrence(event, uid: str) -> _Event:
+def _occurrence(event, uid: str, tz: ZoneInfo) -> _Event:
     start = event.get("DTSTART").dt
-    first = _as_date(start)
-    last = max(_as_date(start + _length(event, start), end=True), first)
+    first = _as_date(start, tz)
+    last = max(_as_date(start + _length(event, start), tz, end=True), first)
     key = uid
     if event.get("RECURRENCE-ID") is not None:
-        key = f"{uid}/{_as_date(event.get('RECURRENCE-ID').dt).isoformat()}"
+        key = f"{uid}/{_as_date(event.get('RECURRENCE-ID').dt, tz).isoformat()}"
     return _Event(key[:255], first, last, str(event.get("SUMMARY", ""))[:200])
 
 
-def _parse(data: bytes, today: datetime.date) -> tuple[list[_Event], list[SkippedEvent]]:
-    """Return the day spans of the events of ``data`` and the events skipped, with reasons.
+def _parse(
+    data: bytes, today: datetime.date, tz: ZoneInfo
+) -> tuple[list[_Event], list[SkippedEvent], str]:
+    """Return the day spans of the events of ``data``, the events skipped, with reasons, and
+    the calendar's ``X-WR-CALNAME`` ("" when it has none).
+
+    Days of timed events are those in ``tz``, the zone of whoever is away (see :func:`_as_date`).
 
     Transparency (``TRANSP``) is ignored: it says whether an event blocks free/busy time, not
     whether its days are away, and public-holiday calendars mark every day transparent.
@@ -232,7 +271,7 @@ def _parse(data: bytes, today: datetime.date) -> tuple[list[_Event], list[Skippe
     for uid, members in families.items():
         if not any(e.get("RRULE") is not None or e.get("RDATE") is not None for _, e in members):
             for _, event in members:
-                occurrence = _occurrence(event, uid)
+                occurrence = _occurrence(event, uid, tz)
                 events[occurrence.uid] = occurrence
             continue
         line, master = members[0]
@@ -243,10 +282,11 @@ def _parse(data: bytes, today: datetime.date) -> tuple[list[_Event], list[Skippe
             skipped.append(SkippedEvent(line, uid, str(master.get("SUMMARY", ""))[:200], reason))
             continue
         for event in occurrences:
-            occurrence = _occurrence(event, uid)
+            occurrence = _occurrence(event, uid, tz)
             events[occurrence.uid] = occurrence
     skipped.sort(key=lambda event: (event.line is None, event.line or 0))
-    return list(events.values()), skipped
+    name = str(calendar.get("X-WR-CALNAME", "")).strip()
+    return list(events.values()), skipped, name
 
 
 def _expand(members, first: datetime.date, horizon: datetime.date):
@@ -269,6 +309,7 @@ def unavailability_import_ics(
     team=None,
     kind: str = Unavailability.Kind.LEAVE,
     prune: bool = False,
+    calendar: str = "",
     by=None,
     today: datetime.date | None = None,
 ) -> ImportResult:
@@ -277,12 +318,18 @@ def unavailability_import_ics(
     Each event is keyed by its UID (plus the original date for occurrences of a recurring
     event; a hash of DTSTART and SUMMARY when it has no UID), so a re-import updates changed
     events instead of duplicating them. All-day events are taken whatever their ``TRANSP``,
-    and timed ones lasting 24 hours or more; every other event is listed in
-    ``ImportResult.skipped`` with its reason (see :func:`_parse`). With ``prune``, imported
-    entries of this person or team whose events are gone from the calendar are deleted.
+    and timed ones lasting 24 hours or more, on their days in the zone of whoever is away (the
+    team's; a person's from their notification preferences, else their first team's); every
+    other event is listed in ``ImportResult.skipped`` with its reason (see :func:`_parse`).
+    Each entry remembers the calendar it came from: ``calendar`` when given, else the URL,
+    else the file's ``X-WR-CALNAME``. With ``prune``, imported entries of this person or team
+    from that same calendar whose events are gone from it are deleted; entries from other
+    calendars stay. An event whose UID was imported before from another calendar moves to
+    this one (one entry per UID and owner).
 
     Raises ``CalendarImportError`` (field ``data`` or ``url``) for a file that is not
-    iCalendar or a URL that cannot be fetched, ``ValidationError`` for a bad owner or kind.
+    iCalendar or a URL that cannot be fetched, or (field ``calendar``) for a prune of a file
+    that names no calendar; ``ValidationError`` for a bad owner or kind.
     """
     if (data is None) == (url is None):
         raise ValidationError({"data": "Give either the calendar data or its URL."})
@@ -294,7 +341,17 @@ def unavailability_import_ics(
         data = fetch_calendar(url)
     if isinstance(data, str):
         data = data.encode()
-    events, skipped = _parse(data, today or datetime.date.today())
+    tz = zone(team.timezone if team is not None else person_zone_name(user))
+    events, skipped, calendar_name = _parse(data, today or datetime.date.today(), tz)
+    source = (calendar or "").strip() or _calendar_of_url(url) or calendar_name
+    source = source[: Unavailability._meta.get_field("calendar").max_length]
+    if prune and not source:
+        raise CalendarImportError(
+            {
+                "calendar": "Name the calendar to prune: this file has no X-WR-CALNAME, and "
+                "pruning removes only the entries imported before from the same calendar."
+            }
+        )
 
     owner = {"user": user} if user is not None else {"team": team}
     existing = {
@@ -302,7 +359,7 @@ def unavailability_import_ics(
         for entry in Unavailability.objects.filter(source=Unavailability.Source.ICS, **owner)
     }
     result = ImportResult(skipped=skipped)
-    to_create, to_update = [], []
+    to_create, to_update, moved_from, rehomed = [], [], [], []
     for event in events:
         entry = existing.pop(event.uid, None)
         values = {
@@ -313,25 +370,44 @@ def unavailability_import_ics(
         }
         if entry is None:
             entry = Unavailability(
-                source=Unavailability.Source.ICS, external_uid=event.uid, created_by=by, **owner
+                source=Unavailability.Source.ICS,
+                external_uid=event.uid,
+                calendar=source,
+                created_by=by,
+                **owner,
             )
             apply_fields(entry, FIELDS, values)
             entry.full_clean(validate_unique=False, validate_constraints=False)
             to_create.append(entry)
         elif any(getattr(entry, name) != value for name, value in values.items()):
+            entry.calendar = source
+            moved_from.append(
+                Unavailability(
+                    team_id=entry.team_id,
+                    **{name: getattr(entry, name) for name in ("start_date", "end_date", "kind")},
+                )
+            )
             apply_fields(entry, FIELDS, values)
             to_update.append(entry)
         else:
             result.unchanged += 1
+            if entry.calendar != source:  # the same leave, now kept by this calendar
+                entry.calendar = source
+                rehomed.append(entry)
     Unavailability.objects.bulk_create(to_create, batch_size=500)
     Unavailability.objects.bulk_update(
-        to_update, ["start_date", "end_date", "reason", "kind"], batch_size=500
+        to_update, ["start_date", "end_date", "reason", "kind", "calendar"], batch_size=500
     )
+    Unavailability.objects.bulk_update(rehomed, ["calendar"], batch_size=500)
+    # Entries of other calendars are not this calendar's to prune.
+    existing = {uid: entry for uid, entry in existing.items() if entry.calendar == source}
     if prune and existing:
+        _touch_holiday_duty(*existing.values())
         for entry in existing.values():
             leave_covers_remove(unavailability=entry)
         Unavailability.objects.filter(pk__in=[e.pk for e in existing.values()]).delete()
         result.deleted = len(existing)
+    _touch_holiday_duty(*moved_from, *to_create, *to_update)
     for entry in to_update:
         leave_covers_remove(unavailability=entry)
     for entry in [*to_create, *to_update]:

@@ -372,8 +372,8 @@ def test_a_bad_alertmanager_time_is_a_400_naming_it_and_kept(api_client, checkou
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        f"alerts[0].{field} must be an RFC 3339 time with a UTC offset "
-        f"(like 2030-01-07T09:58:30Z), not {value!r}."
+        f"alerts[0].{field} must be an RFC 3339 date-time with a UTC offset "
+        f"(like 2030-01-07T09:58:30Z), not {json.dumps(value)}."
     ]
     assert not Incident.objects.exists()
     item = InboxItem.objects.get()
@@ -420,7 +420,7 @@ def test_a_bad_truncated_alerts_count_is_a_400_naming_it(api_client, checkout, v
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        f"truncatedAlerts must be a whole number of at least 0, not {value!r}."
+        f"truncatedAlerts must be a whole number of at least 0, not {json.dumps(value)}."
     ]
     assert InboxItem.objects.count() == 1
 
@@ -510,8 +510,8 @@ def test_a_bad_generic_starts_at_is_a_400_naming_it_and_kept(api_client, checkou
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        "starts_at must be an RFC 3339 time with a UTC offset (like 2030-01-07T09:58:30Z), "
-        f"not {value!r}."
+        "starts_at must be an RFC 3339 date-time with a UTC offset (like 2030-01-07T09:58:30Z), "
+        f"not {json.dumps(value)}."
     ]
     assert not Incident.objects.exists()
     item = InboxItem.objects.get()

@@ -157,6 +157,8 @@ def test_malformed_json_is_a_400_with_the_reason_and_nothing_is_lost(api_client,
 
     assert response.status_code == 400
     assert response.json()["detail"].startswith("The body is not valid JSON")
+    # README: a 400 has detail and a list of errors, also with a single cause.
+    assert response.json()["errors"] == [response.json()["detail"]]
     assert not Incident.objects.exists()
     item = InboxItem.objects.get()
     assert bytes(item.body) == body
@@ -174,7 +176,7 @@ def test_a_payload_in_the_wrong_shape_names_every_problem(api_client, integratio
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        "alerts[0].status must be 'firing' or 'resolved', not 'pending'.",
+        "alerts[0].status must be 'firing' or 'resolved', not \"pending\".",
         "alerts[0].labels.severity must be a string.",
     ]
     assert InboxItem.objects.count() == 1
@@ -187,7 +189,8 @@ def test_an_unsupported_alertmanager_version_is_refused(api_client, integration)
     response = post_alert(api_client, integration, payload)
 
     assert response.status_code == 400
-    assert "version '3'" in response.json()["detail"]
+    assert 'version "3"' in response.json()["detail"]
+    assert response.json()["errors"] == [response.json()["detail"]]
 
 
 def test_a_correct_signature_is_accepted(api_client, checkout):

@@ -1,5 +1,6 @@
 """Reading alert payloads: Alertmanager v4 and the generic format, without a database."""
 
+import datetime
 import json
 
 import pytest
@@ -71,7 +72,7 @@ def test_per_alert_grouping_uses_alertmanagers_fingerprint():
     ("change", "error"),
     [
         ({"alerts": []}, "alerts must be a non-empty list."),
-        ({"status": "pending"}, "status must be 'firing' or 'resolved', not 'pending'."),
+        ({"status": "pending"}, "status must be 'firing' or 'resolved', not \"pending\"."),
         ({"commonLabels": ["a"]}, "commonLabels must be an object of strings."),
         ({"groupKey": None}, "groupKey must be a non-empty string."),
     ],
@@ -107,7 +108,97 @@ def test_a_generic_alert_collects_every_problem():
 
     assert refused.value.errors == [
         "title must be a non-empty string.",
-        "severity 'huge' is unknown; use SEV1-SEV4 (or critical, major, minor, low).",
+        'severity "huge" is unknown; use SEV1-SEV4 (or critical, major, minor, low).',
         "urgency must be 'interrupting' or 'backlog'.",
         "links[0] must be an http(s) URL or an object with an http(s) href.",
     ]
+
+
+# --- Alert times are RFC 3339 date-times (RFC 3339 §5.6), nothing looser --------------------
+
+UTC = datetime.UTC
+
+
+@pytest.mark.parametrize(
+    ("text", "instant"),
+    [
+        ("2026-11-30T06:00:00Z", datetime.datetime(2026, 11, 30, 6, tzinfo=UTC)),
+        # §5.6's note: "T" and "Z" may be lower case.
+        ("2026-11-30t06:00:00z", datetime.datetime(2026, 11, 30, 6, tzinfo=UTC)),
+        # 07:00 at +01:00 is 06:00 UTC; Go's nanoseconds are cut to microseconds.
+        (
+            "2026-11-30T07:00:00.123456789+01:00",
+            datetime.datetime(2026, 11, 30, 6, 0, 0, 123456, tzinfo=UTC),
+        ),
+    ],
+)
+def test_rfc_3339_times_are_read_whatever_their_letter_case(text, instant):
+    payload = alertmanager_payload()
+    payload["alerts"][0]["startsAt"] = text
+
+    [alert] = parse_alertmanager(body(payload), grouping="group")
+
+    assert alert.items[0].starts_at == instant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "20261130T060000Z",  # ISO 8601 basic format
+        "2026-W48-1T06:00Z",  # ISO 8601 week date
+        "2026-11-30T06:00Z",  # no seconds
+        "2026-11-30T06:00:00",  # no offset
+        "2026-11-30T06:00:00+0100",  # offset without its colon
+        " 2026-11-30T06:00:00Z",  # padded
+    ],
+)
+def test_iso_8601_forms_outside_rfc_3339_are_refused_naming_the_field(text):
+    payload = alertmanager_payload()
+    payload["alerts"][0]["startsAt"] = text
+
+    with pytest.raises(BadPayload) as refused:
+        parse_alertmanager(body(payload), grouping="group")
+
+    assert refused.value.errors == [
+        "alerts[0].startsAt must be an RFC 3339 date-time with a UTC offset "
+        f"(like 2030-01-07T09:58:30Z), not {json.dumps(text)}."
+    ]
+
+
+def test_generic_starts_at_is_read_by_the_same_rule():
+    with pytest.raises(BadPayload) as refused:
+        parse_generic(body({"title": "Down", "starts_at": "20261130T060000Z"}))
+    assert refused.value.errors == [
+        "starts_at must be an RFC 3339 date-time with a UTC offset "
+        '(like 2030-01-07T09:58:30Z), not "20261130T060000Z".'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [(True, "true"), (False, "false"), (1.5, "1.5"), ("3", '"3"'), (-1, "-1")]
+)
+def test_truncated_alerts_must_be_a_json_number_and_says_so_in_json(value, shown):
+    payload = {**alertmanager_payload(), "truncatedAlerts": value}
+
+    with pytest.raises(BadPayload) as refused:
+        parse_alertmanager(body(payload), grouping="group")
+
+    assert refused.value.errors == [
+        f"truncatedAlerts must be a whole number of at least 0, not {shown}."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "start"),
+    [
+        (b'{"status": ', "The body is not valid JSON"),
+        (b"[1, 2]", "The body must be a JSON object"),
+        (b'{"version": "3", "alerts": []}', "Unsupported Alertmanager webhook version"),
+    ],
+)
+def test_a_refusal_with_one_cause_lists_it_in_errors(raw, start):
+    with pytest.raises(BadPayload) as refused:
+        parse_alertmanager(raw, grouping="group")
+
+    assert refused.value.errors == [refused.value.message]
+    assert refused.value.message.startswith(start)

@@ -64,6 +64,43 @@ def test_export_then_import_on_the_same_database_changes_nothing(teams):
     assert report.summary == "created 0, changed 0, skipped 0 (2 unchanged)"
 
 
+def test_an_unowned_component_round_trips_unchanged(teams):
+    # "nobody" has no owner: the export writes its pattern alone, which CODEOWNERS reads as
+    # nobody owning /orphan/. Imported back on the same database nothing changes or is
+    # skipped; imported into an empty catalog it comes back unowned, and exports the same.
+    ComponentFactory(slug="alpha", owner_team=teams["platform"], paths=["/alpha/"])
+    ComponentFactory(slug="nobody", owner_team=None, paths=["/orphan/", "/orphan.md"])
+    text = codeowners_export(org="acme")
+    assert "# component: nobody\n/orphan.md\n/orphan/\n" in text
+
+    same = codeowners_import(text=text, org="acme")
+    assert same.summary == "created 0, changed 0, skipped 0 (2 unchanged)"
+    assert same.warnings == []
+
+    Component.objects.all().delete()
+    report = codeowners_import(text=text, org="acme")
+    assert report.summary == "created 2, changed 0, skipped 0 (0 unchanged)"
+    nobody = Component.objects.get(slug="nobody")
+    assert (nobody.owner_team, nobody.effective_owner_team) == (None, None)
+    assert paths_of("nobody") == {"/orphan/", "/orphan.md"}
+    assert codeowners_export(org="acme") == text
+
+
+def test_a_line_without_owners_never_takes_an_owner_away(teams):
+    ComponentFactory(slug="docs", owner_team=teams["payments"], paths=["/docs/"])
+
+    report = codeowners_import(text="/docs/\n/docs/api/\n")
+
+    docs = Component.objects.get(slug="docs")
+    assert docs.owner_team == teams["payments"]
+    assert paths_of("docs") == {"/docs/"}
+    # /docs/api/ is new: an unowned component named after it.
+    assert Component.objects.get(slug="docs-api").owner_team is None
+    assert report.warnings == [
+        "line 1: component docs has no owners in CODEOWNERS; it keeps its owner team payments"
+    ]
+
+
 def test_export_then_import_without_the_components_recreates_them(teams):
     ComponentFactory(slug="alpha", owner_team=teams["platform"], paths=["/alpha/", "*.alpha"])
     ComponentFactory(slug="beta", owner_team=teams["payments"], paths=["/beta/"])
@@ -116,17 +153,19 @@ def test_import_attaches_patterns_changes_owners_and_creates_components(teams):
         "billing-api",
     )
     assert paths_of("billing-api") == {"/billing/api/"}
-    assert not ComponentPath.objects.filter(pattern="/docs/").exists()
+    # /docs/ has no owners: GitHub's "nobody owns matching files", an unowned component.
+    assert Component.objects.get(slug="docs").owner_team is None
+    assert paths_of("docs") == {"/docs/"}
     assert [str(e) for e in report.entries] == [
         "changed Component invoices: owner_team: payments -> platform",
         "changed Component ledger: paths: +/billing/ledger/, +/billing/ledger.md",
         "created Component billing-api: owner platform; paths /billing/api/",
-        "skipped CODEOWNERS line /docs/: line 9: no owners",
+        "created Component docs: no owner; paths /docs/",
     ]
-    assert report.summary == "created 1, changed 2, skipped 1 (0 unchanged)"
+    assert report.summary == "created 2, changed 2, skipped 0 (0 unchanged)"
 
     again = codeowners_import(text=text, org="acme")
-    assert again.summary == "created 0, changed 0, skipped 1 (3 unchanged)"
+    assert again.summary == "created 0, changed 0, skipped 0 (4 unchanged)"
 
 
 def test_user_and_email_owners_resolve_to_their_only_team(teams):

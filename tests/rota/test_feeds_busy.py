@@ -157,12 +157,25 @@ def test_the_busy_parameter_overrides_the_preference(client, feed_org):
     assert {e[:2] for e in shown(fetch(client, token, "?busy=no")).values()} == {FREE}
 
 
-@pytest.mark.parametrize("value", ["maybe", "", "2", "on-call"])
+@pytest.mark.parametrize("value", ["maybe", "", "2", "on-call", "%201", "yes%20", "y", "off"])
 def test_a_busy_parameter_that_is_not_yes_or_no_is_refused_by_name(client, feed_org, value):
     token = feed_token_get_or_create(user=feed_org["people"]["alice"])
     response = client.get(url(token, f"?busy={value}"))
     assert response.status_code == 400
-    assert response.content.decode().startswith("busy:")
+    # The message lists every value taken, as the README does.
+    assert response.content.decode() == (
+        "busy: give 1, true or yes to show your duty as busy, or 0, false or no to show it "
+        "as free (in any case)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1", BUSY), ("TRUE", BUSY), ("Yes", BUSY), ("0", FREE), ("False", FREE), ("NO", FREE)],
+)
+def test_the_documented_busy_values_are_taken_in_any_case(client, feed_org, value, expected):
+    token = feed_token_get_or_create(user=feed_org["people"]["carol"])  # her two covers
+    assert {e[:2] for e in shown(fetch(client, token, f"?busy={value}")).values()} == {expected}
 
 
 def test_a_busy_feed_costs_no_more_queries(client, django_assert_num_queries, feed_org):

@@ -6,6 +6,7 @@ Year's Day. St Andrew's Day (30 November) is a bank holiday in Scotland (GB-SCT)
 """
 
 import datetime
+import re
 
 import pytest
 
@@ -14,7 +15,7 @@ from reports.load import sprint_capacity
 from reports.selectors import report_data
 from rota import routing, services
 from rota.models import Rotation, Unavailability
-from rota.selectors import segments_for
+from rota.selectors import segments_for, team_holidays_upcoming
 from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
 from tests.reports.factories import TeamCapacityFactory
 
@@ -72,6 +73,33 @@ def test_setting_the_code_through_the_api_writes_the_holidays(staff_client):
     assert package_days(scots, start_date=D(next_year, 11, 30))
     staff_client.patch(f"{TEAMS}edinburgh/", {"public_holidays": "GB-ENG"})
     assert not package_days(scots, start_date=D(next_year, 11, 30))
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("UK", "GB"),  # the package's alias of the United Kingdom
+        ("gbr", "GB"),  # ISO 3166-1 alpha-3
+        ("uk-sct", "GB-SCT"),
+        ("UK-Scotland", "GB-SCT"),  # the package's name of the subdivision
+        ("DEU-by", "DE-BY"),
+    ],
+)
+def test_an_alias_the_package_knows_is_stored_as_the_iso_code(staff_client, written, code):
+    team = TeamFactory(slug="edinburgh")
+    next_year = datetime.date.today().year + 1
+
+    response = staff_client.patch(f"{TEAMS}edinburgh/", {"public_holidays": written})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["public_holidays"] == code
+    team.refresh_from_db()
+    assert team.public_holidays == code
+    # The rows are keyed by the ISO code too, so a later "GB" changes nothing.
+    keys = set(Unavailability.objects.filter(team=team).values_list("external_uid", flat=True))
+    assert keys and all(key.startswith(f"{code}/") for key in keys)
+    # Christmas Day is a holiday in every one of them.
+    assert package_days(team, start_date=D(next_year, 12, 25))
 
 
 def test_a_team_created_with_a_code_gets_its_holidays(staff_client):
@@ -229,3 +257,41 @@ def test_one_team_whose_code_the_package_no_longer_knows_does_not_stop_the_other
     assert created == Unavailability.objects.filter(team=munich).count() > 0
     assert not Unavailability.objects.filter(team=stale).exists()
     assert f"public holidays of team {stale.pk}" in caplog.text
+
+
+def test_the_team_page_shows_one_line_per_holiday_day_naming_every_holiday(client):
+    # Hand-checked: in Bavaria (DE-BY) 25 and 26 December 2026 are Christmas Day and the
+    # Second Day of Christmas (the package's English names), 1 January 2027 New Year's Day.
+    # Typed in as well: "Christmas Day" on the 25th (the same name: shown once), an office
+    # closure 24-28 December (on the 25th and 26th it joins the package's names) and, twice
+    # on 1 January, "Office closed".
+    team = TeamFactory(slug="munich", public_holidays="DE-BY", timezone="Europe/Berlin")
+    services.team_public_holidays_sync(team=team, today=D(2026, 12, 1))
+    typed = [
+        (D(2026, 12, 25), D(2026, 12, 25), "Christmas Day"),
+        (D(2026, 12, 24), D(2026, 12, 28), "Office closed"),
+        (D(2027, 1, 1), D(2027, 1, 1), "Office closed"),
+    ]
+    for first, last, reason in typed:
+        services.unavailability_create(
+            team=team, start_date=first, end_date=last, reason=reason, kind="public_holiday"
+        )
+    shown = [
+        (h.start_date, h.end_date, h.reason)
+        for h in team_holidays_upcoming(team=team, today=D(2026, 12, 20), limit=5)
+    ]
+    assert shown == [
+        (D(2026, 12, 24), D(2026, 12, 24), "Office closed"),
+        (D(2026, 12, 25), D(2026, 12, 25), "Christmas Day; Office closed"),
+        (D(2026, 12, 26), D(2026, 12, 26), "Second Day of Christmas; Office closed"),
+        (D(2026, 12, 27), D(2026, 12, 28), "Office closed"),
+        (D(2027, 1, 1), D(2027, 1, 1), "New Year's Day; Office closed"),
+    ]
+
+    # The page lists them the same way: no day twice, whatever today is.
+    client.force_login(UserFactory())
+    html = client.get("/teams/munich/").content.decode()
+    items = re.findall(r"<li>([^<:]+):", html.split('id="holiday-list"')[1].split("</ul>")[0])
+    assert items and len(items) == len(set(items))
+    if datetime.date.today() < D(2026, 12, 25):
+        assert "<li>Fri 25 Dec 2026: Christmas Day; Office closed</li>" in html

@@ -72,14 +72,18 @@ def test_importing_an_ics_file_records_each_all_day_event_as_whole_days():
 
 def test_importing_the_same_calendar_again_updates_instead_of_duplicating():
     alice = UserFactory()
-    services.unavailability_import_ics(data=LEAVE_ICS, user=alice, today=TODAY)
+    services.unavailability_import_ics(data=LEAVE_ICS, user=alice, today=TODAY, calendar="Me")
     moved = LEAVE_ICS.replace(b"DTEND;VALUE=DATE:20240113", b"DTEND;VALUE=DATE:20240115")
     moved = moved.replace(
         b"BEGIN:VEVENT\nUID:free-time@example.com", b"BEGIN:VEVENT\nUID:free-moved@example.com"
     )
 
-    again = services.unavailability_import_ics(data=LEAVE_ICS, user=alice, today=TODAY)
-    changed = services.unavailability_import_ics(data=moved, user=alice, today=TODAY, prune=True)
+    again = services.unavailability_import_ics(
+        data=LEAVE_ICS, user=alice, today=TODAY, calendar="Me"
+    )
+    changed = services.unavailability_import_ics(
+        data=moved, user=alice, today=TODAY, prune=True, calendar="Me"
+    )
 
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
     assert (changed.created, changed.updated, changed.deleted) == (1, 1, 1)

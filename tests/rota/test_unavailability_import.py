@@ -4,12 +4,14 @@ import datetime
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
+from notifications.models import NotificationPreference
 from rota import services
 from rota.models import Unavailability
-from tests.ownership.factories import TeamFactory, UserFactory
+from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +59,8 @@ SUMMARY:Called off
 END:VEVENT
 BEGIN:VEVENT
 UID:offsite@example.com
-DTSTART:20260915T000000Z
-DTEND:20260917T000000Z
+DTSTART:20260914T230000Z
+DTEND:20260916T230000Z
 TRANSP:TRANSPARENT
 SUMMARY:Offsite
 END:VEVENT
@@ -95,7 +97,8 @@ def test_transparent_all_day_events_are_imported_with_or_without_uid():
 
     # Easter Monday has a UID, Labour Day and Christmas Day none (Christmas has no DTEND
     # either: a date without an end is that one day). The offsite is timed but lasts two
-    # whole days (15 and 16 September; it ends at midnight, so not the 17th).
+    # whole days in the team's zone, London (23:00Z on the 14th is midnight BST on the 15th;
+    # it ends at midnight BST on the 17th, so not the 17th).
     assert result.created == 4
     assert rows(team=team) == [
         (D(2026, 4, 6), D(2026, 4, 6), "Easter Monday"),
@@ -132,10 +135,10 @@ def test_reimporting_is_idempotent_also_for_events_without_uid():
 
 def test_an_event_without_uid_that_changes_is_a_new_one_and_prune_removes_the_old():
     team = TeamFactory()
-    import_holidays(team)
+    import_holidays(team, calendar="DE holidays")
     renamed = HOLIDAYS.replace(b"SUMMARY:Labour Day", b"SUMMARY:May Day")
 
-    result = import_holidays(team, data=renamed, prune=True)
+    result = import_holidays(team, data=renamed, prune=True, calendar="DE holidays")
 
     # Without a UID the key is DTSTART + SUMMARY: a new summary is a new event.
     assert (result.created, result.deleted, result.unchanged) == (1, 1, 3)
@@ -347,3 +350,167 @@ def test_events_that_cannot_be_read_are_skipped_alone_with_their_reasons():
     assert reasons[0].startswith("its recurrence could not be expanded")
     assert reasons[1] == "DTSTART and DTEND mix a date with a date-time"
     assert reasons[2] == "it ends before it starts"
+
+
+# --- Timed events land on the days of whoever is away -------------------------------------
+
+
+def one_event(start, end):
+    """A calendar of one event with the DTSTART and DTEND lines given."""
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//leave//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:away@test\r\n{start}\r\n{end}\r\nSUMMARY:Away\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "first", "last"),
+    [
+        # 23:00Z on 1 April 2027 is midnight BST on Friday 2 April: exactly that day.
+        ("DTSTART:20270401T230000Z", "DTEND:20270402T230000Z", D(2027, 4, 2), D(2027, 4, 2)),
+        # Midnight to midnight in Tokyo (UTC+9) is 16:00 BST on the 1st to 16:00 on the 2nd.
+        (
+            "DTSTART;TZID=Asia/Tokyo:20270402T000000",
+            "DTEND;TZID=Asia/Tokyo:20270403T000000",
+            D(2027, 4, 1),
+            D(2027, 4, 2),
+        ),
+        # Floating times are wall-clock times wherever the person is: the 2nd, as written.
+        ("DTSTART:20270402T000000", "DTEND:20270403T000000", D(2027, 4, 2), D(2027, 4, 2)),
+        # In winter London is on UTC: 00:00Z-00:00Z is the 2nd of February alone.
+        ("DTSTART:20270202T000000Z", "DTEND:20270203T000000Z", D(2027, 2, 2), D(2027, 2, 2)),
+    ],
+)
+def test_a_persons_timed_leave_is_dated_in_their_teams_zone(start, end, first, last):
+    team = TeamFactory(timezone="Europe/London")
+    alice = MembershipFactory(team=team, user=UserFactory(username="alice")).user
+
+    services.unavailability_import_ics(data=one_event(start, end), user=alice, today=TODAY)
+
+    assert rows(user=alice) == [(first, last, "Away")]
+
+
+def test_a_persons_own_zone_in_their_preferences_wins_over_their_teams():
+    team = TeamFactory(timezone="Europe/London")
+    alice = MembershipFactory(team=team, user=UserFactory(username="alice")).user
+    NotificationPreference.objects.create(user=alice, timezone="America/New_York")
+    # 04:00Z on 2 April 2027 is midnight EDT (UTC-4): the 2nd in New York; in London it would
+    # be 05:00 on the 2nd to 05:00 on the 3rd, two days.
+    data = one_event("DTSTART:20270402T040000Z", "DTEND:20270403T040000Z")
+
+    services.unavailability_import_ics(data=data, user=alice, today=TODAY)
+
+    assert rows(user=alice) == [(D(2027, 4, 2), D(2027, 4, 2), "Away")]
+
+
+def test_a_teams_timed_holiday_is_dated_in_the_teams_zone():
+    team = TeamFactory(timezone="Asia/Kolkata")
+    # 18:30Z on 1 April 2027 is midnight IST (UTC+5:30) on the 2nd, to midnight on the 3rd.
+    data = one_event("DTSTART:20270401T183000Z", "DTEND:20270402T183000Z")
+
+    import_holidays(team, data=data)
+
+    assert rows(team=team) == [(D(2027, 4, 2), D(2027, 4, 2), "Away")]
+
+
+# --- Prune removes only what came from the same calendar -----------------------------------
+
+
+def calendar_of(name, *days):
+    """A calendar named ``name`` (None: no X-WR-CALNAME) with an all-day event per day."""
+    head = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//leave//EN\r\n"
+    if name is not None:
+        head += f"X-WR-CALNAME:{name}\r\n"
+    events = "".join(
+        f"BEGIN:VEVENT\r\nUID:{name}-{day:%Y%m%d}@test\r\nDTSTART;VALUE=DATE:{day:%Y%m%d}\r\n"
+        f"SUMMARY:{name} {day.day}\r\nEND:VEVENT\r\n"
+        for day in days
+    )
+    return (head + events + "END:VCALENDAR\r\n").encode()
+
+
+def test_pruning_one_uploaded_calendar_keeps_the_leave_of_another():
+    alice = UserFactory()
+    both = {"user": alice, "today": TODAY}
+    services.unavailability_import_ics(data=calendar_of("Holidays", D(2026, 4, 6)), **both)
+    services.unavailability_import_ics(
+        data=calendar_of("Training", D(2026, 5, 4), D(2026, 5, 5)), **both
+    )
+
+    # Training again with 5 May gone: only that day goes; the holiday from the other calendar
+    # stays although it is not in this file.
+    result = services.unavailability_import_ics(
+        data=calendar_of("Training", D(2026, 5, 4)), prune=True, **both
+    )
+    assert (result.deleted, result.unchanged) == (1, 1)
+    assert [r[0] for r in rows(user=alice)] == [D(2026, 4, 6), D(2026, 5, 4)]
+
+    # An empty Training calendar removes Training's days alone.
+    result = services.unavailability_import_ics(data=calendar_of("Training"), prune=True, **both)
+    assert result.deleted == 1
+    assert [r[0] for r in rows(user=alice)] == [D(2026, 4, 6)]
+    assert Unavailability.objects.get(user=alice).calendar == "Holidays"
+
+
+def test_a_calendar_name_given_wins_and_a_nameless_file_cannot_be_pruned_without_one():
+    alice = UserFactory()
+    both = {"user": alice, "today": TODAY}
+    services.unavailability_import_ics(
+        data=calendar_of(None, D(2026, 4, 6)), calendar="Work", **both
+    )
+    services.unavailability_import_ics(
+        data=calendar_of(None, D(2026, 5, 4)), calendar="Home", **both
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        services.unavailability_import_ics(data=calendar_of(None), prune=True, **both)
+    assert "Name the calendar" in refused.value.message_dict["calendar"][0]
+
+    result = services.unavailability_import_ics(
+        data=calendar_of(None), prune=True, calendar="Home", **both
+    )
+    assert result.deleted == 1
+    assert [r[0] for r in rows(user=alice)] == [D(2026, 4, 6)]
+
+
+def test_pruning_a_url_keeps_what_came_from_another_url(make_client, manager_of, monkeypatch):
+    team = TeamFactory(slug="ops")
+    served = {
+        "https://a.example.com/h.ics": calendar_of("Same name", D(2026, 4, 6)),
+        "https://b.example.com/h.ics": calendar_of("Same name", D(2026, 5, 1)),
+    }
+    monkeypatch.setattr(
+        "rota.services.unavailability.fetch_calendar",
+        lambda url: served[url.replace("webcal://", "https://")],
+    )
+    api = make_client(manager_of(team))
+    post = {"team": "ops", "kind": "public_holiday"}
+    for url in served:
+        response = api.post("/api/v1/unavailability/import/", {**post, "url": url})
+        assert response.status_code == 201, response.content
+
+    # Calendar A now serves nothing; B's 1 May stays although both calendars share a name.
+    # webcal:// is the same calendar as https://.
+    served["https://a.example.com/h.ics"] = calendar_of("Same name")
+    response = api.post(
+        "/api/v1/unavailability/import/",
+        {**post, "url": "webcal://a.example.com/h.ics", "prune": True},
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["deleted"] == 1
+    assert [r[0] for r in rows(team=team)] == [D(2026, 5, 1)]
+
+
+def test_the_api_refuses_to_prune_a_nameless_upload_naming_the_calendar_field(
+    make_client, manager_of
+):
+    team = TeamFactory(slug="ops")
+    upload = io.BytesIO(calendar_of(None))
+    upload.name = "basic.ics"
+    response = make_client(manager_of(team)).post(
+        "/api/v1/unavailability/import/",
+        {"team": "ops", "file": upload, "prune": "true"},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "Name the calendar" in str(response.json()["calendar"])

@@ -26,10 +26,17 @@ class Command(BaseCommand):
             "--kind", choices=Unavailability.Kind.values, default=Unavailability.Kind.LEAVE
         )
         parser.add_argument(
-            "--prune", action="store_true", help="Delete imported entries whose events are gone."
+            "--prune",
+            action="store_true",
+            help="Delete entries imported before from the same calendar whose events are gone.",
+        )
+        parser.add_argument(
+            "--calendar",
+            default="",
+            help="Which calendar this is (default: the URL, else the file's X-WR-CALNAME).",
         )
 
-    def handle(self, *args, source, user=None, team=None, kind, prune, **options):
+    def handle(self, *args, source, user=None, team=None, kind, prune, calendar="", **options):
         owner = {}
         if user is not None:
             owner["user"] = get_user_model().objects.filter(username=user).first()
@@ -47,7 +54,9 @@ class Command(BaseCommand):
             except OSError as exc:
                 raise CommandError(f"Cannot read {source}: {exc.strerror}.") from exc
         try:
-            result = unavailability_import_ics(**where, **owner, kind=kind, prune=prune)
+            result = unavailability_import_ics(
+                **where, **owner, kind=kind, prune=prune, calendar=calendar
+            )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         self.stdout.write(
