@@ -259,7 +259,7 @@ def test_api_refuses_bad_patterns_naming_the_field(staff_client, pattern, messag
 
 @pytest.mark.django_db
 def test_api_sees_two_spellings_of_one_pattern_as_the_same(staff_client):
-    ComponentFactory(slug="first", paths=["/guides/Getting Started.md"])
+    ComponentFactory(slug="first", name="First", paths=["/guides/Getting Started.md"])
 
     response = staff_client.post(
         "/api/v1/components/",
@@ -269,7 +269,7 @@ def test_api_sees_two_spellings_of_one_pattern_as_the_same(staff_client):
 
     assert response.status_code == 400
     assert response.json()["paths"] == [
-        "/guides/Getting Started.md already belongs to component first."
+        "/guides/Getting Started.md is already owned by first (First)."
     ]
 
 
