@@ -192,3 +192,31 @@ def test_render_chat_links_only_rotas_own_addresses():
     assert str(content.sections[0].lines[0]) == (
         f"Rotation <1>: {settings.SITE_URL}/rotations/1/?a=1&b=2"
     )
+
+
+def test_a_timebox_notice_escapes_the_bug_title_and_a_typed_ticket_url(
+    team, alice, deliver, chat_server
+):
+    from incidents import services as incidents
+    from tests.incidents.factories import BugFactory
+
+    server = chat_server()
+    chat_to(alice, server)
+    started = datetime.datetime(2024, 5, 31, 14, tzinfo=datetime.UTC)  # Friday 15:00 BST
+    ends = datetime.datetime(2024, 6, 3, 14, tzinfo=datetime.UTC)  # one working day later
+    bug = BugFactory(
+        title=HOSTILE,
+        ticket_url="https://tickets.example.com/1?a=<b>",
+        component=ComponentFactory(slug="checkout", owner_team=team),
+        created_at=started - DAY,
+    )
+    incidents.bug_investigation_start(bug=bug, by=alice, at=started)
+
+    deliver(ends)
+
+    (payload,) = server.delivered
+    text = payload["text"]
+    assert text.startswith(f"*Timebox over: bug #{bug.pk} {ESCAPED}*")
+    assert "Ticket: https://tickets.example.com/1?a=&lt;b&gt;" in text
+    assert f"<{settings.SITE_URL}/bugs/{bug.pk}/|On the bug's page>" in text
+    assert_only_own_links(text)
