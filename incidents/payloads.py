@@ -24,6 +24,7 @@ leaves their meaning undefined, and PostgreSQL text and jsonb cannot hold either
 import datetime
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -145,6 +146,10 @@ def _hostile_parts(payload) -> list[str]:
             if problem:
                 problems.append(f"{where or 'The body'} contains {problem}.")
             continue
+        if isinstance(value, float) and not math.isfinite(value):
+            # 1e400 decodes to infinity, which JSON (and PostgreSQL's jsonb) cannot hold.
+            problems.append(f"{where or 'The body'} is a number too large for JSON.")
+            continue
         if not isinstance(value, dict | list):
             continue
         if depth >= MAX_DEPTH:
@@ -169,7 +174,7 @@ def load_json(body: bytes):
     """Decode a JSON body, refusing anything that is not a JSON object or cannot be stored.
 
     Raises ``BadPayload`` naming each key or string with a NUL character or a lone surrogate,
-    nesting deeper than ``MAX_DEPTH``, and ``NaN``/``Infinity``.
+    nesting deeper than ``MAX_DEPTH``, ``NaN``/``Infinity`` and numbers too large for a float.
     """
     try:
         payload = json.loads(body, parse_constant=_not_json)

@@ -198,3 +198,19 @@ def test_a_valid_payload_with_ordinary_unicode_still_opens_an_incident(api_clien
 
     assert response.status_code == 200, response.json()
     assert Incident.objects.get().title == "Café down \U0001f525"
+
+
+@pytest.mark.parametrize(
+    "kind,field", [("alertmanager", "receiver"), ("alertmanager", "extra"), ("generic", "title")]
+)
+def test_a_number_too_large_for_a_float_is_a_400_kept_in_the_inbox(
+    api_client, checkout, kind, field
+):
+    # 1e400 decodes to infinity; the Alertmanager receiver is kept in the timeline as sent.
+    integration = IntegrationFactory(kind=kind, component=checkout)
+    valid = _raw(alertmanager_payload() if kind == "alertmanager" else _generic())
+    body = valid[:-1] + f', "{field}": 1e400}}'.encode()
+
+    response = post_alert(api_client, integration, None, raw=body)
+
+    _assert_refused_and_kept(response, integration, body, f"{field} is a number too large")
