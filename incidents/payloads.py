@@ -14,12 +14,18 @@ Two formats are understood:
 Every alert also carries its ``items``: each alert inside it with its own identity and times,
 so ingestion can tell a late or repeated notification from a new firing.
 
-Anything else raises ``BadPayload`` with a message per problem.
+Anything else raises ``BadPayload`` with a message per problem. So does a body no database
+can keep or no reader should have to walk: objects and lists nested deeper than
+``MAX_DEPTH``, ``NaN``/``Infinity`` (not JSON, RFC 8259 section 6), and any key or string
+holding a NUL character or a lone UTF-16 surrogate (``"\\ud800"``; RFC 8259 section 8.2
+leaves their meaning undefined, and PostgreSQL text and jsonb cannot hold either).
 """
 
 import datetime
 import hashlib
 import json
+import math
+import re
 from dataclasses import dataclass, field
 
 import ciso8601
@@ -31,6 +37,8 @@ FIRING, RESOLVED = "firing", "resolved"
 STATUSES = (FIRING, RESOLVED)
 TITLE_MAX = 200
 FINGERPRINT_MAX = 200
+# Alertmanager's deepest path is alerts[n].labels.name (depth 3); generic links are depth 2.
+MAX_DEPTH = 16
 
 # Severity labels as monitoring systems spell them, mapped to Rota's levels.
 SEVERITY_WORDS = {
@@ -98,14 +106,89 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _not_json(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def printable(text: str) -> str:
+    """Return ``text`` with control characters and lone surrogates written as ``\\uXXXX``.
+
+    The result can be stored in any database text column and written to any log.
+    """
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "a NUL character (\\u0000)"
+    if _SURROGATE.search(text):
+        return "a lone UTF-16 surrogate (like \\ud800)"
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _hostile_parts(payload) -> list[str]:
+    """Name every key or string that cannot be stored, and nesting beyond ``MAX_DEPTH``.
+
+    Walks without recursion, so a deep body cannot exhaust the stack here either.
+    """
+    problems: list[str] = []
+    stack = [(payload, "", 0)]
+    while stack and len(problems) < 10:
+        value, where, depth = stack.pop()
+        if isinstance(value, str):
+            problem = _text_problem(value)
+            if problem:
+                problems.append(f"{where or 'The body'} contains {problem}.")
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            # 1e400 decodes to infinity, which JSON (and PostgreSQL's jsonb) cannot hold.
+            problems.append(f"{where or 'The body'} is a number too large for JSON.")
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        if depth >= MAX_DEPTH:
+            problems.append(f"{where} nests deeper than {MAX_DEPTH} levels of objects and lists.")
+            continue
+        if isinstance(value, list):
+            children = [(item, f"{where}[{n}]") for n, item in enumerate(value)]
+        else:
+            children = []
+            for key, item in value.items():
+                name = printable(key)
+                path = f"{where}.{name}" if where else name
+                problem = _text_problem(key)
+                if problem:
+                    problems.append(f"The key {path} contains {problem}.")
+                children.append((item, path))
+        stack.extend((item, path, depth + 1) for item, path in reversed(children))
+    return problems
+
+
 def load_json(body: bytes):
-    """Decode a JSON body, refusing anything that is not a JSON object."""
+    """Decode a JSON body, refusing anything that is not a JSON object or cannot be stored.
+
+    Raises ``BadPayload`` naming each key or string with a NUL character or a lone surrogate,
+    nesting deeper than ``MAX_DEPTH``, ``NaN``/``Infinity`` and numbers too large for a float.
+    """
     try:
-        payload = json.loads(body)
+        payload = json.loads(body, parse_constant=_not_json)
+    except RecursionError:
+        raise BadPayload(
+            f"The body nests deeper than {MAX_DEPTH} levels of objects and lists."
+        ) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadPayload(f"The body is not valid JSON: {exc}.") from exc
     if not isinstance(payload, dict):
         raise BadPayload("The body must be a JSON object.")
+    problems = _hostile_parts(payload)
+    if problems:
+        raise BadPayload(f"This payload cannot be stored: {' '.join(problems)}", problems)
     return payload
 
 

@@ -20,6 +20,7 @@ from .incidents import describe_incident, open_incidents_for_rotation
 from .messages import (
     Audience,
     Content,
+    Link,
     Message,
     NoLongerApplies,
     Section,
@@ -157,7 +158,7 @@ def _cover_reminder(override, piece, audience, lines, when, soon) -> Content:
         lines.append(f"Covering for: {', '.join(covered)}")
     if override.reason:
         lines.append(f"Reason: {override.reason}")
-    lines.append(f"Link: {_team_link(rotation)}")
+    lines.append(Link("Link", _team_link(rotation)))
     if override.user_id is not None:
         subject = f"Reminder: you cover {name} from {when}"
     else:

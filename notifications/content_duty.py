@@ -16,7 +16,7 @@ from rota.selectors.coverage import components_covered
 from rota.selectors.duty import LOOKBACK, handover, holder_label
 from rota.selectors.schedule import final_schedule
 
-from .messages import Section
+from .messages import Link, Section
 
 
 def _absolute(path: str) -> str:
@@ -65,9 +65,9 @@ def duty_sections(rotation: Rotation, piece, *, before: str | None = None) -> li
     incidents = reverse("portal-incidents")
     if team is not None:
         incidents += "?" + urlencode({"team": team.slug})
-    links = [f"Rotation: {_absolute(rotation.get_absolute_url())}"]
+    links = [Link("Rotation", _absolute(rotation.get_absolute_url()))]
     links += [f"Runbook of {c.name}: {c.runbook_url}" for c in components if c.runbook_url]
-    links.append(f"Incidents: {_absolute(incidents)}")
+    links.append(Link("Incidents", _absolute(incidents)))
     return [
         Section("What it covers", covers),
         Section("Before and after", around),

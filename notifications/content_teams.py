@@ -15,7 +15,7 @@ from incidents.selectors import triage_queue
 from ownership.models import Membership, Team
 
 from .conf import setting
-from .messages import Audience, Content, NoLongerApplies, Section, in_words, local
+from .messages import Audience, Content, Link, NoLongerApplies, Section, in_words, local
 from .models import Delivery
 from .selectors import meeting_at, team_leaders, timebox_readers
 
@@ -94,8 +94,8 @@ def capacity(delivery: Delivery, audience: Audience, now) -> Content:
             Section(
                 "More",
                 [
-                    f"Load report: {_link('reports-load')}?team={slug}",
-                    f"Team page: {_link('portal-team', slug=slug)}",
+                    Link("Load report", f"{_link('reports-load')}?team={slug}"),
+                    Link("Team page", _link("portal-team", slug=slug)),
                     f"Told once at each of {', '.join(f'{t}%' for t in _thresholds())} of "
                     "the buffer per sprint.",
                 ],
@@ -163,7 +163,7 @@ def triage(delivery: Delivery, audience: Audience, now) -> Content:
         Section(
             "Links",
             [
-                f"Triage queue: {_link('portal-team', slug=team.slug)}#triage",
+                Link("Triage queue", f"{_link('portal-team', slug=team.slug)}#triage"),
                 f"API: {_link('bug-list')}?triage_queue={team.slug}",
             ],
         ),
@@ -225,7 +225,7 @@ def timebox(delivery: Delivery, audience: Audience, now) -> Content:
                     "Fixed: it is fixed now",
                     "Story: turn it into an estimated story (link and points)",
                     "Won't fix: close it without a fix",
-                    f"On the bug's page: {url}",
+                    Link("On the bug's page", url),
                     f"Or by API: POST {_link('bug-decide', pk=bug.pk)} with "
                     '{"outcome": "fixed" | "story" | "wont_fix"}',
                 ],

@@ -16,6 +16,39 @@ class NoLongerApplies(Exception):
     """The delivery's reason to exist went away (shift reassigned, moved, deleted, over)."""
 
 
+def chat_escape(text) -> str:
+    """Escape text for a Slack-compatible chat post: ``&``, ``<`` and ``>`` as entities.
+
+    Slack reads ``<!channel>``, ``<@U123>`` and ``<https://x|label>`` as mentions and links;
+    escaped, a name or title holding them shows as typed. Rule and entities from Slack's
+    https://api.slack.com/reference/surfaces/formatting#escaping
+    """
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class Link(str):
+    """A line that is one of Rota's own links: ``label: url`` as text, ``<url|label>`` in chat.
+
+    Only a URL under ``ROTA_SITE_URL`` is formatted as a chat link; anything else is shown
+    as escaped text, so user-typed addresses (runbooks, tickets) never get a disguising label.
+    """
+
+    def __new__(cls, label: str, url: str):
+        line = super().__new__(cls, f"{label}: {url}")
+        line.label, line.url = label, url
+        return line
+
+    def chat(self) -> str:
+        if not self.url.startswith(f"{settings.SITE_URL}/"):
+            return chat_escape(self)
+        return f"<{chat_escape(self.url)}|{chat_escape(self.label)}>"
+
+
+def chat_line(line) -> str:
+    """Render one line for chat: Rota's own links as links, everything else escaped."""
+    return line.chat() if isinstance(line, Link) else chat_escape(line)
+
+
 @dataclass
 class Section:
     heading: str
@@ -112,6 +145,16 @@ def audience_for(delivery: Delivery) -> Audience:
     return Audience(channel.name, channel.tz, channel.webhook_url, team_id=channel.team_id)
 
 
+def render_chat(content: "Content", timezone: str) -> str:
+    """Render content as a Slack-compatible ``text`` (mrkdwn), every value escaped."""
+    parts = [f"*{chat_escape(content.subject)}*", chat_escape(content.intro)]
+    for section in content.sections:
+        parts += ["", f"*{chat_escape(section.heading)}*"]
+        parts += [f"• {chat_line(line)}" for line in section.lines]
+    parts += ["", f"_Times in {chat_escape(timezone)}._"]
+    return "\n".join(parts)
+
+
 def render(delivery: Delivery, audience: Audience, content: Content) -> Message:
     """Render content as plain text, HTML and a chat post."""
     context = {
@@ -127,7 +170,7 @@ def render(delivery: Delivery, audience: Audience, content: Content) -> Message:
         subject=content.subject,
         text=render_to_string("notifications/message.txt", context).strip() + "\n",
         html=render_to_string("notifications/message.html", context),
-        chat_text=render_to_string("notifications/message.chat.txt", context).strip(),
+        chat_text=render_chat(content, audience.tz.key),
         key=delivery.key,
         delivery_id=delivery.pk,
     )

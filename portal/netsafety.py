@@ -7,8 +7,18 @@ only to public addresses, unless it is listed in ROTA_OUTBOUND_ALLOWED_HOSTS.
 ``validate_webhook_url`` applies the same rule when a webhook address is saved (a team's, a
 person's, a buffer alert's), so a private address is refused on the form or in the API
 rather than failing later when a page or reminder is sent.
+
+An IPv6 address that carries an IPv4 address (IPv4-mapped ``::ffff:a.b.c.d``, IPv4-compatible
+``::a.b.c.d``, NAT64 ``64:ff9b::/96`` and ``64:ff9b:1::/48`` (RFC 6052, RFC 8215), 6to4
+``2002::/16`` (RFC 3056), Teredo ``2001::/32`` (RFC 4380)) is public only when the IPv4
+address inside is: a relay or translator would deliver it there.
+
+``safe_urlopen`` resolves each host once, checks every address, and connects to the address
+it checked (the TLS server name and ``Host`` header stay the name), so a DNS answer that
+changes between the check and the connection (DNS rebinding) cannot reach a private host.
 """
 
+import http.client
 import ipaddress
 import socket
 import urllib.request
@@ -36,26 +46,50 @@ def _allowed_hosts() -> set[str]:
     return {h.lower() for h in getattr(settings, "ROTA_OUTBOUND_ALLOWED_HOSTS", [])}
 
 
+# IPv6 prefixes whose last 32 bits are an IPv4 address (besides ::ffff:0:0/96, 2002::/16 and
+# Teredo, which ``ipaddress`` decodes itself).
+_V4_IN_LAST_32_BITS = (
+    ipaddress.ip_network("64:ff9b::/96"),  # NAT64 well-known prefix (RFC 6052)
+    ipaddress.ip_network("64:ff9b:1::/48"),  # NAT64 local use (RFC 8215)
+    ipaddress.ip_network("::/96"),  # IPv4-compatible (RFC 4291 2.5.5.1, deprecated)
+)
+
+
+def embedded_ipv4(ip) -> list[ipaddress.IPv4Address]:
+    """Return the IPv4 addresses an IPv6 address carries (mapped, NAT64, 6to4, Teredo...)."""
+    if ip.version != 6:
+        return []
+    found = [v4 for v4 in (ip.ipv4_mapped, ip.sixtofour) if v4 is not None]
+    if ip.teredo:
+        found.extend(ip.teredo)  # the Teredo server and the client's (de-obfuscated) address
+    if ip.ipv4_mapped is None and any(ip in net for net in _V4_IN_LAST_32_BITS):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
+
 def _public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    return ip.is_global and not ip.is_multicast
+    return all(each.is_global and not each.is_multicast for each in (ip, *embedded_ipv4(ip)))
 
 
-def check_public_url(url: str) -> None:
+def check_public_url(url: str) -> list[str]:
     """Refuse URLs that are not http(s) or whose host resolves to a non-public address.
 
+    Return the checked addresses the host resolved to (the address itself for an IP
+    literal; empty for a host in ``ROTA_OUTBOUND_ALLOWED_HOSTS``, which is not checked).
     Raise ``UnsafeURL`` saying why (``UnresolvedHost`` when the name does not resolve).
     """
     parts = urlsplit(url)
     try:
         hostname = parts.hostname
+        port = parts.port
     except ValueError:
-        hostname = None
+        hostname = port = None
     if parts.scheme not in ("http", "https") or not hostname:
         raise UnsafeURL("Only http and https addresses are allowed.")
     host = hostname.lower().rstrip(".")
     if host in _allowed_hosts():
-        return
+        return []
     try:
         public = _public(host)
     except ValueError:
@@ -63,16 +97,21 @@ def check_public_url(url: str) -> None:
     if public is not None:
         if not public:
             raise UnsafeURL(f"The host {host} is not a public address.")
-        return  # a public IP address, written as such
+        return [host]  # a public IP address, written as such
     if host == "localhost" or "." not in host or host.endswith(LOCAL_SUFFIXES):
         raise UnsafeURL(f"The host {host} is a name on a private network, not a public address.")
+    default_port = 443 if parts.scheme == "https" else 80
     try:
-        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(host, port or default_port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         raise UnresolvedHost(f"The host {host} could not be resolved.") from exc
-    for info in infos:
-        if not _public(info[4][0]):
+    addresses = [info[4][0] for info in infos]
+    for address in addresses:
+        if not _public(address):
             raise UnsafeURL(f"The host {host} is not a public address.")
+    if not addresses:
+        raise UnresolvedHost(f"The host {host} could not be resolved.")
+    return addresses
 
 
 _validate_http_url = URLValidator(schemes=["http", "https"])
@@ -101,14 +140,62 @@ def validate_webhook_url(value: str) -> None:
         ) from None
 
 
-class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        check_public_url(newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+def _pinned(connection_class, address: str | None):
+    """Return a connection factory that connects to ``address`` instead of resolving again.
+
+    The connection keeps the name as its host, so the ``Host`` header, the TLS server name
+    and certificate check are those of the name.
+    """
+
+    def make(host, **kwargs):
+        connection = connection_class(host, **kwargs)
+        if address is not None:
+            create = connection._create_connection  # socket.create_connection, per instance
+
+            def connect_to_checked(host_port, *args, **kw):
+                return create((address, host_port[1]), *args, **kw)
+
+            connection._create_connection = connect_to_checked
+        return connection
+
+    return make
+
+
+def _checked_address(request) -> str | None:
+    addresses = check_public_url(request.full_url)
+    return addresses[0] if addresses else None
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_pinned(http.client.HTTPConnection, _checked_address(req)), req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        kwargs = {"context": self._context}
+        if hasattr(self, "_check_hostname"):  # Python < 3.12
+            kwargs["check_hostname"] = self._check_hostname
+        factory = _pinned(http.client.HTTPSConnection, _checked_address(req))
+        return self.do_open(factory, req, **kwargs)
 
 
 def safe_urlopen(request: urllib.request.Request, *, timeout: float):
-    """urlopen for user-supplied URLs: public hosts only, redirects checked too."""
-    check_public_url(request.full_url)
-    opener = urllib.request.build_opener(_CheckedRedirects)
+    """urlopen for user-supplied URLs: public hosts only, redirects checked too.
+
+    Each request (the first and every redirect) resolves its host once, checks every address
+    and connects to the first of them. No proxy is used: it would resolve the name again.
+    """
+    if urlsplit(request.full_url).scheme not in ("http", "https"):
+        raise UnsafeURL("Only http and https addresses are allowed.")
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.UnknownHandler(),
+        _PinnedHTTPHandler(),
+        _PinnedHTTPSHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPRedirectHandler(),
+        urllib.request.HTTPErrorProcessor(),
+    ):
+        opener.add_handler(handler)
     return opener.open(request, timeout=timeout)

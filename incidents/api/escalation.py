@@ -9,6 +9,7 @@ from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
+from portal.input_guards import FilterSet
 from portal.permissions import ReadOrManage, user_managed_team_ids
 from rota.models import SupportPolicy
 
@@ -43,7 +44,7 @@ class EscalationPolicySerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_at"]
 
 
-class EscalationPolicyFilter(filters.FilterSet):
+class EscalationPolicyFilter(FilterSet):
     default = filters.BooleanFilter(
         field_name="support_policy", lookup_expr="isnull", label="The default row only"
     )

@@ -3,10 +3,12 @@
 from django.db.models import Q
 from django_filters import rest_framework as filters
 
+from portal.input_guards import FilterSet
+
 from ..models import Bug, Incident, Severity
 
 
-class IncidentFilter(filters.FilterSet):
+class IncidentFilter(FilterSet):
     status = filters.MultipleChoiceFilter(
         choices=Incident.Status.choices, label="Status (repeat for several)"
     )
@@ -40,7 +42,7 @@ class IncidentFilter(filters.FilterSet):
         return queryset.filter(Q(responding_team__slug=value) | Q(owning_team__slug=value))
 
 
-class BugFilter(filters.FilterSet):
+class BugFilter(FilterSet):
     team = filters.CharFilter(field_name="team__slug", label="Team slug")
     component = filters.CharFilter(field_name="component__slug", label="Component slug")
     severity = filters.MultipleChoiceFilter(choices=Severity.choices)

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from ownership.models import Component, Team
+from portal.input_guards import SlugRelatedField
 from rota.models import SupportPolicy
 
 from ..models import Bug, Incident, Integration, Severity, TimelineEntry
@@ -32,7 +33,7 @@ def choice_text(choices, *, help_text="", **kwargs) -> serializers.CharField:
 
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
-    author = serializers.SlugRelatedField(**USERNAME)
+    author = SlugRelatedField(**USERNAME)
     kind = choice_text(TimelineEntry.Kind.choices, read_only=True)
 
     class Meta:
@@ -42,17 +43,17 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 
 
 class IncidentSerializer(serializers.ModelSerializer):
-    component = serializers.SlugRelatedField(
+    component = SlugRelatedField(
         slug_field="slug",
         queryset=Component.objects.all(),
         help_text="Component slug; fixed at creation.",
     )
-    owning_team = serializers.SlugRelatedField(**SLUG)
-    responding_team = serializers.SlugRelatedField(**SLUG)
-    responder = serializers.SlugRelatedField(**USERNAME)
-    secondary_responder = serializers.SlugRelatedField(**USERNAME)
-    first_line_responder = serializers.SlugRelatedField(**USERNAME)
-    fallback_responders = serializers.SlugRelatedField(
+    owning_team = SlugRelatedField(**SLUG)
+    responding_team = SlugRelatedField(**SLUG)
+    responder = SlugRelatedField(**USERNAME)
+    secondary_responder = SlugRelatedField(**USERNAME)
+    first_line_responder = SlugRelatedField(**USERNAME)
+    fallback_responders = SlugRelatedField(
         many=True,
         help_text="The organisation fallback paged because nobody was on call.",
         **USERNAME,
@@ -63,10 +64,10 @@ class IncidentSerializer(serializers.ModelSerializer):
     routing_warning = serializers.CharField(
         read_only=True, help_text="What routing said about a gap when the incident was created."
     )
-    created_by = serializers.SlugRelatedField(**USERNAME)
-    acknowledged_by = serializers.SlugRelatedField(**USERNAME)
-    mitigated_by = serializers.SlugRelatedField(**USERNAME)
-    resolved_by = serializers.SlugRelatedField(**USERNAME)
+    created_by = SlugRelatedField(**USERNAME)
+    acknowledged_by = SlugRelatedField(**USERNAME)
+    mitigated_by = SlugRelatedField(**USERNAME)
+    resolved_by = SlugRelatedField(**USERNAME)
     urgency = serializers.ChoiceField(
         choices=Incident._meta.get_field("urgency").choices,
         required=False,
@@ -166,7 +167,7 @@ class TransitionSerializer(serializers.Serializer):
 
 class MitigateSerializer(TransitionSerializer):
     kind = choice_text(Incident.MitigationKind.choices, help_text="How the impact was stopped.")
-    bug_team = serializers.SlugRelatedField(
+    bug_team = SlugRelatedField(
         slug_field="slug",
         queryset=Team.objects.all(),
         required=False,
@@ -179,8 +180,8 @@ class NoteSerializer(serializers.Serializer):
 
 
 class BugSerializer(serializers.ModelSerializer):
-    component = serializers.SlugRelatedField(slug_field="slug", queryset=Component.objects.all())
-    team = serializers.SlugRelatedField(
+    component = SlugRelatedField(slug_field="slug", queryset=Component.objects.all())
+    team = SlugRelatedField(
         slug_field="slug",
         queryset=Team.objects.all(),
         required=False,
@@ -189,9 +190,9 @@ class BugSerializer(serializers.ModelSerializer):
     incident = serializers.PrimaryKeyRelatedField(
         queryset=Incident.objects.all(), required=False, allow_null=True
     )
-    reported_by = serializers.SlugRelatedField(**USERNAME)
-    investigator = serializers.SlugRelatedField(**USERNAME)
-    decided_by = serializers.SlugRelatedField(**USERNAME)
+    reported_by = SlugRelatedField(**USERNAME)
+    investigator = SlugRelatedField(**USERNAME)
+    decided_by = SlugRelatedField(**USERNAME)
     state = serializers.CharField(read_only=True)
     overrun = serializers.BooleanField(
         read_only=True, help_text="The investigation ran, or is running, past its timebox."
@@ -239,7 +240,7 @@ class BugSerializer(serializers.ModelSerializer):
 
 
 class BugStartSerializer(serializers.Serializer):
-    investigator = serializers.SlugRelatedField(
+    investigator = SlugRelatedField(
         slug_field="username",
         queryset=get_user_model().objects.filter(is_active=True),
         required=False,
@@ -257,7 +258,7 @@ class BugDecideSerializer(serializers.Serializer):
 
 
 class IntegrationSerializer(serializers.ModelSerializer):
-    component = serializers.SlugRelatedField(
+    component = SlugRelatedField(
         slug_field="slug", queryset=Component.objects.all(), allow_null=True, required=False
     )
     url = serializers.SerializerMethodField(

@@ -83,16 +83,21 @@ def inbox_record(
         integration=integration,
         received_at=now or timezone.now(),
         body=body,
-        headers=safe_headers(headers),
+        # The body is kept as bytes; text that echoes the request (headers, the error naming
+        # a bad key) is escaped, since PostgreSQL text cannot hold NUL or lone surrogates.
+        headers={
+            payloads.printable(name): payloads.printable(value)
+            for name, value in safe_headers(headers).items()
+        },
         reason=error.reason if error.reason in InboxItem.Reason.values else "payload",
-        error=error.message[:10_000],
+        error=payloads.printable(error.message[:10_000]),
         status_code=error.status_code,
     )
     logger.warning(
         "Alert request to integration %s refused (%s): %s",
         integration.pk if integration else None,
         error.status_code,
-        error.message[:500],
+        payloads.printable(error.message[:500]),
     )
     return item
 
@@ -448,7 +453,7 @@ def inbox_reprocess(*, item: InboxItem, now=None) -> IngestResult:
         )
         result = alerts_ingest(integration=item.integration, alerts=alerts, now=now)
     except BadPayload as exc:
-        item.error = exc.message[:10_000]
+        item.error = payloads.printable(exc.message[:10_000])
         item.save(update_fields=["error"])
         raise ValidationError(exc.message) from exc
     item.processed_at = now

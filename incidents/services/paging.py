@@ -15,7 +15,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from notifications.channels import ChannelError, deliver
-from notifications.messages import Audience, Content, Message, Section, local, site_link
+from notifications.messages import (
+    Audience,
+    Content,
+    Link,
+    Message,
+    Section,
+    local,
+    render_chat,
+    site_link,
+)
 from notifications.recipients import recipient_for
 
 from ..models import Incident, Page, TimelineEntry
@@ -67,7 +76,7 @@ def page_content(page: Page, tz) -> Content:
             Section(
                 "What to do",
                 [
-                    f"Acknowledge it to stop the escalation: {url}",
+                    Link("Acknowledge it to stop the escalation", url),
                     f"Or by API: POST {settings.SITE_URL}{incident.get_api_url()}acknowledge/",
                 ],
             ),
@@ -99,7 +108,7 @@ def page_message(page: Page) -> Message:
         subject=content.subject,
         text=render_to_string("notifications/message.txt", context).strip() + "\n",
         html=render_to_string("notifications/message.html", context),
-        chat_text=render_to_string("notifications/message.chat.txt", context).strip(),
+        chat_text=render_chat(content, recipient.tz.key),
         key=page.key,
         # Keeps the Message-ID apart from those of notification deliveries.
         delivery_id=f"page-{page.pk}",

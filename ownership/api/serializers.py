@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from portal.input_guards import SlugRelatedField
 from portal.permissions import can_manage_team
 
 from ..models import Component, Membership, OwnershipPeriod, Team
@@ -13,7 +14,7 @@ User = get_user_model()
 
 
 class MemberSerializer(serializers.Serializer):
-    username = serializers.SlugRelatedField(
+    username = SlugRelatedField(
         slug_field="username", source="user", queryset=User.objects.filter(is_active=True)
     )
     role = serializers.ChoiceField(choices=Membership.Role.choices, default="engineer")
@@ -111,17 +112,17 @@ class PathListField(serializers.ListField):
 
 
 class ComponentSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(
+    parent = SlugRelatedField(
         slug_field="slug", queryset=Component.objects.all(), allow_null=True, required=False
     )
-    owner_team = serializers.SlugRelatedField(
+    owner_team = SlugRelatedField(
         slug_field="slug",
         queryset=Team.objects.all(),
         allow_null=True,
         required=False,
         help_text="Slug of the owning team; null to inherit the parent's.",
     )
-    effective_owner_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    effective_owner_team = SlugRelatedField(slug_field="slug", read_only=True)
     paths = PathListField(required=False, help_text="CODEOWNERS-style globs.")
 
     class Meta:
@@ -143,8 +144,8 @@ class ComponentSerializer(serializers.ModelSerializer):
 
 
 class OwnershipPeriodSerializer(serializers.ModelSerializer):
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    team = SlugRelatedField(slug_field="slug", read_only=True)
+    changed_by = SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = OwnershipPeriod

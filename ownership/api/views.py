@@ -7,6 +7,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.input_guards import FilterSet
 from portal.permissions import ReadOrManage, can_manage_team, user_managed_team_ids
 
 from .. import selectors, services
@@ -21,7 +22,7 @@ from .serializers import (
 )
 
 
-class TeamFilter(filters.FilterSet):
+class TeamFilter(FilterSet):
     member = filters.CharFilter(field_name="memberships__user__username", label="Member username")
 
     class Meta:
@@ -82,7 +83,7 @@ class TeamViewSet(viewsets.ModelViewSet):
         )
 
 
-class ComponentFilter(filters.FilterSet):
+class ComponentFilter(FilterSet):
     owner_team = filters.CharFilter(field_name="owner_team__slug", label="Direct owner team slug")
     team = filters.CharFilter(
         field_name="effective_owner_team__slug", label="Effective owner team slug"

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ownership.models import Team
+from portal.input_guards import SlugRelatedField
 from portal.netsafety import validate_webhook_url
 from portal.permissions import can_manage_team
 
@@ -40,7 +41,7 @@ class BufferNowSerializer(serializers.Serializer):
 class TeamCapacitySerializer(serializers.ModelSerializer):
     """A team's capacity buffer, head count, working day and where buffer alerts go."""
 
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    team = SlugRelatedField(slug_field="slug", read_only=True)
     alert_webhook_url = serializers.URLField(
         max_length=500,
         required=False,

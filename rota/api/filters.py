@@ -3,6 +3,8 @@
 from django.db.models import Q
 from django_filters import rest_framework as filters
 
+from portal.input_guards import FilterSet
+
 from ..models import (
     Override,
     Rotation,
@@ -14,13 +16,13 @@ from ..models import (
 )
 
 
-class SprintCalendarFilter(filters.FilterSet):
+class SprintCalendarFilter(FilterSet):
     class Meta:
         model = SprintCalendar
         fields = ["name", "timezone"]
 
 
-class RotationFilter(filters.FilterSet):
+class RotationFilter(FilterSet):
     team = filters.CharFilter(field_name="team__slug", label="Team slug (person rotations)")
     participant = filters.CharFilter(
         method="filter_participant", label="Participating team slug or username"
@@ -36,7 +38,7 @@ class RotationFilter(filters.FilterSet):
         ).distinct()
 
 
-class WindowFilter(filters.FilterSet):
+class WindowFilter(FilterSet):
     """Common time-window filters: rows ending after ``start_after`` and so on."""
 
     start_after = filters.IsoDateTimeFilter(
@@ -68,7 +70,7 @@ class OverrideFilter(WindowFilter):
         fields = ["rotation", "team", "user"]
 
 
-class SwapFilter(filters.FilterSet):
+class SwapFilter(FilterSet):
     rotation = filters.NumberFilter(field_name="shift__rotation_id", label="Rotation id")
     offered_by = filters.CharFilter(field_name="offered_by__username", label="Username")
     taken_by = filters.CharFilter(field_name="taken_by__username", label="Username")
@@ -83,7 +85,7 @@ class SwapFilter(filters.FilterSet):
         return queryset.filter(**lookup) if value else queryset.exclude(**lookup)
 
 
-class UnavailabilityFilter(filters.FilterSet):
+class UnavailabilityFilter(FilterSet):
     user = filters.CharFilter(field_name="user__username", label="Username")
     team = filters.CharFilter(field_name="team__slug", label="Team slug")
     after = filters.DateFilter(field_name="end_date", lookup_expr="gte", label="Ends on or after")
@@ -96,7 +98,7 @@ class UnavailabilityFilter(filters.FilterSet):
         fields = ["user", "team", "kind", "source"]
 
 
-class SupportPolicyFilter(filters.FilterSet):
+class SupportPolicyFilter(FilterSet):
     component = filters.CharFilter(
         field_name="component_links__component__slug", label="Names this component slug"
     )

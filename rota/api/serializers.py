@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from ownership.models import Team
 from ownership.validators import validate_timezone
+from portal.input_guards import SlugRelatedField
 
 from ..models import (
     Override,
@@ -60,13 +61,13 @@ def hh_mm_field(**kwargs):
 def team_field(**kwargs):
     kwargs.setdefault("allow_null", True)
     kwargs.setdefault("required", False)
-    return serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all(), **kwargs)
+    return SlugRelatedField(slug_field="slug", queryset=Team.objects.all(), **kwargs)
 
 
 def user_field(**kwargs):
     kwargs.setdefault("allow_null", True)
     kwargs.setdefault("required", False)
-    return serializers.SlugRelatedField(
+    return SlugRelatedField(
         slug_field="username", queryset=User.objects.filter(is_active=True), **kwargs
     )
 
@@ -317,7 +318,7 @@ class OverrideSerializer(serializers.ModelSerializer):
     end = AwareDateTimeField()
     user = user_field(help_text="Who covers (person rotations).")
     team = team_field(help_text="The team that covers (team rotations).")
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Override
@@ -338,9 +339,9 @@ class SwapSerializer(serializers.ModelSerializer):
     rotation = serializers.IntegerField(source="shift.rotation_id", read_only=True)
     shift_start = serializers.DateTimeField(source="shift.start", read_only=True)
     shift_end = serializers.DateTimeField(source="shift.end", read_only=True)
-    offered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    taken_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    offered_by = SlugRelatedField(slug_field="username", read_only=True)
+    taken_by = SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = SwapRequest
