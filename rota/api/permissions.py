@@ -21,13 +21,9 @@
 """
 
 from ownership.models import Membership
-from portal.permissions import user_managed_team_ids
+from portal.permissions import request_is_rota_admin, user_managed_team_ids
 
 from ..models import Rotation, RotationParticipant
-
-
-def is_staff(request) -> bool:
-    return bool(request.user and request.user.is_authenticated and request.user.is_staff)
 
 
 def managed_teams(request) -> set[int]:
@@ -56,7 +52,7 @@ def rotation_team_ids(rotation: Rotation) -> set[int]:
 
 def can_manage_rotation(request, rotation: Rotation) -> bool:
     """Return whether the caller is staff or manages a team ``rotation`` concerns."""
-    if is_staff(request):
+    if request_is_rota_admin(request):
         return True
     managed = managed_teams(request)
     return bool(managed) and bool(managed & rotation_team_ids(rotation))
@@ -92,7 +88,7 @@ def proposed_rotation_team_ids(data: dict, current: Rotation | None = None) -> s
 
 def can_manage_user(request, user) -> bool:
     """Return whether the caller may act for ``user``: themselves, staff, or their manager."""
-    if is_staff(request) or user.pk == request.user.pk:
+    if request_is_rota_admin(request) or user.pk == request.user.pk:
         return True
     managed = managed_teams(request)
     return bool(managed) and Membership.objects.filter(user=user, team_id__in=managed).exists()

@@ -58,8 +58,10 @@ def test_list_filters_by_rotation_and_user(user_client):
 
 
 def test_engineer_covers_for_someone(make_client):
-    engineer = UserFactory()
-    rotation = RotationFactory()
+    # A member of the rotation's team could take a swap on it, so may cover it.
+    team = TeamFactory()
+    engineer = MembershipFactory(team=team).user
+    rotation = RotationFactory(team=team)
     response = make_client(engineer).post(URL, _window(rotation=rotation.pk))
     assert response.status_code == 201, response.content
     override = Override.objects.get()
@@ -98,7 +100,8 @@ def test_manager_of_another_team_cannot_arrange_cover(make_client, manager_of):
 
 def test_engineer_changes_and_deletes_their_own_override_only(make_client):
     engineer = UserFactory()
-    mine = OverrideFactory(user=engineer, start=START, end=START + 8 * HOUR)
+    rotation = RotationFactory(participants=[engineer])
+    mine = OverrideFactory(rotation=rotation, user=engineer, start=START, end=START + 8 * HOUR)
     theirs = OverrideFactory(start=START, end=START + 8 * HOUR)
     client = make_client(engineer)
 
