@@ -26,7 +26,6 @@ from incidents.demo import seed_incidents
 from notifications.demo import seed_reminder_demo
 from ownership import services
 from ownership.models import Component, Membership, Team
-
 from portal.permissions import ROTA_ADMINS_GROUP
 
 from .history import seed_history

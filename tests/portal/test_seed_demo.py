@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from ownership.models import Component, Membership, OwnershipPeriod, Team
 from ownership.selectors import component_owner_at, ownership_for_path
-from portal.permissions import is_rota_admin
 from portal.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_all, username_for
+from portal.permissions import is_rota_admin
 from tests.ownership.factories import TeamFactory
 
 User = get_user_model()
