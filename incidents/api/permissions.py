@@ -3,14 +3,14 @@
 * **Incidents**: everyone signed in reads, opens incidents, acknowledges and adds notes
   (whoever notices first may stop the paging). Mitigating, resolving and editing are for the
   responders: the people routed to it, the one who acknowledged it, members of the responding
-  or owning team, and staff.
-* **Bugs**: everyone signed in reads and files bugs; the fixing team's members (and staff)
+  or owning team, and rota admins.
+* **Bugs**: everyone signed in reads and files bugs; the fixing team's members (and rota admins)
   edit, start the investigation and decide the outcome.
-* **Integrations** hold secrets: staff, and managers of the team that owns the integration's
-  component, see and change them. An integration without a component is staff's.
-* **Escalation policies**: everyone signed in reads them; staff, and managers of a team the
+* **Integrations** hold secrets: rota admins, and managers of the team that owns the integration's
+  component, see and change them. An integration without a component is the rota admins'.
+* **Escalation policies**: everyone signed in reads them; rota admins, and managers of a team the
   support policy makes respond (see ``support_policy_team_ids``), change them. The default
-  row (no support policy) is staff's.
+  row (no support policy) is the rota admins'.
 """
 
 from ownership.models import Component, Membership
