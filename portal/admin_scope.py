@@ -77,13 +77,16 @@ class TeamScopedAdmin:
     """Cut a ModelAdmin to the rows of the teams the caller manages (see the module docstring).
 
     Set ``team_paths`` (ORM paths ending at a Team) and ``owner_fields`` (foreign keys whose
-    choices are cut). ``manager_may_add = False`` keeps adding to rota admins (e.g. teams).
+    choices are cut). ``manager_may_add = False`` keeps adding to rota admins (e.g. teams);
+    ``check_new_rows = False`` lets a manager add a row of any team (e.g. open an incident).
     Put the mixin first among the bases; overridden hooks must call ``super()``.
     """
 
     team_paths: tuple[str, ...] = ()
     owner_fields: tuple[str, ...] = ()
     manager_may_add = True
+    # False where anyone may create a row for any team, as in the API (an incident).
+    check_new_rows = True
     out_of_scope_message = "This belongs to a team you do not manage."
 
     # --- which rows ------------------------------------------------------------------------
@@ -166,7 +169,8 @@ class TeamScopedAdmin:
             raise PermissionDenied(self.out_of_scope_message)
 
     def response_add(self, request, obj, post_url_continue=None):
-        self._check_saved(request, obj)
+        if self.check_new_rows:
+            self._check_saved(request, obj)
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):

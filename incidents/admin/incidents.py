@@ -81,6 +81,8 @@ class IncidentCreationForm(forms.ModelForm):
 @admin.register(Incident)
 class IncidentAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
     team_paths = ("responding_team", "owning_team")
+    # Anyone opens an incident on any component, as in the API; it is then the teams'.
+    check_new_rows = False
     formfield_overrides = URL_FIELDS
     zone_paths = INCIDENT_ZONE
     list_display = [

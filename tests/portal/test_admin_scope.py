@@ -16,7 +16,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
-from incidents.models import Integration
+from incidents.models import Incident, Integration
 from notifications.models import NotificationPreference
 from ownership.models import Component, Membership, Team
 from portal.admin_scope import RotaAdminOnly, TeamScopedAdmin
@@ -448,3 +448,17 @@ def test_a_rota_admin_changes_every_team_through_the_api(org):
     response = root.patch(f"/api/v1/rotations/{org['search_rotation'].pk}/", {"name": "x"})
     assert response.status_code == 200, response.content
     assert root.patch("/api/v1/teams/search/", {"name": "Search 2"}).status_code == 200
+
+
+def test_a_manager_opens_an_incident_on_another_teams_component_but_does_not_see_it(client, org):
+    # Anyone opens incidents (as in the API); the incident is then Search's, not maria's.
+    client = logged_in(client, org["maria"])
+    response = client.post(
+        "/admin/incidents/incident/add/",
+        {"title": "Search is down", "severity": "SEV2", "component": org["search_component"].pk},
+    )
+    assert response.status_code == 302
+    incident = Incident.objects.get(title="Search is down")
+    assert incident.responding_team == org["search_team"]
+    page = client.get(f"/admin/incidents/incident/{incident.pk}/change/")
+    assert page.status_code == 403
