@@ -8,9 +8,9 @@ from django.db import connection, connections
 from rota import selectors, services
 from rota.exceptions import SwapAlreadyTaken, SwapNotOpen
 from rota.models import ShiftChange, SwapRequest
-from tests.ownership.factories import UserFactory
+from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
 
-from .factories import RotationFactory, ShiftFactory
+from .factories import RotationFactory, ShiftFactory, TeamRotationFactory
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2024, 1, 1, tzinfo=UTC)
@@ -179,10 +179,6 @@ def test_takers_are_the_people_of_the_rotation_and_nobody_on_one_with_none():
 @pytest.mark.django_db
 def test_the_members_of_the_teams_taking_turns_are_takers():
     # A team rotation of Platform and Ops: their members take its turns; Search's do not.
-    from tests.ownership.factories import MembershipFactory, TeamFactory
-
-    from .factories import TeamRotationFactory
-
     platform, ops, search = TeamFactory(), TeamFactory(), TeamFactory()
     pat, oli = MembershipFactory(team=platform).user, MembershipFactory(team=ops).user
     sid = MembershipFactory(team=search).user
