@@ -113,8 +113,13 @@ class TeamScopedAdmin:
             return True
         if obj.pk is None or not team_ids:
             return False
-        rows = self.model._default_manager.filter(pk=obj.pk)
-        return rows.filter(self.team_scope_q(team_ids)).exists()
+        # A change page asks several times; a save changes the answer (see _check_saved).
+        cache = request.__dict__.setdefault("_rota_in_scope", {})
+        key = (self.model._meta.label, obj.pk)
+        if key not in cache:
+            rows = self.model._default_manager.filter(pk=obj.pk)
+            cache[key] = rows.filter(self.team_scope_q(team_ids)).exists()
+        return cache[key]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -165,6 +170,7 @@ class TeamScopedAdmin:
 
     def _check_saved(self, request, obj) -> None:
         # Runs inside the admin's transaction, so refusing here undoes the save.
+        request.__dict__.get("_rota_in_scope", {}).pop((self.model._meta.label, obj.pk), None)
         if not self.in_scope(request, obj):
             raise PermissionDenied(self.out_of_scope_message)
 
