@@ -462,3 +462,15 @@ def test_a_manager_opens_an_incident_on_another_teams_component_but_does_not_see
     assert incident.responding_team == org["search_team"]
     page = client.get(f"/admin/incidents/incident/{incident.pk}/change/")
     assert page.status_code == 403
+
+
+def test_the_leave_import_offers_a_manager_only_their_teams_and_people(client, org):
+    response = logged_in(client, org["maria"]).get("/admin/rota/unavailability/import/")
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert list(form.fields["team"].queryset) == [org["pay_team"]]
+    people = set(form.fields["user"].queryset.values_list("username", flat=True))
+    assert people == {"maria", "ana"}
+    # A rota admin is offered every team.
+    form = logged_in(client, org["root"]).get("/admin/rota/unavailability/import/").context["form"]
+    assert {org["pay_team"], org["search_team"]} <= set(form.fields["team"].queryset)
