@@ -3,7 +3,7 @@
 from django.db.models import BooleanField, Case, F, Q, Value, When
 from django.utils import timezone
 
-from portal.permissions import user_managed_team_ids
+from portal.permissions import is_rota_admin, user_managed_team_ids
 from rota.models import Rotation
 
 from .models import Bug, Incident, Integration, TimelineEntry
@@ -88,7 +88,7 @@ def integration_list():
 def integrations_visible_to(request):
     """Return the integrations the caller may see: all for staff, their teams' for managers."""
     integrations = integration_list()
-    if request.user.is_staff:
+    if is_rota_admin(request.user):
         return integrations
     return integrations.filter(
         component__effective_owner_team_id__in=user_managed_team_ids(request)

@@ -5,7 +5,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
 
+from portal.admin_scope import TeamScopedAdmin, under
+from portal.admin_secrets import SecretFieldsAdmin
 from portal.admin_times import LocalTimesMixin, local_day_filter
+from rota.admin_shifts import ROTATION_TEAM_PATHS
 
 from . import services
 from .models import ChangeNotice, Delivery, NotificationPreference
@@ -15,8 +18,11 @@ DELIVERY_ZONE = ("rotation__timezone", "team__timezone")
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
-    """Managers edit anyone's preferences here; people edit their own in the portal and API."""
+class NotificationPreferenceAdmin(TeamScopedAdmin, SecretFieldsAdmin, admin.ModelAdmin):
+    """Managers edit their teams' members' preferences here; people edit their own elsewhere."""
+
+    team_paths = ("user__memberships__team",)
+    secret_fields = ("chat_webhook_url",)
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
@@ -67,8 +73,10 @@ class FailedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(LocalTimesMixin, admin.ModelAdmin):
+class DeliveryAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
     """The delivery log: every message to every recipient, failed ones flagged."""
+
+    team_paths = ("team", *under("rotation", ROTATION_TEAM_PATHS), "user__memberships__team")
 
     zone_paths = DELIVERY_ZONE
     list_display = [
@@ -147,7 +155,8 @@ class DeliveryAdmin(LocalTimesMixin, admin.ModelAdmin):
 
 
 @admin.register(ChangeNotice)
-class ChangeNoticeAdmin(LocalTimesMixin, admin.ModelAdmin):
+class ChangeNoticeAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
+    team_paths = (*under("rotation", ROTATION_TEAM_PATHS), "user__memberships__team")
     list_display = ["recorded_at", "user", "source", "rotation", "starts_at"]
     list_filter = [local_day_filter("recorded_at", "recorded on (rotation's day)")]
     search_fields = ["user__username", "source"]

@@ -5,7 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
 
+from portal.admin_scope import RotaAdminOnly, TeamScopedAdmin
+from portal.admin_secrets import SecretFieldsAdmin
 from portal.admin_times import LocalTimesMixin, local_day_filter
+from portal.permissions import is_rota_admin
 
 from . import services
 from .admin_catalog import CatalogAdminMixin
@@ -32,7 +35,11 @@ class TeamMembershipInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(TeamScopedAdmin, SecretFieldsAdmin, admin.ModelAdmin):
+    # Managers change the teams they manage; new teams are the rota admins' (as in the API).
+    team_paths = ("id",)
+    manager_may_add = False
+    secret_fields = ("chat_webhook_url",)
     formfield_overrides = URL_FIELDS
     list_display = ["name", "slug", "kind", "timezone", "member_count", "email", "chat_channel"]
     search_fields = ["name", "slug", "email", "memberships__user__username"]
@@ -103,7 +110,11 @@ class OwnershipPeriodInline(LocalTimesMixin, admin.TabularInline):
 
 
 @admin.register(Component)
-class ComponentAdmin(CatalogAdminMixin, admin.ModelAdmin):
+class ComponentAdmin(TeamScopedAdmin, CatalogAdminMixin, admin.ModelAdmin):
+    # As in the API: a manager changes the components their teams own, directly or inherited,
+    # and gives a component only to a team they manage.
+    team_paths = ("effective_owner_team",)
+    owner_fields = ("owner_team",)
     formfield_overrides = URL_FIELDS
     list_display = [
         "name",
@@ -164,8 +175,10 @@ class ComponentAdmin(CatalogAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(OwnershipPeriod)
-class OwnershipPeriodAdmin(LocalTimesMixin, admin.ModelAdmin):
+class OwnershipPeriodAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
     """Read-only view of the ownership history across the catalog, in each team's time."""
+
+    team_paths = ("team", "component__effective_owner_team")
 
     list_display = ["component", "team", "inherited", "valid_from", "valid_to", "changed_by"]
     list_filter = [local_day_filter("valid_from", "from (team's day)"), "team", "inherited"]
@@ -188,14 +201,14 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class RotaUserAdmin(UserAdmin):
+class RotaUserAdmin(RotaAdminOnly, UserAdmin):
     """Users, edited by those allowed to; managers may only pick people (see admin_people)."""
 
     inlines = [*UserAdmin.inlines, TeamMembershipInline]
 
     def _picking_for(self, request) -> set[int] | None:
         """Return the teams a manager picks people for, or None if Django's rules apply."""
-        if super().has_view_permission(request):
+        if is_rota_admin(request.user) and super().has_view_permission(request):
             return None
         if not hasattr(request, "_rota_managed_teams"):
             request._rota_managed_teams = managed_team_ids(request.user)

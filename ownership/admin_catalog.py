@@ -11,8 +11,8 @@ Hook it into ``ownership/admin.py`` by mixing it into the component admin::
 The mixin must come before ``admin.ModelAdmin``. It adds:
 
 * ``get_urls()``: the page ``/admin/ownership/component/import-catalog/``, URL name
-  ``admin:ownership_component_import_catalog``, for staff with both the add and the change
-  permission on components;
+  ``admin:ownership_component_import_catalog``, for rota admins (an import may re-own
+  every team's components) with both the add and the change permission on components;
 * ``get_actions()``: "Export selected as catalog-info.yaml" and "Export selected as
   CODEOWNERS", for anyone who may view components, whatever ``actions`` the admin lists.
 
@@ -37,6 +37,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
+
+from portal.permissions import is_rota_admin
 
 from .catalog import (
     CatalogImportError,
@@ -100,7 +102,12 @@ class CatalogImportForm(forms.Form):
 
 def catalog_import_view(request, model_admin):
     """Show the import form; on upload, import (or dry-run) it and show the report or errors."""
-    if not (model_admin.has_add_permission(request) and model_admin.has_change_permission(request)):
+    # An import re-owns components of every team: the rota admins' (portal.permissions).
+    if not (
+        is_rota_admin(request.user)
+        and model_admin.has_add_permission(request)
+        and model_admin.has_change_permission(request)
+    ):
         raise PermissionDenied
     report = errors = None
     if request.method == "POST":
@@ -172,6 +179,15 @@ class CatalogAdminMixin:
 
     def get_urls(self):
         return catalog_urls(self) + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "may_import_catalog": is_rota_admin(request.user)
+            and self.has_add_permission(request)
+            and self.has_change_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
 
     def get_actions(self, request):
         actions = super().get_actions(request)

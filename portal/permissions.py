@@ -1,8 +1,41 @@
-"""Per-role API permissions (DESIGN §4): everyone signed in reads; staff and managers write."""
+"""Per-role permissions (DESIGN §4), shared by the API and the admin.
+
+Everyone signed in reads; a team's managers change their teams' things; **rota admins**
+change everything. A rota admin is a superuser, or a staff user in the group ``Rota admins``
+(:data:`ROTA_ADMINS_GROUP`). Being staff (``is_staff``) only opens the Django admin: a
+manager is staff so that they can work there, and the admin scopes them to their teams
+exactly as the API does (see :mod:`portal.admin_scope`).
+"""
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from ownership.selectors import managed_team_ids
+
+ROTA_ADMINS_GROUP = "Rota admins"
+
+
+def is_rota_admin(user) -> bool:
+    """Tell whether ``user`` changes every team's things: a superuser, or staff in "Rota admins".
+
+    Inactive and anonymous users never are. The answer is kept on the user object, so a
+    request asks the database at most once (and never for someone who is not staff).
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if not user.is_staff:
+        return False
+    cached = getattr(user, "_rota_admin", None)
+    if cached is None:
+        cached = user.groups.filter(name=ROTA_ADMINS_GROUP).exists()
+        user._rota_admin = cached
+    return cached
+
+
+def request_is_rota_admin(request) -> bool:
+    """Tell whether the caller of ``request`` is a rota admin (see :func:`is_rota_admin`)."""
+    return is_rota_admin(getattr(request, "user", None))
 
 
 def user_managed_team_ids(request) -> set[int]:
@@ -18,7 +51,9 @@ def can_manage_team(request, team_id) -> bool:
     user = request.user
     if not user.is_authenticated:
         return False
-    return user.is_staff or (team_id is not None and team_id in user_managed_team_ids(request))
+    return is_rota_admin(user) or (
+        team_id is not None and team_id in user_managed_team_ids(request)
+    )
 
 
 class ReadOrManage(BasePermission):
@@ -28,7 +63,7 @@ class ReadOrManage(BasePermission):
     need the validated body (e.g. the team a new component is given to) happen in the view.
     """
 
-    message = "Only staff and managers of the team concerned may change this."
+    message = "Only rota admins and managers of the team concerned may change this."
 
     def has_permission(self, request, view):
         if not (request.user and request.user.is_authenticated):

@@ -1,13 +1,18 @@
 from django.contrib import admin
 from django.db import models
 
+from portal.admin_scope import TeamScopedAdmin
+from portal.admin_secrets import SecretFieldsAdmin
 from portal.admin_times import LocalTimesMixin
 
 from .models import TeamCapacity
 
 
 @admin.register(TeamCapacity)
-class TeamCapacityAdmin(LocalTimesMixin, admin.ModelAdmin):
+class TeamCapacityAdmin(TeamScopedAdmin, SecretFieldsAdmin, LocalTimesMixin, admin.ModelAdmin):
+    team_paths = ("team",)
+    owner_fields = ("team",)
+    secret_fields = ("alert_webhook_url",)
     zone_paths = ("team__timezone",)
     list_display = ["team", "buffer_percent", "team_size", "hours_per_day", "updated_at"]
     list_editable = ["buffer_percent", "team_size", "hours_per_day"]

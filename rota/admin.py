@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from ownership.admin_people import add_people_source
+from portal.admin_scope import RotaAdminOnly, TeamScopedAdmin
 
 from . import (
-    admin_shifts,  # noqa: F401 - registers the shift, leave and swap admins
+    admin_shifts,  # registers the shift, leave and swap admins
     selectors,
     services,
 )
@@ -54,7 +55,7 @@ def saved_as(obj, saved) -> None:
 
 
 @admin.register(SprintCalendar)
-class SprintCalendarAdmin(admin.ModelAdmin):
+class SprintCalendarAdmin(RotaAdminOnly, admin.ModelAdmin):
     list_display = ["name", "start_date", "length_days", "timezone", "current_sprint"]
     list_filter = ["length_days", "timezone"]
     search_fields = ["name"]
@@ -107,7 +108,10 @@ class RotationParticipantInline(admin.TabularInline):
 
 
 @admin.register(Rotation)
-class RotationAdmin(admin.ModelAdmin):
+class RotationAdmin(TeamScopedAdmin, admin.ModelAdmin):
+    # The teams a rotation concerns, as rota.api.permissions.rotation_team_ids counts them.
+    team_paths = admin_shifts.ROTATION_TEAM_PATHS
+    owner_fields = ("team",)
     change_form_template = "admin/rota/rotation/change_form.html"
     list_display = [
         "name",
@@ -336,7 +340,7 @@ class RotationAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportPolicy)
-class SupportPolicyAdmin(admin.ModelAdmin):
+class SupportPolicyAdmin(RotaAdminOnly, admin.ModelAdmin):
     form = SupportPolicyAdminForm
     list_display = ["name", "model", "covers", "responders", "first_line_rotation"]
     list_filter = ["model"]
@@ -391,7 +395,7 @@ class SupportPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingSettings)
-class RoutingSettingsAdmin(admin.ModelAdmin):
+class RoutingSettingsAdmin(RotaAdminOnly, admin.ModelAdmin):
     """The organisation's one row of routing settings: added once, never deleted."""
 
     list_display = ["__str__", "fallback_rotation", "fallback_team", "cover_check_max_tier"]

@@ -11,7 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from ownership.models import Team
+from ownership.models import Membership, Team
+from portal.admin_scope import manager_scope
 
 from . import services
 from .models import Unavailability
@@ -61,6 +62,16 @@ class UnavailabilityImportForm(forms.Form):
         return data
 
 
+def _limit_to_scope(form, request, model_admin) -> None:
+    """Offer a manager only their teams and their people, as the leave admin's scope does."""
+    team_ids = manager_scope(request)
+    if team_ids is None:
+        return
+    form.fields["team"].queryset = form.fields["team"].queryset.filter(pk__in=team_ids)
+    people = Membership.objects.filter(team_id__in=team_ids).values("user_id")
+    form.fields["user"].queryset = form.fields["user"].queryset.filter(pk__in=people)
+
+
 def import_view(request, model_admin):
     """Show the import form; on submit, import and show the counts and the skipped events."""
     if not model_admin.has_add_permission(request):
@@ -68,6 +79,7 @@ def import_view(request, model_admin):
     result = None
     if request.method == "POST":
         form = UnavailabilityImportForm(request.POST, request.FILES)
+        _limit_to_scope(form, request, model_admin)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -87,6 +99,7 @@ def import_view(request, model_admin):
                     form.add_error(field if field in form.fields else None, messages)
     else:
         form = UnavailabilityImportForm()
+    _limit_to_scope(form, request, model_admin)
     context = {
         **model_admin.admin_site.each_context(request),
         "title": "Import leave or holidays",

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from ownership.models import Team
+from portal.admin_scope import TeamScopedAdmin, under
 from portal.admin_times import LocalTimesMixin, local_day_filter
 
 from . import selectors, services
@@ -130,9 +131,16 @@ class AuditChangeList(ChangeList):
             change.names = names
 
 
+# The teams whose managers run a rotation (rota.api.permissions.rotation_team_ids): its team,
+# the teams in its turn order and those of the team rotation it follows.
+ROTATION_TEAM_PATHS = ("team", "participants__team", "follows_team_rotation__participants__team")
+
+
 @admin.register(ShiftChange)
-class ShiftChangeAdmin(admin.ModelAdmin):
+class ShiftChangeAdmin(TeamScopedAdmin, admin.ModelAdmin):
     """Read-only: who changed which shift when."""
+
+    team_paths = under("rotation", ROTATION_TEAM_PATHS)
 
     list_display = ["when", "rotation", "shift_link", "action", "changed_by", "what", "note"]
     list_filter = [
@@ -223,7 +231,9 @@ class RotationTimesMixin:
 
 
 @admin.register(Shift)
-class ShiftAdmin(RotationTimesMixin, admin.ModelAdmin):
+class ShiftAdmin(TeamScopedAdmin, RotationTimesMixin, admin.ModelAdmin):
+    team_paths = under("rotation", ROTATION_TEAM_PATHS)
+    owner_fields = ("rotation",)
     form = ShiftAdminForm
     list_display = ["rotation", "local_start", "local_end", "on_duty", "edited", "sequence"]
     list_filter = [
@@ -302,7 +312,9 @@ class ShiftAdmin(RotationTimesMixin, admin.ModelAdmin):
 
 
 @admin.register(Override)
-class OverrideAdmin(RotationTimesMixin, admin.ModelAdmin):
+class OverrideAdmin(TeamScopedAdmin, RotationTimesMixin, admin.ModelAdmin):
+    team_paths = under("rotation", ROTATION_TEAM_PATHS)
+    owner_fields = ("rotation",)
     form = OverrideAdminForm
     list_display = ["rotation", "local_start", "local_end", "on_duty", "reason", "created_by"]
     list_filter = [
@@ -357,7 +369,10 @@ class OverrideAdmin(RotationTimesMixin, admin.ModelAdmin):
 
 
 @admin.register(Unavailability)
-class UnavailabilityAdmin(admin.ModelAdmin):
+class UnavailabilityAdmin(TeamScopedAdmin, admin.ModelAdmin):
+    # As in the API: a manager enters their team's leave and that of its members.
+    team_paths = ("team", "user__memberships__team")
+    owner_fields = ("team",)
     list_display = ["who", "start_date", "end_date", "kind", "reason", "source"]
     list_filter = ["kind", "source", ("team", admin.RelatedOnlyFieldListFilter)]
     date_hierarchy = "start_date"
@@ -416,8 +431,10 @@ class UnavailabilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(SwapRequest)
-class SwapRequestAdmin(LocalTimesMixin, admin.ModelAdmin):
+class SwapRequestAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
     """Swap requests are made by engineers; here managers approve or reject taken ones."""
+
+    team_paths = under("shift__rotation", ROTATION_TEAM_PATHS)
 
     list_display = [
         "id",

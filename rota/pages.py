@@ -17,7 +17,12 @@ from ownership.models import Membership
 from portal.views.common import add_errors, field_errors, page
 
 from . import services
-from .api.permissions import can_manage_rotation, can_manage_user, is_staff, managed_teams
+from .api.permissions import (
+    can_manage_rotation,
+    can_manage_user,
+    managed_teams,
+    request_is_rota_admin,
+)
 from .exceptions import SwapError
 from .models import Override, RotationParticipant, Shift, SwapRequest, Unavailability
 from .selectors.duty import same_holder
@@ -83,7 +88,7 @@ def offers_for(user, now):
 def approvals_for(request):
     """Return taken swaps waiting for a manager the caller is (empty for engineers)."""
     taken = SwapRequest.objects.filter(status=SwapRequest.Status.TAKEN)
-    if not is_staff(request):
+    if not request_is_rota_admin(request):
         managed = managed_teams(request)
         if not managed:
             return SwapRequest.objects.none()
@@ -251,7 +256,7 @@ def swap_cancel(request, pk):
         request,
         pk,
         services.swap_cancel,
-        lambda swap: swap.offered_by_id == request.user.pk or is_staff(request),
+        lambda swap: swap.offered_by_id == request.user.pk or request_is_rota_admin(request),
         lambda swap: "Your offer is withdrawn; the shift stays yours.",
     )
 

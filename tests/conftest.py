@@ -4,7 +4,7 @@ import pytest
 import redis
 from rest_framework.test import APIClient
 
-from tests.ownership.factories import MembershipFactory, UserFactory
+from tests.ownership.factories import MembershipFactory, UserFactory, rota_admin
 
 
 @pytest.fixture
@@ -19,7 +19,8 @@ def user(db):
 
 @pytest.fixture
 def staff_user(db):
-    return UserFactory(is_staff=True)
+    """A rota admin: staff who change every team's things (see portal.permissions)."""
+    return rota_admin()
 
 
 @pytest.fixture

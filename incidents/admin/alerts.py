@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
+from portal.admin_scope import TeamScopedAdmin
+from portal.admin_secrets import SecretFieldsAdmin
 from portal.admin_times import LocalTimesMixin, local_day_filter
 
 from .. import services
@@ -28,11 +30,14 @@ class IntegrationForm(forms.ModelForm):
             "rate_limit_per_minute",
             "signing_secret",
         ]
-        widgets = {"signing_secret": forms.PasswordInput(render_value=True)}
 
 
 @admin.register(Integration)
-class IntegrationAdmin(LocalTimesMixin, admin.ModelAdmin):
+class IntegrationAdmin(TeamScopedAdmin, SecretFieldsAdmin, LocalTimesMixin, admin.ModelAdmin):
+    # As in the API: managers of the team owning the component (none: rota admins only).
+    team_paths = ("component__effective_owner_team",)
+    owner_fields = ("component",)
+    secret_fields = ("signing_secret",)
     form = IntegrationForm
     # The team owning the component the integration raises incidents on.
     zone_paths = ("component__effective_owner_team__timezone",)
@@ -76,7 +81,10 @@ class IntegrationAdmin(LocalTimesMixin, admin.ModelAdmin):
         obj.refresh_from_db()
         self._show_url(request, created, url)
 
-    @admin.action(description="Regenerate the webhook URL (the old one stops working)")
+    @admin.action(
+        description="Regenerate the webhook URL (the old one stops working)",
+        permissions=["change"],
+    )
     def regenerate(self, request, queryset):
         for integration in queryset:
             self._show_url(
@@ -85,7 +93,8 @@ class IntegrationAdmin(LocalTimesMixin, admin.ModelAdmin):
 
 
 @admin.register(InboxItem)
-class InboxItemAdmin(LocalTimesMixin, admin.ModelAdmin):
+class InboxItemAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
+    team_paths = ("integration__component__effective_owner_team",)
     zone_paths = ("integration__component__effective_owner_team__timezone",)
     list_display = [
         "received_at",
@@ -154,7 +163,8 @@ class InboxItemAdmin(LocalTimesMixin, admin.ModelAdmin):
 
 
 @admin.register(AlertState)
-class AlertStateAdmin(LocalTimesMixin, admin.ModelAdmin):
+class AlertStateAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
+    team_paths = ("integration__component__effective_owner_team",)
     """Read-only: why a notification was taken for a repeat (see the README's alert rules)."""
 
     list_display = [

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from portal.admin_scope import TeamScopedAdmin
 from portal.admin_times import LocalTimesMixin, local_day_filter
 
 from .. import selectors, services
@@ -33,7 +34,9 @@ class TriageFilter(admin.SimpleListFilter):
 
 
 @admin.register(Bug)
-class BugAdmin(LocalTimesMixin, admin.ModelAdmin):
+class BugAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
+    team_paths = ("team",)
+    owner_fields = ("team",)
     formfield_overrides = URL_FIELDS
     zone_paths = ("team__timezone",)
     list_display = [

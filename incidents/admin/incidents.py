@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from portal.admin_scope import RotaAdminOnly, TeamScopedAdmin
 from portal.admin_times import LocalTimesMixin, local_day_filter
 
 from .. import services
@@ -78,7 +79,10 @@ class IncidentCreationForm(forms.ModelForm):
 
 
 @admin.register(Incident)
-class IncidentAdmin(LocalTimesMixin, admin.ModelAdmin):
+class IncidentAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
+    team_paths = ("responding_team", "owning_team")
+    # Anyone opens an incident on any component, as in the API; it is then the teams'.
+    check_new_rows = False
     formfield_overrides = URL_FIELDS
     zone_paths = INCIDENT_ZONE
     list_display = [
@@ -234,7 +238,7 @@ class IncidentAdmin(LocalTimesMixin, admin.ModelAdmin):
 
 
 @admin.register(EscalationPolicy)
-class EscalationPolicyAdmin(admin.ModelAdmin):
+class EscalationPolicyAdmin(RotaAdminOnly, admin.ModelAdmin):
     list_display = [
         "__str__",
         "support_policy",

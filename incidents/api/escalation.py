@@ -15,7 +15,7 @@ from rota.models import SupportPolicy
 
 from .. import services
 from ..models import EscalationPolicy
-from .permissions import can_manage_escalation, is_staff
+from .permissions import can_manage_escalation, request_is_rota_admin
 
 
 class EscalationPolicySerializer(serializers.ModelSerializer):
@@ -68,7 +68,7 @@ class EscalationPolicyViewSet(viewsets.ModelViewSet):
         return EscalationPolicy.objects.select_related("support_policy").order_by("id")
 
     def can_create(self, request):
-        return is_staff(request) or bool(user_managed_team_ids(request))
+        return request_is_rota_admin(request) or bool(user_managed_team_ids(request))
 
     def can_change(self, request, policy):
         return can_manage_escalation(request, policy.support_policy)

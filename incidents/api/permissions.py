@@ -3,23 +3,24 @@
 * **Incidents**: everyone signed in reads, opens incidents, acknowledges and adds notes
   (whoever notices first may stop the paging). Mitigating, resolving and editing are for the
   responders: the people routed to it, the one who acknowledged it, members of the responding
-  or owning team, and staff.
-* **Bugs**: everyone signed in reads and files bugs; the fixing team's members (and staff)
+  or owning team, and rota admins.
+* **Bugs**: everyone signed in reads and files bugs; the fixing team's members (and rota admins)
   edit, start the investigation and decide the outcome.
-* **Integrations** hold secrets: staff, and managers of the team that owns the integration's
-  component, see and change them. An integration without a component is staff's.
-* **Escalation policies**: everyone signed in reads them; staff, and managers of a team the
+* **Integrations** hold secrets: rota admins, and managers of the team that owns the integration's
+  component, see and change them. An integration without a component is the rota admins'.
+* **Escalation policies**: everyone signed in reads them; rota admins, and managers of a team the
   support policy makes respond (see ``support_policy_team_ids``), change them. The default
-  row (no support policy) is staff's.
+  row (no support policy) is the rota admins'.
 """
 
 from ownership.models import Component, Membership
-from portal.permissions import ReadOrManage, can_manage_team, user_managed_team_ids
+from portal.permissions import (
+    ReadOrManage,
+    can_manage_team,
+    request_is_rota_admin,
+    user_managed_team_ids,
+)
 from rota.models import RotationParticipant, SupportPolicy, SupportPolicyComponent
-
-
-def is_staff(request) -> bool:
-    return bool(request.user and request.user.is_authenticated and request.user.is_staff)
 
 
 def _member_of(request, team_ids) -> bool:
@@ -32,7 +33,7 @@ def _member_of(request, team_ids) -> bool:
 
 def can_respond(request, incident) -> bool:
     """Return whether the caller may mitigate, resolve or edit ``incident``."""
-    if is_staff(request):
+    if request_is_rota_admin(request):
         return True
     people = {
         incident.responder_id,
@@ -47,16 +48,16 @@ def can_respond(request, incident) -> bool:
 
 def can_work_on_bug(request, bug) -> bool:
     """Return whether the caller may change ``bug``: staff or a member of its team."""
-    return is_staff(request) or _member_of(request, [bug.team_id])
+    return request_is_rota_admin(request) or _member_of(request, [bug.team_id])
 
 
 def may_see_integrations(request) -> bool:
-    return is_staff(request) or bool(user_managed_team_ids(request))
+    return request_is_rota_admin(request) or bool(user_managed_team_ids(request))
 
 
 def can_manage_integration_component(request, component) -> bool:
     """Return whether the caller may attach an integration to ``component`` (None: staff)."""
-    if is_staff(request):
+    if request_is_rota_admin(request):
         return True
     if component is None:
         return False
@@ -120,7 +121,7 @@ def support_policy_team_ids(policy: SupportPolicy | None) -> set[int]:
 
 def can_manage_escalation(request, support_policy: SupportPolicy | None) -> bool:
     """Return whether the caller may set the delays of ``support_policy`` (None: the default)."""
-    if is_staff(request):
+    if request_is_rota_admin(request):
         return True
     managed = user_managed_team_ids(request)
     return bool(managed & support_policy_team_ids(support_policy))

@@ -76,7 +76,7 @@ class TeamSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         request = self.context.get("request")
-        # A chat webhook URL is a credential: only the team's managers and staff see it.
+        # A chat webhook URL is a credential: only the team's managers and rota admins see it.
         if request is None or not can_manage_team(request, instance.pk):
             data.pop("chat_webhook_url", None)
         return data

@@ -8,7 +8,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.input_guards import FilterSet
-from portal.permissions import ReadOrManage, can_manage_team, user_managed_team_ids
+from portal.permissions import (
+    ReadOrManage,
+    can_manage_team,
+    is_rota_admin,
+    user_managed_team_ids,
+)
 
 from .. import selectors, services
 from ..models import Component, Team
@@ -44,7 +49,7 @@ class TeamViewSet(viewsets.ModelViewSet):
         return selectors.team_list().distinct()
 
     def can_create(self, request):
-        return request.user.is_staff
+        return is_rota_admin(request.user)
 
     def can_change(self, request, team):
         return can_manage_team(request, team.pk)
@@ -110,14 +115,14 @@ class ComponentViewSet(viewsets.ModelViewSet):
         return selectors.component_list()
 
     def can_create(self, request):
-        return request.user.is_staff or bool(user_managed_team_ids(request))
+        return is_rota_admin(request.user) or bool(user_managed_team_ids(request))
 
     def can_change(self, request, component):
         return can_manage_team(request, component.effective_owner_team_id)
 
     def _check_new_owner(self, data, current=None):
         """Refuse to give a component to a team the caller does not manage."""
-        if self.request.user.is_staff:
+        if is_rota_admin(self.request.user):
             return
         if "owner_team" in data or "parent" in data or current is None:
             owner = data.get("owner_team", current.owner_team if current else None)

@@ -26,6 +26,7 @@ from incidents.demo import seed_incidents
 from notifications.demo import seed_reminder_demo
 from ownership import services
 from ownership.models import Component, Membership, Team
+from portal.permissions import ROTA_ADMINS_GROUP
 
 from .history import seed_history
 from .rota import seed_open_incident, seed_rota
@@ -35,8 +36,8 @@ ADMIN_USERNAME = "admin"
 MANAGER_USERNAME = "maria.garcia"
 ENGINEER_USERNAME = "alice.martin"
 DEMO_LOGINS = (
-    (ADMIN_USERNAME, "superuser"),
-    (MANAGER_USERNAME, "manager of Payments (staff)"),
+    (ADMIN_USERNAME, "superuser and rota admin: every team"),
+    (MANAGER_USERNAME, "manager of Payments: the admin, for Payments only"),
     (ENGINEER_USERNAME, "engineer in Payments"),
 )
 MANAGERS_GROUP = "Managers"
@@ -135,6 +136,9 @@ def seed_people(seed: DemoSeed) -> None:
     seed.users[ADMIN_USERNAME] = User.objects.create_superuser(
         username=ADMIN_USERNAME, email=f"{ADMIN_USERNAME}@{EMAIL_DOMAIN}", password=DEMO_PASSWORD
     )
+    # A superuser is a rota admin anyway; the group shows where the role is given.
+    rota_admins, _ = Group.objects.get_or_create(name=ROTA_ADMINS_GROUP)
+    seed.users[ADMIN_USERNAME].groups.add(rota_admins)
     can_log_in = {username for username, _ in DEMO_LOGINS}
     for team in seed.data["teams"]:
         for full_name, role in team_people(team):
@@ -145,7 +149,8 @@ def seed_people(seed: DemoSeed) -> None:
                 email=f"{username}@{EMAIL_DOMAIN}",
                 first_name=first_name,
                 last_name=last_name,
-                # Managers edit their teams' components and rota in the admin (DESIGN §2).
+                # Managers edit their teams' components and rota in the admin (DESIGN §2),
+                # which shows them their teams' rows only: they are not rota admins.
                 is_staff=role == Membership.Role.MANAGER,
             )
             if username in can_log_in:

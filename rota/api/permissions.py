@@ -3,31 +3,28 @@
 * **Everyone signed in reads** every resource.
 * **Sprint calendars and support policies** are organisation-wide: a calendar's cadence moves
   the shifts of every rotation measured in it, and a policy decides who gets paged for whole
-  subtrees of the catalog. Only staff change them.
-* **Rotations, shifts and the generate action**: staff, and managers of a team the rotation
+  subtrees of the catalog. Only rota admins (``portal.permissions.is_rota_admin``) change them.
+* **Rotations, shifts and the generate action**: rota admins, and managers of a team the rotation
   concerns. A person rotation concerns its ``team``; a team rotation concerns every team that
   takes part in it; a person rotation that follows a team rotation also concerns the teams on
   that team rotation (their engineers are the ones dealt its shifts). A person rotation with
-  no team that follows nothing is left to staff. A manager may only create or reshape a
+  no team that follows nothing is left to rota admins. A manager may only create or reshape a
   rotation so that it still concerns a team they manage.
-* **Overrides**: staff and the rotation's managers; any engineer may cover for someone, i.e.
-  create an override naming themselves, and change or delete an override that names them or
-  that they created (but not hand it to someone else).
+* **Overrides**: rota admins and the rotation's managers; an engineer who takes turns in the
+  rotation (``rota.selectors.rotation_taker_ids``, the rule for taking swaps) may cover for
+  someone, i.e. create an override naming themselves, and change or delete an override that
+  names them or that they created (but not hand it to someone else).
 * **Swaps**: the person holding a shift offers it; anyone in the rotation takes it (the domain
-  service checks eligibility); staff and the rotation's managers approve or reject a taken
-  swap; the offerer (or staff) cancels it.
-* **Unavailability**: staff; anyone for themselves; a manager for their team and for the
+  service checks eligibility); rota admins and the rotation's managers approve or reject a taken
+  swap; the offerer (or a rota admin) cancels it.
+* **Unavailability**: rota admins; anyone for themselves; a manager for their team and for the
   members of the teams they manage.
 """
 
 from ownership.models import Membership
-from portal.permissions import user_managed_team_ids
+from portal.permissions import request_is_rota_admin, user_managed_team_ids
 
 from ..models import Rotation, RotationParticipant
-
-
-def is_staff(request) -> bool:
-    return bool(request.user and request.user.is_authenticated and request.user.is_staff)
 
 
 def managed_teams(request) -> set[int]:
@@ -56,7 +53,7 @@ def rotation_team_ids(rotation: Rotation) -> set[int]:
 
 def can_manage_rotation(request, rotation: Rotation) -> bool:
     """Return whether the caller is staff or manages a team ``rotation`` concerns."""
-    if is_staff(request):
+    if request_is_rota_admin(request):
         return True
     managed = managed_teams(request)
     return bool(managed) and bool(managed & rotation_team_ids(rotation))
@@ -92,7 +89,7 @@ def proposed_rotation_team_ids(data: dict, current: Rotation | None = None) -> s
 
 def can_manage_user(request, user) -> bool:
     """Return whether the caller may act for ``user``: themselves, staff, or their manager."""
-    if is_staff(request) or user.pk == request.user.pk:
+    if request_is_rota_admin(request) or user.pk == request.user.pk:
         return True
     managed = managed_teams(request)
     return bool(managed) and Membership.objects.filter(user=user, team_id__in=managed).exists()

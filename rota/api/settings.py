@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from .. import services
 from ..routing import routing_settings
 from .errors import RotaErrorsMixin
-from .permissions import is_staff
+from .permissions import request_is_rota_admin
 from .serializers import RoutingSettingsSerializer
 
 
@@ -33,7 +33,7 @@ class RoutingSettingsView(RotaErrorsMixin, APIView):
         return self._change(request, partial=True)
 
     def _change(self, request, *, partial):
-        if not is_staff(request):
+        if not request_is_rota_admin(request):
             raise PermissionDenied("Only staff change the routing settings.")
         serializer = RoutingSettingsSerializer(
             routing_settings(), data=request.data, partial=partial

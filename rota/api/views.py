@@ -25,9 +25,9 @@ from . import filters
 from .errors import RotaErrorsMixin
 from .permissions import (
     can_manage_rotation,
-    is_staff,
     managed_teams,
     proposed_rotation_team_ids,
+    request_is_rota_admin,
 )
 from .serializers import (
     GenerateResultSerializer,
@@ -47,10 +47,10 @@ class StaffOnlyWrites:
     """Let staff alone create and change (organisation-wide settings)."""
 
     def can_create(self, request):
-        return is_staff(request)
+        return request_is_rota_admin(request)
 
     def can_change(self, request, obj):
-        return is_staff(request)
+        return request_is_rota_admin(request)
 
 
 class SprintCalendarViewSet(RotaErrorsMixin, StaffOnlyWrites, viewsets.ModelViewSet):
@@ -106,14 +106,14 @@ class RotationViewSet(RotaErrorsMixin, viewsets.ModelViewSet):
         )
 
     def can_create(self, request):
-        return is_staff(request) or bool(managed_teams(request))
+        return request_is_rota_admin(request) or bool(managed_teams(request))
 
     def can_change(self, request, rotation):
         return can_manage_rotation(request, rotation)
 
     def _check_proposal(self, data, current=None):
         """Refuse a rotation that would concern no team the caller manages."""
-        if is_staff(self.request):
+        if request_is_rota_admin(self.request):
             return
         if not managed_teams(self.request) & proposed_rotation_team_ids(data, current):
             raise PermissionDenied(
@@ -155,7 +155,7 @@ class RotationManagedMixin:
     """Writes allowed to staff and to the managers of the row's rotation."""
 
     def can_create(self, request):
-        return is_staff(request) or bool(managed_teams(request))
+        return request_is_rota_admin(request) or bool(managed_teams(request))
 
     def can_change(self, request, obj):
         return can_manage_rotation(request, obj.rotation)
@@ -240,12 +240,23 @@ class OverrideViewSet(RotaErrorsMixin, RotationManagedMixin, viewsets.ModelViewS
         )
 
     def _check_cover(self, rotation, data):
+        """Let rota admins and the rotation's managers name anyone; others cover themselves.
+
+        Covering oneself is open only to those who could take a swap on the rotation
+        (``rotation_taker_ids``), so that nobody makes a foreign rotation page them.
+        """
         if can_manage_rotation(self.request, rotation):
             return
-        if data.get("team") is not None or data.get("user", self.request.user) != self.request.user:
+        me = self.request.user
+        if data.get("team") is not None or data.get("user", me) != me:
             raise PermissionDenied(
                 "You can only cover yourself: set user to your own username "
                 "(the rotation's managers arrange cover for others)."
+            )
+        if me.pk not in selectors.rotation_taker_ids(rotation):
+            raise PermissionDenied(
+                f"You do not take turns in the rotation {rotation.name}: only its participants "
+                "and the members of its teams may cover it (its managers arrange other cover)."
             )
 
     def perform_create(self, serializer):

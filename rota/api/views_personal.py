@@ -13,7 +13,7 @@ from ..exceptions import CalendarImportError
 from ..models import SwapRequest, Unavailability
 from . import filters
 from .errors import RotaErrorsMixin
-from .permissions import can_manage_rotation, can_manage_user, is_staff, managed_teams
+from .permissions import can_manage_rotation, can_manage_user, managed_teams, request_is_rota_admin
 from .serializers import (
     ImportResultSerializer,
     SwapSerializer,
@@ -53,7 +53,7 @@ class SwapViewSet(
         if self.action in ("approve", "reject"):
             return can_manage_rotation(request, swap.shift.rotation)
         if self.action == "cancel":
-            return swap.offered_by_id == request.user.pk or is_staff(request)
+            return swap.offered_by_id == request.user.pk or request_is_rota_admin(request)
         return True  # take: the service checks the taker; withdraw: the action does
 
     def perform_create(self, serializer):
@@ -131,7 +131,7 @@ class UnavailabilityViewSet(RotaErrorsMixin, viewsets.ModelViewSet):
 
     def _may_act_for(self, user, team):
         if team is not None:
-            return is_staff(self.request) or team.pk in managed_teams(self.request)
+            return request_is_rota_admin(self.request) or team.pk in managed_teams(self.request)
         return user is not None and can_manage_user(self.request, user)
 
     def _check_owner(self, user, team):

@@ -9,7 +9,7 @@ from .checks import (
 )
 from .holidays import team_holidays_upcoming
 from .leave import LeaveClash, shift_leave_clashes
-from .people import rotation_people
+from .people import rotation_people, rotation_taker_ids
 from .schedule import (
     Duty,
     Segment,
@@ -38,6 +38,7 @@ __all__ = [
     "override_list",
     "restriction_windows",
     "rotation_people",
+    "rotation_taker_ids",
     "schedule_check",
     "segments_for",
     "shift_leave_clashes",

@@ -47,3 +47,29 @@ def person_zone_name(user) -> str:
         .first()
     )
     return team_zone or settings.TIME_ZONE or "UTC"
+
+
+def rotation_taker_ids(rotation: Rotation) -> set[int]:
+    """Return the ids of the users who may take turns in ``rotation``.
+
+    They are the people in its turn order, the members of its team, of the teams in its turn
+    order (a team rotation) and of the teams taking the turns of the team rotation it follows.
+    The one rule for who may take an offered shift (``swap_take``) and who may cover a window
+    of the rotation for themselves (overrides; the rotation's managers and rota admins may
+    name anyone). Empty for a rotation with no team and nobody in its turn order.
+    """
+    people = set(rotation.participants.filter(user__isnull=False).values_list("user_id", flat=True))
+    teams = set(rotation.participants.filter(team__isnull=False).values_list("team_id", flat=True))
+    if rotation.team_id is not None:
+        teams.add(rotation.team_id)
+    if rotation.follows_team_rotation_id is not None:
+        teams |= set(
+            RotationParticipant.objects.filter(
+                rotation_id=rotation.follows_team_rotation_id, team__isnull=False
+            ).values_list("team_id", flat=True)
+        )
+    if teams:
+        people |= set(
+            Membership.objects.filter(team_id__in=teams).values_list("user_id", flat=True)
+        )
+    return people

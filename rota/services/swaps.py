@@ -15,10 +15,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ownership.models import Membership
+from portal.permissions import is_rota_admin
 
 from ..exceptions import SwapAlreadyTaken, SwapNotOpen
-from ..models import Rotation, Shift, ShiftChange, SwapRequest
+from ..models import Shift, ShiftChange, SwapRequest
+from ..selectors.people import rotation_taker_ids
 from .shifts import shift_reassign
 
 Status = SwapRequest.Status
@@ -47,23 +48,6 @@ def swap_offer(*, shift: Shift, by, message: str = "", now=None) -> SwapRequest:
     return swap
 
 
-def _eligible_user_ids(rotation: Rotation) -> set[int]:
-    """Return who may take shifts of this rotation (empty: anyone)."""
-    ids = set(rotation.participants.filter(user__isnull=False).values_list("user_id", flat=True))
-    teams = set()
-    if rotation.team_id is not None:
-        teams.add(rotation.team_id)
-    if rotation.follows_team_rotation_id is not None:
-        teams |= set(
-            rotation.follows_team_rotation.participants.filter(team__isnull=False).values_list(
-                "team_id", flat=True
-            )
-        )
-    if teams:
-        ids |= set(Membership.objects.filter(team_id__in=teams).values_list("user_id", flat=True))
-    return ids
-
-
 @transaction.atomic
 def swap_take(*, swap: SwapRequest, by, now=None) -> SwapRequest:
     """Take an offered shift; exactly one of several concurrent takers wins.
@@ -75,8 +59,7 @@ def swap_take(*, swap: SwapRequest, by, now=None) -> SwapRequest:
     shift = swap.shift
     if by.pk == swap.offered_by_id:
         raise ValidationError({"taken_by": "You cannot take your own offer."})
-    eligible = _eligible_user_ids(shift.rotation)
-    if eligible and by.pk not in eligible:
+    if by.pk not in rotation_taker_ids(shift.rotation):
         name = by.get_full_name() or by.get_username()
         raise ValidationError(
             {"taken_by": f"{name} is not part of the rotation {shift.rotation.name}."}
@@ -133,7 +116,7 @@ def swap_reject(*, swap: SwapRequest, by, now=None) -> SwapRequest:
 def swap_cancel(*, swap: SwapRequest, by, now=None) -> SwapRequest:
     """Withdraw an offer that has not changed hands yet (only its author or staff)."""
     now = now or timezone.now()
-    if by.pk != swap.offered_by_id and not by.is_staff:
+    if by.pk != swap.offered_by_id and not is_rota_admin(by):
         raise ValidationError({"offered_by": "Only the person who offered it can cancel it."})
     won = SwapRequest.objects.filter(pk=swap.pk, status__in=SwapRequest.OPEN_STATUSES).update(
         status=Status.CANCELLED, closed_by=by, closed_at=now, updated_at=now

@@ -5,7 +5,13 @@ import datetime
 import pytest
 
 from incidents.models import Incident
-from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory, UserFactory
+from tests.ownership.factories import (
+    ComponentFactory,
+    MembershipFactory,
+    TeamFactory,
+    UserFactory,
+    rota_admin,
+)
 
 from .factories import IncidentFactory, TimelineEntryFactory
 from .helpers import on_call_now
@@ -207,7 +213,7 @@ def test_responders_mitigate_and_resolve(make_client, incident, payments, who):
         Incident.objects.filter(pk=incident.pk).update(responding_team=sre)
         actor = MembershipFactory(team=payments).user
     else:
-        actor = UserFactory(is_staff=True)
+        actor = rota_admin()
     client = make_client(actor)
 
     mitigated = client.post(f"{URL}{incident.pk}/mitigate/", {"kind": "rollback"})

@@ -17,6 +17,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("pass-word-123")
 
 
+def rota_admin(**kwargs):
+    """Create a rota admin (portal.permissions): staff in the "Rota admins" group."""
+    from django.contrib.auth.models import Group
+
+    from portal.permissions import ROTA_ADMINS_GROUP
+
+    user = UserFactory(is_staff=True, **kwargs)
+    user.groups.add(Group.objects.get_or_create(name=ROTA_ADMINS_GROUP)[0])
+    return user
+
+
 class TeamFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Team

@@ -120,13 +120,14 @@ def test_an_incident_reads_in_the_responding_teams_zone(manager, kolkata):
         assert utc not in page, utc
 
 
-def test_an_incident_without_a_team_reads_in_the_sites_zone_labelled(manager, settings):
+def test_an_incident_without_a_team_reads_in_the_sites_zone_labelled(admin_client, settings):
+    # An incident of no team is no manager's: a rota admin (here a superuser) reads it.
     incident = IncidentFactory(responding_team=None)
     Incident.objects.filter(pk=incident.pk).update(created_at=at(2026, 12, 6, 18, 45))
     url = f"/admin/incidents/incident/{incident.pk}/change/"
-    assert "Sun 06 Dec 2026 18:45 UTC" in get(manager, url).content.decode()
+    assert "Sun 06 Dec 2026 18:45 UTC" in get(admin_client, url).content.decode()
     settings.TIME_ZONE = "Europe/London"  # GMT in December
-    assert "Sun 06 Dec 2026 18:45 GMT" in get(manager, url).content.decode()
+    assert "Sun 06 Dec 2026 18:45 GMT" in get(admin_client, url).content.decode()
 
 
 def test_the_incident_list_filters_by_the_responding_teams_day(manager, kolkata, london):
@@ -213,7 +214,8 @@ def delivery(**fields):
 
 def test_a_delivery_to_a_team_reads_in_the_teams_zone_else_the_sites(manager, kolkata):
     to_team = delivery(team=kolkata, sent_at=at(2026, 12, 6, 19))
-    to_person = delivery(user=UserFactory(), channel=Delivery.Channel.EMAIL)
+    # To a member of her team (so hers to see), about no team or rotation.
+    to_person = delivery(user=MembershipFactory(team=kolkata).user, channel=Delivery.Channel.EMAIL)
     url = "/admin/notifications/delivery/"
     listing = get(manager, url).content.decode()
     # The team's: created 00:15 IST, sent 00:30 IST, occurs 09:00 IST on Mon 7 Dec.
@@ -232,8 +234,9 @@ def test_a_delivery_to_a_team_reads_in_the_teams_zone_else_the_sites(manager, ko
     assert listed(manager, url, created_at_day="2026-12-06") == {to_person.pk}
 
 
-def test_a_change_notice_reads_in_its_rotations_zone(manager):
-    rotation = RotationFactory(timezone="Asia/Kolkata")
+def test_a_change_notice_reads_in_its_rotations_zone(manager, london):
+    # London's rotation (hers), kept in Kolkata time: the rotation's zone wins.
+    rotation = RotationFactory(timezone="Asia/Kolkata", team=london)
     notice = ChangeNotice.objects.create(
         user=UserFactory(),
         source="change:1",

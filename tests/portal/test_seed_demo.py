@@ -10,6 +10,7 @@ from django.utils import timezone
 from ownership.models import Component, Membership, OwnershipPeriod, Team
 from ownership.selectors import component_owner_at, ownership_for_path
 from portal.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_all, username_for
+from portal.permissions import is_rota_admin
 from tests.ownership.factories import TeamFactory
 
 User = get_user_model()
@@ -89,9 +90,11 @@ def test_demo_logins_authenticate_with_the_demo_password(seeded):
     for username, _ in DEMO_LOGINS:
         assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
     admin = User.objects.get(username="admin")
-    assert admin.is_superuser
+    assert admin.is_superuser and is_rota_admin(admin)
     manager = User.objects.get(username="maria.garcia")
     assert manager.is_staff and not manager.is_superuser
+    # Staff to work in the admin, where she sees Payments only: not a rota admin.
+    assert not is_rota_admin(manager)
     assert manager.has_perm("ownership.change_component")
     assert manager.groups.filter(name="Managers").exists()
     engineer = User.objects.get(username="alice.martin")
@@ -105,6 +108,10 @@ def test_every_manager_is_staff_and_in_the_managers_group(seeded):
     managers = User.objects.filter(memberships__role=Membership.Role.MANAGER).distinct()
     assert managers.count() == Team.objects.count()
     assert all(m.is_staff and m.groups.filter(name="Managers").exists() for m in managers)
+    assert not any(is_rota_admin(m) for m in managers)
+    assert list(
+        User.objects.filter(groups__name="Rota admins").values_list("username", flat=True)
+    ) == ["admin"]
 
 
 def test_prints_the_logins_and_a_warning(seeded):
@@ -161,3 +168,19 @@ def test_loads_the_same_organisation_every_time(db):
     assert histories[0] == histories[1]
     # A re-org leaves components with more than one period; make sure there was one to compare.
     assert len({component for component, *_ in histories[0]}) < len(histories[0])
+
+
+def test_the_demo_manager_works_on_payments_only_in_the_admin(seeded, client):
+    # maria.garcia manages Payments: her rotation list in the admin names Payments' rotations
+    # and none of another team's (the demo has several teams with rotations).
+    from rota.models import Rotation
+
+    client.force_login(User.objects.get(username="maria.garcia"))
+    html = client.get("/admin/rota/rotation/?all=").content.decode()
+    payments = Rotation.objects.filter(team__slug="payments")
+    others = Rotation.objects.exclude(team__slug="payments").exclude(
+        participants__team__slug="payments"
+    )
+    assert payments.exists() and others.exists()
+    assert all(r.name in html for r in payments)
+    assert not any(f">{r.name}<" in html for r in others)

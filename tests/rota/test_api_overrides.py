@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from rota.models import Override
-from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
+from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory, rota_admin
 
 from .factories import OverrideFactory, RotationFactory
 
@@ -58,8 +58,10 @@ def test_list_filters_by_rotation_and_user(user_client):
 
 
 def test_engineer_covers_for_someone(make_client):
-    engineer = UserFactory()
-    rotation = RotationFactory()
+    # A member of the rotation's team could take a swap on it, so may cover it.
+    team = TeamFactory()
+    engineer = MembershipFactory(team=team).user
+    rotation = RotationFactory(team=team)
     response = make_client(engineer).post(URL, _window(rotation=rotation.pk))
     assert response.status_code == 201, response.content
     override = Override.objects.get()
@@ -98,7 +100,8 @@ def test_manager_of_another_team_cannot_arrange_cover(make_client, manager_of):
 
 def test_engineer_changes_and_deletes_their_own_override_only(make_client):
     engineer = UserFactory()
-    mine = OverrideFactory(user=engineer, start=START, end=START + 8 * HOUR)
+    rotation = RotationFactory(participants=[engineer])
+    mine = OverrideFactory(rotation=rotation, user=engineer, start=START, end=START + 8 * HOUR)
     theirs = OverrideFactory(start=START, end=START + 8 * HOUR)
     client = make_client(engineer)
 
@@ -149,3 +152,69 @@ def test_overlapping_overrides_are_refused(staff_client):
     )
     assert response.status_code == 400
     assert "start" in response.json()
+
+
+# --- Who may cover a rotation: those who could take a swap on it ----------------------------
+
+
+def test_an_engineer_cannot_make_a_foreign_rotation_page_them(make_client):
+    # eve is in no team of the rotation and not in its turn order: she could not take a swap
+    # on it, so she may not cover it either, whatever the window.
+    foreign = RotationFactory(team=TeamFactory(), participants=[UserFactory()])
+    eve = MembershipFactory(team=TeamFactory()).user
+    response = make_client(eve).post(URL, _window(rotation=foreign.pk))
+    assert response.status_code == 403
+    assert f"do not take turns in the rotation {foreign.name}" in response.json()["detail"]
+    assert not Override.objects.exists()
+
+
+def test_someone_in_the_turn_order_covers_without_being_in_the_team(make_client):
+    # cara is not in the rotation's team but takes turns in it: she may cover.
+    cara = UserFactory()
+    rotation = RotationFactory(team=TeamFactory(), participants=[cara])
+    response = make_client(cara).post(URL, _window(rotation=rotation.pk))
+    assert response.status_code == 201, response.content
+    assert Override.objects.get().user == cara
+
+
+def test_an_engineer_cannot_stretch_an_override_on_a_rotation_they_left(make_client):
+    eve = UserFactory()
+    mine = OverrideFactory(user=eve, start=START, end=START + 8 * HOUR)  # a foreign rotation
+    response = make_client(eve).patch(
+        f"{URL}{mine.pk}/", {"end": "2030-03-08T17:00:00Z"}, format="json"
+    )
+    assert response.status_code == 403
+    mine.refresh_from_db()
+    assert mine.end == START + 8 * HOUR
+
+
+def test_a_manager_of_another_team_cannot_put_an_override_on_a_rotation(make_client, manager_of):
+    payments, search = TeamFactory(), TeamFactory()
+    rotation = RotationFactory(team=search)
+    member = MembershipFactory(team=search).user
+    sam = manager_of(payments)
+    for who in (sam, member):
+        response = make_client(sam).post(URL, _window(rotation=rotation.pk, user=who.username))
+        assert response.status_code == 403
+    assert not Override.objects.exists()
+
+
+def test_a_staff_manager_is_not_a_rota_admin_for_overrides(make_client, manager_of):
+    # Being staff only opens the admin: maria manages Payments, not Search.
+    rotation = RotationFactory(team=TeamFactory())
+    maria = manager_of(TeamFactory())
+    maria.is_staff = True
+    maria.save()
+    response = make_client(maria).post(URL, _window(rotation=rotation.pk))
+    assert response.status_code == 403
+    assert not Override.objects.exists()
+
+
+def test_a_rota_admin_puts_anyone_on_any_rotation(make_client):
+    rotation = RotationFactory(team=TeamFactory())
+    outsider = UserFactory()
+    response = make_client(rota_admin()).post(
+        URL, _window(rotation=rotation.pk, user=outsider.username)
+    )
+    assert response.status_code == 201, response.content
+    assert Override.objects.get().user == outsider

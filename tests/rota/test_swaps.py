@@ -5,12 +5,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from rota import services
+from rota import selectors, services
 from rota.exceptions import SwapAlreadyTaken, SwapNotOpen
 from rota.models import ShiftChange, SwapRequest
-from tests.ownership.factories import UserFactory
+from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
 
-from .factories import RotationFactory, ShiftFactory
+from .factories import RotationFactory, ShiftFactory, TeamRotationFactory
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2024, 1, 1, tzinfo=UTC)
@@ -159,3 +159,31 @@ def test_two_people_taking_the_same_offer_at_once_exactly_one_wins():
     swap.shift.refresh_from_db()
     assert swap.shift.user == swap.taken_by
     assert ShiftChange.objects.filter(action="swapped").count() == 1
+
+
+@pytest.mark.django_db
+def test_takers_are_the_people_of_the_rotation_and_nobody_on_one_with_none():
+    # One rule (rotation_taker_ids) for taking swaps and covering: the turn order's people and
+    # the members of the rotation's teams. A rotation with no team and an empty turn order
+    # has none, so a shift put there by hand is not open to just anyone.
+    owner = UserFactory(username="owner")
+    bare = RotationFactory(team=None)
+    shift = ShiftFactory(rotation=bare, user=owner, start=START)
+    swap = services.swap_offer(shift=shift, by=owner, now=NOW)
+    with pytest.raises(ValidationError) as excinfo:
+        services.swap_take(swap=swap, by=UserFactory(username="passer-by"), now=NOW)
+    assert "is not part of the rotation" in excinfo.value.message_dict["taken_by"][0]
+    assert selectors.rotation_taker_ids(bare) == set()
+
+
+@pytest.mark.django_db
+def test_the_members_of_the_teams_taking_turns_are_takers():
+    # A team rotation of Platform and Ops: their members take its turns; Search's do not.
+    platform, ops, search = TeamFactory(), TeamFactory(), TeamFactory()
+    pat, oli = MembershipFactory(team=platform).user, MembershipFactory(team=ops).user
+    sid = MembershipFactory(team=search).user
+    rotation = TeamRotationFactory(participants=[platform, ops])
+    follower = RotationFactory(team=None, follows_team_rotation=rotation)
+    assert selectors.rotation_taker_ids(rotation) == {pat.pk, oli.pk}
+    assert selectors.rotation_taker_ids(follower) == {pat.pk, oli.pk}
+    assert sid.pk not in selectors.rotation_taker_ids(rotation)
