@@ -198,6 +198,18 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Redis hands an unacknowledged message (a worker died mid-task) to another worker only after
 # this many seconds; keep it short, tasks are idempotent and never scheduled further ahead.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 15 * 60}
+# Three queues, each with workers of its own in production (Procfile, docker-compose.yml):
+# "pages" (escalation pages and the escalation scan), "scans" (the periodic notification
+# scans) and Celery's default "celery" (reminders, handoffs and every other send, rota
+# generation). A slow chat webhook or a backlog of reminders then never delays a page or a
+# scan. INCIDENTS_PAGE_QUEUE and NOTIFICATIONS_TASK_QUEUE override the routes when set.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "incidents.*": {"queue": "pages"},
+    "notifications.scan": {"queue": "scans"},
+    "notifications.warn_rota_problems": {"queue": "scans"},
+    "notifications.check_capacity": {"queue": "scans"},
+}
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
