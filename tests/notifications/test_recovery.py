@@ -103,3 +103,13 @@ def test_pages_scans_and_sends_travel_on_queues_of_their_own(task, queue):
     # Celery's router, as the beat scheduler and apply_async use it.
     route = app.amqp.router.route({}, task)
     assert route["queue"].name == queue
+
+
+def test_a_webhook_deadline_not_below_the_sending_timeouts_is_refused(settings):
+    from notifications.checks import webhook_deadline_check
+
+    assert webhook_deadline_check() == []  # 10 s against 600 s and 120 s
+    settings.NOTIFICATIONS_WEBHOOK_TIMEOUT = 120
+    [error] = webhook_deadline_check()
+    assert error.id == "notifications.E001"
+    assert "INCIDENTS_PAGE_SENDING_TIMEOUT (120 s)" in error.msg
