@@ -118,6 +118,9 @@ STORAGES = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds an SMTP server may take per network operation (Django's default waits for ever):
+# one that stops answering must not hold a worker past the sending timeouts.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Rota <rota@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
