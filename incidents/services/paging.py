@@ -187,8 +187,12 @@ def _failed(page: Page, token: uuid.UUID, error: str, *, permanent: bool) -> str
         logger.info("Page %s failed (attempt %s), will retry: %s", page.pk, page.attempts, error)
         return "retry"
     with transaction.atomic():
-        if not mine.update(error=page.error, status=Page.Status.FAILED, claim=None):
-            return "busy"  # taken over meanwhile: the other worker decides
+        # Cancelled while it was on its way (acknowledged): it stays cancelled.
+        if not mine.filter(status=Page.Status.PENDING).update(
+            error=page.error, status=Page.Status.FAILED, claim=None
+        ):
+            mine.update(claim=None)
+            return "busy"  # taken over or cancelled meanwhile
         _record_outcome(page, "failed", page.error)
         timeline_add(
             incident=page.incident,
@@ -287,7 +291,11 @@ def pages_requeue(*, now: datetime.datetime | None = None) -> list[int]:
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[: _setting("INCIDENTS_PAGE_REQUEUE_BATCH")]
     )
-    handed = [page_id for page_id in ids if tasks.publish_page(page_id)]
+    handed = []
+    for page_id in ids:
+        if not tasks.publish_page(page_id):
+            break  # the broker is still away: the next scan tries the rest
+        handed.append(page_id)
     if handed:
         Page.objects.filter(pk__in=handed).update(enqueued_at=now)
         logger.info("Handed %d pending pages to a worker again", len(handed))

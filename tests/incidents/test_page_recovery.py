@@ -81,6 +81,24 @@ def test_a_page_the_broker_refused_is_tried_again_at_the_next_scan(page, monkeyp
     assert page.enqueued_at == first - 61 * SECOND
 
 
+def test_a_scan_stops_handing_pages_over_at_the_first_refusal(page, monkeypatch):
+    # With the broker away, trying each of hundreds of pages would hold the scan for
+    # minutes (every publish waits for its connection retries): one refusal is enough.
+    second = Page.objects.create(
+        incident=page.incident,
+        step=Page.Step.SECONDARY,
+        user=page.user,
+        key="second",
+        created_at=page.created_at,
+        enqueued_at=page.enqueued_at,
+    )
+    tried = []
+    monkeypatch.setattr(tasks, "publish_page", lambda page_id: tried.append(page_id))
+    assert paging.pages_requeue(now=page.enqueued_at + 61 * SECOND) == []
+    assert tried == [page.pk]
+    assert Page.objects.get(pk=second.pk).enqueued_at == page.enqueued_at
+
+
 def test_a_page_being_sent_is_not_handed_over_until_its_claim_lapses(page, handed):
     now = page.enqueued_at + 61 * SECOND
     assert paging.page_claim(page_id=page.pk, now=now) is not None
@@ -198,3 +216,17 @@ def test_a_page_to_a_webhook_whose_name_does_not_resolve_is_retried(page, monkey
     page.refresh_from_db()
     assert (page.status, page.claim) == ("pending", None)
     assert "could not be resolved" in page.error
+
+
+def test_a_page_acknowledged_while_on_its_way_stays_cancelled_when_the_send_fails(
+    page, monkeypatch
+):
+    def acknowledged_then_refused(message):
+        services.incident_acknowledge(incident=page.incident, by=page.user)
+        raise paging.ChannelError("Webhook answered 404 Not Found", permanent=True)
+
+    monkeypatch.setattr(paging, "deliver", acknowledged_then_refused)
+    assert paging.page_deliver(page_id=page.pk) == "busy"
+    page.refresh_from_db()
+    assert (page.status, page.claim) == ("cancelled", None)
+    assert not page.incident.timeline.filter(text__contains="failed").exists()
