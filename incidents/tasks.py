@@ -12,7 +12,7 @@ import uuid
 from celery import shared_task
 from django.conf import settings
 
-from portal.celery import DATABASE_RETRY
+from portal.celery import DATABASE_RETRY, attempt_token
 
 from .services.escalation import escalation_scan
 from .services.paging import PageSentUnrecorded, page_deliver, page_sent_record
@@ -53,7 +53,7 @@ def deliver_page(self, page_id: int) -> str:
     being sent again.
     """
     try:
-        status = page_deliver(page_id=page_id)
+        status = page_deliver(page_id=page_id, token=attempt_token(self))
     except PageSentUnrecorded as exc:
         logger.warning("%s; recording it later", exc)
         record_page_sent.apply_async(

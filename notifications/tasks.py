@@ -10,7 +10,7 @@ import uuid
 
 from celery import shared_task
 
-from portal.celery import DATABASE_RETRY
+from portal.celery import DATABASE_RETRY, attempt_token
 
 from .conf import setting
 from .services import (
@@ -57,7 +57,7 @@ def send_delivery(self, delivery_id: int) -> str:
     delivery that went out but could not be recorded is recorded by ``record_sent``.
     """
     try:
-        result = delivery_send(delivery_id=delivery_id)
+        result = delivery_send(delivery_id=delivery_id, token=attempt_token(self))
     except SentUnrecorded as exc:
         logger.warning("%s; recording it later", exc)
         record_sent.apply_async(

@@ -1,6 +1,7 @@
 """The Celery application; configuration comes from Django settings under CELERY_."""
 
 import os
+import uuid
 
 from celery import Celery
 from django.db import InterfaceError, OperationalError
@@ -21,3 +22,14 @@ DATABASE_RETRY = {
     "retry_backoff_max": 60,
     "retry_jitter": True,
 }
+
+
+def attempt_token(task) -> uuid.UUID | None:
+    """Return a claim token naming a task's attempt: its id, which its retries keep.
+
+    None when the task runs outside a worker without an id.
+    """
+    try:
+        return uuid.UUID(task.request.id)
+    except (TypeError, ValueError):
+        return None

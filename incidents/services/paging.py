@@ -161,17 +161,22 @@ class PageSentUnrecorded(Exception):
         self.page_id, self.token, self.sent_at = page_id, token, sent_at
 
 
-def page_claim(*, page_id: int, now: datetime.datetime) -> uuid.UUID | None:
+def page_claim(
+    *, page_id: int, now: datetime.datetime, token: uuid.UUID | None = None
+) -> uuid.UUID | None:
     """Claim a pending page for sending; return the claim token, or None if it is not ours.
 
     One conditional UPDATE: a page is claimable while pending and unclaimed, or claimed
     longer than INCIDENTS_PAGE_SENDING_TIMEOUT ago (its worker died, or could not record
     the outcome). Of workers racing for a page, the database lets exactly one match.
     """
-    token = uuid.uuid4()
+    token = token or uuid.uuid4()
     stale = now - datetime.timedelta(seconds=_setting("INCIDENTS_PAGE_SENDING_TIMEOUT"))
     won = Page.objects.filter(
-        Q(claim__isnull=True) | Q(claimed_at__lt=stale), pk=page_id, status=Page.Status.PENDING
+        # Unclaimed, abandoned, or claimed by this same attempt before a database error.
+        Q(claim__isnull=True) | Q(claimed_at__lt=stale) | Q(claim=token),
+        pk=page_id,
+        status=Page.Status.PENDING,
     ).update(claim=token, claimed_at=now, attempts=F("attempts") + 1)
     return token if won else None
 
@@ -220,12 +225,16 @@ def page_sent_record(*, page_id: int, token: uuid.UUID, sent_at: datetime.dateti
     return bool(recorded)
 
 
-def page_deliver(*, page_id: int, now: datetime.datetime | None = None) -> str:
+def page_deliver(
+    *, page_id: int, now: datetime.datetime | None = None, token: uuid.UUID | None = None
+) -> str:
     """Send one page unless it was sent, cancelled, or its incident acknowledged meanwhile.
 
     Claim, send, record: the page is claimed in one short transaction (so two workers handed
     the same page send it once), sent with no transaction open, and recorded under the
-    claim. Return the page's status, "retry" after a failure worth retrying, or "busy" when
+    claim. ``token`` names the attempt (the task passes its id, which its retries keep), so
+    an attempt that met a database error before sending takes its own claim back at once.
+    Return the page's status, "retry" after a failure worth retrying, or "busy" when
     another worker holds it. Raise ``PageSentUnrecorded`` when it went out but recording
     failed; the database errors of claiming propagate (the task retries them).
 
@@ -250,7 +259,7 @@ def page_deliver(*, page_id: int, now: datetime.datetime | None = None) -> str:
                 _record_outcome(page, "cancelled")
                 return Page.Status.CANCELLED
         return "busy"
-    token = page_claim(page_id=page_id, now=now)
+    token = page_claim(page_id=page_id, now=now, token=token)
     if token is None:
         return "busy"
     page.attempts = Page.objects.values_list("attempts", flat=True).get(pk=page_id)

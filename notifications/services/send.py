@@ -46,16 +46,24 @@ class SendResult:
     retry_in: float | None = None
 
 
-def delivery_claim(*, delivery_id: int, now: datetime.datetime) -> uuid.UUID | None:
+def delivery_claim(
+    *, delivery_id: int, now: datetime.datetime, token: uuid.UUID | None = None
+) -> uuid.UUID | None:
     """Claim a delivery for sending; return the claim token, or None if it is not ours.
 
     One conditional UPDATE: a row is claimable while pending and due, or while "sending"
     under a claim older than the sending timeout (its worker died). Of several workers
     racing for one row, the database lets exactly one update match.
     """
-    token = uuid.uuid4()
-    claimable = Q(status=Status.PENDING, not_before__lte=now + EARLY) | Q(
-        status=Status.SENDING, claimed_at__lt=now - seconds("NOTIFICATIONS_SENDING_TIMEOUT")
+    token = token or uuid.uuid4()
+    claimable = (
+        Q(status=Status.PENDING, not_before__lte=now + EARLY)
+        | Q(
+            # The same attempt again (a retry after a database error before anything was sent).
+            status=Status.SENDING,
+            claim=token,
+        )
+        | Q(status=Status.SENDING, claimed_at__lt=now - seconds("NOTIFICATIONS_SENDING_TIMEOUT"))
     )
     won = Delivery.objects.filter(claimable, pk=delivery_id).update(
         status=Status.SENDING,
@@ -104,10 +112,14 @@ def _failed(delivery: Delivery, token, error: str, *, permanent: bool, now) -> S
     return SendResult("retry", retry_in=wait)
 
 
-def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> SendResult:
+def delivery_send(
+    *, delivery_id: int, now: datetime.datetime | None = None, token: uuid.UUID | None = None
+) -> SendResult:
     """Send a delivery once: claim it, compose its message as of now, send, record.
 
-    Claim, send, record: no transaction is open while sending. Raise ``SentUnrecorded``
+    Claim, send, record: no transaction is open while sending. ``token`` names the attempt
+    (the send task passes its task id, which its retries keep): an attempt that met a
+    database error before sending takes its own claim back at once. Raise ``SentUnrecorded``
     when the message went out but recording it failed; database errors while claiming
     propagate (the task retries them). A delivery whose outcome is never recorded is
     claimed again after NOTIFICATIONS_SENDING_TIMEOUT and sent with the same key, by which
@@ -118,7 +130,7 @@ def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> 
     backoff, up to NOTIFICATIONS_MAX_ATTEMPTS, then recorded as failed.
     """
     now = now or timezone.now()
-    token = delivery_claim(delivery_id=delivery_id, now=now)
+    token = delivery_claim(delivery_id=delivery_id, now=now, token=token)
     if token is None:
         return SendResult("busy")
     delivery = Delivery.objects.select_related("user", "team").get(pk=delivery_id)
@@ -131,6 +143,8 @@ def delivery_send(*, delivery_id: int, now: datetime.datetime | None = None) -> 
     except NoLongerApplies as exc:
         _finish(delivery.pk, token, status=Status.SKIPPED, last_error=str(exc), claim=None)
         return SendResult(Status.SKIPPED.value)
+    except DatabaseError:
+        raise  # the database, not the message: the task retries it with a backoff
     except Exception as exc:
         logger.exception("Could not compose delivery %s", delivery.pk)
         return _failed(delivery, token, f"Could not compose: {exc!r}", permanent=False, now=now)

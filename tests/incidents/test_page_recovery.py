@@ -230,3 +230,23 @@ def test_a_page_acknowledged_while_on_its_way_stays_cancelled_when_the_send_fail
     page.refresh_from_db()
     assert (page.status, page.claim) == ("cancelled", None)
     assert not page.incident.timeline.filter(text__contains="failed").exists()
+
+
+def test_a_database_error_before_the_page_is_sent_lets_the_retry_take_its_claim_back(
+    page, monkeypatch
+):
+    message = paging.page_message
+    failures = []
+
+    def flaky(claimed):
+        if not failures:
+            failures.append(claimed.pk)
+            raise OperationalError("server closed the connection unexpectedly")
+        return message(claimed)
+
+    monkeypatch.setattr(paging, "page_message", flaky)
+    assert tasks.deliver_page.apply(args=[page.pk]).get() == "sent"
+    page.refresh_from_db()
+    # Claimed twice by the same attempt; sent once, not held for the 120 s sending timeout.
+    assert (page.status, page.attempts, failures) == ("sent", 2, [page.pk])
+    assert len(mail.outbox) == 1

@@ -113,3 +113,30 @@ def test_a_webhook_deadline_not_below_the_sending_timeouts_is_refused(settings):
     [error] = webhook_deadline_check()
     assert error.id == "notifications.E001"
     assert "INCIDENTS_PAGE_SENDING_TIMEOUT (120 s)" in error.msg
+
+
+def test_a_database_error_before_sending_lets_the_retry_take_its_own_claim_back(
+    due, now, monkeypatch
+):
+    # The database drops while the message is composed, after the claim: the task's retry
+    # (same task id) takes its claim back at once rather than waiting the 600 s sending
+    # timeout, and the message goes out once.
+    compose = send.compose
+    failures = []
+
+    def flaky(delivery, **kwargs):
+        if not failures:
+            failures.append(delivery.pk)
+            raise OperationalError("server closed the connection unexpectedly")
+        return compose(delivery, **kwargs)
+
+    monkeypatch.setattr(send, "compose", flaky)
+    monkeypatch.setattr(
+        tasks, "delivery_send", lambda **kwargs: send.delivery_send(**kwargs, now=now)
+    )
+    assert tasks.send_delivery.apply(args=[due]).get() == "sent"
+    row = Delivery.objects.get(pk=due)
+    assert (row.status, row.attempts, failures) == ("sent", 2, [due])
+    assert len(mail.outbox) == 1
+    # Another attempt (another task id) still finds nothing to claim.
+    assert send.delivery_send(delivery_id=due, now=now).status == "busy"
