@@ -1,13 +1,21 @@
-"""Celery tasks of the incidents app; they take ids and call services."""
+"""Celery tasks of the incidents app; they take ids and call services.
 
+Pages and the escalation scan travel on a queue of their own (``pages``, see
+``CELERY_TASK_ROUTES``) with workers of their own, so a backlog of reminders or a slow chat
+webhook never holds a page back.
+"""
+
+import datetime
 import logging
+import uuid
 
 from celery import shared_task
+from django.conf import settings
 
-from notifications.tasks import queue_options
+from portal.celery import DATABASE_RETRY, attempt_token
 
 from .services.escalation import escalation_scan
-from .services.paging import page_deliver
+from .services.paging import PageSentUnrecorded, page_deliver, page_sent_record
 
 # Pages are urgent: a failed send is tried again soon (page_deliver gives up after a few).
 RETRY_SECONDS = 20
@@ -15,9 +23,16 @@ RETRY_SECONDS = 20
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="incidents.scan_escalations")
+def page_queue_options() -> dict:
+    """Return the routing options of page tasks: INCIDENTS_PAGE_QUEUE if set, else the routes."""
+    queue = getattr(settings, "INCIDENTS_PAGE_QUEUE", None)
+    return {"queue": queue} if queue else {}
+
+
+@shared_task(name="incidents.scan_escalations", **DATABASE_RETRY)
 def scan_escalations() -> int:
-    """Page the next step of every unacknowledged incident that is due (beat, every minute)."""
+    """Page the next step of every unacknowledged incident that is due, and hand pending
+    pages that never reached a worker over again (beat, every minute)."""
     return escalation_scan()
 
 
@@ -28,23 +43,56 @@ def scan_escalations() -> int:
     reject_on_worker_lost=True,
     max_retries=None,
     ignore_result=True,
+    **DATABASE_RETRY,
 )
 def deliver_page(self, page_id: int) -> str:
-    """Send one page; retry shortly when its channel failed for a passing reason."""
-    status = page_deliver(page_id=page_id)
+    """Send one page; retry shortly when its channel failed for a passing reason.
+
+    A database error retries the task with a backoff (the claim keeps it to one send). A page
+    that went out but could not be recorded is recorded by ``record_page_sent`` instead of
+    being sent again.
+    """
+    try:
+        status = page_deliver(page_id=page_id, token=attempt_token(self))
+    except PageSentUnrecorded as exc:
+        logger.warning("%s; recording it later", exc)
+        record_page_sent.apply_async(
+            args=[exc.page_id, str(exc.token), exc.sent_at.isoformat()],
+            countdown=1,
+            **page_queue_options(),
+        )
+        return "sent"
     if status == "retry":
-        raise self.retry(countdown=RETRY_SECONDS, **queue_options())
+        raise self.retry(countdown=RETRY_SECONDS, **page_queue_options())
     return status
 
 
-def publish_page(page_id: int) -> None:
-    """Hand a page to a worker, on the queue notifications are sent from.
+@shared_task(
+    name="incidents.record_page_sent",
+    acks_late=True,
+    max_retries=None,
+    ignore_result=True,
+    **DATABASE_RETRY,
+)
+def record_page_sent(page_id: int, token: str, sent_at: str) -> bool:
+    """Record a page that went out while the database was away (retried until it is back)."""
+    return page_sent_record(
+        page_id=page_id,
+        token=uuid.UUID(token),
+        sent_at=datetime.datetime.fromisoformat(sent_at),
+    )
+
+
+def publish_page(page_id: int) -> bool:
+    """Hand a page to a worker on the pages queue; return whether the broker took it.
 
     Runs after the incident committed: a broker that cannot be reached must not turn the
     request that stored the incident into an error (a caller would retry and open it twice).
-    The page stays pending and is logged.
+    The page stays pending, is logged, and the escalation scan hands it over again.
     """
     try:
-        deliver_page.apply_async(args=[page_id], **queue_options())
+        deliver_page.apply_async(args=[page_id], **page_queue_options())
     except Exception:
         logger.exception("Could not hand page %s to a worker; it stays pending", page_id)
+        return False
+    return True

@@ -1,5 +1,6 @@
 """The channels a message travels by: e-mail (Django's mail framework) and chat webhooks."""
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -7,7 +8,7 @@ import urllib.request
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
-from portal.netsafety import UnsafeURL, safe_urlopen
+from portal.netsafety import DeadlineExceeded, UnresolvedHost, UnsafeURL, safe_urlopen
 
 from .conf import setting
 from .messages import Message
@@ -50,8 +51,10 @@ def _domain() -> str:
 def webhook_post(message: Message) -> None:
     """POST a Slack-compatible JSON payload to the webhook; raise ChannelError on failure.
 
-    Rate limiting (429), server errors and network errors are worth retrying; any other
-    refusal (a revoked webhook, a bad URL) is permanent.
+    Rate limiting (429), server errors, network errors, a name that does not resolve (DNS
+    may answer later) and an exchange that outlived NOTIFICATIONS_WEBHOOK_TIMEOUT (a total
+    deadline, not a per-read one) are worth retrying; any other refusal (a revoked webhook,
+    a private address) is permanent.
     """
     body = json.dumps({"text": message.chat_text}).encode()
     request = urllib.request.Request(  # noqa: S310 - safe_urlopen checks scheme and host
@@ -71,6 +74,8 @@ def webhook_post(message: Message) -> None:
         # Webhook addresses are typed in by people: public hosts only (see portal.netsafety).
         with safe_urlopen(request, timeout=timeout) as response:
             response.read(1024)
+    except UnresolvedHost as exc:
+        raise ChannelError(f"Webhook unreachable: {exc}") from exc
     except UnsafeURL as exc:
         raise ChannelError(f"Webhook refused: {exc}", permanent=True) from exc
     except urllib.error.HTTPError as exc:
@@ -78,7 +83,9 @@ def webhook_post(message: Message) -> None:
         raise ChannelError(
             f"Webhook answered {exc.code} {exc.reason}", permanent=not retry
         ) from exc
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+    except DeadlineExceeded as exc:
+        raise ChannelError(f"Webhook too slow: {exc}") from exc
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         raise ChannelError(f"Webhook unreachable: {exc}") from exc
 
 

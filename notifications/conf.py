@@ -19,6 +19,8 @@ DEFAULTS = {
     "NOTIFICATIONS_MAX_ATTEMPTS": 5,
     "NOTIFICATIONS_RETRY_BACKOFF": 30.0,
     "NOTIFICATIONS_RETRY_BACKOFF_MAX": 300.0,
+    # Seconds a chat webhook exchange may take in all (connecting, the answer, its body): a
+    # total deadline, kept below both sending timeouts (manage.py check says so).
     "NOTIFICATIONS_WEBHOOK_TIMEOUT": 10.0,
     # Change notices: one message per person per batch window, sent once the window has
     # been closed for the settle time; notices older than the lookback are not sent.

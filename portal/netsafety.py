@@ -18,9 +18,13 @@ it checked (the TLS server name and ``Host`` header stay the name), so a DNS ans
 changes between the check and the connection (DNS rebinding) cannot reach a private host.
 """
 
+import contextlib
 import http.client
 import ipaddress
 import socket
+import threading
+import time
+import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
 
@@ -166,36 +170,168 @@ def _checked_address(request) -> str | None:
     return addresses[0] if addresses else None
 
 
-class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+class DeadlineExceeded(TimeoutError):
+    """The exchange (connecting, sending, the answer's headers and body) ran out of time."""
+
+
+class _Deadline:
+    """One monotonic deadline shared by every connection of a request (redirects too).
+
+    A socket timeout bounds each read, not the exchange: a server that answers and then
+    sends a byte every few seconds would hold the caller for as long as it likes. So each
+    connection opened under the deadline is cut (shut down for reading and writing) by a
+    timer when the deadline passes, whatever it is doing; the blocked read returns at once.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+        self.expired = False
+        self._sockets = []
+        self._timers = []
+        self._lock = threading.Lock()
+
+    def remaining(self) -> float:
+        left = self.ends - time.monotonic()
+        if left <= 0:
+            self.expired = True
+            raise DeadlineExceeded(f"No complete answer within {self.seconds:g} s.")
+        return left
+
+    def passed(self) -> bool:
+        """Whether the deadline has come (a socket timeout set to what was left ends with it)."""
+        if time.monotonic() >= self.ends - 0.05:
+            self.expired = True
+        return self.expired
+
+    def watch(self, sock) -> None:
+        timer = threading.Timer(self.remaining(), self._cut)
+        timer.daemon = True
+        with self._lock:
+            self._sockets.append(sock)
+            self._timers.append(timer)
+        timer.start()
+
+    def _cut(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                # The plain socket's shutdown, also under TLS: it only ends the stream.
+                with contextlib.suppress(OSError):  # closed already
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        with self._lock:
+            for timer in self._timers:
+                timer.cancel()
+
+
+def _deadline_connection(base):
+    class Connection(base):
+        def connect(self):
+            # Connecting may take what is left of the deadline, no more.
+            self.timeout = min(self.timeout, self.deadline.remaining())
+            super().connect()
+            self.deadline.watch(self.sock)
+
+    return Connection
+
+
+_HTTPConnection = _deadline_connection(http.client.HTTPConnection)
+_HTTPSConnection = _deadline_connection(http.client.HTTPSConnection)
+
+
+def _under_deadline(factory, deadline: _Deadline):
+    def make(*args, **kwargs):
+        connection = factory(*args, **kwargs)
+        connection.deadline = deadline
+        return connection
+
+    return make
+
+
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    """Connect to the checked address of each request, under the exchange's deadline."""
+
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self.deadline = deadline
+
     def http_open(self, req):
-        return self.do_open(_pinned(http.client.HTTPConnection, _checked_address(req)), req)
+        factory = _pinned(_HTTPConnection, _checked_address(req))
+        return self.do_open(_under_deadline(factory, self.deadline), req)
 
 
-class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
+    """The same for https: the TLS name and certificate check stay the host name's."""
+
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self.deadline = deadline
+
     def https_open(self, req):
         kwargs = {"context": self._context}
         if hasattr(self, "_check_hostname"):  # Python < 3.12
             kwargs["check_hostname"] = self._check_hostname
-        factory = _pinned(http.client.HTTPSConnection, _checked_address(req))
-        return self.do_open(factory, req, **kwargs)
+        factory = _pinned(_HTTPSConnection, _checked_address(req))
+        return self.do_open(_under_deadline(factory, self.deadline), req, **kwargs)
+
+
+class _Exchange:
+    """The context of ``safe_urlopen``: the response, and the deadline checked on leaving."""
+
+    def __init__(self, opener, request, deadline: _Deadline):
+        self.opener, self.request, self.deadline = opener, request, deadline
+        self.response = None
+
+    def __enter__(self):
+        try:
+            self.response = self.opener.open(self.request, timeout=self.deadline.remaining())
+        except BaseException as exc:
+            self._finish()
+            if self.deadline.passed() and not isinstance(exc, urllib.error.HTTPError):
+                raise self._exceeded() from exc
+            raise
+        return self.response
+
+    def __exit__(self, kind, exc, tb):
+        self._finish()
+        if self.deadline.passed():
+            # Whatever the cut left behind (a short body, a reset) is not an answer.
+            raise self._exceeded() from exc
+        return False
+
+    def _finish(self):
+        self.deadline.cancel()
+        if self.response is not None:
+            self.response.close()
+
+    def _exceeded(self) -> DeadlineExceeded:
+        return DeadlineExceeded(f"No complete answer within {self.deadline.seconds:g} s.")
 
 
 def safe_urlopen(request: urllib.request.Request, *, timeout: float):
-    """urlopen for user-supplied URLs: public hosts only, redirects checked too.
+    """Open a user-supplied URL: public hosts only, redirects checked too, a total deadline.
 
-    Each request (the first and every redirect) resolves its host once, checks every address
-    and connects to the first of them. No proxy is used: it would resolve the name again.
+    Use as a context manager yielding the response. Each request (the first and every
+    redirect) resolves its host once, checks every address and connects to the first of them;
+    no proxy is used (it would resolve the name again). ``timeout`` (seconds) bounds the whole
+    exchange: connecting, redirects, the answer's headers and reading its body inside the
+    ``with`` block. Raise ``UnsafeURL`` for a refused address, ``DeadlineExceeded`` (a
+    ``TimeoutError``) when the time ran out, and what ``urllib.request.urlopen`` raises
+    otherwise. Name resolution is bounded by the system resolver's own timeouts.
     """
     if urlsplit(request.full_url).scheme not in ("http", "https"):
         raise UnsafeURL("Only http and https addresses are allowed.")
+    deadline = _Deadline(timeout)
     opener = urllib.request.OpenerDirector()
     for handler in (
         urllib.request.UnknownHandler(),
-        _PinnedHTTPHandler(),
-        _PinnedHTTPSHandler(),
+        _DeadlineHTTPHandler(deadline),
+        _DeadlineHTTPSHandler(deadline),
         urllib.request.HTTPDefaultErrorHandler(),
         urllib.request.HTTPRedirectHandler(),
         urllib.request.HTTPErrorProcessor(),
     ):
         opener.add_handler(handler)
-    return opener.open(request, timeout=timeout)
+    return _Exchange(opener, request, deadline)

@@ -4,17 +4,19 @@ import datetime
 
 from celery import shared_task
 
+from portal.celery import DATABASE_RETRY
+
 from .models import Rotation
 from .services import rotation_generate, rotations_extend_all
 
 
-@shared_task(name="rota.extend_rotations")
+@shared_task(name="rota.extend_rotations", **DATABASE_RETRY)
 def extend_rotations() -> int:
     """Extend every active rotation to its horizon (scheduled nightly by Celery beat)."""
     return rotations_extend_all()
 
 
-@shared_task(name="rota.generate_rotation")
+@shared_task(name="rota.generate_rotation", **DATABASE_RETRY)
 def generate_rotation(rotation_id: int, until: str | None = None) -> int:
     """Generate one rotation's shifts up to ``until`` (ISO date) or its horizon."""
     rotation = Rotation.objects.filter(pk=rotation_id).first()

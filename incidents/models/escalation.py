@@ -117,10 +117,19 @@ class Page(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
+    # When the page was last handed to a worker: a pending page untouched for a minute is
+    # handed again by the escalation scan (the broker was down, or lost the message).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # The worker sending it now, and since when (see incidents.services.paging.page_claim).
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["incident", "created_at"], name="page_incident_created")]
+        indexes = [
+            models.Index(fields=["incident", "created_at"], name="page_incident_created"),
+            models.Index(fields=["status", "enqueued_at"], name="page_status_enqueued"),
+        ]
 
     def __str__(self):
         return self.key

@@ -23,7 +23,7 @@ from .integrations import (
     integration_update,
     integration_url,
 )
-from .paging import page_deliver
+from .paging import page_deliver, page_sent_record, pages_requeue
 
 __all__ = [
     "IngestResult",
@@ -55,4 +55,6 @@ __all__ = [
     "integration_update",
     "integration_url",
     "page_deliver",
+    "page_sent_record",
+    "pages_requeue",
 ]

@@ -36,7 +36,7 @@ from ..models.escalation import (
     DEFAULT_SECONDARY_DELAY,
 )
 from ._common import timeline_add, who
-from .paging import page_channels, page_enqueue
+from .paging import page_channels, page_enqueue, pages_requeue
 
 Step = Page.Step
 # Statuses in which an incident may still have steps to page (see escalation_goes_on).
@@ -235,6 +235,8 @@ def _page_step(incident: Incident, planned: EscalationStep, now) -> list[Page]:
                         channel=channel,
                         key=key,
                         created_at=now,
+                        # Handed to a worker when this commits (else requeued in a minute).
+                        enqueued_at=now,
                     )
             except IntegrityError:
                 continue  # paged already by another scan
@@ -305,9 +307,11 @@ def escalation_scan(*, now=None) -> int:
     """Advance every triggered incident whose next step is due; return the pages created.
 
     Each incident is handled in its own transaction under its row lock; a row another scanner
-    holds is skipped (it is being handled).
+    holds is skipped (it is being handled). Pending pages that never reached a worker are
+    handed over again first (``pages_requeue``).
     """
     now = now or timezone.now()
+    pages_requeue(now=now)
     due = list(
         Incident.objects.filter(status__in=ESCALATING, next_escalation_at__lte=now).values_list(
             "pk", flat=True

@@ -7,10 +7,13 @@ layout with times in the person's time zone, and its channels send it. Pages are
 quiet hours do not hold them back.
 """
 
+import datetime
 import logging
+import uuid
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -140,54 +143,178 @@ def _record_outcome(page: Page, outcome: str, error: str = "") -> None:
         entry.save(update_fields=["data"])
 
 
-def _failed(page: Page, error: str, *, permanent: bool) -> str:
+def _setting(name: str):
+    return getattr(settings, name, DEFAULTS[name])
+
+
+DEFAULTS = {
+    # A page claimed by a worker that has not finished after this many seconds is taken
+    # over by another; it must exceed the slowest send (the webhook deadline, SMTP timeout).
+    "INCIDENTS_PAGE_SENDING_TIMEOUT": 120,
+    # A pending page handed to a worker this many seconds ago and still untouched is handed
+    # again by the escalation scan (the broker was down, or lost the message).
+    "INCIDENTS_PAGE_REQUEUE_AFTER": 60,
+    "INCIDENTS_PAGE_REQUEUE_BATCH": 500,
+}
+
+
+class PageSentUnrecorded(Exception):
+    """A page went out but recording it failed (the database went away meanwhile).
+
+    ``token`` is the worker's claim and ``sent_at`` when it went out: ``page_sent_record``
+    records it once the database is back, unless another worker took the page over.
+    """
+
+    def __init__(self, page_id: int, token: uuid.UUID, sent_at: datetime.datetime):
+        super().__init__(f"Page {page_id} was sent at {sent_at} but not recorded")
+        self.page_id, self.token, self.sent_at = page_id, token, sent_at
+
+
+def page_claim(
+    *, page_id: int, now: datetime.datetime, token: uuid.UUID | None = None
+) -> uuid.UUID | None:
+    """Claim a pending page for sending; return the claim token, or None if it is not ours.
+
+    One conditional UPDATE: a page is claimable while pending and unclaimed, or claimed
+    longer than INCIDENTS_PAGE_SENDING_TIMEOUT ago (its worker died, or could not record
+    the outcome). Of workers racing for a page, the database lets exactly one match.
+    """
+    token = token or uuid.uuid4()
+    stale = now - datetime.timedelta(seconds=_setting("INCIDENTS_PAGE_SENDING_TIMEOUT"))
+    won = Page.objects.filter(
+        # Unclaimed, abandoned, or claimed by this same attempt before a database error.
+        Q(claim__isnull=True) | Q(claimed_at__lt=stale) | Q(claim=token),
+        pk=page_id,
+        status=Page.Status.PENDING,
+    ).update(claim=token, claimed_at=now, attempts=F("attempts") + 1)
+    return token if won else None
+
+
+def _failed(page: Page, token: uuid.UUID, error: str, *, permanent: bool) -> str:
     page.error = error[:2000]
+    mine = Page.objects.filter(pk=page.pk, claim=token)
     if not permanent and page.attempts < MAX_ATTEMPTS:
-        page.save(update_fields=["attempts", "error"])
-        _record_outcome(page, "retrying", page.error)
+        with transaction.atomic():
+            # Handed again (by the task's retry) now: the scan leaves it alone meanwhile.
+            mine.update(error=page.error, claim=None, enqueued_at=timezone.now())
+            _record_outcome(page, "retrying", page.error)
         logger.info("Page %s failed (attempt %s), will retry: %s", page.pk, page.attempts, error)
         return "retry"
-    page.status = Page.Status.FAILED
-    page.save(update_fields=["attempts", "error", "status"])
-    _record_outcome(page, "failed", page.error)
+    with transaction.atomic():
+        # Cancelled while it was on its way (acknowledged): it stays cancelled.
+        if not mine.filter(status=Page.Status.PENDING).update(
+            error=page.error, status=Page.Status.FAILED, claim=None
+        ):
+            mine.update(claim=None)
+            return "busy"  # taken over or cancelled meanwhile
+        _record_outcome(page, "failed", page.error)
+        timeline_add(
+            incident=page.incident,
+            kind=TimelineEntry.Kind.PAGE,
+            text=f"Page to {who(page.user)} failed: {page.error}",
+            data={"page": page.pk, "delivery": "failed", "error": page.error},
+        )
     logger.warning("Page %s to user %s failed: %s", page.pk, page.user_id, error)
-    timeline_add(
-        incident=page.incident,
-        kind=TimelineEntry.Kind.PAGE,
-        text=f"Page to {who(page.user)} failed: {page.error}",
-        data={"page": page.pk, "delivery": "failed", "error": page.error},
-    )
-    return page.status
+    return Page.Status.FAILED
 
 
-def page_deliver(*, page_id: int) -> str:
-    """Send one page unless it was sent, cancelled, or its incident acknowledged meanwhile.
+def page_sent_record(*, page_id: int, token: uuid.UUID, sent_at: datetime.datetime) -> bool:
+    """Record that a claimed page went out; return False if another worker took it over.
 
-    The page row stays locked while sending, so two workers handed the same page send it
-    once. Return the page's status, or "retry" after a failure worth retrying.
+    The status becomes sent even if the incident was acknowledged while it was on its way:
+    it did reach the person.
     """
     with transaction.atomic():
-        page = (
-            Page.objects.select_for_update(of=("self",))
-            .select_related("incident__component", "incident__responding_team", "user")
-            .filter(pk=page_id)
-            .first()
+        recorded = Page.objects.filter(pk=page_id, claim=token).update(
+            status=Page.Status.SENT, sent_at=sent_at, error="", claim=None
         )
-        if page is None:
-            return "missing"
-        if page.status != Page.Status.PENDING:
-            return page.status
-        if page.incident.status != Incident.Status.TRIGGERED or page.user is None:
-            page.status = Page.Status.CANCELLED
-            page.save(update_fields=["status"])
-            _record_outcome(page, "cancelled")
-            return page.status
-        page.attempts += 1
-        try:
-            deliver(page_message(page))
-        except ChannelError as exc:
-            return _failed(page, str(exc), permanent=exc.permanent)
-        page.status, page.sent_at, page.error = Page.Status.SENT, timezone.now(), ""
-        page.save(update_fields=["status", "sent_at", "attempts", "error"])
-        _record_outcome(page, "sent")
+        if recorded:
+            page = Page.objects.select_related("user").get(pk=page_id)
+            _record_outcome(page, "sent")
+    return bool(recorded)
+
+
+def page_deliver(
+    *, page_id: int, now: datetime.datetime | None = None, token: uuid.UUID | None = None
+) -> str:
+    """Send one page unless it was sent, cancelled, or its incident acknowledged meanwhile.
+
+    Claim, send, record: the page is claimed in one short transaction (so two workers handed
+    the same page send it once), sent with no transaction open, and recorded under the
+    claim. ``token`` names the attempt (the task passes its id, which its retries keep), so
+    an attempt that met a database error before sending takes its own claim back at once.
+    Return the page's status, "retry" after a failure worth retrying, or "busy" when
+    another worker holds it. Raise ``PageSentUnrecorded`` when it went out but recording
+    failed; the database errors of claiming propagate (the task retries them).
+
+    Should the outcome never be recorded, the claim lapses and the page is sent again with
+    the same ``X-Rota-Delivery`` key and Message-ID, by which a receiver knows it.
+    """
+    now = now or timezone.now()
+    page = (
+        Page.objects.select_related("incident__component", "incident__responding_team", "user")
+        .filter(pk=page_id)
+        .first()
+    )
+    if page is None:
+        return "missing"
+    if page.status != Page.Status.PENDING:
         return page.status
+    if page.incident.status != Incident.Status.TRIGGERED or page.user is None:
+        with transaction.atomic():
+            if Page.objects.filter(pk=page.pk, status=Page.Status.PENDING, claim=None).update(
+                status=Page.Status.CANCELLED
+            ):
+                _record_outcome(page, "cancelled")
+                return Page.Status.CANCELLED
+        return "busy"
+    token = page_claim(page_id=page_id, now=now, token=token)
+    if token is None:
+        return "busy"
+    page.attempts = Page.objects.values_list("attempts", flat=True).get(pk=page_id)
+    if page.attempts > MAX_ATTEMPTS:
+        # Claimed again and again without an outcome: its workers keep dying on it.
+        error = f"Gave up after {page.attempts - 1} attempts that never finished."
+        return _failed(page, token, error, permanent=True)
+    try:
+        deliver(page_message(page))
+    except ChannelError as exc:
+        return _failed(page, token, str(exc), permanent=exc.permanent)
+    sent_at = timezone.now()
+    try:
+        page_sent_record(page_id=page_id, token=token, sent_at=sent_at)
+    except DatabaseError as exc:
+        raise PageSentUnrecorded(page_id, token, sent_at) from exc
+    return Page.Status.SENT
+
+
+def pages_requeue(*, now: datetime.datetime | None = None) -> list[int]:
+    """Hand again to a worker every pending page that should be moving and is not.
+
+    That is a page handed over more than INCIDENTS_PAGE_REQUEUE_AFTER seconds ago (or never)
+    and not claimed, or claimed longer than the sending timeout ago: the broker was down
+    when its incident was stored, lost the message, or the worker died. A page is marked
+    handed only once the broker took it, so one the broker refused is tried at the next
+    scan. The claim makes a superfluous hand-over harmless. Return the ids handed over.
+    """
+    from .. import tasks  # the tasks module imports the services
+
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=_setting("INCIDENTS_PAGE_REQUEUE_AFTER"))
+    stale = now - datetime.timedelta(seconds=_setting("INCIDENTS_PAGE_SENDING_TIMEOUT"))
+    ids = list(
+        Page.objects.filter(status=Page.Status.PENDING)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=cutoff))
+        .filter(Q(claim__isnull=True) | Q(claimed_at__lt=stale))
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[: _setting("INCIDENTS_PAGE_REQUEUE_BATCH")]
+    )
+    handed = []
+    for page_id in ids:
+        if not tasks.publish_page(page_id):
+            break  # the broker is still away: the next scan tries the rest
+        handed.append(page_id)
+    if handed:
+        Page.objects.filter(pk__in=handed).update(enqueued_at=now)
+        logger.info("Handed %d pending pages to a worker again", len(handed))
+    return handed

@@ -11,11 +11,20 @@ from .scan import (
     notifications_scan,
     rota_warnings_scan,
 )
-from .send import SendResult, backoff, delivery_claim, delivery_retry, delivery_send
+from .send import (
+    SendResult,
+    SentUnrecorded,
+    backoff,
+    delivery_claim,
+    delivery_retry,
+    delivery_send,
+    delivery_sent_record,
+)
 
 __all__ = [
     "ScanResult",
     "SendResult",
+    "SentUnrecorded",
     "backoff",
     "capacity_alerts_scan",
     "change_notices_collect",
@@ -24,6 +33,7 @@ __all__ = [
     "delivery_claim",
     "delivery_retry",
     "delivery_send",
+    "delivery_sent_record",
     "enqueue_send",
     "notifications_scan",
     "preference_feed_busy_changed",

@@ -119,6 +119,9 @@ STORAGES = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds an SMTP server may take per network operation (Django's default waits for ever):
+# one that stops answering must not hold a worker past the sending timeouts.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Rota <rota@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -199,6 +202,18 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Redis hands an unacknowledged message (a worker died mid-task) to another worker only after
 # this many seconds; keep it short, tasks are idempotent and never scheduled further ahead.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 15 * 60}
+# Three queues, each with workers of its own in production (Procfile, docker-compose.yml):
+# "pages" (escalation pages and the escalation scan), "scans" (the periodic notification
+# scans) and Celery's default "celery" (reminders, handoffs and every other send, rota
+# generation). A slow chat webhook or a backlog of reminders then never delays a page or a
+# scan. INCIDENTS_PAGE_QUEUE and NOTIFICATIONS_TASK_QUEUE override the routes when set.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "incidents.*": {"queue": "pages"},
+    "notifications.scan": {"queue": "scans"},
+    "notifications.warn_rota_problems": {"queue": "scans"},
+    "notifications.check_capacity": {"queue": "scans"},
+}
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -2,6 +2,7 @@
 
 import datetime
 import hashlib
+import http.client
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ import recurring_ical_events
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from portal.netsafety import UnsafeURL, safe_urlopen
+from portal.netsafety import DeadlineExceeded, UnsafeURL, safe_urlopen
 
 from ..exceptions import CalendarImportError
 from ..models import Unavailability
@@ -124,7 +125,11 @@ class _Event:
 
 
 def fetch_calendar(url: str) -> bytes:
-    """Download an iCalendar file over http(s), with a timeout and a size limit."""
+    """Download an iCalendar file over http(s) within FETCH_TIMEOUT_SECONDS in all, at most 5 MB.
+
+    The deadline bounds the whole download (a server dripping its answer is cut off), so an
+    import run in a web request never holds it longer. Raise CalendarImportError (on ``url``).
+    """
     parts = urlsplit(url)
     scheme = "https" if parts.scheme == "webcal" else parts.scheme
     if scheme not in ("http", "https") or not parts.netloc:
@@ -141,7 +146,11 @@ def fetch_calendar(url: str) -> bytes:
         raise CalendarImportError(
             {"url": f"Could not fetch the calendar: the server answered {exc.code}."}
         ) from exc
-    except (OSError, ValueError) as exc:
+    except DeadlineExceeded as exc:
+        raise CalendarImportError(
+            {"url": f"The calendar did not arrive within {FETCH_TIMEOUT_SECONDS} seconds."}
+        ) from exc
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         # Say no more than that: the error text could describe the server's own network.
         raise CalendarImportError({"url": "Could not fetch the calendar."}) from exc
     if len(body) > FETCH_MAX_BYTES:

@@ -56,6 +56,7 @@ def on_worker(worker, redis_url, settings):
     app.conf.broker_url = redis_url
     reset_pools()
     settings.NOTIFICATIONS_TASK_QUEUE = worker.queue
+    settings.INCIDENTS_PAGE_QUEUE = worker.queue
     yield worker
     wait_for(
         lambda: not Page.objects.filter(status="pending").exists(),

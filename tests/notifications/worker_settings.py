@@ -24,3 +24,10 @@ NOTIFICATIONS_SENDING_TIMEOUT = float(os.environ.get("ROTA_TEST_SENDING_TIMEOUT"
 NOTIFICATIONS_RETRY_BACKOFF = 0.2
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = os.environ["ROTA_TEST_MAIL_DIR"]
+INCIDENTS_PAGE_QUEUE = os.environ.get("ROTA_TEST_PAGE_QUEUE", NOTIFICATIONS_TASK_QUEUE)
+NOTIFICATIONS_WEBHOOK_TIMEOUT = float(os.environ.get("ROTA_TEST_WEBHOOK_TIMEOUT", "10"))
+INCIDENTS_PAGE_REQUEUE_AFTER = float(os.environ.get("ROTA_TEST_PAGE_REQUEUE_AFTER", "60"))
+if os.environ.get("ROTA_TEST_DATABASE_PORT"):
+    # Through a proxy of the test's own, which it can cut to play a database outage.
+    DATABASES["default"]["HOST"] = "127.0.0.1"
+    DATABASES["default"]["PORT"] = os.environ["ROTA_TEST_DATABASE_PORT"]
