@@ -68,3 +68,17 @@ def redis_url():
     except redis.RedisError as exc:
         pytest.fail(f"These tests need Redis at {url} (.ci/run starts it): {exc}")
     return url
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect tests marked ``postgresql`` when the suite runs on SQLite (CI runs both)."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    kept, dropped = [], []
+    for item in items:
+        (dropped if item.get_closest_marker("postgresql") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

@@ -23,7 +23,11 @@ from tests.rota.factories import ShiftFactory
 
 from .worker import Worker, mail_in, wait_for
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.postgresql,
+    pytest.mark.django_db(transaction=True),
+]
 
 MINUTE = datetime.timedelta(minutes=1)
 
@@ -89,8 +93,7 @@ class Proxy:
 
 @pytest.fixture
 def proxy():
-    if connection.vendor != "postgresql":
-        pytest.skip("plays a PostgreSQL outage (DATABASE_URL=postgres://...)")
+    assert connection.vendor == "postgresql", "a PostgreSQL outage needs DATABASE_URL=postgres://"
     settings = connection.settings_dict
     started = Proxy(settings["HOST"] or "127.0.0.1", int(settings["PORT"] or 5432))
     yield started
