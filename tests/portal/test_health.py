@@ -1,0 +1,147 @@
+"""/healthz names the dependency that is down, and the API answers 503 JSON without a database."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from django.db import connections
+from knox.models import AuthToken
+
+from tests.ownership.factories import TeamFactory, UserFactory
+
+
+@pytest.fixture
+def database_down(transactional_db):
+    """Point the default connection at a database that cannot be opened, as after an outage.
+
+    A real failure, not a mock: SQLite cannot create a file in a folder that does not exist,
+    and nothing listens on port 1 for PostgreSQL.
+    """
+    connection = connections["default"]
+    saved = dict(connection.settings_dict)
+    connection.close()
+    if connection.vendor == "sqlite":
+        connection.settings_dict["NAME"] = "/nonexistent-folder/rota.sqlite3"
+    else:
+        connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
+        connection.settings_dict.setdefault("OPTIONS", {})["connect_timeout"] = 2
+    yield
+    connection.close()
+    connection.settings_dict.clear()
+    connection.settings_dict.update(saved)
+
+
+@pytest.mark.django_db
+def test_healthy_answers_200_with_every_check(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    # memory:// is the test broker: it always connects.
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "cache": "ok", "broker": "ok"},
+    }
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_database_down_answers_503_naming_the_database(client, database_down):
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "fail"
+    assert body["checks"]["database"].startswith("error: OperationalError")
+    # Only the database is down: the other checks still pass.
+    assert body["checks"]["cache"] == "ok"
+    assert body["checks"]["broker"] == "ok"
+
+
+def test_broker_down_is_reported_but_keeps_the_web_tier_in_service(client, db, settings):
+    # Nothing listens on port 1; the web tier still answers (enqueues are best-effort).
+    from portal.celery import app
+
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.broker_url = settings.CELERY_BROKER_URL
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["broker"].startswith("error: ")
+
+
+def test_api_answers_503_json_when_the_database_is_down(client, transactional_db):
+    TeamFactory(slug="payments")
+    _, token = AuthToken.objects.create(UserFactory())
+    connection = connections["default"]
+    saved = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict["NAME" if connection.vendor == "sqlite" else "PORT"] = (
+        "/nonexistent-folder/rota.sqlite3" if connection.vendor == "sqlite" else "1"
+    )
+    try:
+        # The token is looked up in the database: the first query of the request fails.
+        response = client.get("/api/v1/teams/", HTTP_AUTHORIZATION=f"Token {token}")
+    finally:
+        connection.close()
+        connection.settings_dict.update(saved)
+
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "detail": "The database is unavailable; retry in a few seconds.",
+        "code": "database_unavailable",
+    }
+    assert response["Retry-After"] == "10"
+
+
+def test_api_answers_503_json_for_a_signed_in_session_too(database_down):
+    from django.test import Client
+
+    # No session can be read: the session lookup itself is the failing query.
+    client = Client()
+    client.cookies["sessionid"] = "x" * 32
+    response = client.get("/api/v1/teams/")
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "database_unavailable"
+
+
+def test_pages_still_fail_as_pages_when_the_database_is_down(database_down):
+    from django.test import Client
+
+    # Outside /api/ the usual error page stands; the JSON answer is for API clients.
+    client = Client(raise_request_exception=False)
+    client.cookies["sessionid"] = "x" * 32
+    response = client.get("/me/")
+
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("settings_module", ["portal.settings.production", "portal.settings.base"])
+def test_kept_connections_are_health_checked(settings_module):
+    env = {
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "DJANGO_SECRET_KEY": "s" * 50,
+        "DJANGO_ALLOWED_HOSTS": "rota.example.com",
+        "DATABASE_URL": "postgres://rota@db.example.com:5432/rota",
+        "CELERY_BROKER_URL": "redis://redis.example.com:6379/0",
+        "PATH": "/usr/bin:/bin",
+    }
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "import json; d = s.DATABASES['default']; "
+        "print(json.dumps([d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS']]))"
+    )
+    out = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    max_age, health_checks = json.loads(out.stdout)
+    assert health_checks is True
+    assert max_age == (60 if settings_module.endswith("production") else 0)
