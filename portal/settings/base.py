@@ -1,5 +1,6 @@
 """Settings shared by every environment; everything configurable comes from the environment."""
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
     "portal",
     "ownership",
     "rota",
@@ -52,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.ApiDatabaseUnavailableMiddleware",
+    # Last, as django-axes requires: it answers a locked-out sign-in with its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -104,6 +108,34 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sessions are read from the cache (and written through to the database), so a signed-in
 # request needs no session query; set CACHE_URL to a shared cache with several processes.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# --- Login limits (django-axes) ---------------------------------------------------------------
+# Failed sign-ins on /accounts/login/ and /admin/login/ are counted per username and client
+# address together: after ROTA_LOGIN_FAILURE_LIMIT failures that pair is refused (429, the
+# lockout page) until ROTA_LOGIN_COOLOFF_MINUTES pass without another failure. Other usernames
+# from the same address, and the same username from elsewhere, are unaffected, so nobody can
+# lock a colleague out from another machine. ROTA_LOGIN_LOCKOUT_PARAMETERS chooses another rule
+# (axes' AXES_LOCKOUT_PARAMETERS: "username+ip_address", or e.g. "username,ip_address" to count
+# each on its own).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("ROTA_LOGIN_LIMITS", default=True)
+AXES_FAILURE_LIMIT = env.int("ROTA_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("ROTA_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [
+    rule.split("+") if "+" in rule else rule
+    for rule in env.list("ROTA_LOGIN_LOCKOUT_PARAMETERS", default=["username+ip_address"])
+]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "portal.login_limits.client_ip"
+# How many proxies in front of the web server append to X-Forwarded-For (0: none, the client
+# connects directly); the client address is read behind exactly that many.
+ROTA_TRUSTED_PROXY_COUNT = env.int("ROTA_TRUSTED_PROXY_COUNT", default=0)
+# Successful sign-ins are not logged to the database (the web server's access log has them).
+AXES_DISABLE_ACCESS_LOG = True
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
