@@ -2,8 +2,10 @@
 
 import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -36,6 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "csp",
     "portal",
     "ownership",
     "rota",
@@ -46,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,6 +112,28 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sessions are read from the cache (and written through to the database), so a signed-in
 # request needs no session query; set CACHE_URL to a shared cache with several processes.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------
+# Every page (portal, admin, API docs) loads scripts, styles, images and fonts from this site
+# only; no inline script runs. A template that needs an inline <script> or <style> gives it
+# nonce="{{ request.csp_nonce }}". Style attributes stay allowed (style-src-attr): the rota
+# timeline places its blocks with computed left/width, and the admin sets display on elements.
+# Swagger UI and the favicon use data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 # --- Login limits (django-axes) ---------------------------------------------------------------
 # Failed sign-ins on /accounts/login/ and /admin/login/ are counted per username and client
 # address together: after ROTA_LOGIN_FAILURE_LIMIT failures that pair is refused (429, the
@@ -152,7 +178,23 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+
+def email_config(url: str) -> dict:
+    """Return Django's e-mail settings for an EMAIL_URL (django-environ's schemes).
+
+    For filemail, ``filemail:///abs/path`` writes under /abs/path and ``filemail://rel/path``
+    under the checkout; django-environ alone drops the leading slash and so makes both
+    relative to whatever directory the process was started in.
+    """
+    config = environ.Env.email_url_config(url)
+    if config["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
+        parts = urlsplit(url)
+        path = Path(parts.netloc + parts.path)
+        config["EMAIL_FILE_PATH"] = str(path if path.is_absolute() else BASE_DIR / path)
+    return config
+
+
+EMAIL_CONFIG = email_config(env("EMAIL_URL", default="consolemail://"))
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Rota <rota@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -257,6 +299,8 @@ LOGGING = {
         # Django's own console handler would print every message a second time.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        # django-axes narrates every sign-in at INFO; its warnings (failures, lockouts) remain.
+        "axes": {"level": "WARNING"},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
