@@ -145,3 +145,58 @@ def test_kept_connections_are_health_checked(settings_module):
     max_age, health_checks = json.loads(out.stdout)
     assert health_checks is True
     assert max_age == (60 if settings_module.endswith("production") else 0)
+
+
+def test_cache_down_answers_503_naming_the_cache(client, db, settings):
+    # A Redis cache where nothing listens: sessions and throttling could not work either.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "fail"
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["cache"].startswith("error: ConnectionError")
+
+
+@pytest.mark.parametrize("health_checks, status", [(True, 200), (False, 503)])
+def test_a_kept_connection_killed_by_a_database_restart_is_replaced(
+    client, transactional_db, health_checks, status
+):
+    from django.db import close_old_connections
+
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        pytest.skip("a SQLite connection is a file handle: no server can drop it")
+    _, token = AuthToken.objects.create(UserFactory())
+    saved = dict(connection.settings_dict)
+    connection.close()
+    # As in production: connections are kept between requests for a minute.
+    connection.settings_dict.update(CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=health_checks)
+    try:
+        assert client.get("/api/v1/teams/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+        close_old_connections()  # the end of a request, as the WSGI handler signals it
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+        # The server drops the kept connection, as a restart does.
+        other = connection.get_new_connection(connection.get_connection_params())
+        other.autocommit = True
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        other.close()
+
+        close_old_connections()  # the start of the next request
+        response = client.get("/api/v1/teams/", HTTP_AUTHORIZATION=f"Token {token}")
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+
+    # With health checks the dead connection is noticed and replaced: the request succeeds.
+    # Without them the request fails on it (answered 503 as the API does for an outage).
+    assert response.status_code == status
