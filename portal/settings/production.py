@@ -15,6 +15,8 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# Load balancers probe the web processes directly over plain HTTP: answer, do not redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 # Both commit every subdomain of the site's domain to HTTPS (preload: for good, through the
 # browsers' built-in list), which only the domain's owners can decide: off unless set.

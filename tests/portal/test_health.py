@@ -200,3 +200,17 @@ def test_a_kept_connection_killed_by_a_database_restart_is_replaced(
     # With health checks the dead connection is noticed and replaced: the request succeeds.
     # Without them the request fails on it (answered 503 as the API does for an outage).
     assert response.status_code == status
+
+
+def test_the_health_check_is_not_redirected_to_https_in_production(settings, db):
+    from django.test import Client
+
+    from tests.portal.test_security_headers import production_settings
+
+    # Production redirects plain HTTP to HTTPS, except the probe of the load balancer.
+    code = "from django.conf import settings; print(json.dumps(settings.SECURE_REDIRECT_EXEMPT))"
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_REDIRECT_EXEMPT = json.loads(production_settings({}, "import json\n" + code))
+    client = Client()
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/").status_code == 301
