@@ -112,6 +112,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sessions are read from the cache (and written through to the database), so a signed-in
 # request needs no session query; set CACHE_URL to a shared cache with several processes.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # --- Content-Security-Policy (django-csp) ---------------------------------------------------
 # Every page (portal, admin, API docs) loads scripts, styles, images and fonts from this site
 # only; no inline script runs. A template that needs an inline <script> or <style> gives it
