@@ -9,6 +9,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from portal.health import DATABASE_UNAVAILABLE
+
 logger = logging.getLogger(__name__)
 
 
@@ -23,6 +25,28 @@ def validation_error_detail(exc: DjangoValidationError):
                 detail[key].extend(error.messages)
         return detail
     return {"non_field_errors": exc.messages}
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable; retry in a few seconds."
+    default_code = "database_unavailable"
+
+
+DATABASE_UNAVAILABLE_BODY = {
+    "detail": str(DatabaseUnavailable.default_detail),
+    "code": DatabaseUnavailable.default_code,
+}
+# Seconds a client should wait before retrying a request refused because the database is down.
+DATABASE_RETRY_AFTER = 10
+
+
+def database_unavailable_response(exc: BaseException):
+    """Answer a request that failed because the database cannot be reached: 503 JSON."""
+    logger.error("Database unavailable: %s", exc)
+    response = Response(DATABASE_UNAVAILABLE_BODY, status=DatabaseUnavailable.status_code)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
 
 
 class Conflict(exceptions.APIException):
@@ -47,6 +71,8 @@ def still_in_use(exc: ProtectedError | RestrictedError) -> Conflict:
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return database_unavailable_response(exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_error_detail(exc))
     elif isinstance(exc, ProtectedError | RestrictedError):

@@ -1,8 +1,11 @@
 """Settings shared by every environment; everything configurable comes from the environment."""
 
+import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -34,6 +37,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
+    "csp",
     "portal",
     "ownership",
     "rota",
@@ -44,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -52,6 +58,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.middleware.ApiDatabaseUnavailableMiddleware",
+    # Last, as django-axes requires: it answers a locked-out sign-in with its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -76,6 +85,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
+# A kept connection may have died with a database restart: test it (one cheap query) at the
+# first use in each request, and reconnect, instead of failing that request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server, the worker and the scheduler share one SQLite file: wait for locks
     # instead of failing, and let readers proceed while one process writes.
@@ -101,6 +113,57 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sessions are read from the cache (and written through to the database), so a signed-in
 # request needs no session query; set CACHE_URL to a shared cache with several processes.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------
+# Every page (portal, admin, API docs) loads scripts, styles, images and fonts from this site
+# only; no inline script runs. A template that needs an inline <script> or <style> gives it
+# nonce="{{ request.csp_nonce }}". Style attributes stay allowed (style-src-attr): the rota
+# timeline places its blocks with computed left/width, and the admin sets display on elements.
+# Swagger UI and the favicon use data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# --- Login limits (django-axes) ---------------------------------------------------------------
+# Failed sign-ins on /accounts/login/ and /admin/login/ are counted per username and client
+# address together: after ROTA_LOGIN_FAILURE_LIMIT failures that pair is refused (429, the
+# lockout page) until ROTA_LOGIN_COOLOFF_MINUTES pass without another failure. Other usernames
+# from the same address, and the same username from elsewhere, are unaffected, so nobody can
+# lock a colleague out from another machine. ROTA_LOGIN_LOCKOUT_PARAMETERS chooses another rule
+# (axes' AXES_LOCKOUT_PARAMETERS: "username+ip_address", or e.g. "username,ip_address" to count
+# each on its own).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("ROTA_LOGIN_LIMITS", default=True)
+AXES_FAILURE_LIMIT = env.int("ROTA_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("ROTA_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [
+    rule.split("+") if "+" in rule else rule
+    for rule in env.list("ROTA_LOGIN_LOCKOUT_PARAMETERS", default=["username+ip_address"])
+]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "portal.login_limits.client_ip"
+# How many proxies in front of the web server append to X-Forwarded-For (0: none, the client
+# connects directly); the client address is read behind exactly that many.
+ROTA_TRUSTED_PROXY_COUNT = env.int("ROTA_TRUSTED_PROXY_COUNT", default=0)
+# Successful sign-ins are not logged to the database (the web server's access log has them).
+AXES_DISABLE_ACCESS_LOG = True
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -117,7 +180,23 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+
+def email_config(url: str) -> dict:
+    """Return Django's e-mail settings for an EMAIL_URL (django-environ's schemes).
+
+    For filemail, ``filemail:///abs/path`` writes under /abs/path and ``filemail://rel/path``
+    under the checkout; django-environ alone drops the leading slash and so makes both
+    relative to whatever directory the process was started in.
+    """
+    config = environ.Env.email_url_config(url)
+    if config["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
+        parts = urlsplit(url)
+        path = Path(parts.netloc + parts.path)
+        config["EMAIL_FILE_PATH"] = str(path if path.is_absolute() else BASE_DIR / path)
+    return config
+
+
+EMAIL_CONFIG = email_config(env("EMAIL_URL", default="consolemail://"))
 vars().update(EMAIL_CONFIG)
 # Seconds an SMTP server may take per network operation (Django's default waits for ever):
 # one that stops answering must not hold a worker past the sending timeouts.
@@ -237,6 +316,8 @@ LOGGING = {
         # Django's own console handler would print every message a second time.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        # django-axes narrates every sign-in at INFO; its warnings (failures, lockouts) remain.
+        "axes": {"level": "WARNING"},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import email_config, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-secret")  # noqa: S105
@@ -25,7 +25,5 @@ if CELERY_BROKER_URL == "filesystem://":
 
 # Mail is written to files under var/mail (one file per sending connection), where a newcomer
 # can read the reminders the worker sends; EMAIL_URL=consolemail:// prints them instead.
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail:///var/mail")
-if EMAIL_CONFIG.get("EMAIL_FILE_PATH") and not Path(EMAIL_CONFIG["EMAIL_FILE_PATH"]).is_absolute():
-    EMAIL_CONFIG["EMAIL_FILE_PATH"] = str(BASE_DIR / EMAIL_CONFIG["EMAIL_FILE_PATH"])  # noqa: F405
+EMAIL_CONFIG = email_config(env("EMAIL_URL", default="filemail://var/mail"))
 vars().update(EMAIL_CONFIG)

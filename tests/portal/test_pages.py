@@ -193,7 +193,9 @@ def test_login_page_shows_errors_next_to_the_form(client, user):
 
 
 def test_health_check_needs_no_login(client):
-    assert client.get("/healthz").content == b"ok"
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
 
 
 def test_pages_link_the_skip_target_and_the_current_page(signed_in, world):

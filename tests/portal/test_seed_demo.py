@@ -2,9 +2,11 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import authenticate as django_authenticate
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.test import RequestFactory
 from django.utils import timezone
 
 from ownership.models import Component, Membership, OwnershipPeriod, Team
@@ -14,6 +16,12 @@ from portal.permissions import is_rota_admin
 from tests.ownership.factories import TeamFactory
 
 User = get_user_model()
+
+
+def authenticate(*, username, password):
+    """Check a password as the sign-in page does: with the request the login limits count."""
+    request = RequestFactory().post("/accounts/login/")
+    return django_authenticate(request, username=username, password=password)
 
 
 def seed(*args):

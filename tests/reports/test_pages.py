@@ -1,8 +1,10 @@
 """The report pages: sign-in, charts with their numbers beside them, CSV links, the form."""
 
 import datetime
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from tests.incidents.factories import IncidentFactory
@@ -112,9 +114,16 @@ def test_comparison_page_leads_with_the_decision_summary(signed_in):
     assert "format=csv&amp;table=decision" in body
 
 
+def linked_css(body):
+    """Return the report stylesheet the page links (no inline style: the CSP forbids it)."""
+    assert '<link rel="stylesheet" href="/static/reports/reports.css">' in body
+    return Path(finders.find("reports/reports.css")).read_text()
+
+
 def test_the_comparison_prints_cleanly(signed_in):
     body = signed_in.get(reverse("reports-model-comparison"), PERIOD).content.decode()
-    style = body[body.index("@media print") :]
+    css = linked_css(body)
+    style = css[css.index("@media print") :]
     for hidden in ("header.top", ".report-filters", ".csv", ".no-print"):
         assert hidden in style.split("display: none")[0], hidden
     assert "break-inside: avoid" in style and "table-header-group" in style
@@ -154,4 +163,4 @@ def test_the_printed_comparison_names_its_settings_on_the_first_page(signed_in):
     assert "penalty_percent=50" in body[block : block + 400]
     # Above the decision summary: on the first printed page, not after 30 pages of tables.
     assert block < body.index('id="decision"')
-    assert ".print-only { display: block; }" in body
+    assert ".print-only { display: block; }" in linked_css(body)
