@@ -469,16 +469,22 @@ class SwapRequestAdmin(LocalTimesMixin, admin.ModelAdmin):
 
     def _decide(self, request, queryset, service, verb):
         done, failed = 0, []
-        for swap in queryset.select_related("shift"):
+        warnings = []
+        for swap in queryset.select_related("shift__rotation", "taken_by"):
+            warning = services.swap_run_warning(swap) if verb == "approved" else ""
             try:
                 service(swap=swap, by=request.user)
                 done += 1
+                if warning:
+                    warnings.append(f"#{swap.pk}: {warning}")
             except SwapError as exc:
                 failed.append(f"#{swap.pk}: {exc}")
         if done:
             self.message_user(
                 request, f"{verb.capitalize()} {done} swap{'s' * (done != 1)}.", messages.SUCCESS
             )
+        for line in warnings:
+            self.message_user(request, f"Approved, but {line}", messages.WARNING)
         for line in failed:
             self.message_user(request, f"Not {verb}: {line}", messages.ERROR)
 

@@ -124,7 +124,7 @@ def _render(request, *, errors=None, leave_form=None, status=200):
             .select_related("shift__rotation", "offered_by")
             .order_by("shift__start")
         ),
-        "approvals": list(approvals_for(request)),
+        "approvals": _with_run_warnings(approvals_for(request)),
         "leave": list(
             Unavailability.objects.filter(user=user, end_date__gte=timezone.localdate()).order_by(
                 "start_date"
@@ -135,6 +135,8 @@ def _render(request, *, errors=None, leave_form=None, status=200):
         "now": now,
     }
     for shift in context["shifts"]:
+        # A started shift changes hands only by a cover (rota.services.swaps).
+        shift.started = shift.start <= now
         # A shift I took without approval can go back to its offerer until it starts.
         shift.handover = next(
             (w for w in shift.handovers if w.taken_by_id == user.pk and shift.start > now), None
@@ -145,6 +147,14 @@ def _render(request, *, errors=None, leave_form=None, status=200):
         shift.leave_clashes = clashes.get(shift.pk, [])
     context["unplaced_errors"] = _place_errors(context, dict(errors or {}))
     return render(request, "rota/my_rota.html", context, status=status)
+
+
+def _with_run_warnings(swaps) -> list:
+    """Return the swaps, each with ``run_warning`` (see services.swap_run_warning)."""
+    swaps = list(swaps)
+    for swap in swaps:
+        swap.run_warning = services.swap_run_warning(swap)
+    return swaps
 
 
 def _apply_final_schedule(shifts, now) -> None:
@@ -211,7 +221,7 @@ def shift_offer(request, pk):
     message = form.cleaned_data["message"] if form.is_valid() else ""
     try:
         services.swap_offer(shift=shift, by=request.user, message=message)
-    except ValidationError as exc:
+    except (ValidationError, SwapError) as exc:
         return _refused(request, key, exc)
     messages.success(request, "Your shift is on offer; the others in the rotation can take it.")
     return redirect("my-rota")

@@ -40,6 +40,7 @@ from .swaps import (
     swap_cancel,
     swap_offer,
     swap_reject,
+    swap_run_warning,
     swap_take,
     swap_withdraw,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "swap_cancel",
     "swap_offer",
     "swap_reject",
+    "swap_run_warning",
     "swap_take",
     "swap_withdraw",
     "unavailability_create",

@@ -272,7 +272,7 @@ def _swap_partner(shift: Shift, tz) -> Shift | None:
             continue
         swapped = list(holders)
         swapped[at], swapped[index] = key, away
-        if _has_run(swapped, (at, index)):
+        if has_run(swapped, (at, index)):
             continue
         if not _free(key, shift.start, shift.end, tz, besides=[other.pk]):
             continue
@@ -282,7 +282,7 @@ def _swap_partner(shift: Shift, tz) -> Shift | None:
     return None
 
 
-def _has_run(holders: list, around) -> bool:
+def has_run(holders: list, around) -> bool:
     """Tell whether a run of NO_RUN_OF equal holders passes through any index in ``around``."""
     for index in around:
         for first in range(index - NO_RUN_OF + 1, index + 1):
