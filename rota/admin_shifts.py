@@ -7,10 +7,12 @@ form. After a save, clashes with leave are reported as warnings.
 
 import datetime
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from ownership.models import Team
@@ -27,7 +29,7 @@ from .admin_forms import (
 from .admin_import import import_urls
 from .exceptions import SwapError
 from .models import Override, Rotation, Shift, ShiftChange, SwapRequest, Unavailability
-from .timeutil import ONE_DAY, UTC, start_of_day, wall_clock
+from .timeutil import ONE_DAY, UTC, start_of_day, wall_clock, zone
 
 User = get_user_model()
 LOCAL = "%a %d %b %Y %H:%M"
@@ -220,6 +222,37 @@ class RotationTimesMixin:
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         return [*readonly, "rotation"] if obj is not None else readonly
+
+    def form_zone_name(self, request, object_id=None) -> str:
+        """Return the zone the form's times are read in: the row's rotation's, on an add page
+        the rotation chosen (posted, or ``?rotation=<id>``), else ``settings.TIME_ZONE``."""
+        name = None
+        if object_id is not None:
+            name = (
+                self.model.objects.filter(pk=object_id)
+                .values_list("rotation__timezone", flat=True)
+                .first()
+            )
+        else:
+            key = request.POST.get("rotation") or request.GET.get("rotation")
+            if key and str(key).isdigit():
+                name = Rotation.objects.filter(pk=key).values_list("timezone", flat=True).first()
+        return name or settings.TIME_ZONE
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Render the page with the form's zone active.
+
+        The admin's "Now" shortcut (DateTimeShortcuts.js) fills in the active zone's wall
+        clock, from ``<body data-admin-utc-offset>``; the form reads its times in the
+        rotation's zone (:class:`~rota.admin_forms.RotationTimesForm`), so the two must agree.
+        Nothing on these pages is converted by the active zone: the form fields and every
+        read-only time are already formatted in the rotation's zone.
+        """
+        with timezone.override(zone(self.form_zone_name(request, object_id))):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
 
 
 @admin.register(Shift)
