@@ -29,6 +29,7 @@ from .admin_forms import (
 from .admin_import import import_urls
 from .exceptions import SwapError
 from .models import Override, Rotation, Shift, ShiftChange, SwapRequest, Unavailability
+from .services.leave import leave_result_lines
 from .timeutil import ONE_DAY, UTC, start_of_day, wall_clock, zone
 
 User = get_user_model()
@@ -416,19 +417,42 @@ class UnavailabilityAdmin(admin.ModelAdmin):
         return str(entry.team) if entry.team_id else entry.user.username
 
     def save_model(self, request, obj, form, change):
+        """Save through the services and say what acting on the leave did: the covers and
+        swaps made (names, rotation, local times), then any clash still uncovered."""
         data = pick(form.cleaned_data, self.FIELDS)
         if change:
-            services.unavailability_update(unavailability=obj, **data)
+            # The form already wrote the new dates on ``obj``: the service compares with the
+            # stored row to see what moved (and re-makes the covers for new dates).
+            current = Unavailability.objects.get(pk=obj.pk)
+            saved = services.unavailability_update(unavailability=current, **data)
         else:
             saved = services.unavailability_create(by=request.user, **data)
             obj.pk = saved.pk
             obj._state.adding = False
             obj.refresh_from_db()
+        done, _ = leave_result_lines(saved.settled)
+        if done:
+            self.message_user(request, "Acting on this leave: " + " ".join(done), messages.SUCCESS)
+        elif not change or set(form.changed_data) - {"reason"}:
+            # (A change of reason alone acts on nothing: nothing to report.)
+            self.message_user(request, "No coming shift needed a cover or a swap.", messages.INFO)
+        warn_leave(self, request, self._clashes(obj))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Show the change page with a warning for each clash of this leave left uncovered."""
+        if request.method == "GET":
+            entry = self.get_object(request, object_id)
+            if entry is not None:
+                warn_leave(self, request, self._clashes(entry))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def _clashes(entry):
         # A day away is read in each rotation's own time zone: look a day either side.
-        start = start_of_day(obj.start_date - ONE_DAY, UTC)
-        end = start_of_day(obj.end_date + 2 * ONE_DAY, UTC)
+        start = start_of_day(entry.start_date - ONE_DAY, UTC)
+        end = start_of_day(entry.end_date + 2 * ONE_DAY, UTC)
         conflicts = selectors.leave_conflicts(start=start, end=end)
-        warn_leave(self, request, [c for c in conflicts if c.unavailability.pk == obj.pk])
+        return [c for c in conflicts if c.unavailability.pk == entry.pk]
 
     def delete_model(self, request, obj):
         services.unavailability_delete(unavailability=obj)

@@ -24,6 +24,7 @@ from .selectors.duty import same_holder
 from .selectors.leave import shift_leave_clashes
 from .selectors.schedule import segments_for
 from .services.feeds import feed_token_get_or_create
+from .services.leave import leave_result_lines
 from .views import feed_url
 
 SHIFTS_SHOWN = 12
@@ -318,11 +319,16 @@ def leave_add(request):
     form = LeaveForm(request.POST)
     if form.is_valid():
         try:
-            services.unavailability_create(by=request.user, user=request.user, **form.cleaned_data)
+            entry = services.unavailability_create(
+                by=request.user, user=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, "Your leave is recorded.")
+            done, uncovered = leave_result_lines(entry.settled)
+            messages.success(request, " ".join(["Your leave is recorded.", *done]))
+            for line in uncovered:
+                messages.warning(request, line)
             return redirect("my-rota")
     return _render(request, leave_form=form, status=400)
 
