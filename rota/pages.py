@@ -4,11 +4,14 @@ Every write goes through the rota services, with the API's permission rules
 (:mod:`rota.api.permissions`); a refusal is shown on the page next to what it is about.
 """
 
+import functools
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -30,6 +33,23 @@ from .views import feed_url
 SHIFTS_SHOWN = 12
 TEAM_SHIFTS_SHOWN = 6
 OFFERS_SHOWN = 20
+
+
+def post_or_back(view):
+    """Let ``view`` take a POST; send a GET back to My rota; refuse other methods (405).
+
+    A refused action renders My rota at the action's address (``/me/leave/``, ...), so the
+    browser's reload (or a bookmark) asks it with GET: that goes back to the page.
+    """
+    posted = require_POST(view)
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method in ("GET", "HEAD"):
+            return redirect(reverse("my-rota"))
+        return posted(request, *args, **kwargs)
+
+    return wrapper
 
 
 class LeaveForm(forms.Form):
@@ -153,8 +173,9 @@ def _render(request, *, errors=None, leave_form=None, status=200):
 def _with_run_warnings(swaps) -> list:
     """Return the swaps, each with ``run_warning`` (see services.swap_run_warning)."""
     swaps = list(swaps)
+    warnings = services.swap_run_warnings(swaps)
     for swap in swaps:
-        swap.run_warning = services.swap_run_warning(swap)
+        swap.run_warning = warnings[swap.pk]
     return swaps
 
 
@@ -211,7 +232,7 @@ def _refused(request, key, exc):
 
 
 @page
-@require_POST
+@post_or_back
 def shift_offer(request, pk):
     """Offer one of my shifts to the others in its rotation."""
     shift = get_object_or_404(Shift.objects.select_related("rotation"), pk=pk)
@@ -242,7 +263,7 @@ def _swap_step(request, pk, service, allowed, done):
 
 
 @page
-@require_POST
+@post_or_back
 def swap_take(request, pk):
     """Take a shift someone offered (the service checks I am in the rotation)."""
 
@@ -255,7 +276,7 @@ def swap_take(request, pk):
 
 
 @page
-@require_POST
+@post_or_back
 def swap_cancel(request, pk):
     """Withdraw my offer (its author or staff)."""
     return _swap_step(
@@ -268,7 +289,7 @@ def swap_cancel(request, pk):
 
 
 @page
-@require_POST
+@post_or_back
 def swap_withdraw(request, pk):
     """Give back a shift I took (before approval, or before it starts if none was needed)."""
 
@@ -287,7 +308,7 @@ def swap_withdraw(request, pk):
 
 
 @page
-@require_POST
+@post_or_back
 def swap_approve(request, pk):
     """Approve a taken swap (staff and the rotation's managers)."""
     return _swap_step(
@@ -300,7 +321,7 @@ def swap_approve(request, pk):
 
 
 @page
-@require_POST
+@post_or_back
 def swap_reject(request, pk):
     """Reject a taken swap (staff and the rotation's managers)."""
     return _swap_step(
@@ -313,7 +334,7 @@ def swap_reject(request, pk):
 
 
 @page
-@require_POST
+@post_or_back
 def leave_add(request):
     """Record my leave; my coming shifts that clash are covered or swapped at once."""
     form = LeaveForm(request.POST)
@@ -334,7 +355,7 @@ def leave_add(request):
 
 
 @page
-@require_POST
+@post_or_back
 def leave_delete(request, pk):
     """Remove an entry of my leave."""
     entry = get_object_or_404(Unavailability.objects.select_related("user"), pk=pk)

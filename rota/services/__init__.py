@@ -41,6 +41,7 @@ from .swaps import (
     swap_offer,
     swap_reject,
     swap_run_warning,
+    swap_run_warnings,
     swap_take,
     swap_withdraw,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "swap_offer",
     "swap_reject",
     "swap_run_warning",
+    "swap_run_warnings",
     "swap_take",
     "swap_withdraw",
     "unavailability_create",

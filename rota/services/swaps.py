@@ -16,8 +16,11 @@ rewrite who was on duty, and paged, in the hours already past. The rest of a sta
 changes hands with a cover (an override) from the moment it is asked for.
 """
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ownership.models import Membership
@@ -230,29 +233,54 @@ def _refuse_started(shift: Shift, now) -> None:
 
 
 def swap_run_warning(swap: SwapRequest) -> str:
-    """Return a warning when handing ``swap``'s shift to its taker gives them three turns in a row.
+    """Return a warning when handing ``swap``'s shift to its taker gives them three turns in
+    a row ("" when not); see :func:`swap_run_warnings`."""
+    return swap_run_warnings([swap])[swap.pk]
+
+
+def swap_run_warnings(swaps) -> dict[int, str]:
+    """Return {swap id: warning} for swaps whose hand-over would give the taker three turns
+    in a row of the rotation ("" for the others, and for swaps nobody took yet).
 
     Turns are the rotation's shifts in start order; the count is the leave rule's
-    (``leave.NO_RUN_OF``). Return "" when there is no taker or no such run.
+    (``leave.NO_RUN_OF``). Neighbours are looked for within two shift lengths and a week
+    either side, in one query for all the swaps.
     """
-    if swap.taken_by_id is None:
-        return ""
-    shift = swap.shift
-    before = list(
-        Shift.objects.filter(rotation_id=shift.rotation_id, start__lt=shift.start)
-        .order_by("-start")
-        .values_list("team_id", "user_id")[: NO_RUN_OF - 1]
-    )[::-1]
-    after = list(
-        Shift.objects.filter(rotation_id=shift.rotation_id, start__gt=shift.start)
-        .order_by("start")
-        .values_list("team_id", "user_id")[: NO_RUN_OF - 1]
-    )
-    holders = before + [(None, swap.taken_by_id)] + after
-    if not has_run(holders, [len(before)]):
-        return ""
-    name = swap.taken_by.get_full_name() or swap.taken_by.get_username()
-    return f"{name} would hold {NO_RUN_OF} turns in a row of {shift.rotation.name}."
+    swaps = list(swaps)
+    warnings = {swap.pk: "" for swap in swaps}
+    taken = [swap for swap in swaps if swap.taken_by_id is not None]
+    if not taken:
+        return warnings
+    near = Q()
+    for swap in taken:
+        shift = swap.shift
+        reach = (NO_RUN_OF - 1) * (shift.end - shift.start) + datetime.timedelta(days=7)
+        near |= Q(
+            rotation_id=shift.rotation_id,
+            start__gte=shift.start - reach,
+            start__lte=shift.end + reach,
+        )
+    lines = {}
+    for row in (
+        Shift.objects.filter(near)
+        .order_by("start", "id")
+        .values("id", "rotation_id", "start", "team_id", "user_id")
+    ):
+        lines.setdefault(row["rotation_id"], []).append(row)
+    for swap in taken:
+        shift = swap.shift
+        line = lines.get(shift.rotation_id, [])
+        at = next((i for i, row in enumerate(line) if row["id"] == shift.pk), None)
+        if at is None:
+            continue
+        holders = [(row["team_id"], row["user_id"]) for row in line]
+        holders[at] = (None, swap.taken_by_id)
+        if has_run(holders, [at]):
+            name = swap.taken_by.get_full_name() or swap.taken_by.get_username()
+            warnings[swap.pk] = (
+                f"{name} would hold {NO_RUN_OF} turns in a row of {shift.rotation.name}."
+            )
+    return warnings
 
 
 def _hand_over(swap: SwapRequest, *, by) -> None:

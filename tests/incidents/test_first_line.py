@@ -212,7 +212,9 @@ def test_the_portal_names_everyone_paged_as_the_incident_opened(org, open_incide
     from incidents.pages import _opened_message
 
     incident = open_incident(DAY)
-    assert (
-        _opened_message(incident)
-        == "Incident opened; olga (first line) and alice (primary) are paged."
+    olga, alice = incident.first_line_responder, incident.responder
+    assert (olga.username, alice.username) == ("olga", "alice")
+    assert _opened_message(incident) == (
+        f"Incident opened; {olga.get_full_name()} (first line) and {alice.get_full_name()} "
+        "(primary) are paged."
     )

@@ -125,3 +125,19 @@ def test_my_rota_leave_form_warns_of_a_clash_left_uncovered(org, client, everyon
         "Nobody is free to cover Carol Smith in Payments on-call Mon 21 Jan 09:00–Mon 28 Jan "
         "09:00 GMT; add an override or reassign the shift." in texts
     ), texts
+
+
+def test_reloading_my_rota_after_a_refused_action_goes_back_to_the_page(org, client):
+    client.force_login(org["carol"])
+    # A refused leave form is shown at /me/leave/ (400); the browser's reload is a GET.
+    refused = client.post("/me/leave/", {"start_date": "2030-01-24", "end_date": "2030-01-23"})
+    assert refused.status_code == 400
+    reload = client.get("/me/leave/")
+    assert (reload.status_code, reload["Location"]) == (302, "/me/")
+    # The same for every My rota action shown at its own address after a refusal.
+    shift = org["rotation"].shifts.first()
+    for path in [f"/me/shifts/{shift.pk}/offer/", "/me/swaps/1/take/", "/me/leave/1/delete/"]:
+        answer = client.get(path)
+        assert (answer.status_code, answer["Location"]) == (302, "/me/"), path
+    # Other methods are still refused.
+    assert client.put("/me/leave/").status_code == 405

@@ -197,3 +197,11 @@ def test_no_warning_when_the_taker_does_not_get_a_run(run_org, client):
     client.force_login(run_org["maria"])
     page = client.get("/me/").content.decode()
     assert "turns in a row" not in page
+
+
+def test_requires_approval_is_explained_as_copied_when_taken(org, admin_client):
+    # The rotation's setting is read when the shift is taken (rota.services.swaps).
+    swap = taken_before_start(org, approval=True)
+    page = admin_client.get(f"/admin/rota/swaprequest/{swap.pk}/change/").content.decode()
+    assert "Copied from the rotation when the shift is taken." in page
+    assert "when the shift is offered" not in page
