@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from ownership.admin_people import PeopleListFilter
 from ownership.models import Team
 from portal.admin_times import LocalTimesMixin, local_day_filter
 
@@ -308,7 +309,7 @@ class ShiftAdmin(RotationTimesMixin, admin.ModelAdmin):
         local_day_filter("start", "starts on (rotation's day)"),
         ("rotation", admin.RelatedOnlyFieldListFilter),
         ("team", admin.RelatedOnlyFieldListFilter),
-        ("user", admin.RelatedOnlyFieldListFilter),
+        ("user", PeopleListFilter),
         "edited",
     ]
     search_fields = [
@@ -387,7 +388,7 @@ class OverrideAdmin(RotationTimesMixin, admin.ModelAdmin):
         WhenFilter,
         local_day_filter("start", "starts on (rotation's day)"),
         ("rotation", admin.RelatedOnlyFieldListFilter),
-        ("user", admin.RelatedOnlyFieldListFilter),
+        ("user", PeopleListFilter),
     ]
     search_fields = ["rotation__name", "user__username", "team__name", "reason"]
     list_select_related = ["rotation", "team", "user", "created_by"]
