@@ -1,6 +1,7 @@
-"""Short labels and badges stay whole ("SECONDARY", not "SECONDAR/Y") at 1280 and 390 px,
-while long URLs and paths still wrap: every role label and badge on the Now page (its
-on-call cards and a search result's card) and the team pages is one line high."""
+"""Labels and badges stay whole ("SECONDARY", not "SECONDAR/Y") at 1280 and 390 px, while
+long URLs and paths still wrap: every role label, severity and status on the Now page (its
+on-call cards and a search result's card) and the team pages is one line high, and badges
+that carry a sentence (a tier's description) wrap only between words."""
 
 import pytest
 
@@ -8,7 +9,8 @@ from tests.browser.conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
 
-LABELS = ".role, .badge, .sev, .status, .tier"
+LABELS = ".role, .sev, .status"
+SENTENCES = ".badge, .tier"
 # Each label's text and its height in lines (its box height over its line height).
 LINES = f"""() => [...document.querySelectorAll("{LABELS}")]
     .filter(e => e.offsetParent !== null && e.textContent.trim())
@@ -27,6 +29,11 @@ def test_role_labels_and_badges_stay_on_one_line(open_page, demo, viewport):
             seen.add(text.upper())
             if lines > 1.2:
                 broken.setdefault(path, []).append((text, round(lines, 1)))
+        wrap = page.evaluate(
+            f"""() => [...document.querySelectorAll("{SENTENCES}")]
+                .map(e => getComputedStyle(e).overflowWrap)"""
+        )
+        assert set(wrap) <= {"normal"}, path
     assert "SECONDARY" in seen  # the label of the fault is on these pages
     assert broken == {}
     # Long paths still wrap: the page does not scroll sideways on a phone.
