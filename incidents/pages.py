@@ -19,7 +19,7 @@ from portal.views.common import add_errors, page
 from . import selectors, services
 from .api.permissions import can_respond
 from .exceptions import IllegalTransition
-from .models import Incident, Severity
+from .models import Incident, Page, Severity
 
 PAGE_SIZE = 25
 STATE_CHOICES = [
@@ -166,9 +166,25 @@ def incident_open(request):
 
 
 def _opened_message(incident: Incident) -> str:
-    if incident.responder_id:
-        person = incident.responder.get_full_name() or incident.responder.username
-        return f"Incident opened; {person} is paged."
+    """Name everyone paged as the incident opened (first line and primary alike), in the
+    order they were paged; with more than one, each with their step."""
+    pages = (
+        Page.objects.filter(incident=incident, user__isnull=False)
+        .exclude(status=Page.Status.CANCELLED)
+        .select_related("user")
+        .order_by("created_at", "id")
+    )
+    paged = {}
+    for page_ in pages:
+        paged.setdefault(page_.user_id, (page_.user, page_.get_step_display().lower()))
+    if not paged and incident.responder_id:
+        paged[incident.responder_id] = (incident.responder, "primary")
+    names = [(user.get_full_name() or user.get_username(), step) for user, step in paged.values()]
+    if len(names) == 1:
+        return f"Incident opened; {names[0][0]} is paged."
+    if names:
+        listed = [f"{name} ({step})" for name, step in names]
+        return f"Incident opened; {', '.join(listed[:-1])} and {listed[-1]} are paged."
     if incident.nobody_paged:
         return "Incident opened, but nobody could be paged: see the routing warning."
     return "Incident opened."

@@ -4,6 +4,8 @@ import re
 
 from django import forms
 
+from portal.netsafety import validate_webhook_url
+
 from .models import NotificationPreference
 
 UNITS = {"d": 24 * 60, "h": 60, "m": 1, "": 1}
@@ -50,8 +52,15 @@ class LeadTimesField(forms.CharField):
         return parse_lead_times(super().to_python(value) or "")
 
 
+class WebhookURLField(forms.URLField):
+    """A URL field checked by portal.netsafety.validate_webhook_url alone, so a refused
+    address gets one message saying why (not also "Enter a valid URL.")."""
+
+    default_validators = [validate_webhook_url]
+
+
 class NotificationPreferenceForm(forms.ModelForm):
-    chat_webhook_url = forms.URLField(
+    chat_webhook_url = WebhookURLField(
         label="Personal chat webhook",
         required=False,
         max_length=500,
@@ -91,3 +100,15 @@ class NotificationPreferenceForm(forms.ModelForm):
             "timebox_alerts": "Timebox ran out",
             "feed_busy": "Show my duty as busy in my calendar feeds",
         }
+        help_texts = {
+            # The page is the person's own: "your", not "the person's".
+            "timezone": "IANA time zone for the times in messages; empty: your team's.",
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.has_error("chat_webhook_url"):
+            # The address typed was refused, saying why; the model's "chat needs a webhook"
+            # rule would add that nothing was typed. It sees what was typed instead.
+            self.instance.chat_webhook_url = self.data.get(self.add_prefix("chat_webhook_url"))
+        return cleaned

@@ -121,6 +121,22 @@ def check_public_url(url: str) -> list[str]:
 _validate_http_url = URLValidator(schemes=["http", "https"])
 
 
+def _shorthand_ipv4(url: str) -> str | None:
+    """Return the dotted address of a host written as a number or shortened ("2130706433",
+    "127.1", "0x7f.1", read as inet_aton(3) reads them), else None."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return None
+    if not host or not all(c in "0123456789abcdefx." for c in host.lower()):
+        return None
+    try:
+        dotted = socket.inet_ntoa(socket.inet_aton(host))
+    except OSError:
+        return None
+    return None if dotted == host else dotted  # a plain dotted quad is checked as usual
+
+
 def validate_webhook_url(value: str) -> None:
     """Validate a webhook address as it is saved: http(s), and a public host.
 
@@ -133,6 +149,15 @@ def validate_webhook_url(value: str) -> None:
     """
     if not value:
         return
+    host = _shorthand_ipv4(value)
+    if host is not None and not _public(host):
+        # "http://2130706433/", "http://127.1/": an address in a form URLValidator does not
+        # know; say what it is rather than "Enter a valid URL."
+        raise ValidationError(
+            f"The host {urlsplit(value).hostname} is {host}, not a public address. "
+            "Webhooks may only point at public addresses.",
+            code="private_address",
+        )
     _validate_http_url(value)
     try:
         check_public_url(value)

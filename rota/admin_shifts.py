@@ -7,12 +7,15 @@ form. After a save, clashes with leave are reported as warnings.
 
 import datetime
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
+from ownership.admin_people import PeopleListFilter
 from ownership.models import Team
 from portal.admin_scope import TeamScopedAdmin, under
 from portal.admin_times import LocalTimesMixin, local_day_filter
@@ -28,7 +31,8 @@ from .admin_forms import (
 from .admin_import import import_urls
 from .exceptions import SwapError
 from .models import Override, Rotation, Shift, ShiftChange, SwapRequest, Unavailability
-from .timeutil import ONE_DAY, UTC, start_of_day, wall_clock
+from .services.leave import leave_result_lines
+from .timeutil import ONE_DAY, UTC, start_of_day, wall_clock, zone
 
 User = get_user_model()
 LOCAL = "%a %d %b %Y %H:%M"
@@ -210,8 +214,51 @@ class ShiftChangeInline(admin.TabularInline):
 # --- Shifts and overrides -------------------------------------------------------------------
 
 
+class WhenFilter(admin.SimpleListFilter):
+    """Shifts (or overrides) still running or to come by default, soonest first; or the past,
+    latest first; or all. A day picked in the "starts on" filter shows that day whatever this
+    filter's default."""
+
+    title = "when"
+    parameter_name = "when"
+    DEFAULT = "upcoming"
+
+    def __init__(self, request, params, model, model_admin):
+        self.day_picked = "start_day" in params
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return [("upcoming", "Now and to come"), ("past", "Past"), ("all", "All")]
+
+    def value(self):
+        return super().value() or ("all" if self.day_picked else self.DEFAULT)
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "upcoming":
+            return queryset.filter(end__gt=now)
+        if self.value() == "past":
+            return queryset.filter(end__lte=now)
+        return queryset
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
 class RotationTimesMixin:
     zone_paths = ("rotation__timezone",)
+
+    def get_ordering(self, request):
+        # Coming first on the default view (WhenFilter); the past reads newest first. The
+        # API's ordering is its own (rota.api), untouched by this.
+        if request.GET.get(WhenFilter.parameter_name) == "past":
+            return ["-start", "-id"]
+        return ["start", "id"]
 
     @admin.display(description="start", ordering="start")
     def local_start(self, obj):
@@ -229,6 +276,37 @@ class RotationTimesMixin:
         readonly = list(super().get_readonly_fields(request, obj))
         return [*readonly, "rotation"] if obj is not None else readonly
 
+    def form_zone_name(self, request, object_id=None) -> str:
+        """Return the zone the form's times are read in: the row's rotation's, on an add page
+        the rotation chosen (posted, or ``?rotation=<id>``), else ``settings.TIME_ZONE``."""
+        name = None
+        if object_id is not None:
+            name = (
+                self.model.objects.filter(pk=object_id)
+                .values_list("rotation__timezone", flat=True)
+                .first()
+            )
+        else:
+            key = request.POST.get("rotation") or request.GET.get("rotation")
+            if key and str(key).isdigit():
+                name = Rotation.objects.filter(pk=key).values_list("timezone", flat=True).first()
+        return name or settings.TIME_ZONE
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Render the page with the form's zone active.
+
+        The admin's "Now" shortcut (DateTimeShortcuts.js) fills in the active zone's wall
+        clock, from ``<body data-admin-utc-offset>``; the form reads its times in the
+        rotation's zone (:class:`~rota.admin_forms.RotationTimesForm`), so the two must agree.
+        Nothing on these pages is converted by the active zone: the form fields and every
+        read-only time are already formatted in the rotation's zone.
+        """
+        with timezone.override(zone(self.form_zone_name(request, object_id))):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
 
 @admin.register(Shift)
 class ShiftAdmin(TeamScopedAdmin, RotationTimesMixin, admin.ModelAdmin):
@@ -237,10 +315,11 @@ class ShiftAdmin(TeamScopedAdmin, RotationTimesMixin, admin.ModelAdmin):
     form = ShiftAdminForm
     list_display = ["rotation", "local_start", "local_end", "on_duty", "edited", "sequence"]
     list_filter = [
+        WhenFilter,
         local_day_filter("start", "starts on (rotation's day)"),
         ("rotation", admin.RelatedOnlyFieldListFilter),
         ("team", admin.RelatedOnlyFieldListFilter),
-        ("user", admin.RelatedOnlyFieldListFilter),
+        ("user", PeopleListFilter),
         "edited",
     ]
     search_fields = [
@@ -318,9 +397,10 @@ class OverrideAdmin(TeamScopedAdmin, RotationTimesMixin, admin.ModelAdmin):
     form = OverrideAdminForm
     list_display = ["rotation", "local_start", "local_end", "on_duty", "reason", "created_by"]
     list_filter = [
+        WhenFilter,
         local_day_filter("start", "starts on (rotation's day)"),
         ("rotation", admin.RelatedOnlyFieldListFilter),
-        ("user", admin.RelatedOnlyFieldListFilter),
+        ("user", PeopleListFilter),
     ]
     search_fields = ["rotation__name", "user__username", "team__name", "reason"]
     list_select_related = ["rotation", "team", "user", "created_by"]
@@ -401,23 +481,43 @@ class UnavailabilityAdmin(TeamScopedAdmin, admin.ModelAdmin):
         return str(entry.team) if entry.team_id else entry.user.username
 
     def save_model(self, request, obj, form, change):
+        """Save through the services and say what acting on the leave did: the covers and
+        swaps made (names, rotation, local times), then any clash still uncovered."""
         data = pick(form.cleaned_data, self.FIELDS)
         if change:
-            # The form has already put the new values on ``obj``: hand the service the stored
-            # row, so it sees what moved (covers re-made, holiday duty re-sent in feeds).
+            # The form already wrote the new dates on ``obj``: the service compares with the
+            # stored row to see what moved (and re-makes the covers for new dates).
             current = Unavailability.objects.get(pk=obj.pk)
-            services.unavailability_update(unavailability=current, **data)
+            saved = services.unavailability_update(unavailability=current, **data)
             obj.refresh_from_db()
         else:
             saved = services.unavailability_create(by=request.user, **data)
             obj.pk = saved.pk
             obj._state.adding = False
             obj.refresh_from_db()
+        done, _ = leave_result_lines(saved.settled)
+        if done:
+            self.message_user(request, "Acting on this leave: " + " ".join(done), messages.SUCCESS)
+        elif not change or set(form.changed_data) - {"reason"}:
+            # (A change of reason alone acts on nothing: nothing to report.)
+            self.message_user(request, "No coming shift needed a cover or a swap.", messages.INFO)
+        warn_leave(self, request, self._clashes(obj))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Show the change page with a warning for each clash of this leave left uncovered."""
+        if request.method == "GET":
+            entry = self.get_object(request, object_id)
+            if entry is not None:
+                warn_leave(self, request, self._clashes(entry))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def _clashes(entry):
         # A day away is read in each rotation's own time zone: look a day either side.
-        start = start_of_day(obj.start_date - ONE_DAY, UTC)
-        end = start_of_day(obj.end_date + 2 * ONE_DAY, UTC)
+        start = start_of_day(entry.start_date - ONE_DAY, UTC)
+        end = start_of_day(entry.end_date + 2 * ONE_DAY, UTC)
         conflicts = selectors.leave_conflicts(start=start, end=end)
-        warn_leave(self, request, [c for c in conflicts if c.unavailability.pk == obj.pk])
+        return [c for c in conflicts if c.unavailability.pk == entry.pk]
 
     def delete_model(self, request, obj):
         services.unavailability_delete(unavailability=obj)
@@ -493,16 +593,22 @@ class SwapRequestAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
 
     def _decide(self, request, queryset, service, verb):
         done, failed = 0, []
-        for swap in queryset.select_related("shift"):
+        warnings = []
+        for swap in queryset.select_related("shift__rotation", "taken_by"):
+            warning = services.swap_run_warning(swap) if verb == "approved" else ""
             try:
                 service(swap=swap, by=request.user)
                 done += 1
+                if warning:
+                    warnings.append(f"#{swap.pk}: {warning}")
             except SwapError as exc:
                 failed.append(f"#{swap.pk}: {exc}")
         if done:
             self.message_user(
                 request, f"{verb.capitalize()} {done} swap{'s' * (done != 1)}.", messages.SUCCESS
             )
+        for line in warnings:
+            self.message_user(request, f"Approved, but {line}", messages.WARNING)
         for line in failed:
             self.message_user(request, f"Not {verb}: {line}", messages.ERROR)
 

@@ -33,5 +33,9 @@ class SwapNotOpen(SwapError):
     """The swap request was cancelled, rejected or already decided."""
 
 
+class ShiftStarted(SwapNotOpen):
+    """The shift has started: a swap would move hours already past (see rota.services.swaps)."""
+
+
 class CalendarImportError(ValidationError):
     """An iCalendar file or URL could not be read."""

@@ -4,11 +4,14 @@ Every write goes through the rota services, with the API's permission rules
 (:mod:`rota.api.permissions`); a refusal is shown on the page next to what it is about.
 """
 
+import functools
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -29,11 +32,29 @@ from .selectors.duty import same_holder
 from .selectors.leave import shift_leave_clashes
 from .selectors.schedule import segments_for
 from .services.feeds import feed_token_get_or_create
+from .services.leave import leave_result_lines
 from .views import feed_url
 
 SHIFTS_SHOWN = 12
 TEAM_SHIFTS_SHOWN = 6
 OFFERS_SHOWN = 20
+
+
+def post_or_back(view):
+    """Let ``view`` take a POST; send a GET back to My rota; refuse other methods (405).
+
+    A refused action renders My rota at the action's address (``/me/leave/``, ...), so the
+    browser's reload (or a bookmark) asks it with GET: that goes back to the page.
+    """
+    posted = require_POST(view)
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method in ("GET", "HEAD"):
+            return redirect(reverse("my-rota"))
+        return posted(request, *args, **kwargs)
+
+    return wrapper
 
 
 class LeaveForm(forms.Form):
@@ -129,7 +150,7 @@ def _render(request, *, errors=None, leave_form=None, status=200):
             .select_related("shift__rotation", "offered_by")
             .order_by("shift__start")
         ),
-        "approvals": list(approvals_for(request)),
+        "approvals": _with_run_warnings(approvals_for(request)),
         "leave": list(
             Unavailability.objects.filter(user=user, end_date__gte=timezone.localdate()).order_by(
                 "start_date"
@@ -140,6 +161,8 @@ def _render(request, *, errors=None, leave_form=None, status=200):
         "now": now,
     }
     for shift in context["shifts"]:
+        # A started shift changes hands only by a cover (rota.services.swaps).
+        shift.started = shift.start <= now
         # A shift I took without approval can go back to its offerer until it starts.
         shift.handover = next(
             (w for w in shift.handovers if w.taken_by_id == user.pk and shift.start > now), None
@@ -150,6 +173,15 @@ def _render(request, *, errors=None, leave_form=None, status=200):
         shift.leave_clashes = clashes.get(shift.pk, [])
     context["unplaced_errors"] = _place_errors(context, dict(errors or {}))
     return render(request, "rota/my_rota.html", context, status=status)
+
+
+def _with_run_warnings(swaps) -> list:
+    """Return the swaps, each with ``run_warning`` (see services.swap_run_warning)."""
+    swaps = list(swaps)
+    warnings = services.swap_run_warnings(swaps)
+    for swap in swaps:
+        swap.run_warning = warnings[swap.pk]
+    return swaps
 
 
 def _apply_final_schedule(shifts, now) -> None:
@@ -205,7 +237,7 @@ def _refused(request, key, exc):
 
 
 @page
-@require_POST
+@post_or_back
 def shift_offer(request, pk):
     """Offer one of my shifts to the others in its rotation."""
     shift = get_object_or_404(Shift.objects.select_related("rotation"), pk=pk)
@@ -216,7 +248,7 @@ def shift_offer(request, pk):
     message = form.cleaned_data["message"] if form.is_valid() else ""
     try:
         services.swap_offer(shift=shift, by=request.user, message=message)
-    except ValidationError as exc:
+    except (ValidationError, SwapError) as exc:
         return _refused(request, key, exc)
     messages.success(request, "Your shift is on offer; the others in the rotation can take it.")
     return redirect("my-rota")
@@ -236,7 +268,7 @@ def _swap_step(request, pk, service, allowed, done):
 
 
 @page
-@require_POST
+@post_or_back
 def swap_take(request, pk):
     """Take a shift someone offered (the service checks I am in the rotation)."""
 
@@ -249,7 +281,7 @@ def swap_take(request, pk):
 
 
 @page
-@require_POST
+@post_or_back
 def swap_cancel(request, pk):
     """Withdraw my offer (its author or staff)."""
     return _swap_step(
@@ -262,7 +294,7 @@ def swap_cancel(request, pk):
 
 
 @page
-@require_POST
+@post_or_back
 def swap_withdraw(request, pk):
     """Give back a shift I took (before approval, or before it starts if none was needed)."""
 
@@ -281,7 +313,7 @@ def swap_withdraw(request, pk):
 
 
 @page
-@require_POST
+@post_or_back
 def swap_approve(request, pk):
     """Approve a taken swap (staff and the rotation's managers)."""
     return _swap_step(
@@ -294,7 +326,7 @@ def swap_approve(request, pk):
 
 
 @page
-@require_POST
+@post_or_back
 def swap_reject(request, pk):
     """Reject a taken swap (staff and the rotation's managers)."""
     return _swap_step(
@@ -307,23 +339,28 @@ def swap_reject(request, pk):
 
 
 @page
-@require_POST
+@post_or_back
 def leave_add(request):
     """Record my leave; my coming shifts that clash are covered or swapped at once."""
     form = LeaveForm(request.POST)
     if form.is_valid():
         try:
-            services.unavailability_create(by=request.user, user=request.user, **form.cleaned_data)
+            entry = services.unavailability_create(
+                by=request.user, user=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, "Your leave is recorded.")
+            done, uncovered = leave_result_lines(entry.settled)
+            messages.success(request, " ".join(["Your leave is recorded.", *done]))
+            for line in uncovered:
+                messages.warning(request, line)
             return redirect("my-rota")
     return _render(request, leave_form=form, status=400)
 
 
 @page
-@require_POST
+@post_or_back
 def leave_delete(request, pk):
     """Remove an entry of my leave."""
     entry = get_object_or_404(Unavailability.objects.select_related("user"), pk=pk)

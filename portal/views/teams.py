@@ -1,5 +1,7 @@
 """A team's page: members, what it owns, who is on call, its rota as a timeline, its work."""
 
+from types import SimpleNamespace
+
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -7,6 +9,7 @@ from django.utils import timezone
 from incidents import selectors as incidents
 from ownership import selectors
 from reports.capacity import buffer_now
+from rota.api.permissions import leave_reason_visible
 from rota.routing import responders_now
 from rota.selectors import team_holidays_upcoming
 from rota.timeutil import zone
@@ -36,6 +39,23 @@ def team_detail(request, slug):
         .order_by("severity", "-created_at")[:LIST_LIMIT]
     )
     triage = list(incidents.triage_queue(team=team)[:LIST_LIMIT])
+    timeline = build_timeline(
+        rotations=rotations_of_team(team), tz=request.viewer_zone, weeks=_weeks(request)
+    )
+    for row in timeline.rows:
+        # A leave's reason is for the person, their managers and staff only.
+        row.conflicts = [
+            SimpleNamespace(
+                user=c.user,
+                team=c.team,
+                start=c.start,
+                end=c.end,
+                shown_reason=c.unavailability.reason
+                if leave_reason_visible(request, c.unavailability)
+                else "",
+            )
+            for c in row.conflicts
+        ]
     return render(
         request,
         "portal/team.html",
@@ -44,9 +64,7 @@ def team_detail(request, slug):
             "is_member": any(m.user_id == request.user.pk for m in team.memberships.all()),
             "components": selectors.components_owned_by(team=team).order_by("name"),
             "responders": responders_now(team=team),
-            "timeline": build_timeline(
-                rotations=rotations_of_team(team), tz=request.viewer_zone, weeks=_weeks(request)
-            ),
+            "timeline": timeline,
             "week_choices": (2, 4, 8, 12),
             "open_incidents": open_incidents,
             "triage": triage,

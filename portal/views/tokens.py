@@ -1,7 +1,6 @@
 """The page on which a person creates and revokes their own API tokens (``/me/tokens/``)."""
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -42,7 +41,8 @@ def my_tokens(request):
             "form": form,
             "created": created,
             "tokens": list(tokens.api_tokens_of(user=request.user)),
-            "api_url": f"{settings.SITE_URL}/api/v1/",
+            # The address this page was reached at, so the example works as pasted.
+            "api_url": request.build_absolute_uri("/api/v1/"),
         },
     )
 

@@ -93,3 +93,24 @@ def can_manage_user(request, user) -> bool:
         return True
     managed = managed_teams(request)
     return bool(managed) and Membership.objects.filter(user=user, team_id__in=managed).exists()
+
+
+def leave_reason_visible(request, entry) -> bool:
+    """Tell whether the caller may read the reason of a person's leave ``entry``.
+
+    A reason is the person's own business: shown to them, to managers of their teams and to
+    staff. A team's entry (a public holiday, team leave) is not personal: everyone sees it.
+    The managed people are read once per request.
+    """
+    if entry.user_id is None or request_is_rota_admin(request) or entry.user_id == request.user.pk:
+        return True
+    cached = getattr(request, "_managed_people_ids", None)
+    if cached is None:
+        managed = managed_teams(request)
+        cached = (
+            set(Membership.objects.filter(team_id__in=managed).values_list("user_id", flat=True))
+            if managed
+            else set()
+        )
+        request._managed_people_ids = cached
+    return entry.user_id in cached

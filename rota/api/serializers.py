@@ -27,6 +27,7 @@ from ..models import (
     Unavailability,
 )
 from ..selectors.leave import shift_leave_clashes
+from .permissions import leave_reason_visible
 
 User = get_user_model()
 
@@ -251,7 +252,21 @@ class LeaveClashSerializer(serializers.Serializer):
     end = serializers.DateTimeField()
     start_date = serializers.DateField(source="unavailability.start_date")
     end_date = serializers.DateField(source="unavailability.end_date")
-    reason = serializers.CharField(source="unavailability.reason")
+    reason = serializers.SerializerMethodField(
+        help_text="The leave's reason; null unless it is yours, you manage the person, or "
+        "you are staff."
+    )
+
+    def get_reason(self, clash) -> str | None:
+        return _reason_for(self.context, clash.unavailability)
+
+
+def _reason_for(context, entry) -> str | None:
+    """Return ``entry``'s reason if the caller may read it (leave_reason_visible), else None."""
+    request = context.get("request")
+    if request is None or leave_reason_visible(request, entry):
+        return entry.reason
+    return None
 
 
 class ShiftSerializer(serializers.ModelSerializer):
@@ -303,7 +318,7 @@ class ShiftSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(LeaveClashSerializer(many=True))
     def get_leave_conflicts(self, shift) -> list:
-        return LeaveClashSerializer(self._clashes(shift), many=True).data
+        return LeaveClashSerializer(self._clashes(shift), many=True, context=self.context).data
 
     def get_fields(self):
         fields = super().get_fields()
@@ -377,6 +392,17 @@ class UnavailabilitySerializer(serializers.ModelSerializer):
         model = Unavailability
         fields = ["id", "user", "team", "start_date", "end_date", "reason", "kind", "source"]
         read_only_fields = ["source"]
+        extra_kwargs = {
+            "reason": {
+                "help_text": "Why (optional). Read back only by the person, managers of their "
+                "teams and staff; others get null. A team's entry's reason is read by everyone."
+            }
+        }
+
+    def to_representation(self, entry):
+        data = super().to_representation(entry)
+        data["reason"] = _reason_for(self.context, entry)
+        return data
 
 
 class UnavailabilityImportSerializer(serializers.Serializer):

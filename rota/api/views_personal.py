@@ -1,5 +1,6 @@
 """What engineers manage themselves: swap requests and unavailability (leave, holidays)."""
 
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -122,6 +123,18 @@ class UnavailabilityViewSet(RotaErrorsMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return Unavailability.objects.select_related("user", "team")
+
+    def filter_queryset(self, queryset):
+        # Searching reasons would tell what a hidden reason says: a search covers only the
+        # entries whose reason the caller may read (permissions.leave_reason_visible).
+        if self.request.query_params.get("search") and not request_is_rota_admin(self.request):
+            managed = managed_teams(self.request)
+            queryset = queryset.filter(
+                Q(user__isnull=True)
+                | Q(user=self.request.user)
+                | Q(user__memberships__team_id__in=managed)
+            ).distinct()
+        return super().filter_queryset(queryset)
 
     def can_create(self, request):
         return True  # whose leave it is is checked against the body

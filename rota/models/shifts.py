@@ -218,7 +218,7 @@ class SwapRequest(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFERED)
     requires_approval = models.BooleanField(
-        default=False, help_text="Copied from the rotation when the shift is offered."
+        default=False, help_text="Copied from the rotation when the shift is taken."
     )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

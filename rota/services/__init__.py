@@ -40,6 +40,8 @@ from .swaps import (
     swap_cancel,
     swap_offer,
     swap_reject,
+    swap_run_warning,
+    swap_run_warnings,
     swap_take,
     swap_withdraw,
 )
@@ -82,6 +84,8 @@ __all__ = [
     "swap_cancel",
     "swap_offer",
     "swap_reject",
+    "swap_run_warning",
+    "swap_run_warnings",
     "swap_take",
     "swap_withdraw",
     "unavailability_create",

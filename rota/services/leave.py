@@ -34,7 +34,7 @@ from ownership.models import Membership, Team
 
 from ..dealing import Key, subtract, turn_core
 from ..models import Override, Shift, ShiftChange, SwapRequest, Unavailability
-from ..timeutil import ONE_DAY, UTC, date_span, start_of_day, zone
+from ..timeutil import ONE_DAY, UTC, date_span, start_of_day, window_text, zone
 from .shifts import override_create, override_delete, shift_reassign
 
 DUTY_ROLES = (Membership.Role.ENGINEER, Membership.Role.LEAD)
@@ -49,6 +49,48 @@ class LeaveResult:
     covers: list[Override] = field(default_factory=list)
     swaps: list[tuple[Shift, Shift]] = field(default_factory=list)
     unresolved: list[Shift] = field(default_factory=list)
+
+
+def _holder_name(obj) -> str:
+    if obj.team_id is not None:
+        return obj.team.name
+    if obj.user_id is not None:
+        return obj.user.get_full_name() or obj.user.get_username()
+    return "nobody"
+
+
+def _window(start, end, rotation) -> str:
+    tz = zone(rotation.timezone)
+    return f"{window_text(start, end, tz)} {start.astimezone(tz):%Z}"
+
+
+def leave_result_lines(result: LeaveResult) -> tuple[list[str], list[str]]:
+    """Return (done, uncovered): one sentence per cover and swap made, one per clash left.
+
+    Times are each rotation's wall clock with its zone ("Mon 7 Dec 09:00–Wed 9 Dec 09:00 GMT").
+    """
+    done = [
+        f"{_holder_name(cover)} covers {cover.rotation.name} "
+        f"{_window(cover.start, cover.end, cover.rotation)}."
+        for cover in result.covers
+    ]
+    for shift, partner in result.swaps:
+        done.append(
+            f"Swapped turns in {shift.rotation.name}: {_holder_name(shift)} now holds "
+            f"{_window(shift.start, shift.end, shift.rotation)}, {_holder_name(partner)} "
+            f"{_window(partner.start, partner.end, partner.rotation)}."
+        )
+    uncovered, seen = [], set()
+    for shift in result.unresolved:
+        if shift.pk in seen:
+            continue
+        seen.add(shift.pk)
+        uncovered.append(
+            f"Nobody is free to cover {_holder_name(shift)} in {shift.rotation.name} "
+            f"{_window(shift.start, shift.end, shift.rotation)}; "
+            "add an override or reassign the shift."
+        )
+    return done, uncovered
 
 
 def _key(team_id, user_id) -> Key | None:
@@ -272,7 +314,7 @@ def _swap_partner(shift: Shift, tz) -> Shift | None:
             continue
         swapped = list(holders)
         swapped[at], swapped[index] = key, away
-        if _has_run(swapped, (at, index)):
+        if has_run(swapped, (at, index)):
             continue
         if not _free(key, shift.start, shift.end, tz, besides=[other.pk]):
             continue
@@ -282,7 +324,7 @@ def _swap_partner(shift: Shift, tz) -> Shift | None:
     return None
 
 
-def _has_run(holders: list, around) -> bool:
+def has_run(holders: list, around) -> bool:
     """Tell whether a run of NO_RUN_OF equal holders passes through any index in ``around``."""
     for index in around:
         for first in range(index - NO_RUN_OF + 1, index + 1):

@@ -9,17 +9,27 @@ Whether a taken swap waits for a manager follows the rotation's setting when it 
 for approval through the change notices (:mod:`notifications.services.changes`). The taker
 may withdraw: before approval the offer is open again; after a hand-over that needed no
 approval, until the shift starts, the shift goes back to the offerer (who is told).
+
+A swap hands over only what is still to come, so a shift that has started can be neither
+offered, taken nor approved (:class:`~rota.exceptions.ShiftStarted`, 409): moving it would
+rewrite who was on duty, and paged, in the hours already past. The rest of a started shift
+changes hands with a cover (an override) from the moment it is asked for.
 """
+
+import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from portal.permissions import is_rota_admin
 
-from ..exceptions import SwapAlreadyTaken, SwapNotOpen
+from ..exceptions import ShiftStarted, SwapAlreadyTaken, SwapNotOpen
 from ..models import Shift, ShiftChange, SwapRequest
 from ..selectors.people import rotation_taker_ids
+from ..timeutil import wall_clock
+from .leave import NO_RUN_OF, has_run
 from .shifts import shift_reassign
 
 Status = SwapRequest.Status
@@ -27,7 +37,11 @@ Status = SwapRequest.Status
 
 @transaction.atomic
 def swap_offer(*, shift: Shift, by, message: str = "", now=None) -> SwapRequest:
-    """Offer one's own upcoming shift to the others in the rotation."""
+    """Offer one's own upcoming shift to the others in the rotation.
+
+    Raise ValidationError (field ``shift``) for someone else's, a team's or a past shift,
+    and ShiftStarted (409) once the shift has started.
+    """
     now = now or timezone.now()
     if shift.user_id is None:
         raise ValidationError({"shift": "Only a person's shift can be offered."})
@@ -35,6 +49,7 @@ def swap_offer(*, shift: Shift, by, message: str = "", now=None) -> SwapRequest:
         raise ValidationError({"shift": "You can only offer your own shift."})
     if shift.end <= now:
         raise ValidationError({"shift": "This shift is over."})
+    _refuse_started(shift, now)
     if SwapRequest.objects.filter(shift=shift, status__in=SwapRequest.OPEN_STATUSES).exists():
         raise ValidationError({"shift": "This shift is already on offer."})
     swap = SwapRequest(
@@ -53,7 +68,8 @@ def swap_take(*, swap: SwapRequest, by, now=None) -> SwapRequest:
     """Take an offered shift; exactly one of several concurrent takers wins.
 
     Without required approval the shift changes hands at once (status ``approved``);
-    otherwise the request waits as ``taken`` for a manager.
+    otherwise the request waits as ``taken`` for a manager. Raise ShiftStarted (409) once
+    the shift has started.
     """
     now = now or timezone.now()
     shift = swap.shift
@@ -66,6 +82,7 @@ def swap_take(*, swap: SwapRequest, by, now=None) -> SwapRequest:
         )
     if shift.end <= now:
         raise ValidationError({"shift": "This shift is over."})
+    _refuse_started(shift, now)
     # The rotation's setting now, not when the shift was offered.
     requires = shift.rotation.swaps_require_approval
     status = Status.TAKEN if requires else Status.APPROVED
@@ -87,8 +104,13 @@ def swap_take(*, swap: SwapRequest, by, now=None) -> SwapRequest:
 
 @transaction.atomic
 def swap_approve(*, swap: SwapRequest, by, now=None) -> SwapRequest:
-    """Approve a taken swap: the shift goes to the taker."""
+    """Approve a taken swap: the shift goes to the taker.
+
+    Raise ShiftStarted (409) once the shift has started (the swap stays ``taken``, to be
+    rejected), SwapNotOpen (409) when it is not waiting for approval.
+    """
     now = now or timezone.now()
+    _refuse_started(Shift.objects.select_related("rotation").get(pk=swap.shift_id), now)
     won = SwapRequest.objects.filter(pk=swap.pk, status=Status.TAKEN).update(
         status=Status.APPROVED, approved_by=by, closed_at=now, updated_at=now
     )
@@ -182,6 +204,66 @@ def swap_withdraw(*, swap: SwapRequest, by, now=None) -> SwapRequest:
     )
     swap.refresh_from_db()
     return swap
+
+
+def _refuse_started(shift: Shift, now) -> None:
+    """Raise ShiftStarted when ``shift`` has begun by ``now`` (rule in the module docstring)."""
+    if shift.start <= now:
+        when = wall_clock(shift.start, shift.rotation.timezone, "%a %d %b %H:%M")
+        raise ShiftStarted(
+            f"The shift started on {when}; ask for a cover (override) for the rest of it."
+        )
+
+
+def swap_run_warning(swap: SwapRequest) -> str:
+    """Return a warning when handing ``swap``'s shift to its taker gives them three turns in
+    a row ("" when not); see :func:`swap_run_warnings`."""
+    return swap_run_warnings([swap])[swap.pk]
+
+
+def swap_run_warnings(swaps) -> dict[int, str]:
+    """Return {swap id: warning} for swaps whose hand-over would give the taker three turns
+    in a row of the rotation ("" for the others, and for swaps nobody took yet).
+
+    Turns are the rotation's shifts in start order; the count is the leave rule's
+    (``leave.NO_RUN_OF``). Neighbours are looked for within two shift lengths and a week
+    either side, in one query for all the swaps.
+    """
+    swaps = list(swaps)
+    warnings = {swap.pk: "" for swap in swaps}
+    taken = [swap for swap in swaps if swap.taken_by_id is not None]
+    if not taken:
+        return warnings
+    near = Q()
+    for swap in taken:
+        shift = swap.shift
+        reach = (NO_RUN_OF - 1) * (shift.end - shift.start) + datetime.timedelta(days=7)
+        near |= Q(
+            rotation_id=shift.rotation_id,
+            start__gte=shift.start - reach,
+            start__lte=shift.end + reach,
+        )
+    lines = {}
+    for row in (
+        Shift.objects.filter(near)
+        .order_by("start", "id")
+        .values("id", "rotation_id", "start", "team_id", "user_id")
+    ):
+        lines.setdefault(row["rotation_id"], []).append(row)
+    for swap in taken:
+        shift = swap.shift
+        line = lines.get(shift.rotation_id, [])
+        at = next((i for i, row in enumerate(line) if row["id"] == shift.pk), None)
+        if at is None:
+            continue
+        holders = [(row["team_id"], row["user_id"]) for row in line]
+        holders[at] = (None, swap.taken_by_id)
+        if has_run(holders, [at]):
+            name = swap.taken_by.get_full_name() or swap.taken_by.get_username()
+            warnings[swap.pk] = (
+                f"{name} would hold {NO_RUN_OF} turns in a row of {shift.rotation.name}."
+            )
+    return warnings
 
 
 def _hand_over(swap: SwapRequest, *, by) -> None:

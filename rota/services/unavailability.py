@@ -21,7 +21,7 @@ from ..models import Unavailability
 from ..selectors.people import person_zone_name
 from ..timeutil import ONE_DAY, zone
 from ._common import apply_fields, rota_touch, team_holidays_touch
-from .leave import leave_covers_remove, leave_settle
+from .leave import LeaveResult, leave_covers_remove, leave_settle
 
 FIELDS = ("user", "team", "start_date", "end_date", "reason", "kind")
 FETCH_TIMEOUT_SECONDS = 10
@@ -35,7 +35,8 @@ def unavailability_create(*, by=None, now=None, **data) -> Unavailability:
     """Record leave or a public holiday of a person or a team, and act on it at once.
 
     Coming shifts that clash are covered for the days away or swapped whole (see
-    :mod:`rota.services.leave`); raise ValidationError for bad fields.
+    :mod:`rota.services.leave`); what that did is on the entry returned as ``settled`` (a
+    :class:`~rota.services.leave.LeaveResult`). Raise ValidationError for bad fields.
     """
     entry = Unavailability(created_by=by, source=Unavailability.Source.MANUAL)
     apply_fields(entry, FIELDS, data)
@@ -43,7 +44,7 @@ def unavailability_create(*, by=None, now=None, **data) -> Unavailability:
     entry.save()
     _touch_if_holiday(entry)
     _touch_holiday_duty(entry)
-    leave_settle(unavailability=entry, now=now)
+    entry.settled = leave_settle(unavailability=entry, now=now)
     return entry
 
 
@@ -51,7 +52,8 @@ def unavailability_create(*, by=None, now=None, **data) -> Unavailability:
 def unavailability_update(*, unavailability: Unavailability, now=None, **data) -> Unavailability:
     """Change an entry of leave or public holiday; new dates (or person) get their covers anew.
 
-    A change of reason alone leaves the covers as they are, so nobody is told twice.
+    A change of reason alone leaves the covers as they are, so nobody is told twice. What
+    was done is on the entry returned as ``settled`` (a LeaveResult, empty when nothing moved).
     """
     moved = ("user_id", "team_id", "start_date", "end_date", "kind")
     before = [getattr(unavailability, name) for name in moved]
@@ -60,11 +62,12 @@ def unavailability_update(*, unavailability: Unavailability, now=None, **data) -
     unavailability.full_clean()
     unavailability.save()
     _touch_if_holiday(unavailability)
+    unavailability.settled = LeaveResult()
     if before != [getattr(unavailability, name) for name in moved]:
         _touch_holiday_duty(old)  # the days it no longer takes get their hours back
         _touch_holiday_duty(unavailability)
         leave_covers_remove(unavailability=unavailability)
-        leave_settle(unavailability=unavailability, now=now)
+        unavailability.settled = leave_settle(unavailability=unavailability, now=now)
     return unavailability
 
 

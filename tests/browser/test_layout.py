@@ -16,19 +16,20 @@ pytestmark = pytest.mark.browser
 
 # Parts of the site that are not portal pages: machine endpoints, the admin, sign-in.
 NOT_PORTAL = ("admin/", "api/", "calendar/", "healthz", "accounts/")
-# Named routes under the portal that only take a POST (they answer 405 to a GET).
+# Named routes under the portal that only take a POST (a GET answers 405, or goes back to
+# the page the action belongs to).
 NOT_PAGES = {
     "my-shift-offer",
     "my-swap-take",
     "my-swap-cancel",
+    "my-swap-withdraw",
+    "my-token-revoke",
     "my-swap-approve",
     "my-swap-reject",
-    "my-swap-withdraw",
     "my-leave-add",
     "my-leave-delete",
     "my-feed-create",
     "my-feed-regenerate",
-    "my-token-revoke",
     "portal-incident-acknowledge",
     "portal-incident-mitigate",
     "portal-incident-resolve",

@@ -204,3 +204,17 @@ def test_owner_paging_needs_a_first_line(staff_client):
     )
     assert response.status_code == 400
     assert "owner_paging" in response.json()
+
+
+def test_the_portal_names_everyone_paged_as_the_incident_opened(org, open_incident):
+    # At 11:00 on a Tuesday olga (first line) and alice (primary, delay 0) are both paged at
+    # once: the message after opening names both, first line first.
+    from incidents.pages import _opened_message
+
+    incident = open_incident(DAY)
+    olga, alice = incident.first_line_responder, incident.responder
+    assert (olga.username, alice.username) == ("olga", "alice")
+    assert _opened_message(incident) == (
+        f"Incident opened; {olga.get_full_name()} (first line) and {alice.get_full_name()} "
+        "(primary) are paged."
+    )

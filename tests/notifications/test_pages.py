@@ -73,3 +73,10 @@ def test_the_portal_lets_a_person_switch_kinds_of_message_off(client, user):
         False,
         True,
     )
+
+
+def test_the_time_zone_help_speaks_to_the_person(client, user):
+    client.force_login(user)
+    html = client.get(URL).content.decode()
+    assert "empty: your team&#x27;s." in html or "empty: your team's." in html
+    assert "the person&#x27;s team" not in html and "the person's team" not in html

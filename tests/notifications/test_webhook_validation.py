@@ -30,6 +30,10 @@ PRIVATE_ADDRESSES = [
     ("https://chat.internal/hook", "The host chat.internal is a name on a private network"),
     # A public-looking name that resolves to a private address (see the resolver below).
     ("https://hooks.corp.example/x", "The host hooks.corp.example is not a public address."),
+    # Loopback written as inet_aton(3) reads it: one number, or shortened.
+    ("http://2130706433/", "The host 2130706433 is 127.0.0.1, not a public address."),
+    ("http://127.1/", "The host 127.1 is 127.0.0.1, not a public address."),
+    ("http://0x7f.1/hook", "The host 0x7f.1 is 127.0.0.1, not a public address."),
 ]
 MESSAGE_END = "Webhooks may only point at public addresses."
 
@@ -137,6 +141,25 @@ def test_the_settings_page_refuses_a_private_personal_webhook():
     assert answer.status_code == 200
     assert "The host 10.0.0.5 is not a public address." in answer.content.decode()
     assert not NotificationPreference.objects.filter(user=alice).exclude(chat_webhook_url="")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("address", ["http://2130706433/", "http://127.1/"])
+def test_the_settings_page_gives_one_clear_message_for_a_shorthand_loopback(address):
+    # Not "Enter a valid URL." and "Chat messages need a webhook URL." together: one message,
+    # saying the address is private.
+    alice = UserFactory(username="alice")
+    client = Client()
+    client.force_login(alice)
+    answer = client.post(
+        "/me/notifications/",
+        {"chat_enabled": "on", "chat_webhook_url": address, "lead_times": "1d", "timezone": ""},
+    )
+    assert answer.status_code == 200
+    errors = answer.context["form"].errors
+    assert list(errors) == ["chat_webhook_url"], errors
+    (text,) = errors["chat_webhook_url"]
+    assert "is 127.0.0.1, not a public address" in text and text.endswith(MESSAGE_END)
 
 
 @pytest.mark.django_db

@@ -216,7 +216,29 @@ def test_the_page_creates_a_token_and_shows_its_key_once(alice):
     assert "my laptop" in again and key not in again
     # It was used just now, so the list gives a time rather than "never".
     used = ApiTokenInfo.objects.get(pk=info.pk).last_used_at
-    assert used is not None and f"{used:%Y-%m-%d %H:%M}" in again
+    assert used is not None and f"{used:%a} {used.day} {used:%b %Y %H:%M} UTC" in again
+
+
+def test_the_page_gives_times_in_the_persons_zone_labelled_and_a_curl_for_this_site():
+    from tests.ownership.factories import MembershipFactory, TeamFactory
+
+    # Priya's team is in Asia/Kolkata (UTC+05:30, "IST"): a token made at 10:12 UTC on Mon 30
+    # Nov 2026 was made at 15:42 her time.
+    priya = MembershipFactory(team=TeamFactory(timezone="Asia/Kolkata")).user
+    client = _page_client(priya)
+    created = client.post("/me/tokens/", {"name": "bot"})
+    made = ApiTokenInfo.objects.get(token__user=priya)
+    AuthToken.objects.filter(pk=made.token.pk).update(
+        created=datetime.datetime(2026, 11, 30, 10, 12, tzinfo=datetime.UTC)
+    )
+    # The example names the address the page was reached at, not a development default.
+    html = created.content.decode()
+    assert "http://testserver/api/v1/teams/" in html
+    assert "localhost:8000" not in html
+
+    listing = client.get("/me/tokens/").content.decode()
+    assert "Mon 30 Nov 2026 15:42 IST" in listing
+    assert "2026-11-30 10:12" not in listing
 
 
 def test_the_page_refuses_a_duplicate_name_next_to_the_field(alice):
