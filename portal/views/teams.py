@@ -43,7 +43,7 @@ def team_detail(request, slug):
         rotations=rotations_of_team(team), tz=request.viewer_zone, weeks=_weeks(request)
     )
     for row in timeline.rows:
-        # A leave's reason is for the person, their managers and staff only.
+        # A leave's reason is for the person, their managers and rota admins only.
         row.conflicts = [
             SimpleNamespace(
                 user=c.user,
