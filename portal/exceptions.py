@@ -5,8 +5,10 @@ import logging
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
+from django.http import JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
-from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 logger = logging.getLogger(__name__)
@@ -47,18 +49,32 @@ def still_in_use(exc: ProtectedError | RestrictedError) -> Conflict:
 
 
 def api_exception_handler(exc, context):
+    """Answer ``exc`` in DRF's shapes: ``{"detail": message}``, or messages per field for 400.
+
+    Every refused input is ``{field: [messages], "non_field_errors": [messages]}``, as a
+    serializer's ``errors`` are, wherever it was raised: a view raising
+    ``ValidationError({"component": "Unknown component 'x'."})`` or ``ValidationError("...")``
+    gets the same list-valued shape (``rest_framework.serializers.as_serializer_error``). Django's
+    ValidationError answers 400, a refused delete and a racing write 409 (``Conflict``).
+    """
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_error_detail(exc))
+    if isinstance(exc, exceptions.ValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, ProtectedError | RestrictedError):
         exc = still_in_use(exc)
     elif isinstance(exc, IntegrityError):
         logger.warning("Integrity error answered as 409: %s", exc)
         exc = Conflict("The change conflicts with another change made at the same time; retry.")
-    response = exception_handler(exc, context)
-    if response is not None and isinstance(response.data, list):
-        response.data = {"non_field_errors": response.data}
-    return response
+    return exception_handler(exc, context)
 
 
-def conflict_response(message):
-    return Response({"detail": message}, status=status.HTTP_409_CONFLICT)
+def api_not_found(request, exception=None):
+    """Answer a URL that matches no route: JSON ``{"detail": ...}`` under /api/, else Django's page.
+
+    Django's 404 page is HTML; a client of the API (``/api/v1/incidents/0.5/``, an id that is
+    not a number) reads the same error shape as for any other 404. Installed as ``handler404``.
+    """
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    return page_not_found(request, exception)
