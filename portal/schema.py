@@ -9,6 +9,8 @@ one kind of mismatch for every serializer and view, rather than one field or one
   a nullable column is ``nullable``, even when the serializer field itself does not say so;
 - a read-only choice field over a column that may be blank lists ``""`` among its values
   (DRF drops ``allow_blank`` from read-only model fields, so drf-spectacular cannot see it);
+- a blank-able URL or e-mail field allows ``""`` beside its format, and a time of day is
+  ``HH:MM[:SS]`` by pattern (OpenAPI's ``time`` format wants seconds and an offset);
 - every operation documents the errors the API answers (``portal.exceptions``): 400 with a
   message per field, 401/403 without a valid token or permission, 404 for an unknown id, page
   or format, 409 when a write conflicts with the current state, 415 and 429.

@@ -14,12 +14,12 @@ from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
-from schemathesis.checks import not_a_server_error
 
 from portal.demo.seed import MANAGER_USERNAME
 from portal.wsgi import application
@@ -54,6 +54,18 @@ def token(django_db_setup, django_db_blocker):
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 
+REQUESTS = {"sent": 0}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def count_requests(request):
+    """Report how many requests the run sent, at its end."""
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"schemathesis: {REQUESTS['sent']} requests sent")
+
+
 @pytest.fixture(autouse=True)
 def keep_the_connection():
     # The WSGI handler closes the connection after each request, which would end the test's
@@ -76,4 +88,5 @@ def keep_the_connection():
     suppress_health_check=list(HealthCheck),
 )
 def test_api_answers_as_documented(case, token):
+    REQUESTS["sent"] += 1
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
