@@ -1,6 +1,7 @@
 """Turn domain errors into the API's usual JSON error shape, in one place."""
 
 import logging
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
@@ -48,6 +49,30 @@ def still_in_use(exc: ProtectedError | RestrictedError) -> Conflict:
     return Conflict(f"Still in use by: {', '.join(names[:5])}{more}; change or delete those first.")
 
 
+LARGEST_ID = 2**63 - 1  # the largest integer SQLite and PostgreSQL's bigint store
+
+
+def too_large_numbers(request) -> exceptions.ValidationError:
+    """Name the query parameters whose number no database column can hold (SQLite overflows).
+
+    A filter by id (``?rotation=1e+123``) reaches SQLite's driver, which raises OverflowError
+    rather than finding nothing; the caller gets 400 naming the parameter instead of a 500.
+    """
+    message = f"Give a whole number between -{LARGEST_ID} and {LARGEST_ID}."
+    detail = {}
+    for name, values in getattr(request, "query_params", {}).lists():
+        for value in values:
+            try:
+                number = Decimal(value)
+            except (InvalidOperation, ValueError, TypeError):
+                continue
+            if number.is_finite() and abs(number) > LARGEST_ID:
+                detail[name] = [message]
+    return exceptions.ValidationError(
+        detail or {"non_field_errors": ["A number is too large to look up."]}
+    )
+
+
 def api_exception_handler(exc, context):
     """Answer ``exc`` in DRF's shapes: ``{"detail": message}``, or messages per field for 400.
 
@@ -55,7 +80,8 @@ def api_exception_handler(exc, context):
     serializer's ``errors`` are, wherever it was raised: a view raising
     ``ValidationError({"component": "Unknown component 'x'."})`` or ``ValidationError("...")``
     gets the same list-valued shape (``rest_framework.serializers.as_serializer_error``). Django's
-    ValidationError answers 400, a refused delete and a racing write 409 (``Conflict``).
+    ValidationError answers 400, and so does a number too large for the database in a query
+    parameter (``too_large_numbers``); a refused delete and a racing write answer 409.
     """
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_error_detail(exc))
@@ -63,6 +89,8 @@ def api_exception_handler(exc, context):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, ProtectedError | RestrictedError):
         exc = still_in_use(exc)
+    elif isinstance(exc, OverflowError) and context.get("request") is not None:
+        exc = too_large_numbers(context["request"])
     elif isinstance(exc, IntegrityError):
         logger.warning("Integrity error answered as 409: %s", exc)
         exc = Conflict("The change conflicts with another change made at the same time; retry.")
