@@ -202,3 +202,17 @@ def test_a_filter_by_a_number_too_large_for_the_database_answers_400(
         }
     else:
         assert response.status_code == 200 and response.json()["results"] == []
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus", "x" * 300, "../../etc/passwd", ""])
+def test_a_time_zone_that_is_not_iana_answers_400_naming_the_field(openapi, staff_client, name):
+    # A 300-character name made zoneinfo fail on the file name's length (OSError): 500.
+    response = staff_client.post(
+        "/api/v1/sprint-calendars/",
+        {"name": "Sprints", "start_date": "2026-01-05", "length_days": 14, "timezone": name},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["timezone"]
+    assert_documented(openapi, "post", "/api/v1/sprint-calendars/", response)
