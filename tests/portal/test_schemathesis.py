@@ -61,9 +61,13 @@ REQUESTS = {"sent": 0}
 def count_requests(request):
     """Report how many requests the run sent, at its end."""
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"schemathesis: {REQUESTS['sent']} requests sent")
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        # Past pytest's output capture, which holds what a fixture writes during teardown.
+        with capture.global_and_fixture_disabled():
+            reporter.write("\n")
+            reporter.write_line(f"schemathesis: {REQUESTS['sent']} requests sent")
 
 
 @pytest.fixture(autouse=True)
