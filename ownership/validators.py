@@ -11,7 +11,8 @@ def validate_timezone(value):
     """Refuse anything that is not an IANA time zone name."""
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+    # A name too long for a file name makes zoneinfo raise OSError, not "not found".
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError, OSError):
         raise ValidationError(
             "%(value)s is not a known IANA time zone (e.g. Europe/London).",
             code="invalid_timezone",

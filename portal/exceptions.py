@@ -1,12 +1,16 @@
 """Turn domain errors into the API's usual JSON error shape, in one place."""
 
 import logging
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
+from django.http import JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 from portal.health import DATABASE_UNAVAILABLE
@@ -70,21 +74,62 @@ def still_in_use(exc: ProtectedError | RestrictedError) -> Conflict:
     return Conflict(f"Still in use by: {', '.join(names[:5])}{more}; change or delete those first.")
 
 
+LARGEST_ID = 2**63 - 1  # the largest integer SQLite and PostgreSQL's bigint store
+
+
+def too_large_numbers(request) -> exceptions.ValidationError:
+    """Name the query parameters whose number no database column can hold (SQLite overflows).
+
+    A filter by id (``?rotation=1e+123``) reaches SQLite's driver, which raises OverflowError
+    rather than finding nothing; the caller gets 400 naming the parameter instead of a 500.
+    """
+    message = f"Give a whole number between -{LARGEST_ID} and {LARGEST_ID}."
+    detail = {}
+    for name, values in getattr(request, "query_params", {}).lists():
+        for value in values:
+            try:
+                number = Decimal(value)
+            except (InvalidOperation, ValueError, TypeError):
+                continue
+            if number.is_finite() and abs(number) > LARGEST_ID:
+                detail[name] = [message]
+    return exceptions.ValidationError(
+        detail or {"non_field_errors": ["A number is too large to look up."]}
+    )
+
+
 def api_exception_handler(exc, context):
+    """Answer ``exc`` in DRF's shapes: ``{"detail": message}``, or messages per field for 400.
+
+    Every refused input is ``{field: [messages], "non_field_errors": [messages]}``, as a
+    serializer's ``errors`` are, wherever it was raised: a view raising
+    ``ValidationError({"component": "Unknown component 'x'."})`` or ``ValidationError("...")``
+    gets the same list-valued shape (``rest_framework.serializers.as_serializer_error``). Django's
+    ValidationError answers 400, and so does a number too large for the database in a query
+    parameter (``too_large_numbers``); a refused delete and a racing write answer 409.
+    """
     if isinstance(exc, DATABASE_UNAVAILABLE):
         return database_unavailable_response(exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_error_detail(exc))
+    if isinstance(exc, exceptions.ValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, ProtectedError | RestrictedError):
         exc = still_in_use(exc)
+    elif isinstance(exc, OverflowError) and context.get("request") is not None:
+        exc = too_large_numbers(context["request"])
     elif isinstance(exc, IntegrityError):
         logger.warning("Integrity error answered as 409: %s", exc)
         exc = Conflict("The change conflicts with another change made at the same time; retry.")
-    response = exception_handler(exc, context)
-    if response is not None and isinstance(response.data, list):
-        response.data = {"non_field_errors": response.data}
-    return response
+    return exception_handler(exc, context)
 
 
-def conflict_response(message):
-    return Response({"detail": message}, status=status.HTTP_409_CONFLICT)
+def api_not_found(request, exception=None):
+    """Answer a URL that matches no route: JSON ``{"detail": ...}`` under /api/, else Django's page.
+
+    Django's 404 page is HTML; a client of the API (``/api/v1/incidents/0.5/``, an id that is
+    not a number) reads the same error shape as for any other 404. Installed as ``handler404``.
+    """
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    return page_not_found(request, exception)

@@ -9,6 +9,8 @@ from rota import pages as rota_pages
 from . import views
 from .views import tokens as token_pages
 
+handler404 = "portal.exceptions.api_not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("api/v1/", include("portal.api")),

@@ -18,6 +18,10 @@ class MyNotificationsViewSet(viewsets.GenericViewSet):
     pagination_class = None
     filter_backends = []
 
+    def get_object(self):
+        """Return the caller's preferences (also for OPTIONS, which asks for the PUT form)."""
+        return services.preference_get(user=self.request.user)
+
     @extend_schema(
         methods=["GET"],
         responses=NotificationPreferenceSerializer,
@@ -38,7 +42,7 @@ class MyNotificationsViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get", "put", "patch"], url_path="notification-preferences")
     def notification_preferences(self, request):
         """Read or change the caller's preferences; PUT replaces them, PATCH changes some."""
-        preference = services.preference_get(user=request.user)
+        preference = self.get_object()
         if request.method == "GET":
             return Response(self.get_serializer(preference).data)
         serializer = self.get_serializer(

@@ -230,7 +230,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "portal.pagination.StandardPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "portal.schema.RotaAutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -268,6 +268,14 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     # Component tiers appear on components and in the routing settings: one enum for both.
     "ENUM_NAME_OVERRIDES": {"TierEnum": "ownership.models.Component.Tier"},
+    # A choice that may be "" or null is documented as oneOf the enum, BlankEnum and NullEnum
+    # (drf-spectacular's default, named here because generated clients rely on it).
+    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": True,
+    # Every operation documents its error answers, in the API's one error shape.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.schema.document_error_responses",
+    ],
 }
 
 # --- Celery ---------------------------------------------------------------------------------

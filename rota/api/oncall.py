@@ -91,6 +91,10 @@ class EscalationStepSerializer(serializers.Serializer):
 class SlugOf(serializers.ReadOnlyField):
     """The slug of a related object (null when there is none)."""
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
     def to_representation(self, value):
         return value.slug
 

@@ -76,7 +76,9 @@ class SprintCalendarViewSet(RotaErrorsMixin, StaffOnlyWrites, viewsets.ModelView
         instance.delete()
 
     @extend_schema(parameters=[SprintQuerySerializer], responses=SprintSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # A bounded list worked out from from..to, answered whole: no pages, search or ordering,
+    # and the schema says so (it documented the calendars' paging and filters before).
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def sprints(self, request, pk=None):
         """List the sprints overlapping ``from``..``to`` (dates; default: the next six)."""
         calendar = self.get_object()
