@@ -1,7 +1,7 @@
-"""A leave's reason is read only by the person, managers of their teams and staff.
+"""A leave's reason is read only by the person, managers of their teams and rota admins.
 
 Team Payments: carol (engineer, on leave "Hospital appointment"), dave (engineer) and maria
-(manager); team Search: sam (manager of Search only); an admin (staff). Payments' public
+(manager); team Search: sam (manager of Search only); an admin (a rota admin). Payments' public
 holiday "Christmas" is a team's entry: everyone reads it. Carol holds a shift over her leave
 with nobody free to cover, so the shifts API lists the clash with its reason too.
 """
@@ -11,7 +11,7 @@ import datetime
 import pytest
 
 from rota.models import Unavailability
-from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
+from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory, rota_admin
 
 from .factories import RotationFactory, ShiftFactory
 
@@ -28,7 +28,7 @@ def org():
     dave = MembershipFactory(team=payments, user=UserFactory(username="dave")).user
     maria = MembershipFactory(team=payments, role="manager").user
     sam = MembershipFactory(team=search, role="manager").user
-    staff = UserFactory(is_staff=True)
+    staff = rota_admin()
     rotation = RotationFactory(team=payments, participants=[carol])  # nobody else to cover
     ShiftFactory(
         rotation=rotation,
