@@ -56,6 +56,7 @@ _V4_IN_LAST_32_BITS = (
     ipaddress.ip_network("64:ff9b::/96"),  # NAT64 well-known prefix (RFC 6052)
     ipaddress.ip_network("64:ff9b:1::/48"),  # NAT64 local use (RFC 8215)
     ipaddress.ip_network("::/96"),  # IPv4-compatible (RFC 4291 2.5.5.1, deprecated)
+    ipaddress.ip_network("::ffff:0:0:0/96"),  # IPv4-translated (RFC 2765 2.1, SIIT)
 )
 
 
