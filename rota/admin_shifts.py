@@ -406,7 +406,7 @@ class UnavailabilityAdmin(TeamScopedAdmin, admin.ModelAdmin):
             # The form has already put the new values on ``obj``: hand the service the stored
             # row, so it sees what moved (covers re-made, holiday duty re-sent in feeds).
             current = Unavailability.objects.get(pk=obj.pk)
-            services.unavailability_update(unavailability=current, **data)
+            services.unavailability_update(unavailability=current, by=request.user, **data)
             obj.refresh_from_db()
         else:
             saved = services.unavailability_create(by=request.user, **data)

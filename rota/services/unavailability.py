@@ -43,15 +43,18 @@ def unavailability_create(*, by=None, now=None, **data) -> Unavailability:
     entry.save()
     _touch_if_holiday(entry)
     _touch_holiday_duty(entry)
-    leave_settle(unavailability=entry, now=now)
+    leave_settle(unavailability=entry, now=now, by=by)
     return entry
 
 
 @transaction.atomic
-def unavailability_update(*, unavailability: Unavailability, now=None, **data) -> Unavailability:
+def unavailability_update(
+    *, unavailability: Unavailability, now=None, by=None, **data
+) -> Unavailability:
     """Change an entry of leave or public holiday; new dates (or person) get their covers anew.
 
-    A change of reason alone leaves the covers as they are, so nobody is told twice.
+    A change of reason alone leaves the covers as they are, so nobody is told twice. ``by``
+    bounds which rotations the new covers touch, as for :func:`unavailability_create`.
     """
     moved = ("user_id", "team_id", "start_date", "end_date", "kind")
     before = [getattr(unavailability, name) for name in moved]
@@ -64,7 +67,7 @@ def unavailability_update(*, unavailability: Unavailability, now=None, **data) -
         _touch_holiday_duty(old)  # the days it no longer takes get their hours back
         _touch_holiday_duty(unavailability)
         leave_covers_remove(unavailability=unavailability)
-        leave_settle(unavailability=unavailability, now=now)
+        leave_settle(unavailability=unavailability, now=now, by=by)
     return unavailability
 
 
@@ -420,7 +423,7 @@ def unavailability_import_ics(
     for entry in to_update:
         leave_covers_remove(unavailability=entry)
     for entry in [*to_create, *to_update]:
-        leave_settle(unavailability=entry)
+        leave_settle(unavailability=entry, by=by)
     result.created, result.updated = len(to_create), len(to_update)
     if team is not None and (to_create or to_update or result.deleted):
         rota_touch()  # the team's holidays or leave changed: cached on-call answers too
