@@ -325,8 +325,17 @@ def test_preferences_are_closed_to_managers_in_the_admin(client, org, who):
     assert response.status_code == 403
     preference.refresh_from_db()
     assert (preference.chat_webhook_url, preference.email_enabled) == (PERSON_HOOK, True)
-    # Nor is the model offered on the admin index.
+    # Nor is the model offered on the admin index, nor its person picker.
     assert "notificationpreference" not in client.get("/admin/").content.decode()
+    picker = client.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": "notifications",
+            "model_name": "notificationpreference",
+            "field_name": "user",
+        },
+    )
+    assert picker.status_code == 403
 
 
 def test_a_view_only_page_shows_the_masked_state_too(client, org):
