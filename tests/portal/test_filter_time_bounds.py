@@ -1,7 +1,6 @@
 """List filters refuse dates and times outside 2000-01-01..2100-12-31 (UTC) with a 400 (API)
 or Django's unfiltered list with ``?e=1`` (admin) instead of a 500 on SQLite."""
 
-
 import pytest
 
 from tests.incidents.factories import IncidentFactory

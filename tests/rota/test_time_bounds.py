@@ -123,3 +123,34 @@ def test_display_helpers_never_raise_on_extreme_instants():
     assert window_text(first, last, zone("America/New_York")) == (
         "0001-01-01T00:00:00+00:00–Fri 31 Dec 18:59"
     )
+
+
+def _incident():
+    from tests.incidents.factories import IncidentFactory
+
+    return IncidentFactory()
+
+
+def _bug():
+    from tests.incidents.factories import BugFactory
+
+    return BugFactory()
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (_incident, "created_at"),
+        (_incident, "resolved_at"),
+        (_bug, "investigation_started_at"),
+    ],
+)
+def test_incident_and_bug_times_are_bounded_too(make, field):
+    # The same rule on every model with entered times: year 9999 is refused, named.
+    from django.core.exceptions import ValidationError
+
+    row = make()
+    setattr(row, field, datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC))
+    with pytest.raises(ValidationError) as raised:
+        row.full_clean()
+    assert raised.value.message_dict[field] == [BOUNDS]
