@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
 
-from portal.admin_scope import TeamScopedAdmin, under
+from portal.admin_scope import RotaAdminOnly, TeamScopedAdmin, under
 from portal.admin_secrets import SecretFieldsAdmin
 from portal.admin_times import LocalTimesMixin, local_day_filter
 from rota.admin_shifts import ROTATION_TEAM_PATHS
@@ -18,10 +18,14 @@ DELIVERY_ZONE = ("rotation__timezone", "team__timezone")
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(TeamScopedAdmin, SecretFieldsAdmin, admin.ModelAdmin):
-    """Managers edit their teams' members' preferences here; people edit their own elsewhere."""
+class NotificationPreferenceAdmin(RotaAdminOnly, SecretFieldsAdmin, admin.ModelAdmin):
+    """Rota admins edit anyone's preferences here; people edit their own at /me/notifications/.
 
-    team_paths = ("user__memberships__team",)
+    Preferences are personal (where and when someone is paged), so a team's manager has no
+    view or change here: membership of their team must not hand them another person's pages
+    (a webhook pointed elsewhere, e-mail switched off).
+    """
+
     secret_fields = ("chat_webhook_url",)
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

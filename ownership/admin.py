@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 
 from portal.admin_scope import RotaAdminOnly, TeamScopedAdmin
 from portal.admin_secrets import SecretFieldsAdmin
@@ -20,10 +21,41 @@ from .selectors import managed_team_ids
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
+class MembershipFormSet(BaseInlineFormSet):
+    """A team's members; only rota admins add, remove or change a rota admin's membership."""
+
+    by = None  # the person asking, set per request by MembershipInline.get_formset
+
+    def clean(self):
+        super().clean()
+        if self.by is None or is_rota_admin(self.by):
+            return
+        touched = []
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data"):
+                continue
+            deleted = self.can_delete and self._should_delete_form(form)
+            if not (form.has_changed() or deleted):
+                continue
+            if form.instance.pk is not None:
+                touched.append(Membership.objects.get(pk=form.instance.pk).user)
+            if form.cleaned_data.get("user") is not None:
+                touched.append(form.cleaned_data["user"])
+        admins = services.rota_admins_among(touched)
+        if admins:
+            names = ", ".join(sorted({user.username for user in admins}))
+            raise ValidationError(services.ROTA_ADMIN_MEMBERSHIP_MESSAGE.format(names=names))
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 1
     autocomplete_fields = ["user"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"by": request.user})
 
 
 class TeamMembershipInline(admin.TabularInline):

@@ -1,8 +1,8 @@
 """Person pickers for team managers, who may pick people without the right to see users.
 
 Managers are staff without ``auth.view_user``, so Django's autocomplete for users would answer
-403 and every person picker in the admin (shift, override, participant, leave, membership,
-preferences) would stay empty. The user admin therefore lets a manager through for one view
+403 and every person picker in the admin (shift, override, participant, leave, membership)
+would stay empty. The user admin therefore lets a manager through for one view
 only, the admin's autocomplete, and only when the picker asked for is a person field that some
 admin form offers (``autocomplete_fields`` of a registered admin or of one of its inlines) on a
 model the manager may add or change. The user list and change pages stay closed.
@@ -79,7 +79,14 @@ def may_pick_people(request, admin_site, team_ids: set[int]) -> bool:
     if key is None or not team_ids or key not in person_picker_fields(admin_site):
         return False
     app_label, model_name, _ = key
-    user = request.user
+    for model, model_admin in admin_site._registry.items():
+        if (model._meta.app_label, model._meta.model_name) == (app_label, model_name):
+            # The admin's own answer, so an admin closed to managers (notification
+            # preferences) closes its picker too, whatever model permissions they hold.
+            return model_admin.has_add_permission(request) or model_admin.has_change_permission(
+                request
+            )
+    user = request.user  # an inline's model (a membership): its model permissions
     return user.has_perm(f"{app_label}.add_{model_name}") or user.has_perm(
         f"{app_label}.change_{model_name}"
     )

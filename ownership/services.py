@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -78,8 +78,11 @@ def team_create(*, members: Iterable[tuple] | None = None, **data) -> Team:
 
 
 @transaction.atomic
-def team_update(*, team: Team, members: Iterable[tuple] | None = None, **data) -> Team:
-    """Change a team's fields; members, when given, replaces the whole membership list."""
+def team_update(*, team: Team, members: Iterable[tuple] | None = None, by=None, **data) -> Team:
+    """Change a team's fields; members, when given, replaces the whole membership list.
+
+    ``by`` is the person asking (see :func:`team_set_members` for what a manager may not do).
+    """
     before = team.public_holidays
     _apply(team, TEAM_FIELDS, data)
     team.full_clean()
@@ -87,7 +90,7 @@ def team_update(*, team: Team, members: Iterable[tuple] | None = None, **data) -
     if team.public_holidays != before:
         team_public_holidays_changed(team=team)
     if members is not None:
-        team_set_members(team=team, members=members)
+        team_set_members(team=team, members=members, by=by)
     catalog_touch()
     return team
 
@@ -103,9 +106,30 @@ def team_public_holidays_changed(*, team: Team) -> None:
     team_public_holidays_sync(team=team)
 
 
+ROTA_ADMIN_MEMBERSHIP_MESSAGE = (
+    "Only rota admins add, remove or change the membership of a rota admin ({names})."
+)
+
+
+def rota_admins_among(users) -> list:
+    """Return those of ``users`` who are rota admins (superusers, or staff in "Rota admins")."""
+    from portal.permissions import is_rota_admin
+
+    return [user for user in users if is_rota_admin(user)]
+
+
 @transaction.atomic
-def team_set_members(*, team: Team, members: Iterable[tuple]) -> None:
-    """Make the team's memberships exactly the given (user, role) pairs."""
+def team_set_members(*, team: Team, members: Iterable[tuple], by=None) -> None:
+    """Make the team's memberships exactly the given (user, role) pairs.
+
+    When ``by`` (the person asking) is not a rota admin, adding, removing or re-roling a rota
+    admin raises ``PermissionDenied`` and nothing changes: a membership is a reach into that
+    person's pages and leave (DESIGN §4), which a team's manager must not take over for the
+    people who run the whole site.
+    """
+    from portal.permissions import is_rota_admin
+
+    members = list(members)
     wanted = {}
     for user, role in members:
         if role not in Membership.Role.values:
@@ -113,7 +137,19 @@ def team_set_members(*, team: Team, members: Iterable[tuple]) -> None:
         if user.pk in wanted:
             raise ValidationError({"members": f"{user.username} is listed twice."})
         wanted[user.pk] = role
-    existing = {m.user_id: m for m in team.memberships.all()}
+    existing = {m.user_id: m for m in team.memberships.select_related("user")}
+    if by is not None and not is_rota_admin(by):
+        people = {user.pk: user for user, _ in members}
+        people.update({m.user_id: m.user for m in existing.values()})
+        touched = [
+            people[pk]
+            for pk in set(wanted) | set(existing)
+            if pk not in existing or pk not in wanted or existing[pk].role != wanted[pk]
+        ]
+        admins = rota_admins_among(touched)
+        if admins:
+            names = ", ".join(sorted(user.username for user in admins))
+            raise PermissionDenied(ROTA_ADMIN_MEMBERSHIP_MESSAGE.format(names=names))
     Membership.objects.filter(team=team).exclude(user_id__in=wanted).delete()
     for user_id, role in wanted.items():
         membership = existing.get(user_id)

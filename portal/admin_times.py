@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
+from rota.timebounds import EARLIEST_DAY, LATEST_DAY, in_bounds
 from rota.timeutil import ONE_DAY, start_of_day, wall_clock, zone
 
 FORMAT = "%a %d %b %Y %H:%M"
@@ -127,6 +128,8 @@ def _day_span(value: str, today: datetime.date) -> tuple[datetime.date, datetime
         day = datetime.date.fromisoformat(value)
     except ValueError:
         raise IncorrectLookupParameters(f"not a day: {value!r}") from None
+    if not in_bounds(day):  # 9999-12-31 has no next day to end the span
+        raise IncorrectLookupParameters(f"a day outside {EARLIEST_DAY}..{LATEST_DAY}: {value!r}")
     return day, day
 
 
@@ -147,7 +150,8 @@ def local_day_filter(field_name: str, title: str) -> type[admin.SimpleListFilter
     each counted in the row's zone (the admin's ``zone_paths``), and any single day given as
     ``?<field>_day=YYYY-MM-DD`` (e.g. from a bookmark): "7 Dec" in a Kolkata rotation runs
     from 6 Dec 18:30 UTC to 7 Dec 18:30 UTC. A value that is none of these is refused as
-    Django refuses bad lookups (the list reloads unfiltered with an error flag).
+    Django refuses bad lookups (the list reloads unfiltered with an error flag), as is a day
+    outside :mod:`rota.timebounds` (2000-01-01..2100-12-31).
     """
 
     class LocalDayFilter(admin.SimpleListFilter):

@@ -56,6 +56,7 @@ _V4_IN_LAST_32_BITS = (
     ipaddress.ip_network("64:ff9b::/96"),  # NAT64 well-known prefix (RFC 6052)
     ipaddress.ip_network("64:ff9b:1::/48"),  # NAT64 local use (RFC 8215)
     ipaddress.ip_network("::/96"),  # IPv4-compatible (RFC 4291 2.5.5.1, deprecated)
+    ipaddress.ip_network("::ffff:0:0:0/96"),  # IPv4-translated (RFC 2765 2.1, SIIT)
 )
 
 
@@ -137,15 +138,20 @@ def _shorthand_ipv4(url: str) -> str | None:
     return None if dotted == host else dotted  # a plain dotted quad is checked as usual
 
 
+_is_url = URLValidator()  # what every URL field (Django's, DRF's) checks on its own
+
+
 def validate_webhook_url(value: str) -> None:
     """Validate a webhook address as it is saved: http(s), and a public host.
 
-    The one validator of every webhook field (teams, people, buffer alerts) and of the
-    catalog import. It refuses, with ``ValidationError`` (code ``private_address``), an
-    address whose host is an IP address or a name of a private, loopback or link-local
-    network, or that resolves to one (``ROTA_OUTBOUND_ALLOWED_HOSTS`` lists exceptions). A
-    name that does not resolve now is accepted: DNS may be down for a moment, and the same
-    check runs again, with the redirects, whenever a message is sent.
+    The validator of every webhook field (teams, people, buffer alerts). It refuses, with
+    ``ValidationError`` (code ``private_address``), an address whose host is an IP address or
+    a name of a private, loopback or link-local network, or that resolves to one
+    (``ROTA_OUTBOUND_ALLOWED_HOSTS`` lists exceptions), and one that is not http(s). A value
+    that is no URL at all is left to the URL field's own validator, so it is told "Enter a
+    valid URL." once; outside a URL field use :func:`validate_webhook_address`. A name that
+    does not resolve now is accepted: DNS may be down for a moment, and the same check runs
+    again, with the redirects, whenever a message is sent.
     """
     if not value:
         return
@@ -158,6 +164,10 @@ def validate_webhook_url(value: str) -> None:
             "Webhooks may only point at public addresses.",
             code="private_address",
         )
+    try:
+        _is_url(value)
+    except ValidationError:
+        return  # the URL field says so itself
     _validate_http_url(value)
     try:
         check_public_url(value)
@@ -167,6 +177,14 @@ def validate_webhook_url(value: str) -> None:
         raise ValidationError(
             f"{exc} Webhooks may only point at public addresses.", code="private_address"
         ) from None
+
+
+def validate_webhook_address(value: str) -> None:
+    """:func:`validate_webhook_url` for a value outside a URL field (the catalog import):
+    also refuses text that is no URL ("Enter a valid URL.")."""
+    if value:
+        _validate_http_url(value)
+    validate_webhook_url(value)
 
 
 def _pinned(connection_class, address: str | None):

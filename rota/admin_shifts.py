@@ -488,7 +488,7 @@ class UnavailabilityAdmin(TeamScopedAdmin, admin.ModelAdmin):
             # The form already wrote the new dates on ``obj``: the service compares with the
             # stored row to see what moved (and re-makes the covers for new dates).
             current = Unavailability.objects.get(pk=obj.pk)
-            saved = services.unavailability_update(unavailability=current, **data)
+            saved = services.unavailability_update(unavailability=current, by=request.user, **data)
             obj.refresh_from_db()
         else:
             saved = services.unavailability_create(by=request.user, **data)

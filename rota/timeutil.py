@@ -60,9 +60,23 @@ def wall_clock(instant: datetime.datetime, zone_name: str, fmt: str) -> str:
 
     E.g. "Mon 06 Jul 2026 09:00 BST" for Europe/London; a zone without a common abbreviation
     shows its offset ("+04").
+
+    Never raises on an extreme instant (year 1 or 9999, where the zone's offset overflows
+    ``datetime``): that one is shown as ISO 8601 in UTC, or as given if even that overflows.
     """
-    moment = instant.astimezone(zone(zone_name))
-    return f"{moment:{fmt}} {moment:%Z}"
+    try:
+        moment = instant.astimezone(zone(zone_name))
+        return f"{moment:{fmt}} {moment:%Z}"
+    except (OverflowError, ValueError):
+        return iso_fallback(instant)
+
+
+def iso_fallback(instant: datetime.datetime) -> str:
+    """Return ``instant`` as ISO 8601 in UTC, or as given where UTC overflows; never raises."""
+    try:
+        return instant.astimezone(UTC).isoformat()
+    except (OverflowError, ValueError):
+        return instant.isoformat()
 
 
 def local_date(instant: datetime.datetime, tz: ZoneInfo) -> datetime.date:
@@ -88,7 +102,10 @@ def window_text(start: datetime.datetime, end: datetime.datetime, tz: ZoneInfo) 
     """Return a window for people to read, in ``tz``: ``Mon 7 Dec 09:00–Mon 14 Dec 09:00``."""
 
     def when(instant):
-        local = instant.astimezone(tz)
+        try:
+            local = instant.astimezone(tz)
+        except (OverflowError, ValueError):
+            return iso_fallback(instant)
         return f"{local:%a} {local.day} {local:%b %H:%M}"
 
     return f"{when(start)}–{when(end)}"

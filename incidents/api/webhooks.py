@@ -11,7 +11,6 @@ import logging
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from ..exceptions import AlertRefused, RateLimited
 from ..services import alert_receive, integration_for_token
@@ -26,9 +25,18 @@ def _answer(data: dict, status: int) -> JsonResponse:
 
 
 @csrf_exempt
-@require_POST
 def alert_webhook(request, token):
-    """Receive alerts (Alertmanager webhook v4 or Rota's generic JSON) for one integration."""
+    """Receive alerts (Alertmanager webhook v4 or Rota's generic JSON) for one integration.
+
+    Any method but POST is a 405 with ``Allow: POST`` and a JSON ``detail``, as the API's
+    other endpoints answer, and the token is kept out of the log as for every answer here.
+    """
+    if request.method != "POST":
+        response = _answer(
+            {"detail": f'Method "{request.method}" not allowed; alerts are sent with POST.'}, 405
+        )
+        response["Allow"] = "POST"
+        return response
     try:
         integration = integration_for_token(token=token)
     except AlertRefused as exc:

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ownership.models import Component, Team
+from rota.timebounds import BoundedTimes
 
 from .choices import Severity
 from .incidents import Incident
@@ -14,7 +15,7 @@ from .incidents import Incident
 User = settings.AUTH_USER_MODEL
 
 
-class Bug(models.Model):
+class Bug(BoundedTimes, models.Model):
     """A bug for a team to fix, with a timebox to understand it before estimating a story."""
 
     class Outcome(models.TextChoices):

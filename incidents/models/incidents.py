@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ownership.models import Component, Team
 from rota.models import SupportPolicy
+from rota.timebounds import BoundedTimes
 from rota.timeutil import wall_clock
 
 from .choices import Severity, Urgency
@@ -15,7 +16,7 @@ from .choices import Severity, Urgency
 User = settings.AUTH_USER_MODEL
 
 
-class Incident(models.Model):
+class Incident(BoundedTimes, models.Model):
     """A production incident, routed at creation and kept as it was routed.
 
     The owning team, the responding team and the people on call are copied from ownership and
@@ -185,7 +186,7 @@ class Incident(models.Model):
 _WHEN = "%Y-%m-%d %H:%M"
 
 
-class TimelineEntry(models.Model):
+class TimelineEntry(BoundedTimes, models.Model):
     """One thing that happened to an incident: who did what, when."""
 
     class Kind(models.TextChoices):

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from ownership.models import Component
+from rota.timebounds import BoundedTimes
 from rota.timeutil import wall_clock
 
 from .choices import Severity
@@ -123,7 +124,7 @@ class InboxItem(models.Model):
         return f"{when} {self.get_reason_display()}"
 
 
-class AlertState(models.Model):
+class AlertState(BoundedTimes, models.Model):
     """The last known firing of one alert from one integration, to spot late and repeated sends.
 
     Alertmanager sends a notification again (repeat interval, both members of an HA pair,

@@ -70,7 +70,7 @@ class TeamViewSet(viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         members = self._members(data)
         serializer.instance = services.team_update(
-            team=serializer.instance, members=members, **data
+            team=serializer.instance, members=members, by=self.request.user, **data
         )
 
     def perform_destroy(self, instance):

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator, validate_slug
 
-from portal.netsafety import validate_webhook_url
+from portal.netsafety import validate_webhook_address
 
 from ..paths import GlobError, canonical_pattern, compile_glob
 from ..validators import validate_timezone
@@ -187,7 +187,7 @@ def _read_group(entity):
     annotations = entity.annotations
     for key, model_field, validator in (
         (ANNOTATION_TIMEZONE, "timezone", validate_timezone),
-        (ANNOTATION_CHAT_WEBHOOK, "chat_webhook_url", validate_webhook_url),
+        (ANNOTATION_CHAT_WEBHOOK, "chat_webhook_url", validate_webhook_address),
         (ANNOTATION_CHAT_CHANNEL, "chat_channel", None),
     ):
         if key in annotations:

@@ -1,11 +1,10 @@
 """Query parameters of the reports: the period, a team, a component, and model parameters."""
 
-import datetime
-
 from django.utils import timezone
 from rest_framework import serializers
 
 from ownership.models import Component, Team
+from rota.timebounds import EARLIEST_DAY, FIRST_YEAR, LAST_YEAR, LATEST_DAY
 
 from ..builders import ReportQuery
 from ..decision import DEFAULT_WEIGHTS
@@ -22,8 +21,8 @@ from ..selectors import head_counts
 MAX_PERIOD_DAYS = 3 * 366
 # Reports cover dates in these years: sprints, the days either side of a period and the
 # default 26 weeks before `to` all stay within what a date can hold.
-FIRST_YEAR, LAST_YEAR = 2000, 2100
-EARLIEST, LATEST = datetime.date(FIRST_YEAR, 1, 1), datetime.date(LAST_YEAR, 12, 31)
+# The rota's own range (rota.timebounds), so reports and the data they read agree.
+EARLIEST, LATEST = EARLIEST_DAY, LATEST_DAY
 FIRST_LINE_CHOICES = {"both": (False, True), "without": (False,), "with": (True,)}
 # query parameter -> decision measure it weighs
 WEIGHTS = {

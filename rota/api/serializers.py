@@ -27,6 +27,7 @@ from ..models import (
     Unavailability,
 )
 from ..selectors.leave import shift_leave_clashes
+from ..timebounds import validate_in_bounds
 from .permissions import leave_reason_visible
 
 User = get_user_model()
@@ -103,12 +104,19 @@ class SprintCalendarSerializer(serializers.ModelSerializer):
 class SprintQuerySerializer(serializers.Serializer):
     """Query of ``/sprint-calendars/{id}/sprints/``: the sprints overlapping [from, to]."""
 
-    to = serializers.DateField(required=False, help_text="Last day (default: from + 6 sprints).")
+    # Days outside 2000-2100 are refused: a sprint number past year 9999 has no date.
+    to = serializers.DateField(
+        required=False,
+        help_text="Last day (default: from + 6 sprints).",
+        validators=[validate_in_bounds],
+    )
 
     def get_fields(self):
         fields = super().get_fields()
         # "from" is a keyword in Python, so the field is added by name.
-        fields["from"] = serializers.DateField(required=False, help_text="Default: today.")
+        fields["from"] = serializers.DateField(
+            required=False, help_text="Default: today.", validators=[validate_in_bounds]
+        )
         return fields
 
     def validate(self, attrs):

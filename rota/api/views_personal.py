@@ -166,7 +166,9 @@ class UnavailabilityViewSet(RotaErrorsMixin, viewsets.ModelViewSet):
         entry = serializer.instance
         if "user" in data or "team" in data:
             self._check_owner(data.get("user", entry.user), data.get("team", entry.team))
-        serializer.instance = services.unavailability_update(unavailability=entry, **data)
+        serializer.instance = services.unavailability_update(
+            unavailability=entry, by=self.request.user, **data
+        )
 
     def perform_destroy(self, instance):
         services.unavailability_delete(unavailability=instance)

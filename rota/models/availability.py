@@ -7,8 +7,10 @@ from django.db.models import F, Q
 
 from ownership.models import Team
 
+from ..timebounds import BoundedTimes
 
-class Unavailability(models.Model):
+
+class Unavailability(BoundedTimes, models.Model):
     """A person or a team cannot take duty from ``start_date`` to ``end_date`` (inclusive).
 
     Dates are read in the time zone of the rotation they are checked against.

@@ -8,8 +8,10 @@ from django.db.models import Q
 
 from ownership.validators import validate_timezone
 
+from ..timebounds import BoundedTimes
 
-class SprintCalendar(models.Model):
+
+class SprintCalendar(BoundedTimes, models.Model):
     """A sprint cadence: sprint 0 starts on ``start_date``, every sprint lasts ``length_days``.
 
     Sprint numbers run both ways from the reference sprint (sprint -1 is the one before it), so

@@ -12,10 +12,11 @@ from django.urls import reverse
 from ownership.models import Team
 from ownership.validators import validate_timezone
 
+from ..timebounds import BoundedTimes
 from .calendars import SprintCalendar
 
 
-class Rotation(models.Model):
+class Rotation(BoundedTimes, models.Model):
     """An ordered list of participants (teams or people) who take shifts in turn.
 
     A person rotation with ``follows_team_rotation`` has no participants of its own: during each

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 
 from ownership.models import Team
 
+from ..timebounds import BoundedTimes
 from ..timeutil import wall_clock
 from .rotations import Rotation
 
@@ -36,7 +37,7 @@ def _assignee_errors(rotation, team_id, user_id) -> dict:
     return {}
 
 
-class Shift(models.Model):
+class Shift(BoundedTimes, models.Model):
     """One assignee (a team or a person) on duty for a rotation from ``start`` to ``end``.
 
     The primary key is the shift's identity for calendar UIDs: regeneration updates a row in
@@ -111,7 +112,7 @@ class Shift(models.Model):
             raise ValidationError(errors)
 
 
-class Override(models.Model):
+class Override(BoundedTimes, models.Model):
     """Someone covers a window of a rotation instead of whoever holds the shift then."""
 
     rotation = models.ForeignKey(Rotation, on_delete=models.CASCADE, related_name="overrides")
@@ -187,7 +188,7 @@ class Override(models.Model):
             raise ValidationError(errors)
 
 
-class SwapRequest(models.Model):
+class SwapRequest(BoundedTimes, models.Model):
     """A person offers their shift; someone else takes it; maybe a manager approves.
 
     ``taken`` means taken and waiting for approval; ``approved`` means the shift changed hands

@@ -1,5 +1,6 @@
 """Which shifts clash with their holder's leave, for lists of shifts (API, My rota)."""
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -36,8 +37,9 @@ def shift_leave_clashes(shifts: list[Shift]) -> dict[int, list[LeaveClash]]:
     entries = defaultdict(list)
     for entry in Unavailability.objects.filter(
         Q(user_id__in=users) | Q(team_id__in=teams, kind=Unavailability.Kind.LEAVE),
-        end_date__gte=low.date() - ONE_DAY,
-        start_date__lte=high.date() + ONE_DAY,
+        # Saturated at the ends of the calendar (a stored year-1 or year-9999 shift).
+        end_date__gte=max(low.date(), datetime.date.min + ONE_DAY) - ONE_DAY,
+        start_date__lte=min(high.date(), datetime.date.max - ONE_DAY) + ONE_DAY,
     ):
         key = ("user", entry.user_id) if entry.user_id else ("team", entry.team_id)
         entries[key].append(entry)

@@ -20,6 +20,12 @@ or all of it:
 
 If nobody is free to cover, the clash stays and shows as a leave conflict (API field
 ``leave_conflict``, My rota page, the managers' rota check).
+
+**Who entered it** bounds what changes: leave a team's manager enters for someone else
+changes only the rotations of the teams that manager manages. Shifts on other teams'
+rotations are not covered or swapped; their clashes stay flagged as leave conflicts for those
+teams to settle (README, "Roles"). Leave the person enters themself, a rota admin's entry,
+and the rota's own work (calendar refreshes) settle every rotation.
 """
 
 import datetime
@@ -122,12 +128,25 @@ def leave_reason(entry: Unavailability) -> str:
 
 
 @transaction.atomic
-def leave_settle(*, unavailability: Unavailability, now=None) -> LeaveResult:
+def _reach(by, entry: Unavailability) -> set[int] | None:
+    """Return the team ids whose rotations ``by`` may change for ``entry`` (None: every one)."""
+    from portal.permissions import is_rota_admin
+
+    if by is None or is_rota_admin(by) or (entry.user_id is not None and entry.user_id == by.pk):
+        return None
+    from ownership.selectors import managed_team_ids
+
+    return managed_team_ids(by)
+
+
+def leave_settle(*, unavailability: Unavailability, now=None, by=None) -> LeaveResult:
     """Cover or swap the coming shifts that clash with ``unavailability`` (rules above).
 
-    The covers and audit rows are the rota's own doing (no author), so everyone affected
-    hears of them, the person away included. Return the covers created, the pairs of shifts
-    swapped and the shifts left clashing.
+    ``by`` is whoever entered or changed the entry (None: the rota itself); a manager entering
+    someone else's leave reaches only their teams' rotations, the other clashes are left in
+    ``unresolved`` (see "Who entered it" above). The covers and audit rows are the rota's own
+    doing (no author), so everyone affected hears of them, the person away included. Return
+    the covers created, the pairs of shifts swapped and the shifts left clashing.
     """
     now = now or timezone.now()
     result = LeaveResult()
@@ -142,7 +161,11 @@ def leave_settle(*, unavailability: Unavailability, now=None) -> LeaveResult:
         .select_related("rotation", "user", "team")
         .order_by("start", "pk")
     )
+    reach = _reach(by, unavailability)
     for shift in shifts:
+        if reach is not None and shift.rotation.team_id not in reach:
+            result.unresolved.append(shift)  # another team's rotation: theirs to settle
+            continue
         settle_shift(shift=shift, entry=unavailability, now=now, result=result)
     return result
 

@@ -44,15 +44,18 @@ def unavailability_create(*, by=None, now=None, **data) -> Unavailability:
     entry.save()
     _touch_if_holiday(entry)
     _touch_holiday_duty(entry)
-    entry.settled = leave_settle(unavailability=entry, now=now)
+    entry.settled = leave_settle(unavailability=entry, now=now, by=by)
     return entry
 
 
 @transaction.atomic
-def unavailability_update(*, unavailability: Unavailability, now=None, **data) -> Unavailability:
+def unavailability_update(
+    *, unavailability: Unavailability, now=None, by=None, **data
+) -> Unavailability:
     """Change an entry of leave or public holiday; new dates (or person) get their covers anew.
 
-    A change of reason alone leaves the covers as they are, so nobody is told twice. What
+    A change of reason alone leaves the covers as they are, so nobody is told twice. ``by``
+    bounds which rotations the new covers touch, as for :func:`unavailability_create`. What
     was done is on the entry returned as ``settled`` (a LeaveResult, empty when nothing moved).
     """
     moved = ("user_id", "team_id", "start_date", "end_date", "kind")
@@ -67,7 +70,7 @@ def unavailability_update(*, unavailability: Unavailability, now=None, **data) -
         _touch_holiday_duty(old)  # the days it no longer takes get their hours back
         _touch_holiday_duty(unavailability)
         leave_covers_remove(unavailability=unavailability)
-        unavailability.settled = leave_settle(unavailability=unavailability, now=now)
+        unavailability.settled = leave_settle(unavailability=unavailability, now=now, by=by)
     return unavailability
 
 
@@ -423,7 +426,7 @@ def unavailability_import_ics(
     for entry in to_update:
         leave_covers_remove(unavailability=entry)
     for entry in [*to_create, *to_update]:
-        leave_settle(unavailability=entry)
+        leave_settle(unavailability=entry, by=by)
     result.created, result.updated = len(to_create), len(to_update)
     if team is not None and (to_create or to_update or result.deleted):
         rota_touch()  # the team's holidays or leave changed: cached on-call answers too

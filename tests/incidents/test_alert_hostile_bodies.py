@@ -214,3 +214,32 @@ def test_a_number_too_large_for_a_float_is_a_400_kept_in_the_inbox(
     response = post_alert(api_client, integration, None, raw=body)
 
     _assert_refused_and_kept(response, integration, body, f"{field} is a number too large")
+
+
+TIME_PLACES = [
+    ("generic", ["starts_at"], "starts_at"),
+    ("alertmanager", ["alerts", 0, "startsAt"], "alerts[0].startsAt"),
+    ("alertmanager", ["alerts", 0, "endsAt"], "alerts[0].endsAt"),
+]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "9999-12-31T23:59:59-23:59",  # past what a datetime holds once in UTC
+        "9999-12-31T23:59:59Z",
+        "1999-12-31T23:59:59Z",  # a second before Rota's range (2000-01-01..2100-12-31 UTC)
+        "2101-01-01T00:00:00Z",  # the first instant past it
+    ],
+)
+@pytest.mark.parametrize("kind,path,where", TIME_PLACES)
+def test_a_time_out_of_range_is_a_400_kept_in_the_inbox(
+    api_client, checkout, kind, path, where, value
+):
+    integration = IntegrationFactory(kind=kind, component=checkout)
+    body = _raw(_with(path, value, kind=kind))
+
+    response = post_alert(api_client, integration, None, raw=body)
+
+    fragment = f"{where} must lie between 2000-01-01 and 2100-12-31 (UTC), not {json.dumps(value)}"
+    _assert_refused_and_kept(response, integration, body, fragment)

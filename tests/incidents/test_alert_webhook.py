@@ -390,3 +390,15 @@ def test_an_alert_nobody_can_be_paged_for_says_so_in_the_answer(api_client):
     incident = Incident.objects.get()
     assert (answer["created"], answer["nobody_paged"]) == ([incident.pk], [incident.pk])
     assert incident.timeline.filter(text__startswith="Nobody was paged").exists()
+
+
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
+def test_a_method_other_than_post_is_a_405_in_json(api_client, method):
+    integration = IntegrationFactory()
+    url = f"/api/v1/integrations/{integration.token}/alerts/"
+    response = getattr(api_client, method)(url)
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response["Content-Type"] == "application/json"
+    verb = method.upper()
+    assert response.json() == {"detail": f'Method "{verb}" not allowed; alerts are sent with POST.'}

@@ -54,7 +54,7 @@ def test_the_retry_action_queues_a_failed_delivery_again(
     assert enqueued == [failed.pk]
 
 
-def test_managers_edit_preferences_in_the_admin(admin_client, alice):
+def test_rota_admins_edit_preferences_in_the_admin(admin_client, alice):
     url = reverse("admin:notifications_notificationpreference_add")
     response = admin_client.post(
         url,

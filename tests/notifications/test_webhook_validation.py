@@ -67,11 +67,12 @@ def test_the_validator_refuses_private_addresses_saying_why(address, message):
 
 
 def test_a_single_label_host_is_refused_when_saved_and_when_sent():
-    from portal.netsafety import UnsafeURL, check_public_url
+    from portal.netsafety import UnsafeURL, check_public_url, validate_webhook_address
 
-    # A bare name is looked up in the server's own search domains: an internal machine.
+    # A bare name is looked up in the server's own search domains: an internal machine. A URL
+    # field refuses it as no URL (Django's validator wants a dot), the import too.
     with pytest.raises(ValidationError):
-        validate_webhook_url("https://mattermost/hooks/x")
+        validate_webhook_address("https://mattermost/hooks/x")
     with pytest.raises(UnsafeURL, match="mattermost is a name on a private network"):
         check_public_url("https://mattermost/hooks/x")
 
@@ -252,3 +253,40 @@ def admin_client(db, client, django_user_model):
     admin = django_user_model.objects.create_superuser("root", "root@example.com", "pw-12345")
     client.force_login(admin)
     return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["not a url", "ftp:/x", "http://"])
+def test_text_that_is_no_url_is_told_so_once(staff_client, make_client, value):
+    # The URL field and the webhook validator both check the syntax; the answer names the
+    # problem once, whichever webhook field it is.
+    from tests.ownership.factories import MembershipFactory
+
+    alice = UserFactory(username="alice")
+    team = TeamFactory(slug="payments")
+    MembershipFactory(team=team, user=alice, role="manager")
+    once = {"chat_webhook_url": ["Enter a valid URL."]}
+    personal = make_client(alice).patch(
+        "/api/v1/me/notification-preferences/", {"chat_webhook_url": value}, format="json"
+    )
+    assert (personal.status_code, personal.json()) == (400, once)
+    teams = staff_client.patch(
+        "/api/v1/teams/payments/", {"chat_webhook_url": value}, format="json"
+    )
+    assert (teams.status_code, teams.json()) == (400, once)
+    capacity = make_client(alice).patch(
+        "/api/v1/teams/payments/capacity/", {"alert_webhook_url": value}, format="json"
+    )
+    assert (capacity.status_code, capacity.json()) == (
+        400,
+        {"alert_webhook_url": once["chat_webhook_url"]},
+    )
+
+
+def test_the_catalog_import_still_refuses_text_that_is_no_url():
+    from portal.netsafety import validate_webhook_address
+
+    with pytest.raises(ValidationError) as raised:
+        validate_webhook_address("not a url")
+    assert raised.value.messages == ["Enter a valid URL."]
+    validate_webhook_address("")  # no address: nothing to check

@@ -29,6 +29,8 @@ PERSON_PICKERS = {
     ("ownership", "membership", "user"),
     ("notifications", "notificationpreference", "user"),
 }
+# Preferences are personal: their admin, and so its picker, is the rota admins' alone.
+ROTA_ADMINS_PICKERS = {("notifications", "notificationpreference", "user")}
 
 
 def make_manager(team, username="maria"):
@@ -104,7 +106,13 @@ def test_no_admin_picks_people_through_a_raw_id_field():
     assert raw == []
 
 
-@pytest.mark.parametrize("picker", sorted(PERSON_PICKERS))
+@pytest.mark.parametrize("picker", sorted(ROTA_ADMINS_PICKERS))
+def test_a_manager_cannot_use_a_rota_admins_person_picker(client, org, picker):
+    client.force_login(org["maria"])
+    assert pick(client, *picker).status_code == 403
+
+
+@pytest.mark.parametrize("picker", sorted(PERSON_PICKERS - ROTA_ADMINS_PICKERS))
 def test_a_manager_picks_their_people_in_every_person_picker(client, org, picker):
     client.force_login(org["maria"])
     response = pick(client, *picker)

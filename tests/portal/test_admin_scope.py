@@ -295,13 +295,47 @@ def test_secrets_are_shown_masked_never_in_full(client, org, who, app, model, ke
 
 def test_a_persons_webhook_is_masked_in_the_preferences_admin(client, org):
     preference = NotificationPreference.objects.get(user=org["ana"])
-    client = logged_in(client, org["maria"])
+    client = logged_in(client, org["root"])
     url = f"/admin/notifications/notificationpreference/{preference.pk}/change/"
     page = client.get(url).content.decode()
     assert PERSON_HOOK not in page
     assert "set — ends …2222" in page
-    # Not one of sam's people: closed to him.
-    assert logged_in(client, org["sam"]).get(url).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["maria", "sam"])
+def test_preferences_are_closed_to_managers_in_the_admin(client, org, who):
+    # ana is in maria's team, not sam's: preferences are personal, so neither of them sees
+    # or changes ana's (a manager could otherwise point her pages at their own webhook).
+    preference = NotificationPreference.objects.get(user=org["ana"])
+    client = logged_in(client, org[who])
+    base = "/admin/notifications/notificationpreference/"
+    assert client.get(base).status_code == 403
+    assert client.get(f"{base}{preference.pk}/change/").status_code == 403
+    assert client.get(f"{base}add/").status_code == 403
+    response = client.post(
+        f"{base}{preference.pk}/change/",
+        {
+            "user": org["ana"].pk,
+            "timezone": "UTC",
+            "chat_enabled": "on",
+            "chat_webhook_url": "https://attacker.example.com/hook",
+            "lead_times": "[30]",
+        },
+    )
+    assert response.status_code == 403
+    preference.refresh_from_db()
+    assert (preference.chat_webhook_url, preference.email_enabled) == (PERSON_HOOK, True)
+    # Nor is the model offered on the admin index, nor its person picker.
+    assert "notificationpreference" not in client.get("/admin/").content.decode()
+    picker = client.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": "notifications",
+            "model_name": "notificationpreference",
+            "field_name": "user",
+        },
+    )
+    assert picker.status_code == 403
 
 
 def test_a_view_only_page_shows_the_masked_state_too(client, org):

@@ -30,6 +30,9 @@ EMBEDDING_A_PRIVATE_V4 = [
     pytest.param("64:ff9b::7f00:1", id="nat64"),
     pytest.param("64:ff9b::a9fe:a9fe", id="nat64-metadata-169.254.169.254"),
     pytest.param("64:ff9b:1::7f00:1", id="nat64-local-use"),
+    # IPv4-translated (RFC 2765 2.1): ::ffff:0:0:0/96, the last 32 bits 127.0.0.1 / 10.0.0.5.
+    pytest.param("::ffff:0:7f00:1", id="ipv4-translated"),
+    pytest.param("::ffff:0:a00:5", id="ipv4-translated-10.0.0.5"),
     pytest.param("2002:7f00:1::", id="6to4"),
     pytest.param("2002:a00:5::1", id="6to4-10.0.0.5"),
     # Teredo: server 65.54.227.120, client 127.0.0.1 (stored inverted: 80ff:fffe).
@@ -70,6 +73,7 @@ def test_a_name_resolving_to_such_an_ipv6_address_is_refused(monkeypatch, addres
     [
         "::ffff:8.8.8.8",  # IPv4-mapped public
         "64:ff9b::808:808",  # NAT64 of 8.8.8.8
+        "::ffff:0:808:808",  # IPv4-translated 8.8.8.8
         "2002:808:808::1",  # 6to4 of 8.8.8.8
         "2606:4700::1111",  # plain global IPv6
     ],
