@@ -395,17 +395,25 @@ class SwapSerializer(serializers.ModelSerializer):
 class UnavailabilitySerializer(serializers.ModelSerializer):
     user = user_field(help_text="The person away (default: you, unless a team is given).")
     team = team_field(help_text="The team away (e.g. its public holidays).")
+    # Nullable because it is read back as null to people who may not read it; null written is
+    # taken as "" (no reason), so a client may send back what it read.
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=Unavailability._meta.get_field("reason").max_length,
+        help_text="Why (optional). Read back only by the person, managers of their "
+        "teams and staff; others get null. A team's entry's reason is read by everyone. "
+        "null written means no reason.",
+    )
 
     class Meta:
         model = Unavailability
         fields = ["id", "user", "team", "start_date", "end_date", "reason", "kind", "source"]
         read_only_fields = ["source"]
-        extra_kwargs = {
-            "reason": {
-                "help_text": "Why (optional). Read back only by the person, managers of their "
-                "teams and staff; others get null. A team's entry's reason is read by everyone."
-            }
-        }
+
+    def validate_reason(self, reason):
+        return reason or ""
 
     def to_representation(self, entry):
         data = super().to_representation(entry)

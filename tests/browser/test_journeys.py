@@ -270,7 +270,12 @@ def test_a_manager_covers_reassigns_approves_and_enters_leave(open_page, demo, v
     page.locator("#id_end_date").fill(day.isoformat())
     page.locator("#id_reason").fill("Moving day")
     page.get_by_role("button", name="Save", exact=True).click()
-    expect(success(page)).to_contain_text("was added successfully")
+    # Two messages: what acting on the leave did (the cover, naming who covers), then the
+    # admin's own "added".
+    expect(success(page).filter(has_text="was added successfully")).to_have_count(1)
+    expect(success(page).filter(has_text="Acting on this leave:")).to_contain_text(
+        coverer.get_full_name()
+    )
     # The list opens on the latest leave, so the new entry is on its first page.
     expect(page.locator("#result_list tbody tr", has_text="Moving day")).to_contain_text(
         away.username
@@ -370,19 +375,27 @@ def test_an_engineer_swaps_takes_marks_leave_and_opens_an_incident(open_page, de
     assert [(o.user, o.start, o.end) for o in new] == [(coverer, start, end)]
     assert holders() == before
 
-    # 5. Open an incident on Billing (Payments'): whoever routing names first is paged, and the
-    # page says so.
+    # 5. Open an incident on Billing (Payments'): routing's first line and primary are paged at
+    # once, and the page names them both with their steps (README, "Opening one in the
+    # portal"); with no first line, or the same person in both, it names just the primary.
     component = demo.components["billing"]
-    paged = responders(component=component).primary.user
+    routed = responders(component=component)
+    paged = routed.primary.user
+    first_line = routed.first_line.user if routed.first_line else None
+    if first_line is None or first_line == paged:
+        opened = f"Incident opened; {paged.get_full_name()} is paged."
+    else:
+        opened = (
+            f"Incident opened; {first_line.get_full_name()} (first line) and "
+            f"{paged.get_full_name()} (primary) are paged."
+        )
     page.goto("/incidents/new/")
     page.get_by_label("Component").select_option(component.slug)
     page.get_by_label("Severity").select_option("SEV2")
     page.get_by_label("Title").fill("Invoices fail to render")
     page.get_by_label("Description (optional)").fill("PDF export returns 500 since 09:40.")
     page.get_by_role("button", name="Open and page").click()
-    expect(page.locator(".messages")).to_contain_text(
-        f"Incident opened; {paged.get_full_name()} is paged."
-    )
+    expect(page.locator(".messages")).to_contain_text(opened)
     incident = Incident.objects.get(title="Invoices fail to render")
     assert (incident.component, incident.severity, incident.responder) == (
         component,

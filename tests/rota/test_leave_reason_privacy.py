@@ -93,3 +93,30 @@ def test_the_shifts_api_hides_the_reason_of_a_clash_the_same_way(org, make_clien
     (shift,) = body.get("results", body)
     assert shift["leave_conflict"] is True
     assert [c["reason"] for c in shift["leave_conflicts"]] == [expected]
+
+
+def test_the_schema_types_a_hidden_reason_as_nullable(client):
+    # Others read the reason back as null (above), so both the entry's reason and a shift's
+    # clash reason must be typed nullable, or a client checking against the schema rejects it.
+    schemas = client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    assert schemas["Unavailability"]["properties"]["reason"]["nullable"] is True
+    assert schemas["LeaveClash"]["properties"]["reason"]["nullable"] is True
+
+
+def test_a_null_reason_written_back_is_stored_as_no_reason(org, make_client):
+    # Dave reads his own leave back fully, but a client may echo a null it read elsewhere:
+    # null is taken as "" (no reason), never a 500 nor a NOT NULL error.
+    client = make_client(org["dave"])
+    response = client.post(
+        URL, {"start_date": "2030-02-01", "end_date": "2030-02-01", "reason": None}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["reason"] == ""
+    entry = Unavailability.objects.get(pk=response.json()["id"])
+    assert (entry.user, entry.reason) == (org["dave"], "")
+    # And patching the secret leave's reason to null clears it, as the manager may.
+    maria = make_client(org["maria"])
+    patched = maria.patch(f"{URL}{org['leave'].pk}/", {"reason": None}, format="json")
+    assert patched.status_code == 200, patched.content
+    org["leave"].refresh_from_db()
+    assert org["leave"].reason == ""
