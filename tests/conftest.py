@@ -71,14 +71,16 @@ def redis_url():
 
 
 def pytest_collection_modifyitems(config, items):
-    """Deselect tests marked ``postgresql`` when the suite runs on SQLite (CI runs both)."""
+    """Deselect the tests of the other database: ``postgresql`` ones on SQLite, ``sqlite``
+    ones on PostgreSQL (CI runs the suite on both, so each runs once)."""
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        return
+    other = (
+        "sqlite" if settings.DATABASES["default"]["ENGINE"].endswith("postgresql") else "postgresql"
+    )
     kept, dropped = [], []
     for item in items:
-        (dropped if item.get_closest_marker("postgresql") else kept).append(item)
+        (dropped if item.get_closest_marker(other) else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

@@ -103,11 +103,14 @@ def test_a_dripping_chat_receiver_neither_delays_a_page_nor_outlives_its_deadlin
     with DrippingServer() as drip:
         # Alice's and Bob's reminders go to the dripping receiver and fill both slots of the
         # sends worker: without a total deadline each would hold its slot for 10 minutes.
-        for user in (alice, bob):
+        # Two turns one after the other (one rotation holds no overlapping shifts), both
+        # starting within the hour, so both one-hour reminders are due now.
+        for offset, user in ((20, alice), (40, bob)):
             NotificationPreferenceFactory(
                 user=user, email_enabled=False, chat_enabled=True, chat_webhook_url=drip.url
             )
-            ShiftFactory(rotation=rotation, user=user, start=timezone.now() + 30 * MINUTE)
+            start = timezone.now() + offset * MINUTE
+            ShiftFactory(rotation=rotation, user=user, start=start, end=start + 20 * MINUTE)
         component = _carol_on_call(rotation.team)
         services.notifications_scan()
         wait_for(lambda: len(drip.received) == 2, timeout=20, what="both sends to start")

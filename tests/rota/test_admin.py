@@ -333,6 +333,7 @@ def test_routing_settings_refuse_a_team_rotation_as_the_fallback(admin_client):
     assert RoutingSettings.objects.get().fallback_rotation is None
 
 
+@pytest.mark.sqlite  # PostgreSQL refuses overlapping shifts (rota_shift_no_overlap)
 def test_preview_names_the_holders_of_overlapping_shifts(admin_client):
     ana = UserFactory(username="ana", first_name="Ana", last_name="Lee")
     bo = UserFactory(username="bo", first_name="Bo", last_name="Ek")

@@ -28,6 +28,7 @@ from .factories import (
 pytestmark = pytest.mark.django_db
 
 UTC = datetime.UTC
+HOUR = datetime.timedelta(hours=1)  # short turns: one rotation holds no overlapping shifts
 SHIFTS, OVERRIDES = "/admin/rota/shift/", "/admin/rota/override/"
 # The shift page's history inline, empty on an add page.
 NO_HISTORY = {"changes-TOTAL_FORMS": "0", "changes-INITIAL_FORMS": "0"}
@@ -283,11 +284,25 @@ def test_a_shift_just_after_midnight_in_kolkata_is_on_that_kolkata_day(
     manager_client, kolkata, london, ana
 ):
     # 18:45 UTC on 6 Dec is 00:15 IST on Mon 7 Dec; 18:30 UTC on 7 Dec is 00:00 IST on Tue 8 Dec.
-    early = ShiftFactory(rotation=kolkata, user=ana, start=at(2026, 12, 6, 18, 45))
-    next_day = ShiftFactory(rotation=kolkata, user=ana, start=at(2026, 12, 7, 18, 30))
+    early = ShiftFactory(
+        rotation=kolkata,
+        user=ana,
+        start=at(2026, 12, 6, 18, 45),
+        end=at(2026, 12, 6, 18, 45) + HOUR,
+    )
+    next_day = ShiftFactory(
+        rotation=kolkata,
+        user=ana,
+        start=at(2026, 12, 7, 18, 30),
+        end=at(2026, 12, 7, 18, 30) + HOUR,
+    )
     # 23:30 UTC on 6 Dec is 23:30 GMT on Sun 6 Dec; 09:00 UTC on 7 Dec is 09:00 GMT on 7 Dec.
-    late = ShiftFactory(rotation=london, user=ana, start=at(2026, 12, 6, 23, 30))
-    morning = ShiftFactory(rotation=london, user=ana, start=at(2026, 12, 7, 9))
+    late = ShiftFactory(
+        rotation=london, user=ana, start=at(2026, 12, 6, 23, 30), end=at(2026, 12, 6, 23, 30) + HOUR
+    )
+    morning = ShiftFactory(
+        rotation=london, user=ana, start=at(2026, 12, 7, 9), end=at(2026, 12, 7, 9) + HOUR
+    )
     pks, html = listed(manager_client, SHIFTS, start_day="2026-12-07")
     assert pks == {early.pk, morning.pk}
     assert "Mon 07 Dec 2026 00:15 IST" in html
@@ -330,10 +345,18 @@ def test_today_and_this_week_are_each_rotations_own(
     monkeypatch.setattr(
         admin_times, "timezone", types.SimpleNamespace(now=lambda: at(2026, 12, 6, 20))
     )
-    kolkata_today = ShiftFactory(rotation=kolkata, user=ana, start=at(2026, 12, 7, 3, 30))
-    kolkata_sunday = ShiftFactory(rotation=kolkata, user=ana, start=at(2026, 12, 6, 3, 30))
-    london_today = ShiftFactory(rotation=london, user=ana, start=at(2026, 12, 6, 9))
-    london_monday = ShiftFactory(rotation=london, user=ana, start=at(2026, 12, 7, 9))
+    kolkata_today = ShiftFactory(
+        rotation=kolkata, user=ana, start=at(2026, 12, 7, 3, 30), end=at(2026, 12, 7, 3, 30) + HOUR
+    )
+    kolkata_sunday = ShiftFactory(
+        rotation=kolkata, user=ana, start=at(2026, 12, 6, 3, 30), end=at(2026, 12, 6, 3, 30) + HOUR
+    )
+    london_today = ShiftFactory(
+        rotation=london, user=ana, start=at(2026, 12, 6, 9), end=at(2026, 12, 6, 9) + HOUR
+    )
+    london_monday = ShiftFactory(
+        rotation=london, user=ana, start=at(2026, 12, 7, 9), end=at(2026, 12, 7, 9) + HOUR
+    )
     assert listed(manager_client, SHIFTS, start_day="today")[0] == {
         kolkata_today.pk,
         london_today.pk,
