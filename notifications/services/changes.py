@@ -135,32 +135,45 @@ def _swap_source(swap: SwapRequest) -> str:
     return f"swap:{swap.pk}:{int(swap.taken_at.timestamp())}"
 
 
+def _swap_notice(swap, *, action, taker_id, source, user_ids, names, now) -> list[ChangeNotice]:
+    """One notice per person in ``user_ids`` about ``swap``'s ``action`` by ``taker_id``."""
+    summary = {
+        "kind": "swap",
+        "action": action,
+        "rotation": swap.shift.rotation.name,
+        "start": swap.shift.start.isoformat(),
+        "end": swap.shift.end.isoformat(),
+        "offered_by": names.who(swap.offered_by_id),
+        "taken_by": names.who(taker_id),
+        "swap": swap.pk,
+    }
+    return [
+        ChangeNotice(
+            user_id=user_id,
+            source=source,
+            rotation_id=swap.shift.rotation_id,
+            recorded_at=now,
+            starts_at=swap.shift.start,
+            summary=summary,
+        )
+        for user_id in sorted(user_ids)
+    ]
+
+
 def _swap_notices(swaps, names, now) -> list[ChangeNotice]:
     """Tell the managers of each swap's rotation that it waits for their approval."""
     managers = rotation_managers({swap.shift.rotation for swap in swaps}) if swaps else {}
     notices = []
     for swap in swaps:
-        summary = {
-            "kind": "swap",
-            "action": "awaiting_approval",
-            "rotation": swap.shift.rotation.name,
-            "start": swap.shift.start.isoformat(),
-            "end": swap.shift.end.isoformat(),
-            "offered_by": names.who(swap.offered_by_id),
-            "taken_by": names.who(swap.taken_by_id),
-            "swap": swap.pk,
-        }
-        notices += [
-            ChangeNotice(
-                user_id=user_id,
-                source=_swap_source(swap),
-                rotation_id=swap.shift.rotation_id,
-                recorded_at=now,
-                starts_at=swap.shift.start,
-                summary=summary,
-            )
-            for user_id in sorted(managers.get(swap.shift.rotation_id, ()))
-        ]
+        notices += _swap_notice(
+            swap,
+            action="awaiting_approval",
+            taker_id=swap.taken_by_id,
+            source=_swap_source(swap),
+            user_ids=managers.get(swap.shift.rotation_id, ()),
+            names=names,
+            now=now,
+        )
     return notices
 
 
@@ -173,29 +186,17 @@ def _withdrawal_notices(swaps, names, now) -> list[ChangeNotice]:
     managers = rotation_managers({swap.shift.rotation for swap in swaps}) if swaps else {}
     notices = []
     for swap in swaps:
-        summary = {
-            "kind": "swap",
-            "action": "withdrawn",
-            "rotation": swap.shift.rotation.name,
-            "start": swap.shift.start.isoformat(),
-            "end": swap.shift.end.isoformat(),
-            "offered_by": names.who(swap.offered_by_id),
-            "taken_by": names.who(swap.withdrawn_by_id),
-            "swap": swap.pk,
-        }
         audience = set(managers.get(swap.shift.rotation_id, ())) | {swap.offered_by_id}
         audience.discard(swap.withdrawn_by_id)
-        notices += [
-            ChangeNotice(
-                user_id=user_id,
-                source=_withdrawal_source(swap),
-                rotation_id=swap.shift.rotation_id,
-                recorded_at=now,
-                starts_at=swap.shift.start,
-                summary=summary,
-            )
-            for user_id in sorted(audience)
-        ]
+        notices += _swap_notice(
+            swap,
+            action="withdrawn",
+            taker_id=swap.withdrawn_by_id,
+            source=_withdrawal_source(swap),
+            user_ids=audience,
+            names=names,
+            now=now,
+        )
     return notices
 
 
