@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "incidents",
     "notifications",
     "reports",
+    "importers",
 ]
 
 MIDDLEWARE = [

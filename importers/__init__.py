@@ -1,0 +1,1 @@
+"""Importers that bring an organisation's schedules, history and configuration into Rota."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ImportersConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "importers"
+    verbose_name = "Moving to Rota"
