@@ -36,6 +36,7 @@ PRIORITY_SEVERITY = {
     "P4": Severity.SEV4,
     "P5": Severity.SEV4,
 }
+SEVERITIES = frozenset(Severity.values)
 BATCH = 500
 PROGRESS_EVERY = 100
 # What an import may change on an incident it imported before.
@@ -115,7 +116,7 @@ def severity_for_priority(priority: str) -> str | None:
     Case, spaces and hyphens do not matter (``p2``, ``SEV-2``).
     """
     name = (priority or "").strip().upper().replace("-", "").replace(" ", "")
-    if name in Severity.values:
+    if name in SEVERITIES:
         return name
     return PRIORITY_SEVERITY.get(name)
 
