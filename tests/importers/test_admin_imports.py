@@ -12,7 +12,7 @@ from incidents.models import Incident, Page
 from portal.celery import app as celery_app
 from tests.ownership.factories import MembershipFactory, UserFactory, rota_admin
 
-from .conftest import sample
+from .incident_world import sample, world_fixture  # noqa: F401 (fixture)
 
 NEW = "admin:importers_importrun_new"
 

@@ -10,8 +10,7 @@ from importers.history.incidents import load_mapping
 from incidents.models import Incident
 from reports.builders import ReportQuery, build
 
-from .conftest import SAMPLES, sample
-from .helpers import run_import
+from .incident_world import SAMPLES, run_import, sample, world_fixture  # noqa: F401 (fixture)
 
 
 def command(*args):

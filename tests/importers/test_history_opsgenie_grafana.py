@@ -8,8 +8,7 @@ from importers.base import ImportRefused
 from importers.history.incidents import load_mapping
 from incidents.models import Incident
 
-from .conftest import sample
-from .helpers import run_import
+from .incident_world import run_import, sample, world_fixture  # noqa: F401 (fixture)
 
 OG, GF = "opsgenie-alerts", "grafana-oncall-alert-groups"
 

@@ -10,8 +10,7 @@ from importers.base import ImportRefused, Problem
 from importers.history.incidents import load_mapping
 from incidents.models import Incident, Page, TimelineEntry
 
-from .conftest import sample
-from .helpers import run_import
+from .incident_world import run_import, sample, world_fixture  # noqa: F401 (fixture)
 
 UTC = datetime.UTC
 PD = "pagerduty-incidents"

@@ -1,8 +1,12 @@
+"""The organisation the incident history samples are imported into, and how to import."""
+
 import datetime
 from pathlib import Path
 
 import pytest
 
+from importers import registry
+from importers.base import execute
 from ownership import services
 from tests.ownership.factories import TeamFactory
 
@@ -16,8 +20,8 @@ def sample(name: str) -> bytes:
     return (SAMPLES / name).read_bytes()
 
 
-@pytest.fixture
-def world(db):
+@pytest.fixture(name="world")
+def world_fixture(db):
     """Three teams and three components; search-api moved from platform to search on 1 March.
 
     checkout (name "Checkout") and ledger ("Ledger") belong to payments throughout.
@@ -43,3 +47,9 @@ def world(db):
         "ledger": ledger,
         "search-api": search_api,
     }
+
+
+def run_import(name: str, data: bytes, *, mapping=None, dry_run=False):
+    """Run importer ``name`` over ``data`` as the command line and the admin do."""
+    info = registry.get(name)
+    return execute(info.run, data, source=name, options={"mapping": mapping or {}}, dry_run=dry_run)
