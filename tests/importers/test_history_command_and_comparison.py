@@ -49,7 +49,7 @@ def test_command_errors_name_the_file_and_the_format(world, tmp_path):
         command("pagerduty-incidents", str(tmp_path / "missing.csv"))
 
 
-def test_model_comparison_runs_on_the_imported_history(world):
+def test_model_comparison_runs_on_the_imported_history(world, staff_client):
     run_import(
         "pagerduty-incidents",
         sample("pagerduty_incidents.csv"),
@@ -89,3 +89,17 @@ def test_model_comparison_runs_on_the_imported_history(world):
     }
     # SEV2: PD 102 acknowledged after 10 minutes, OG 1791 after 5: MTTA 7.5 minutes.
     assert by_severity["SEV2"].mtta_minutes == 7.5
+
+    # The endpoint the comparison page and tools read says the same.
+    response = staff_client.get(
+        "/api/v1/reports/model-comparison/", {"from": "2026-02-09", "to": "2026-03-22"}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["incidents"], body["sprints"]) == (12, 3)
+    ownership = next(s for s in body["scenarios"] if s["key"] == "ownership")
+    assert {t["team"]: t["incidents"] for t in ownership["teams"] if t["incidents"]} == {
+        "payments": 7,
+        "platform": 3,
+        "search": 2,
+    }
