@@ -76,7 +76,8 @@ def test_dry_run_map_apply_and_follow(world, eager, django_capture_on_commit_cal
     assert "What the import did" in page and 'http-equiv="refresh"' not in page
 
     # The incident list filters the imported ones by their source.
-    listed = client.get(reverse("admin:incidents_incident_changelist"), {"source": "pagerduty"})
+    superuser = signed_in(UserFactory(is_staff=True, is_superuser=True))
+    listed = superuser.get(reverse("admin:incidents_incident_changelist"), {"source": "pagerduty"})
     assert listed.context["cl"].result_count == 5
 
     # Applied once: a second apply is refused, nothing is queued again.
