@@ -24,6 +24,7 @@ GROUP_MODULES = [
     "bench.notifications",
     "bench.incidents",
     "bench.reports",
+    "bench.importers",
 ]
 SUFFIX = "_bench"
 

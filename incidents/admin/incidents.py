@@ -104,6 +104,7 @@ class IncidentAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
         "severity",
         "urgency",
         "support_model",
+        "source",
         "responding_team",
         "owning_team",
         "postmortem_done",
@@ -116,6 +117,7 @@ class IncidentAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
         "component__name",
         "responder__username",
         "fingerprint",
+        "source_id",
     ]
     list_select_related = ["component", "responding_team", "responder"]
     autocomplete_fields = ["component"]
@@ -143,6 +145,8 @@ class IncidentAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
         "resolved_by",
         "integration",
         "fingerprint",
+        "source",
+        "source_id",
     ]
     readonly_fields = [*routing_fields, *history_fields]
     fieldsets = [

@@ -30,6 +30,13 @@ class Incident(BoundedTimes, models.Model):
         MITIGATED = "mitigated", "Mitigated"
         RESOLVED = "resolved", "Resolved"
 
+    class Source(models.TextChoices):
+        """The tool an imported incident came from (see importers.history); blank: Rota's own."""
+
+        PAGERDUTY = "pagerduty", "PagerDuty"
+        OPSGENIE = "opsgenie", "Opsgenie"
+        GRAFANA_ONCALL = "grafana_oncall", "Grafana OnCall"
+
     class MitigationKind(models.TextChoices):
         ROLLBACK = "rollback", "Rollback"
         RESTART = "restart", "Restart"
@@ -143,6 +150,17 @@ class Incident(BoundedTimes, models.Model):
     )
     fingerprint = models.CharField(max_length=255, blank=True)
 
+    # Imported history: the tool and its identifier, so a second import updates the same row.
+    source = models.CharField(
+        max_length=20,
+        choices=Source.choices,
+        blank=True,
+        help_text="The tool this incident was imported from; empty for incidents opened here.",
+    )
+    source_id = models.CharField(
+        max_length=100, blank=True, help_text="The incident's identifier in that tool."
+    )
+
     # Escalation state, written by incidents.services.escalation only.
     escalation_level = models.PositiveSmallIntegerField(default=0, editable=False)
     next_escalation_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -166,6 +184,11 @@ class Incident(BoundedTimes, models.Model):
             models.CheckConstraint(
                 condition=~Q(status="resolved") | Q(resolved_at__isnull=False),
                 name="incident_resolved_has_time",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "source_id"],
+                condition=~Q(source=""),
+                name="incident_one_per_source_id",
             ),
         ]
 

@@ -27,3 +27,9 @@ if CELERY_BROKER_URL == "filesystem://":
 # can read the reminders the worker sends; EMAIL_URL=consolemail:// prints them instead.
 EMAIL_CONFIG = email_config(env("EMAIL_URL", default="filemail://var/mail"))
 vars().update(EMAIL_CONFIG)
+
+# The web server and the worker are separate processes: a cache they share (files under
+# var/cache) lets the admin's import page show the progress the worker counts.
+CACHES = {
+    "default": env.cache("CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'cache'}"),  # noqa: F405
+}

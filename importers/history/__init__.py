@@ -1,0 +1,1 @@
+"""Importers of the history of the tools being left: incidents, bugs."""

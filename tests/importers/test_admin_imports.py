@@ -1,0 +1,141 @@
+"""The admin's import pages: upload, dry run, map the unknown services, apply, follow."""
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from importers.models import ImportRun
+from importers.services import _progress_key
+from incidents.models import Incident, Page
+from portal.celery import app as celery_app
+from tests.ownership.factories import MembershipFactory, UserFactory, rota_admin
+
+from .incident_world import sample, world_fixture  # noqa: F401 (fixture)
+
+NEW = "admin:importers_importrun_new"
+
+
+@pytest.fixture
+def eager():
+    """Run Celery tasks in the caller, as a worker would, once the transaction commits."""
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def upload(client, name, filename, **extra):
+    return client.post(
+        reverse(NEW),
+        {"importer": name, "file": SimpleUploadedFile(filename, sample(filename)), **extra},
+    )
+
+
+def test_dry_run_map_apply_and_follow(world, eager, django_capture_on_commit_callbacks):
+    client = signed_in(rota_admin())
+    index = client.get(reverse("admin:index"))
+    assert reverse(NEW) in index.content.decode()
+    assert client.get(reverse(NEW)).status_code == 200
+
+    response = upload(client, "pagerduty-incidents", "pagerduty_incidents.csv")
+    run = ImportRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == run.get_absolute_url()
+    # The dry run wrote nothing, and lists the two services no component matches.
+    assert Incident.objects.count() == 0
+    assert (run.status, run.unmapped) == ("checked", ["Checkout API", "Legacy Billing"])
+    assert run.report["created"] == {"incident": 3}
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert "Dry run: what the import would do" in page
+    assert "line 2 (incident #101)" in page and "unknown service &quot;Checkout API&quot;" in page
+    assert '<label for="id_service_0">Checkout API:</label>' in page
+
+    client.post(run.get_absolute_url(), {"service_0": "checkout", "service_1": "ledger"})
+    run.refresh_from_db()
+    assert run.options["mapping"] == {"Checkout API": "checkout", "Legacy Billing": "ledger"}
+    assert (run.unmapped, run.report["created"]) == ([], {"incident": 5})
+    assert Incident.objects.count() == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(run.get_absolute_url(), {"apply": "1"})
+    assert response.status_code == 302
+    run.refresh_from_db()
+    # Six rows read; five imported, line 8 left out (no created time).
+    assert (run.status, run.done, run.total) == ("done", 6, 6)
+    assert run.report["dry_run"] is False and run.report["created"] == {"incident": 5}
+    assert Incident.objects.filter(source="pagerduty").count() == 5
+    assert Page.objects.count() == 0
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert "What the import did" in page and 'http-equiv="refresh"' not in page
+
+    # The incident list filters the imported ones by their source.
+    superuser = signed_in(UserFactory(is_staff=True, is_superuser=True))
+    listed = superuser.get(reverse("admin:incidents_incident_changelist"), {"source": "pagerduty"})
+    assert listed.context["cl"].result_count == 5
+
+    # Applied once: a second apply is refused, nothing is queued again.
+    client.post(run.get_absolute_url(), {"apply": "1"})
+    assert Incident.objects.count() == 5
+
+
+def test_a_running_import_shows_its_progress_and_refreshes(world):
+    client = signed_in(rota_admin())
+    upload(client, "opsgenie-alerts", "opsgenie_alerts.json")
+    run = ImportRun.objects.get()
+    ImportRun.objects.filter(pk=run.pk).update(status="running")
+    cache.set(_progress_key(run.pk), (3, 6))
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert '<progress value="3" max="6">' in page and "3 of 6 rows read" in page
+
+
+def test_a_file_of_another_kind_is_refused_with_the_reason(world):
+    client = signed_in(rota_admin())
+    client.post(
+        reverse(NEW),
+        {"importer": "grafana-oncall-alert-groups", "file": SimpleUploadedFile("x.json", b"{}")},
+    )
+    run = ImportRun.objects.get()
+    assert run.status == "refused"
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert "expected the alert groups API&#x27;s JSON" in page
+    assert 'name="apply"' not in page
+
+
+def test_a_bad_mapping_file_is_named_on_the_form(world):
+    client = signed_in(rota_admin())
+    response = upload(
+        client,
+        "pagerduty-incidents",
+        "pagerduty_incidents.csv",
+        mapping=SimpleUploadedFile("map.yaml", b"- checkout\n"),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["mapping"][0].startswith("give one line per service")
+    assert ImportRun.objects.count() == 0
+
+
+def test_only_rota_admins_import(world):
+    manager = MembershipFactory(team=world["payments"], role="manager").user
+    manager.is_staff = True
+    manager.save()
+    client = signed_in(manager)
+    assert reverse(NEW) not in client.get(reverse("admin:index")).content.decode()
+    assert client.get(reverse(NEW)).status_code == 403
+    assert upload(client, "pagerduty-incidents", "pagerduty_incidents.csv").status_code == 403
+    assert ImportRun.objects.count() == 0
+
+    run = ImportRun.objects.create(importer="opsgenie-alerts", file_name="a.json", data=b"[]")
+    assert client.get(run.get_absolute_url()).status_code == 403
+    assert client.post(run.get_absolute_url(), {"apply": "1"}).status_code == 403
+    assert ImportRun.objects.get().status == "checked"
+
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    assert signed_in(superuser).get(reverse(NEW)).status_code == 200
