@@ -255,9 +255,27 @@ def test_imported_open_bugs_never_reach_the_triage_agenda(org):
     assert mail.outbox == []
 
 
-def test_both_importers_are_registered_for_the_admin_page(db):
+def test_both_importers_are_registered_for_the_admin_page(org):
     assert IMPORTERS["jira-bugs"].kind == "history"
     assert IMPORTERS["github-bugs"].kind == "history"
+    # As the admin page runs them: options as a dict, a progress callback. Six rows are bugs
+    # (PAY-110 is a Story), so progress counts to six.
+    calls = []
+    report = execute(
+        IMPORTERS["jira-bugs"].run,
+        (SAMPLES / "jira_bugs.csv").read_bytes(),
+        source="jira-bugs",
+        options={"timezone": "Europe/London", "mapping": {"components": {"Legacy UI": "web"}}},
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert calls == [(n, 6) for n in range(1, 7)]
+    # Without the sample mapping, "Payments" and "Checkout UI" name no component; "Legacy UI"
+    # is now web. Imported: CHK-7 (its label "checkout" is a slug), WEB-3, WEB-4. Reported:
+    # PAY-101, PAY-102, CHK-9 and the Story.
+    assert report.created == {"bug": 3}
+    assert sorted(p.where for p in report.problems) == [
+        "line 2 (PAY-101)", "line 4 (PAY-102)", "line 6 (CHK-9)", "line 9",
+    ]  # fmt: skip
     report = execute(
         IMPORTERS["github-bugs"].run, b"[]", source="github-bugs", options={}, dry_run=True
     )
