@@ -239,18 +239,19 @@ def save_bugs(
         bug = existing.get(item.source_id)
         if bug is None:
             bug = Bug(source=source, source_id=item.source_id, **fields)
-            _save(bug, item.where)
-            report.create(KIND, label)
+            if _saved(bug, item.where, report):
+                report.create(KIND, label)
         elif any(getattr(bug, name) != value for name, value in fields.items()):
             for name, value in fields.items():
                 setattr(bug, name, value)
-            _save(bug, item.where)
-            report.update(KIND, label)
+            if _saved(bug, item.where, report):
+                report.update(KIND, label)
         else:
             report.keep(KIND)
 
 
-def _save(bug: Bug, where: str) -> None:
+def _saved(bug: Bug, where: str, report: ImportReport) -> bool:
+    """Save the bug if it is valid (times in Rota's range, ...); else report why, save nothing."""
     try:
         # The component and team ids were read a moment ago: no need to look each one up again.
         bug.full_clean(exclude=["component", "team"])
@@ -258,8 +259,10 @@ def _save(bug: Bug, where: str) -> None:
         messages = "; ".join(
             f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items()
         )
-        raise ImportRefused(messages, where=where) from None
+        report.problem(where, messages)
+        return False
     bug.save()
+    return True
 
 
 def _title(title: str) -> str:

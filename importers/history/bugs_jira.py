@@ -57,8 +57,11 @@ def _zone_name(options: dict) -> str:
     return name
 
 
-def read_jira_csv(data: bytes, *, tz_name: str, mapping, report: ImportReport) -> list[SourceBug]:
-    """Return the bugs of a Jira CSV export; rows that cannot be read go to ``report``.
+def read_jira_csv(
+    data: bytes, *, tz_name: str, mapping, report: ImportReport
+) -> tuple[list[SourceBug], dict[str, list[int]]]:
+    """Return the bugs of a Jira CSV export and ``{issue type: [line]}`` of the rows skipped
+    as no bug type; rows that cannot be read go to ``report``.
 
     Raises ``ImportRefused`` when the file is not a Jira CSV export (no header with the
     required columns).
@@ -143,6 +146,10 @@ def read_jira_csv(data: bytes, *, tz_name: str, mapping, report: ImportReport) -
                 outcome_names=[resolution, *labels] if resolution else labels,
             )
         )
+    return bugs, skipped_types
+
+
+def _report_skipped(skipped_types: dict[str, list[int]], report: ImportReport) -> None:
     for issue_type, lines in skipped_types.items():
         shown = ", ".join(map(str, lines[:10])) + (", ..." if len(lines) > 10 else "")
         report.problem(
@@ -150,7 +157,6 @@ def read_jira_csv(data: bytes, *, tz_name: str, mapping, report: ImportReport) -
             f'Issue Type "{issue_type}" is not a bug type (list the types to import under '
             '"issue_types" in the mapping file)',
         )
-    return bugs
 
 
 @register(
@@ -169,5 +175,6 @@ def import_jira_bugs(
     """
     tz_name = _zone_name(options)
     mapping = load_mapping(options.get("mapping"))
-    bugs = read_jira_csv(data, tz_name=tz_name, mapping=mapping, report=report)
+    bugs, skipped = read_jira_csv(data, tz_name=tz_name, mapping=mapping, report=report)
     save_bugs(bugs, source=Bug.Source.JIRA, mapping=mapping, report=report, progress=progress)
+    _report_skipped(skipped, report)

@@ -113,6 +113,7 @@ def test_jira_csv_is_imported_with_severities_components_teams_and_london_times(
         '"components" in the mapping file' in output
     )
     assert 'not imported: line 9: Issue Type "Story" is not a bug type' in output
+    assert output.index("line 8 (WEB-4)") < output.index("line 9:")  # in file order
     # Imported history tells nobody: no mail, no chat webhook (Django's test runner keeps
     # outgoing requests out, and the notifications scanner has no delivery to make).
     assert mail.outbox == []
@@ -199,10 +200,12 @@ def test_errors_name_the_line_or_item(org, tmp_path):
         "OPS-1,Fine,Bug,1/Feb/25 9:00 AM,,Payments\n"
         "OPS-2,Bad date,Bug,31/Feb/25 9:00 AM,,Payments\n"
         "OPS-3,Closed before opened,Bug,3/Feb/25 9:00 AM,2/Feb/25 9:00 AM,Payments\n"
+        "OPS-4,Typed 99 for 25,Bug,1/Feb/99 9:00 AM,,Payments\n"
     )
     output = run("jira", str(bad))
     assert 'line 3 (OPS-2): Created: "31/Feb/25 9:00 AM" is not a Jira time' in output
     assert "line 4 (OPS-3): closed before it was created" in output
+    assert "line 5 (OPS-4): created_at: Give a date between 2000-01-01 and 2100-12-31" in output
     assert list(Bug.objects.values_list("source_id", flat=True)) == ["OPS-1"]
 
     no_key = tmp_path / "notjira.csv"
