@@ -73,9 +73,10 @@ def bug_list(*, now=None):
 def triage_queue(*, team=None, now=None):
     """Return the open bugs (of ``team``) in the order a weekly triage meeting takes them.
 
-    Worst severity first, then the oldest; decided bugs leave the queue.
+    Worst severity first, then the oldest; decided bugs leave the queue, and imported bugs
+    (history from Jira or GitHub, decided in the tool they came from) never enter it.
     """
-    bugs = bug_list(now=now).filter(outcome="")
+    bugs = bug_list(now=now).filter(outcome="", source="")
     if team is not None:
         bugs = bugs.filter(team=team)
     return bugs.order_by("severity", "created_at", "id")

@@ -25,7 +25,7 @@ class TriageFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "queue":
-            return queryset.filter(outcome="").order_by("severity", "created_at", "id")
+            return queryset.filter(outcome="", source="").order_by("severity", "created_at", "id")
         if self.value() == "overrun":
             return queryset.filter(overrun=True)
         if self.value() == "decided":
@@ -58,8 +58,9 @@ class BugAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
         "team",
         "severity",
         "outcome",
+        "source",
     ]
-    search_fields = ["title", "description", "component__slug"]
+    search_fields = ["title", "description", "component__slug", "source_id"]
     autocomplete_fields = ["component", "team"]
     raw_id_fields = ["incident"]
     actions = ["start_investigation", "wont_fix"]
@@ -78,9 +79,16 @@ class BugAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Outcome", {"fields": ["outcome", "story_url", "story_points", "decided_by"]}),
+        (
+            "Outcome",
+            {"fields": ["outcome", "story_url", "story_points", "decided_by", "closed_at"]},
+        ),
+        ("Imported from", {"fields": ["source", "source_id"]}),
     ]
     readonly_fields = [
+        "closed_at",
+        "source",
+        "source_id",
         "investigator",
         "investigation_started_at",
         "timebox_ends_at",

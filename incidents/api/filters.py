@@ -56,7 +56,7 @@ class BugFilter(FilterSet):
 
     class Meta:
         model = Bug
-        fields = ["team", "component", "severity", "outcome", "incident"]
+        fields = ["team", "component", "severity", "outcome", "incident", "source"]
 
     def filter_open(self, queryset, name, value):
         if value is None:
@@ -64,6 +64,6 @@ class BugFilter(FilterSet):
         return queryset.filter(outcome="") if value else queryset.exclude(outcome="")
 
     def filter_triage_queue(self, queryset, name, value):
-        return queryset.filter(team__slug=value, outcome="").order_by(
+        return queryset.filter(team__slug=value, outcome="", source="").order_by(
             "severity", "created_at", "id"
         )

@@ -222,6 +222,9 @@ class BugSerializer(serializers.ModelSerializer):
             "story_url",
             "story_points",
             "decided_by",
+            "closed_at",
+            "source",
+            "source_id",
         ]
         read_only_fields = [
             "created_at",
@@ -231,6 +234,9 @@ class BugSerializer(serializers.ModelSerializer):
             "outcome",
             "story_url",
             "story_points",
+            "closed_at",
+            "source",
+            "source_id",
         ]
 
     def validate_component(self, component):

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +23,10 @@ class Bug(BoundedTimes, models.Model):
         FIXED = "fixed", "Fixed within the timebox"
         STORY = "story", "Turned into an estimated story"
         WONT_FIX = "wont_fix", "Won't fix"
+
+    class Source(models.TextChoices):
+        JIRA = "jira", "Jira"
+        GITHUB = "github", "GitHub"
 
     class State(models.TextChoices):
         NEW = "new", "New"
@@ -71,11 +76,33 @@ class Bug(BoundedTimes, models.Model):
     decided_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the outcome was decided (the bug was closed)."
+    )
+    source = models.CharField(
+        max_length=10,
+        choices=Source.choices,
+        blank=True,
+        help_text="The tool an imported bug came from; empty for a bug filed in Rota.",
+    )
+    source_id = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The bug's identifier in its source: a Jira issue key (OPS-12) or a GitHub "
+        "issue (owner/repo#12). A re-import updates the bug with the same one.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["severity", "created_at", "id"]
         indexes = [models.Index(fields=["team", "outcome"], name="bug_team_outcome")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_id"],
+                condition=~Q(source=""),
+                name="bug_one_per_source_id",
+            ),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.severity} {self.title}"

@@ -155,6 +155,7 @@ def bug_decide(
     bug.story_url = story_url if outcome == Bug.Outcome.STORY else ""
     bug.story_points = story_points if outcome == Bug.Outcome.STORY else None
     bug.decided_by = by
+    bug.closed_at = at
     if bug.investigation_started_at is not None:
         bug.investigation_finished_at = at
     bug.full_clean()

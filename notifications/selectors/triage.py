@@ -63,7 +63,7 @@ def triage_agendas(*, now: datetime.datetime) -> list[Plan]:
     if not due:
         return []
     waiting = dict(
-        Bug.objects.filter(team_id__in=[team.pk for team, _ in due], outcome="")
+        Bug.objects.filter(team_id__in=[team.pk for team, _ in due], outcome="", source="")
         .values_list("team_id")
         .annotate(count=Count("id"))
         .values_list("team_id", "count")
