@@ -33,6 +33,7 @@ from rota.services import (
 
 from .reader import (
     FAILED,
+    MISSING,
     Reader,
     canonical_patterns,
     changed_fields,
@@ -80,12 +81,12 @@ def _keymap(keys, extra=()) -> dict:
 def _raw(entry: dict, key: str, path: str, reader: Reader):
     """Return the YAML value at ``key`` (``a.b`` reads inside the mapping ``a``)."""
     if "." not in key:
-        return entry.get(key)
+        return entry.get(key, MISSING)
     outer, inner = key.split(".")
     holder = entry.get(outer) or {}
     if not isinstance(holder, dict):
-        return None  # reported once by the caller's check of ``outer``
-    return holder.get(inner)
+        return MISSING  # reported once by the caller's check of ``outer``
+    return holder.get(inner, MISSING)
 
 
 class Loader(Reader):

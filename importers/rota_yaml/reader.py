@@ -29,6 +29,7 @@ from rota.timeutil import zone
 from .schema import SECRET_PREFIX
 
 FAILED = object()  # a value that could not be read; its problem is already recorded
+MISSING = object()  # a key the entry does not have: the field's default
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -73,8 +74,10 @@ class Reader:
     # --- values ---------------------------------------------------------------------------
 
     def value(self, model, field_name: str, raw, path: str):
-        """Return ``raw`` as the model field's Python value; absent (None) means the default."""
+        """Return ``raw`` as the model field's Python value (an absent key: the default)."""
         field = model._meta.get_field(field_name)
+        if raw is MISSING:
+            return field.get_default()
         if raw is None:
             return (
                 ""
@@ -98,7 +101,7 @@ class Reader:
 
         Without the variable, an existing object keeps its ``current`` secret; a new one cannot.
         """
-        if raw in (None, ""):
+        if raw is MISSING or raw in (None, ""):
             return ""
         if not isinstance(raw, str) or not raw.startswith(SECRET_PREFIX):
             self.report.problem(
@@ -130,7 +133,7 @@ class Reader:
 
     def ref(self, kind: str, raw, path: str):
         """Return the team, component, sprint calendar, rotation or person named by ``raw``."""
-        if raw is None or raw == "":
+        if raw is MISSING or raw is None or raw == "":
             return None
         if not isinstance(raw, str):
             self.report.problem(path, f"expected the name of a {kind}")

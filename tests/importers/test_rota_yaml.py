@@ -348,3 +348,51 @@ def test_prune_deletes_only_what_the_named_sections_leave_out():
 def test_registered_as_a_configuration_importer():
     info = get("rota-yaml")
     assert (info.kind, info.name) == ("config", "rota-yaml")
+
+
+HAND_WRITTEN = """\
+version: 1
+people:
+- {username: zoe, email: zoe@example.com}
+teams:
+- slug: gamma
+  name: Gamma
+  members: [{person: zoe@example.com, role: lead}, {person: yan}]
+rotations:
+- name: Gamma on call
+  team: gamma
+  start_date: 2030-01-07
+  handoff_time: 17:00
+  participants: [zoe]
+"""
+
+
+def test_a_hand_written_file_takes_defaults_and_names_each_mistake():
+    with pytest.raises(CommandError) as caught:
+        call_command("import_rota", "-", stdin=io.StringIO(HAND_WRITTEN), stdout=io.StringIO())
+    assert caught.value.returncode == 1
+    # YAML 1.1 reads an unquoted 17:00 as the number 1020; "yan" is nobody, so the team
+    # fails and the rotation that names it says why.
+    assert str(caught.value).splitlines()[1:] == [
+        'teams[0].members[1].person: no person "yan"',
+        "rotations[0].handoff_time: write times in quotes, e.g. '09:00'",
+        'rotations[0].team: team "gamma" was not imported (see its error)',
+    ]
+    assert User.objects.count() == 0
+
+    fixed = HAND_WRITTEN.replace(", {person: yan}", "").replace("17:00", "'17:00'")
+    report = import_text(fixed)
+    assert report.problems == []
+    rotation = Rotation.objects.get()
+    # Absent keys take the model's defaults: one-week person shifts around the clock.
+    assert (rotation.kind, rotation.shift_length_unit, rotation.shift_length_count) == (
+        "person",
+        "weeks",
+        1,
+    )
+    assert (rotation.restriction, rotation.timezone, rotation.team.kind) == (
+        "none",
+        "UTC",
+        "product",
+    )
+    assert list(Membership.objects.values_list("user__username", "role")) == [("zoe", "lead")]
