@@ -11,26 +11,17 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 
-from incidents.models import EscalationPolicy, Integration
-from incidents.services.escalation_policies import (
-    escalation_policy_create,
-    escalation_policy_delete,
-    escalation_policy_update,
-)
-from incidents.services.integrations import integration_create, integration_update
 from ownership.models import Component, Membership, Team
 from ownership.services import component_create, component_update, team_create, team_update
-from rota.models import Rotation, RoutingSettings, SprintCalendar, SupportPolicy
+from rota.models import Rotation, SprintCalendar
 from rota.services import (
     rotation_create,
     rotation_update,
-    routing_settings_update,
     sprint_calendar_create,
     sprint_calendar_update,
-    support_policy_create,
-    support_policy_update,
 )
 
+from .load_paging import PagingSections
 from .reader import (
     FAILED,
     MISSING,
@@ -38,20 +29,17 @@ from .reader import (
     canonical_patterns,
     changed_fields,
     deal_from_start,
+    keymap_of,
     parents_first,
 )
 from .schema import (
     CALENDAR_KEYS,
     COMPONENT_EXTRA,
     COMPONENT_KEYS,
-    ESCALATION_KEYS,
-    INTEGRATION_KEYS,
     PERSON_KEYS,
-    POLICY_EXTRA,
-    POLICY_KEYS,
     ROTATION_EXTRA,
     ROTATION_KEYS,
-    ROUTING_KEYS,
+    SECRET_FIELDS,
     TEAM_EXTRA,
     TEAM_KEYS,
 )
@@ -69,13 +57,6 @@ REFS = {
     ("routing", "fallback_team"): "team",
     ("integration", "component"): "component",
 }
-SECRETS = {("team", "chat_webhook_url"), ("integration", "signing_secret")}
-
-
-def _keymap(keys, extra=()) -> dict:
-    out = {field: key for key, field in keys}
-    out.update({name: name for name in extra})
-    return out
 
 
 def _raw(entry: dict, key: str, path: str, reader: Reader):
@@ -89,7 +70,7 @@ def _raw(entry: dict, key: str, path: str, reader: Reader):
     return holder.get(inner, MISSING)
 
 
-class Loader(Reader):
+class Loader(PagingSections, Reader):
     """One import run over a parsed document."""
 
     def __init__(self, doc: dict, report, *, prune: bool, new_urls: list | None, progress):
@@ -125,7 +106,7 @@ class Loader(Reader):
             where = f"{path}.{key}"
             if (kind, field) in REFS:
                 value = self.ref(REFS[(kind, field)], raw, where)
-            elif (kind, field) in SECRETS:
+            elif (kind, field) in SECRET_FIELDS:
                 value = self.secret(raw, where, getattr(obj, field) if obj else None)
             else:
                 value = self.value(model, field, raw, where)
@@ -192,7 +173,7 @@ class Loader(Reader):
                 )
 
     def teams(self) -> None:
-        keymap = _keymap(TEAM_KEYS, TEAM_EXTRA)
+        keymap = keymap_of(TEAM_KEYS, TEAM_EXTRA)
         for path, entry in self.entries(self.doc, "teams"):
             self.step()
             self.check_keys(path, entry, keymap.values())
@@ -247,7 +228,7 @@ class Loader(Reader):
         return out if ok else None
 
     def components(self) -> None:
-        keymap = _keymap(COMPONENT_KEYS, COMPONENT_EXTRA)
+        keymap = keymap_of(COMPONENT_KEYS, COMPONENT_EXTRA)
         entries = self.entries(self.doc, "components")
         by_slug = {}
         for path, entry in entries:
@@ -284,7 +265,7 @@ class Loader(Reader):
                 self.failed["component"].add(slug)
 
     def calendars(self) -> None:
-        keymap = _keymap(CALENDAR_KEYS)
+        keymap = keymap_of(CALENDAR_KEYS)
         for path, entry in self.entries(self.doc, "sprint_calendars"):
             self.step()
             self.check_keys(path, entry, keymap.values())
@@ -307,7 +288,7 @@ class Loader(Reader):
                 self.failed["sprint calendar"].add(name)
 
     def rotations(self) -> None:
-        keymap = _keymap(ROTATION_KEYS, ROTATION_EXTRA)
+        keymap = keymap_of(ROTATION_KEYS, ROTATION_EXTRA)
         allowed = {k.split(".")[0] for k in keymap.values()}
         by_name = {}
         for path, entry in self.entries(self.doc, "rotations"):
@@ -378,127 +359,6 @@ class Loader(Reader):
                 continue
             out.append(found)
         return out if ok else None
-
-    def policies(self) -> None:
-        keymap = _keymap(POLICY_KEYS, POLICY_EXTRA)
-        for path, entry in self.entries(self.doc, "support_policies"):
-            self.step()
-            self.check_keys(path, entry, keymap.values())
-            name = self.required(path, entry, "name")
-            if name is FAILED:
-                continue
-            self.named.setdefault("support_policies", set()).add(name)
-            policy = SupportPolicy.objects.filter(name=name).first()
-            data = self.fields("policy", SupportPolicy, POLICY_KEYS, entry, path)
-            components = self.component_list(path, entry)
-            if data is None or components is None:
-                self.failed["support policy"].add(name)
-                continue
-            if policy is not None and {c.pk for c in components} == set(
-                policy.component_links.values_list("component_id", flat=True)
-            ):
-                components = None
-            result = self.upsert(
-                "support policy", name, path, policy, data, keymap,
-                create=support_policy_create,
-                update=lambda policy=policy, **kw: support_policy_update(policy=policy, **kw),
-                extra={"components": components},
-            )  # fmt: skip
-            if result is FAILED:
-                self.failed["support policy"].add(name)
-                continue
-            existing = EscalationPolicy.objects.filter(support_policy=result).first()
-            if entry.get("escalation") is not None:
-                self.escalation(f"{path}.escalation", entry["escalation"], existing, result)
-            elif existing is not None:
-                escalation_policy_delete(policy=existing)
-                self.report.delete("escalation policy", f"of {name}")
-
-    def component_list(self, path: str, entry: dict) -> list | None:
-        items = entry.get("components") or []
-        if not isinstance(items, list):
-            self.report.problem(f"{path}.components", "expected a list of component slugs")
-            return None
-        found = [self.ref("component", s, f"{path}.components[{i}]") for i, s in enumerate(items)]
-        if any(c is FAILED or c is None for c in found):
-            return None
-        return found
-
-    def escalation(self, path: str, entry, existing, support_policy) -> None:
-        if not isinstance(entry, dict):
-            self.report.problem(path, "expected a mapping of delays")
-            return
-        keymap = _keymap(ESCALATION_KEYS)
-        self.check_keys(path, entry, keymap.values())
-        data = self.fields("escalation", EscalationPolicy, ESCALATION_KEYS, entry, path)
-        if data is None:
-            return
-        if existing is None:
-            data["support_policy"] = support_policy
-        label = f"of {support_policy.name}" if support_policy else "(default)"
-        self.upsert(
-            "escalation policy", label, path, existing, data, keymap,
-            create=escalation_policy_create,
-            update=lambda **kw: escalation_policy_update(policy=existing, **kw),
-        )  # fmt: skip
-
-    def escalation_default(self) -> None:
-        if self.doc.get("escalation_default") is None:
-            return
-        existing = EscalationPolicy.objects.filter(support_policy__isnull=True).first()
-        self.escalation("escalation_default", self.doc["escalation_default"], existing, None)
-
-    def routing(self) -> None:
-        entry = self.doc.get("routing")
-        if entry is None:
-            return
-        if not isinstance(entry, dict):
-            self.report.problem("routing", "expected a mapping")
-            return
-        keymap = _keymap(ROUTING_KEYS)
-        self.check_keys("routing", entry, keymap.values())
-        data = self.fields("routing", RoutingSettings, ROUTING_KEYS, entry, "routing")
-        if data is None:
-            return
-        current = RoutingSettings.objects.filter(pk=RoutingSettings.SINGLETON_ID).first()
-        self.upsert(
-            "routing settings", "(the organisation's)", "routing", current, data, keymap,
-            create=routing_settings_update, update=routing_settings_update,
-        )  # fmt: skip
-
-    def integrations(self) -> None:
-        keymap = _keymap(INTEGRATION_KEYS)
-        seen = set()
-        for path, entry in self.entries(self.doc, "integrations"):
-            self.step()
-            self.check_keys(path, entry, keymap.values())
-            name = self.required(path, entry, "name")
-            if name is FAILED:
-                continue
-            if name in seen:
-                self.report.problem(f"{path}.name", f'"{name}" is named twice in the file')
-                continue
-            seen.add(name)
-            found = list(Integration.objects.filter(name=name)[:2])
-            if len(found) > 1:
-                self.report.problem(f"{path}.name", f'two integrations are called "{name}"')
-                continue
-            integration = found[0] if found else None
-            data = self.fields(
-                "integration", Integration, INTEGRATION_KEYS, entry, path, integration
-            )
-            if data is None:
-                continue
-            result = self.upsert(
-                "integration", name, path, integration, data, keymap,
-                create=integration_create,
-                update=lambda integration=integration, **kw: integration_update(
-                    integration=integration, **kw
-                ),
-            )  # fmt: skip
-            if integration is None and result is not FAILED and self.new_urls is not None:
-                self.new_urls.append((name, result[1]))
-        self.named["integrations"] = seen
 
     def load(self) -> None:
         self.people()

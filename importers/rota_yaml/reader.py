@@ -263,3 +263,10 @@ def parents_first(by_name: dict, key: str, reader: Reader) -> list:
     for name in by_name:
         visit(name, [name])
     return order
+
+
+def keymap_of(keys, extra=()) -> dict:
+    """Map model field names to YAML keys (``shift_length_count`` -> ``shift_length.count``)."""
+    out = {field: key for key, field in keys}
+    out.update({name: name for name in extra})
+    return out
