@@ -18,3 +18,4 @@ class ImportersConfig(AppConfig):
             module = importlib.import_module(package)
             for info in pkgutil.iter_modules(module.__path__):
                 importlib.import_module(f"{package}.{info.name}")
+        from importers import rota_yaml  # noqa: F401 - registers the "rota-yaml" importer

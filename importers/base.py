@@ -47,8 +47,9 @@ class Problem:
 class ImportReport:
     """What an import did (or, for a dry run, would do).
 
-    ``created``, ``updated`` and ``unchanged`` count rows by kind (``"incident"``, ``"rotation"``,
-    ...); ``details`` lists one line per created or updated object, for the dry-run listing;
+    ``created``, ``updated``, ``unchanged`` and ``deleted`` count rows by kind (``"incident"``,
+    ``"rotation"``, ...); ``details`` lists one line per created, updated or deleted object, for
+    the dry-run listing;
     ``problems`` lists what could not be mapped and why.
     """
 
@@ -57,6 +58,7 @@ class ImportReport:
     created: Counter = dataclasses.field(default_factory=Counter)
     updated: Counter = dataclasses.field(default_factory=Counter)
     unchanged: Counter = dataclasses.field(default_factory=Counter)
+    deleted: Counter = dataclasses.field(default_factory=Counter)
     details: list[str] = dataclasses.field(default_factory=list)
     problems: list[Problem] = dataclasses.field(default_factory=list)
 
@@ -68,6 +70,10 @@ class ImportReport:
         self.updated[kind] += 1
         self.details.append(f"update {kind} {label}")
 
+    def delete(self, kind: str, label: str) -> None:
+        self.deleted[kind] += 1
+        self.details.append(f"delete {kind} {label}")
+
     def keep(self, kind: str) -> None:
         self.unchanged[kind] += 1
 
@@ -76,17 +82,21 @@ class ImportReport:
 
     @property
     def changed(self) -> bool:
-        return bool(sum(self.created.values()) or sum(self.updated.values()))
+        return bool(
+            sum(self.created.values()) or sum(self.updated.values()) or sum(self.deleted.values())
+        )
 
     def as_dict(self) -> dict:
         """JSON-ready shape: ``{"source", "dry_run", "created": {kind: n}, "updated": {...},
-        "unchanged": {...}, "details": [str], "problems": [{"where", "message"}]}``."""
+        "unchanged": {...}, "deleted": {...}, "details": [str],
+        "problems": [{"where", "message"}]}``."""
         return {
             "source": self.source,
             "dry_run": self.dry_run,
             "created": dict(self.created),
             "updated": dict(self.updated),
             "unchanged": dict(self.unchanged),
+            "deleted": dict(self.deleted),
             "details": list(self.details),
             "problems": [dataclasses.asdict(p) for p in self.problems],
         }
@@ -99,6 +109,7 @@ class ImportReport:
             (verb, self.created),
             ("would update" if self.dry_run else "updated", self.updated),
             ("unchanged", self.unchanged),
+            ("would delete" if self.dry_run else "deleted", self.deleted),
         ):
             if counter:
                 parts = ", ".join(f"{n} {kind}" for kind, n in sorted(counter.items()))
