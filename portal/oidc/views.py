@@ -36,7 +36,7 @@ def _unavailable(request, exc):
 
 
 class SignInStart(OIDCAuthenticationRequestView):
-    """GET /oidc/authenticate/?next=<path>: redirect to the provider's sign-in page."""
+    """GET /accounts/oidc/authenticate/?next=<path>: redirect to the provider's sign-in page."""
 
     def __init__(self, *args, **kwargs):
         super(OIDCAuthenticationRequestView, self).__init__(*args, **kwargs)
@@ -58,7 +58,7 @@ class SignInStart(OIDCAuthenticationRequestView):
 
 
 class SignInCallback(OIDCAuthenticationCallbackView):
-    """GET /oidc/callback/?code=...&state=...: sign the person in, or say why not."""
+    """GET /accounts/oidc/callback/?code=...&state=...: sign the person in, or say why not."""
 
     @staticmethod
     def get_settings(attr, *args):

@@ -71,7 +71,7 @@ def oidc_provider(live_server, tmp_path_factory):
         "OIDC_TEST_USERS": str(people_file),
         "OIDC_TEST_CLIENT_ID": CLIENT_ID,
         "OIDC_TEST_CLIENT_SECRET": CLIENT_SECRET,
-        "OIDC_TEST_REDIRECT_URI": f"{live_server.url}/oidc/callback/",
+        "OIDC_TEST_REDIRECT_URI": f"{live_server.url}/accounts/oidc/callback/",
     }
     with log_file.open("w") as log:
         process = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
