@@ -1,11 +1,15 @@
 """mozilla-django-oidc's authentication backend, fed by :mod:`portal.oidc.config`."""
 
+import logging
+
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from . import config
 from .services import SignInRefused, oidc_sign_in
+
+logger = logging.getLogger(__name__)
 
 
 class OIDCBackend(OIDCAuthenticationBackend):
@@ -63,9 +67,27 @@ class OIDCBackend(OIDCAuthenticationBackend):
         try:
             return oidc_sign_in(issuer=self.provider.issuer, claims=claims)
         except SignInRefused as exc:
+            logger.info("sign-in refused for %s: %s", claims.get("email") or claims.get("sub"), exc)
             self.request.oidc_refusal = str(exc)
             return None
 
     def get_user(self, user_id):
         # Django's rule, not the library's: a disabled account loses its sessions.
         return ModelBackend.get_user(self, user_id)
+
+    # Permissions are ModelBackend's alone (it stays in AUTHENTICATION_BACKENDS): this backend
+    # only signs people in, so it answers no permission question a second time.
+    def get_user_permissions(self, user_obj, obj=None):
+        return set()
+
+    def get_group_permissions(self, user_obj, obj=None):
+        return set()
+
+    def get_all_permissions(self, user_obj, obj=None):
+        return set()
+
+    def has_perm(self, user_obj, perm, obj=None):
+        return False
+
+    def has_module_perms(self, user_obj, app_label):
+        return False

@@ -64,9 +64,9 @@ def new_page(browser, live_server):
         context.close()
 
 
-def sign_in_at_provider(page, idp, login):
+def sign_in_at_provider(page, idp, login, start="/accounts/login/"):
     """Click the provider's button on Rota's sign-in page and sign in there as ``login``."""
-    page.goto("/accounts/login/")
+    page.goto(start)
     page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").click()
     page.wait_for_url(f"{idp.issuer}/interaction/**")
     page.locator("input[name=login]").fill(login)
@@ -107,7 +107,7 @@ def test_a_new_person_gets_an_account_at_first_sign_in(idp, new_page, live_serve
     ]
 
 
-def test_an_existing_account_is_matched_by_email_whatever_its_case(idp, new_page):
+def test_an_existing_account_is_matched_by_email_whatever_its_case(idp, new_page, live_server):
     maria = UserFactory(
         username="maria.garcia", email="maria.garcia@example.org", first_name="Maria"
     )
@@ -122,8 +122,10 @@ def test_an_existing_account_is_matched_by_email_whatever_its_case(idp, new_page
         }
     )
     page = new_page()
-    sign_in_at_provider(page, idp, "mgarcia")
+    # Sent to sign in from My rota, she comes back there.
+    sign_in_at_provider(page, idp, "mgarcia", start="/accounts/login/?next=/me/")
 
+    assert page.url == f"{live_server.url}/me/"
     assert signed_in_as(page) == "María García"
     assert list(User.objects.values_list("pk", "username")) == [(maria.pk, "maria.garcia")]
     assert Identity.objects.get().user_id == maria.pk
