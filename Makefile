@@ -27,7 +27,14 @@ $(JS_DEPS): tests/js/package.json tests/js/package-lock.json
 	@command -v npm >/dev/null || { echo "make test needs Node.js 20+ with npm (apt-get install nodejs npm)" >&2; exit 1; }
 	npm ci --prefix tests/js --prefer-offline --no-audit --no-fund --loglevel=error
 
-test-deps: install $(JS_DEPS)
+# The sign-in tests run a real OpenID Connect provider (oidc-provider) under Node.js (tests/oidc).
+OIDC_DEPS := tests/oidc/node_modules/.package-lock.json
+
+$(OIDC_DEPS): tests/oidc/package.json tests/oidc/package-lock.json
+	@command -v npm >/dev/null || { echo "make test needs Node.js 20+ with npm (apt-get install nodejs npm)" >&2; exit 1; }
+	npm ci --prefix tests/oidc --prefer-offline --no-audit --no-fund --loglevel=error
+
+test-deps: install $(JS_DEPS) $(OIDC_DEPS)
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -69,4 +76,4 @@ bench: install
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) tests/js/node_modules db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) tests/js/node_modules tests/oidc/node_modules db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -53,6 +53,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("reports/", include("reports.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/oidc/", include("portal.oidc.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script from ?script rather than inline, so the page

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "portal",
+    "portal.oidc",
     "ownership",
     "rota",
     "incidents",
@@ -148,6 +149,8 @@ CONTENT_SECURITY_POLICY = {
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Sign-in with the organisation's identity provider; inert unless ROTA_OIDC_CLIENT_ID is set.
+    "portal.oidc.backend.OIDCBackend",
 ]
 AXES_ENABLED = env.bool("ROTA_LOGIN_LIMITS", default=True)
 AXES_FAILURE_LIMIT = env.int("ROTA_LOGIN_FAILURE_LIMIT", default=5)
@@ -164,6 +167,35 @@ AXES_CLIENT_IP_CALLABLE = "portal.login_limits.client_ip"
 ROTA_TRUSTED_PROXY_COUNT = env.int("ROTA_TRUSTED_PROXY_COUNT", default=0)
 # Successful sign-ins are not logged to the database (the web server's access log has them).
 AXES_DISABLE_ACCESS_LOG = True
+# No password is typed at the identity provider's callback: axes leaves it alone.
+AXES_WHITELIST_CALLABLE = "portal.oidc.axes.exempt"
+
+# --- Sign-in with the organisation's identity provider (OpenID Connect) ---------------------
+# Off unless ROTA_OIDC_CLIENT_ID is set. Give the issuer (its endpoints are discovered from
+# <issuer>/.well-known/openid-configuration) or every endpoint; the client secret only ever
+# comes from the environment. ROTA_OIDC_GROUPS maps the provider's groups to team roles and
+# rota admin (JSON; see portal.oidc.config.group_mapping and the README).
+ROTA_OIDC = {
+    "PROVIDER_NAME": env("ROTA_OIDC_PROVIDER_NAME", default=""),
+    "ISSUER": env("ROTA_OIDC_ISSUER", default="").rstrip("/"),
+    "CLIENT_ID": env("ROTA_OIDC_CLIENT_ID", default=""),
+    "CLIENT_SECRET": env("ROTA_OIDC_CLIENT_SECRET", default=""),
+    "AUTHORIZATION_ENDPOINT": env("ROTA_OIDC_AUTHORIZATION_ENDPOINT", default=""),
+    "TOKEN_ENDPOINT": env("ROTA_OIDC_TOKEN_ENDPOINT", default=""),
+    "USERINFO_ENDPOINT": env("ROTA_OIDC_USERINFO_ENDPOINT", default=""),
+    "JWKS_ENDPOINT": env("ROTA_OIDC_JWKS_ENDPOINT", default=""),
+    "SCOPES": env("ROTA_OIDC_SCOPES", default="openid email profile"),
+    "SIGN_ALGO": env("ROTA_OIDC_SIGN_ALGO", default="RS256"),
+    "GROUPS_CLAIM": env("ROTA_OIDC_GROUPS_CLAIM", default="groups"),
+    "GROUPS": env("ROTA_OIDC_GROUPS", default=""),
+    "MANAGERS_GROUP": env("ROTA_OIDC_MANAGERS_GROUP", default="Managers"),
+}
+# mozilla-django-oidc: PKCE on, the client authenticates with HTTP Basic (client_secret_basic,
+# every provider's default) or in the form (ROTA_OIDC_TOKEN_AUTH=post), calls time out.
+OIDC_USE_PKCE = True
+OIDC_TOKEN_USE_BASIC_AUTH = env("ROTA_OIDC_TOKEN_AUTH", default="basic") != "post"
+OIDC_TIMEOUT = 10
+OIDC_REDIRECT_FIELD_NAME = "next"
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
