@@ -295,3 +295,58 @@ def test_command(people, tmp_path):
         call_command("import_schedule", "nope", str(mapping))
     with pytest.raises(CommandError, match="--option 'x': give KEY=VALUE"):
         call_command(*args, "--option", "x")
+
+
+def test_admin_page_takes_the_options(people, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    from importers.models import ImportRun
+    from portal.celery import app as celery_app
+    from tests.ownership.factories import rota_admin
+
+    client = Client()
+    client.force_login(rota_admin())
+    new = reverse("admin:importers_importrun_new")
+
+    def post(options):
+        return client.post(
+            new,
+            {
+                "importer": "ical-schedule",
+                "file": SimpleUploadedFile("oncall.ics", ICS),
+                "mapping": SimpleUploadedFile("people.yaml", b"Zed Nobody: carol\n"),
+                "options": options,
+            },
+        )
+
+    response = post("rotation Payments")
+    assert response.status_code == 200
+    assert "Line 1: give KEY=VALUE" in response.content.decode()
+
+    post("rotation=Payments primary\nteam=payments\n\nfrom=2027-03-01\nuntil=2027-05-01\n")
+    run = ImportRun.objects.get()
+    assert run.options == {
+        "rotation": "Payments primary",
+        "team": "payments",
+        "from": "2027-03-01",
+        "until": "2027-05-01",
+        "mapping": {"Zed Nobody": "carol"},
+    }
+    # The mapping gives unknown-1 to Carol: 11 shifts, over-b and amb-1 left out.
+    assert (run.status, run.report["created"]) == ("checked", {"rotation": 1, "shift": 11})
+    assert len(run.report["problems"]) == 2
+    assert not Shift.objects.exists()
+
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(run.get_absolute_url(), {"apply": "1"})
+    finally:
+        celery_app.conf.task_always_eager = before
+    run.refresh_from_db()
+    # 13 occurrences read: weekly-1 5, then one each of the other 8 events.
+    assert (run.status, run.done, run.total) == ("done", 13, 13)
+    assert Shift.objects.filter(source="ical").count() == 11
