@@ -20,7 +20,8 @@ Options (strings, as the command line and the admin page give them):
 ``mapping``
     ``{text: username or e-mail}``: a key found in the SUMMARY (whole words, ignoring case)
     names the person; else an e-mail in the SUMMARY, then the ATTENDEEs, then the
-    DESCRIPTION; else a person's full name, then username, in the SUMMARY.
+    DESCRIPTION; else a person's full name, then username, in the SUMMARY (active people
+    only; a match lying inside a longer one counts as the longer).
 
 Times: a DATE value is whole days in the rotation's zone; a date-time with a TZID or in UTC
 is that instant; a floating one is wall-clock time in the rotation's zone. Recurring events
@@ -250,14 +251,16 @@ def _occurrences(
             if str(event.get("STATUS", "")).upper() == "CANCELLED":
                 continue
             occurrence_start = _to_utc(event.get("DTSTART").dt, tz)
-            stop = event.get("DTEND")
             where = _where(uid, occurrence_start, tz)
-            if stop is None:
-                report.problem(where, "no DTEND or DURATION: a shift needs an end")
+            # recurring-ical-events gives every occurrence a DTEND (DTSTART when it has none).
+            occurrence_end = _to_utc(event.get("DTEND", event.get("DTSTART")).dt, tz)
+            if occurrence_end < occurrence_start:
+                report.problem(where, "it ends before it starts")
                 continue
-            occurrence_end = _to_utc(stop.dt, tz)
-            if occurrence_end <= occurrence_start:
-                report.problem(where, "it ends before it starts (or lasts no time)")
+            if occurrence_end == occurrence_start:
+                report.problem(
+                    where, "it lasts no time (no DTEND or DURATION): a shift needs an end"
+                )
                 continue
             if not (occurrence_start < end and occurrence_end > start):
                 continue
@@ -309,7 +312,7 @@ class People:
     """Resolve an event to one Rota user, or say why not (see the module docstring)."""
 
     def __init__(self, mapping: dict[str, str]):
-        self.users = list(User.objects.order_by("username"))
+        self.users = list(User.objects.filter(is_active=True).order_by("username"))
         self.by_username = {u.username.casefold(): u for u in self.users}
         self.by_email: dict[str, list] = {}
         for user in self.users:

@@ -350,3 +350,48 @@ def test_admin_page_takes_the_options(people, django_capture_on_commit_callbacks
     # 13 occurrences read: weekly-1 5, then one each of the other 8 events.
     assert (run.status, run.done, run.total) == ("done", 13, 13)
     assert Shift.objects.filter(source="ical").count() == 11
+
+
+def test_google_style_feed(people):
+    ics = b"""BEGIN:VCALENDAR
+VERSION:2.0
+X-WR-TIMEZONE:Europe/Berlin
+BEGIN:VEVENT
+SUMMARY:alice@example.com
+DTSTART:20270401T080000
+DURATION:PT4H
+END:VEVENT
+BEGIN:VEVENT
+UID:oneday
+SUMMARY:Bob Stone
+DTSTART;VALUE=DATE:20270402
+END:VEVENT
+BEGIN:VEVENT
+UID:cancelled
+STATUS:CANCELLED
+SUMMARY:Carol Diaz
+DTSTART:20270403T080000Z
+DTEND:20270403T090000Z
+END:VEVENT
+BEGIN:VEVENT
+UID:no-end
+SUMMARY:Carol Diaz
+DTSTART:20270404T080000Z
+END:VEVENT
+END:VCALENDAR
+"""
+    report = run(ics)
+    # Floating 08:00 read in X-WR-TIMEZONE Berlin (CEST, UTC+2): 06:00Z, for 4 hours. A DATE
+    # without DTEND is one day: 2 April in London (BST) is 1 April 23:00Z - 2 April 23:00Z.
+    # The cancelled event is skipped; a timed event without an end is reported.
+    assert report.created == {"rotation": 1, "shift": 2}
+    assert report.problems == [
+        Problem(
+            "event no-end on 2027-04-04 09:00",
+            "it lasts no time (no DTEND or DURATION): a shift needs an end",
+        )
+    ]
+    assert list(Shift.objects.order_by("start").values_list("user__username", "start", "end")) == [
+        ("alice", at(2027, 4, 1, 6), at(2027, 4, 1, 10)),
+        ("bob", at(2027, 4, 1, 23), at(2027, 4, 2, 23)),
+    ]
