@@ -451,7 +451,9 @@ def _sync(
             progress(done, total)
             continue
         pending.append((occurrence, user, shift, values))
-    # A shift moving into the old place of another waits until that one has moved.
+    # A shift moving into the old place of another waits until that one has moved; shifts
+    # trading places wait for each other, so when nothing moves they are replaced instead.
+    replaced: set[str] = set()
     while pending:
         waiting, failures = [], []
         for occurrence, user, shift, values in pending:
@@ -460,20 +462,31 @@ def _sync(
                     shift_create(
                         rotation=rotation, source=SOURCE, source_id=occurrence.key, **values
                     )
-                    report.create("shift", _label(occurrence, user))
+                    if occurrence.key in replaced:
+                        report.update("shift", _label(occurrence, user))
+                    else:
+                        report.create("shift", _label(occurrence, user))
                 else:
                     shift_update(shift=shift, team=None, **values)
                     report.update("shift", _label(occurrence, user))
             except ValidationError as error:
+                if shift is not None:
+                    shift.refresh_from_db()  # the service set the refused values on it
                 waiting.append((occurrence, user, shift, values))
                 failures.append(" ".join(error.messages))
                 continue
             done += 1
             progress(done, total)
         if len(waiting) == len(pending):
-            for (occurrence, *_), why in zip(waiting, failures, strict=True):
-                report.problem(occurrence.where, f"{why} Not imported.")
-            break
+            if not any(shift is not None for _, _, shift, _ in waiting):
+                for (occurrence, *_), why in zip(waiting, failures, strict=True):
+                    report.problem(occurrence.where, f"{why} Not imported.")
+                break
+            for occurrence, _, shift, _ in waiting:
+                if shift is not None:
+                    replaced.add(occurrence.key)
+                    shift_delete(shift=shift)
+            waiting = [(o, u, None, v) for o, u, _, v in waiting]
         pending = waiting
 
 

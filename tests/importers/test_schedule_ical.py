@@ -395,3 +395,42 @@ END:VCALENDAR
         ("alice", at(2027, 4, 1, 6), at(2027, 4, 1, 10)),
         ("bob", at(2027, 4, 1, 23), at(2027, 4, 2, 23)),
     ]
+
+
+def two_events(first_day: int, second_day: int) -> bytes:
+    """Alice's event "first" and Bob's "second", each 24 hours from 09:00Z on the day given."""
+    events = "".join(
+        f"BEGIN:VEVENT\nUID:{uid}\nSUMMARY:{who}\n"
+        f"DTSTART:202704{day:02d}T090000Z\nDTEND:202704{day + 1:02d}T090000Z\nEND:VEVENT\n"
+        for uid, who, day in (
+            ("first", "Alice Martin", first_day),
+            ("second", "Bob Stone", second_day),
+        )
+    )
+    return f"BEGIN:VCALENDAR\nVERSION:2.0\n{events}END:VCALENDAR\n".encode()
+
+
+def test_events_trading_places(people, staff_client):
+    run(two_events(1, 2))
+    # "first" moves to 2 April, the day "second" holds, and "second" to 1 April: each waits
+    # for the other to move, so both rows are replaced (reported as updates).
+    report = run(two_events(2, 1))
+    assert (report.updated, report.created, report.deleted) == ({"shift": 2}, {}, {})
+    assert report.problems == []
+    rotation = Rotation.objects.get()
+    assert oncall(staff_client, rotation, at(2027, 4, 1, 12)) == "bob"
+    assert oncall(staff_client, rotation, at(2027, 4, 2, 12)) == "alice"
+    assert Shift.objects.count() == 2
+
+
+def test_event_moving_into_the_place_another_leaves(people):
+    run(two_events(1, 2))
+    pks = dict(Shift.objects.values_list("source_id", "pk"))
+    # Both move a day later: "first" (tried first, by its new start) waits until "second" has
+    # left 2 April; the rows stay the same, one SEQUENCE step each.
+    report = run(two_events(2, 3))
+    assert (report.updated, report.created, report.deleted) == ({"shift": 2}, {}, {})
+    rows = {s.source_id: s for s in Shift.objects.all()}
+    assert {key: s.pk for key, s in rows.items()} == pks
+    assert (rows["first"].start, rows["first"].sequence) == (at(2027, 4, 2, 9), 1)
+    assert (rows["second"].start, rows["second"].sequence) == (at(2027, 4, 3, 9), 1)
