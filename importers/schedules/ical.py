@@ -325,6 +325,7 @@ class People:
             if user.get_full_name().strip()
         ]
         self.usernames = [(_words(user.username), user) for user in self.users]
+        self.cache: dict[tuple, tuple] = {}
 
     def _target(self, target: str):
         target = target.strip().casefold()
@@ -341,6 +342,13 @@ class People:
 
     def resolve(self, occurrence: Occurrence) -> tuple[object | None, str]:
         """Return (user, "") or (None, why nobody or several people match)."""
+        # Occurrences of one recurring event name the same person: work it out once.
+        text = (occurrence.summary, occurrence.attendees, occurrence.description)
+        if text not in self.cache:
+            self.cache[text] = self._resolve(occurrence)
+        return self.cache[text]
+
+    def _resolve(self, occurrence: Occurrence) -> tuple[object | None, str]:
         summary = occurrence.summary
         shown = f'"{summary}"'
         hits = []
@@ -393,7 +401,8 @@ def _without_overlaps(occurrences: list[Occurrence], report: ImportReport) -> li
     """Keep the first of events that overlap (by start); report each one dropped."""
     kept: list[Occurrence] = []
     for occurrence in occurrences:
-        clash = next((k for k in reversed(kept) if k.end > occurrence.start), None)
+        # Those kept lie apart, in order: the last one ends latest.
+        clash = kept[-1] if kept and kept[-1].end > occurrence.start else None
         if clash is not None:
             report.problem(
                 occurrence.where,
