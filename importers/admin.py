@@ -48,8 +48,16 @@ class NewImportForm(forms.Form):
     file = forms.FileField(help_text="The file the other tool exported.")
     mapping = forms.FileField(
         required=False,
-        help_text="Optional: YAML or JSON {source service name: component slug}. "
-        "Services left unmapped can be mapped after the dry run.",
+        help_text="Optional: YAML or JSON {source service name: component slug} (schedules: "
+        "{name in the source: username or e-mail}). Services left unmapped can be mapped "
+        "after the dry run.",
+    )
+    options = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Optional: the importer's options, one KEY=VALUE a line; schedules take "
+        "rotation=NAME, team=SLUG, role=primary|secondary, timezone=ZONE, from=DATE, "
+        "until=DATE (README 'Moving to Rota').",
     )
 
     def _read(self, name: str) -> bytes | None:
@@ -67,6 +75,16 @@ class NewImportForm(forms.Form):
         if self.errors:
             return data
         data["data"] = self._read("file")
+        data["options_dict"] = {}
+        for number, line in enumerate(data.get("options", "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            key, sep, value = line.partition("=")
+            if not sep or not key.strip() or key.strip() == "mapping":
+                raise forms.ValidationError(
+                    {"options": f"Line {number}: give KEY=VALUE (the mapping is a file)."}
+                )
+            data["options_dict"][key.strip()] = value.strip()
         raw = self._read("mapping")
         try:
             data["mapping_dict"] = load_mapping(raw) if raw else {}
@@ -159,6 +177,7 @@ class ImportRunAdmin(RotaAdminOnly, admin.ModelAdmin):
                 file_name=data["file"].name,
                 data=data["data"],
                 mapping=data["mapping_dict"],
+                options=data["options_dict"],
                 by=request.user,
             )
             return redirect(run.get_absolute_url())
@@ -193,8 +212,9 @@ class ImportRunAdmin(RotaAdminOnly, admin.ModelAdmin):
             done=done,
             total=total,
             refresh=REFRESH_SECONDS if run.in_progress else None,
-            changes=bool(sum(run.report.get("created", {}).values()))
-            or bool(sum(run.report.get("updated", {}).values())),
+            changes=any(
+                sum(run.report.get(name, {}).values()) for name in ("created", "updated", "deleted")
+            ),
             list_url=reverse("admin:importers_importrun_changelist"),
         )
         return TemplateResponse(request, "admin/importers/importrun/run.html", context)

@@ -57,18 +57,25 @@ def _dry_run(run: ImportRun) -> ImportRun:
 
 
 def import_run_check(
-    *, importer: str, file_name: str, data: bytes, mapping: dict | None = None, by=None
+    *,
+    importer: str,
+    file_name: str,
+    data: bytes,
+    mapping: dict | None = None,
+    options: dict | None = None,
+    by=None,
 ) -> ImportRun:
     """Store the file and dry-run it; return the run (``CHECKED``, or ``REFUSED`` with why).
 
-    Raise ``KeyError`` for an unknown importer.
+    ``options`` are the importer's own ({name: string}, e.g. a schedule's ``rotation``); an
+    importer refuses those it does not know. Raise ``KeyError`` for an unknown importer.
     """
     registry.get(importer)
     run = ImportRun(
         importer=importer,
         file_name=file_name[:255],
         data=data,
-        options={"mapping": dict(mapping or {})},
+        options={**(options or {}), "mapping": dict(mapping or {})},
         created_by=by,
     )
     return _dry_run(run)

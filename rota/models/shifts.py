@@ -88,6 +88,14 @@ class Shift(BoundedTimes, models.Model):
         default=0, editable=False, help_text="Incremented on every change (iCalendar SEQUENCE)."
     )
     note = models.CharField(max_length=200, blank=True)
+    # Where an imported shift came from: the importer's source ("ical") and the source's key
+    # for it, so that importing the same feed again finds the row instead of adding one.
+    source = models.CharField(
+        max_length=20, blank=True, editable=False, help_text="The importer's source, if any."
+    )
+    source_id = models.CharField(
+        max_length=255, blank=True, editable=False, help_text="The source's key for this shift."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -108,6 +116,11 @@ class Shift(BoundedTimes, models.Model):
             models.CheckConstraint(
                 condition=Q(team__isnull=True) | Q(user__isnull=True),
                 name="shift_one_assignee",
+            ),
+            models.UniqueConstraint(
+                fields=["rotation", "source", "source_id"],
+                condition=~Q(source=""),
+                name="shift_one_per_source_key",
             ),
         ]
 

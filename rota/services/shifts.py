@@ -35,10 +35,17 @@ def _aware(data):
 
 
 @transaction.atomic
-def shift_create(*, rotation: Rotation, by=None, **data) -> Shift:
-    """Add a shift by hand; it counts as edited, so regeneration keeps it."""
+def shift_create(
+    *, rotation: Rotation, by=None, source: str = "", source_id: str = "", **data
+) -> Shift:
+    """Add a shift by hand; it counts as edited, so regeneration keeps it.
+
+    An importer passes ``source`` and ``source_id`` (the source's key for the shift) so that
+    a second import finds the row. Raise ValidationError for bad fields, ShiftOverlap when
+    the shift overlaps another of its rotation.
+    """
     _aware(data)
-    shift = Shift(rotation=rotation, edited=True)
+    shift = Shift(rotation=rotation, edited=True, source=source, source_id=source_id)
     apply_fields(shift, SHIFT_FIELDS, data)
     shift.full_clean()
     check_no_overlap(shift)
