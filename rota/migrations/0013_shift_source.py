@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('ownership', '0006_webhook_public_address_only'),
-        ('rota', '0011_shift_indexes_follow_lookups'),
+        ('rota', '0012_rotation_weekly_windows_and_layer'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
