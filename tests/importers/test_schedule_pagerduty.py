@@ -34,9 +34,12 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from importers.base import execute
 from importers.registry import get
+from importers.schedules.pagerduty_api import FetchFailed, fetch_bundle
+from importers.schedules.pagerduty_read import Unmappable, restriction_windows
 from incidents.models import EscalationPolicy
 from ownership.models import Membership
 from rota import routing
@@ -361,3 +364,45 @@ def test_the_command_reads_raw_responses_from_several_files(team, tmp_path, caps
     assert "would create: 1 escalation policy" in out
     assert "create rotation Platform — Weekend (2 people)" in out
     assert Rotation.objects.count() == 0
+
+
+def test_restrictions_become_weekly_windows():
+    daily = [
+        {
+            "type": "daily_restriction",
+            "start_time_of_day": "18:00:00",
+            "duration_seconds": 14 * 3600,
+        }
+    ]
+    # every day 18:00 to 08:00 the next day: seven windows, Sunday's wrapping to Monday
+    assert restriction_windows(daily) == [
+        {"from_day": day, "from": "18:00", "to_day": day % 7 + 1, "to": "08:00"}
+        for day in range(1, 8)
+    ]
+    # Mon 09:00 for 8 h and Mon 17:00 for 2 h touch: one window Mon 09:00 - 19:00
+    touching = [
+        {"type": "weekly_restriction", "start_day_of_week": 1, "start_time_of_day": "09:00:00",
+         "duration_seconds": 8 * 3600},
+        {"type": "weekly_restriction", "start_day_of_week": 1, "start_time_of_day": "17:00:00",
+         "duration_seconds": 2 * 3600},
+    ]  # fmt: skip
+    assert restriction_windows(touching) == [
+        {"from_day": 1, "from": "09:00", "to_day": 1, "to": "19:00"}
+    ]
+    whole_day = [{**daily[0], "duration_seconds": 86400}]
+    assert restriction_windows(whole_day) is None  # around the clock: no restriction
+    with pytest.raises(Unmappable, match="not whole minutes"):
+        restriction_windows([{**daily[0], "duration_seconds": 3601}])
+
+
+def test_fetching_from_the_api_goes_only_to_a_public_host(monkeypatch):
+    with pytest.raises(FetchFailed, match="is not a host name"):
+        fetch_bundle(schedule_ids=["PSCHED1"], token="t", host="api.example.com/evil?")
+    # a private address is refused before any request leaves
+    with pytest.raises(FetchFailed, match="GET /schedules/PSCHED1"):
+        fetch_bundle(schedule_ids=["PSCHED1"], token="t", host="127.0.0.1")
+    with pytest.raises(FetchFailed, match="is not a PagerDuty id"):
+        fetch_bundle(schedule_ids=["../users"], token="t", host="api.pagerduty.com")
+    monkeypatch.delenv("PAGERDUTY_TOKEN", raising=False)
+    with pytest.raises(CommandError, match="PAGERDUTY_TOKEN"):
+        call_command("import_pagerduty", "--from-api", "PSCHED1")
