@@ -40,6 +40,7 @@ from importers.base import execute
 from importers.registry import get
 from importers.schedules.pagerduty_api import FetchFailed, fetch_bundle
 from importers.schedules.pagerduty_read import Unmappable, restriction_windows
+from importers.services import import_run_check
 from incidents.models import EscalationPolicy
 from ownership.models import Membership
 from rota import routing
@@ -406,3 +407,16 @@ def test_fetching_from_the_api_goes_only_to_a_public_host(monkeypatch):
     monkeypatch.delenv("PAGERDUTY_TOKEN", raising=False)
     with pytest.raises(CommandError, match="PAGERDUTY_TOKEN"):
         call_command("import_pagerduty", "--from-api", "PSCHED1")
+
+
+def test_the_admin_dry_run_takes_a_flat_mapping_of_schedules_to_teams(team):
+    run_ = import_run_check(
+        importer="pagerduty-schedules",
+        file_name="pd.json",
+        data=json.dumps(BUNDLE).encode(),
+        mapping={"Platform": "platform", "PSCHED2": "platform"},
+    )
+    assert run_.status == "checked", run_.error
+    assert run_.report["created"]["rotation"] == 4
+    assert run_.report["problems"] == []
+    assert Rotation.objects.count() == 0
