@@ -13,7 +13,7 @@ from ownership.models import Team
 from ownership.validators import validate_timezone
 
 from ..timebounds import BoundedTimes
-from ..weekly import window_errors
+from ..weekly import window_errors, windows_text
 from .calendars import SprintCalendar
 
 
@@ -196,6 +196,11 @@ class Rotation(BoundedTimes, models.Model):
             errors["business_hours_end"] = "Business hours must end after they start."
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def restriction_windows_text(self) -> str:
+        """Return the weekly windows for people to read: ``Mon 09:00 - Fri 17:00, ...``."""
+        return windows_text(self.restriction_windows).replace("\n", ", ")
 
     @property
     def is_sprint_based(self) -> bool:
