@@ -44,6 +44,7 @@ from rota.services import (
 from rota.services.rotations import LAYOUT_FIELDS
 from rota.slots import SlotClock
 
+from .pagerduty_check import compare_final_schedule
 from .pagerduty_policies import PolicySection
 from .pagerduty_read import (
     Bundle,
@@ -59,6 +60,7 @@ from .pagerduty_read import (
 
 NAME = "pagerduty-schedules"
 OVERRIDE_REASON = "PagerDuty override "
+ENDED = "ended"  # a layer whose end has passed
 User = get_user_model()
 
 
@@ -229,14 +231,45 @@ class ScheduleImport(PolicySection):
             return
         # GET /schedules/{id} lists the top layer (the last in PagerDuty's editor, the one
         # that wins) first: the first of n layers is layer n.
+        imported, complete = [], True
         for position, layer in enumerate(layers):
-            if isinstance(layer, dict):
-                self.layer(schedule, layer, len(layers) - position, team, role, tz)
-            else:
+            if not isinstance(layer, dict):
                 self.report.problem(f"{where} schedule_layers[{position}]", "not an object")
-        self.overrides(schedule, len(layers) + 1, team, role, tz)
+                complete = False
+                continue
+            rotation = self.layer(schedule, layer, len(layers) - position, team, role, tz)
+            if rotation is None:
+                complete = False
+            elif rotation is not ENDED:
+                imported.append(rotation)
+        overrides = self.overrides(schedule, len(layers) + 1, team, role, tz)
+        if overrides is not None:
+            imported.append(overrides)
+        if complete and imported:
+            compare_final_schedule(
+                schedule, imported, now=self.now, email_of=self.email_of, report=self.report
+            )
+        others = (
+            Rotation.objects.filter(team=team, role=role, kind=Rotation.Kind.PERSON, active=True)
+            .exclude(description__contains=f"PagerDuty schedule {schedule['id']} layer ")
+            .order_by("name")
+        )
+        for other in others:
+            self.report.problem(
+                where,
+                f'team {team.slug} also has rotation "{other.name}" as {role}; it answers '
+                "beside the imported layers (highest layer first): deactivate it if this "
+                "schedule replaces it",
+            )
 
-    def layer(self, schedule, layer, number, team, role, tz) -> None:
+    def email_of(self, ref) -> str:
+        """Return the e-mail of a PagerDuty user reference, or its name when none is known."""
+        ref = ref.get("user", ref) if isinstance(ref, dict) else {}
+        known = self.bundle.users.get(str(ref.get("id") or ""), {})
+        return (known.get("email") or ref.get("email") or ref.get("summary") or "?").lower()
+
+    def layer(self, schedule, layer, number, team, role, tz):
+        """Import one layer; return its rotation, ``ENDED``, or None when not imported."""
         schedule_name = schedule.get("name") or schedule["id"]
         layer_name = layer.get("name") or f"Layer {number}"
         where = f'schedule "{schedule_name}" layer "{layer_name}"'
@@ -246,12 +279,12 @@ class ScheduleImport(PolicySection):
             data, participants, anchor = self.layer_fields(layer, tz, where)
         except Unmappable as exc:
             self.report.problem(where, str(exc))
-            return
+            return None
         if data is None:  # ended
             if existing is not None and existing.active:
                 self.write(where, lambda: rotation_update(rotation=existing, active=False))
                 self.report.update("rotation", f"{existing.name} (active: the layer ended)")
-            return
+            return ENDED
         data.update(
             name=f"{schedule_name} — {layer_name}"[:150],
             description=f"Imported from {mark}.",
@@ -262,7 +295,7 @@ class ScheduleImport(PolicySection):
             layer=number,
             active=True,
         )
-        self.upsert(where, existing, data, participants, anchor)
+        return self.upsert(where, existing, data, participants, anchor)
 
     def layer_fields(self, layer: dict, tz, where: str):
         """Return (rotation fields, participants, anchor instant), or (None, ...) if ended."""
@@ -369,16 +402,17 @@ class ScheduleImport(PolicySection):
 
     # --- overrides ----------------------------------------------------------------------
 
-    def overrides(self, schedule, number, team, role, tz) -> None:
+    def overrides(self, schedule, number, team, role, tz) -> Rotation | None:
+        """Import a schedule's overrides; return their rotation (None when it has none)."""
         schedule_name = schedule.get("name") or schedule["id"]
         where = f'schedule "{schedule_name}" overrides'
         items = self.bundle.overrides.get(schedule["id"])
         mark = source_mark(schedule["id"], "overrides")
         rotation = Rotation.objects.filter(description__contains=mark).first()
         if items is None:
-            return  # no overrides given: leave any imported before alone
+            return rotation  # no overrides given: leave any imported before alone
         if rotation is None and not items:
-            return
+            return None
         data = {
             "name": f"{schedule_name} — overrides"[:150],
             "description": f"Imported from {mark}: PagerDuty's overrides, above every layer.",
@@ -397,7 +431,7 @@ class ScheduleImport(PolicySection):
         }
         rotation = self.upsert(where, rotation, data, None if rotation else [], None)
         if rotation is None:
-            return
+            return None
         have = {
             o.reason[len(OVERRIDE_REASON) :]: o
             for o in Override.objects.filter(
@@ -441,6 +475,7 @@ class ScheduleImport(PolicySection):
             if source_id not in seen and override.end > self.now:
                 override_delete(override=override)
                 self.report.delete("override", f"{rotation.name}: {source_id}")
+        return rotation
 
 
 def _same_turns(rotation: Rotation, data: dict, participants, anchor) -> bool:

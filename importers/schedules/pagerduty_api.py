@@ -67,7 +67,10 @@ def fetch_bundle(
     for schedule_id in schedule_ids:
         if not _ID.match(schedule_id):
             raise FetchFailed(f'"{schedule_id}" is not a PagerDuty id')
-        schedule = _get(host, token, f"/schedules/{schedule_id}")["schedule"]
+        # since/until make PagerDuty add its final schedule, which the import checks itself by.
+        schedule = _get(host, token, f"/schedules/{schedule_id}", {"since": since, "until": until})[
+            "schedule"
+        ]
         bundle["schedules"].append(schedule)
         overrides = _get(
             host, token, f"/schedules/{schedule_id}/overrides", {"since": since, "until": until}

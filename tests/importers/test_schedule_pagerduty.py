@@ -45,7 +45,7 @@ from incidents.models import EscalationPolicy
 from ownership.models import Membership
 from rota import routing
 from rota.models import Override, Rotation, Shift
-from rota.services import rotation_generate, support_policy_create
+from rota.services import rotation_create, rotation_generate, support_policy_create
 from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -420,3 +420,47 @@ def test_the_admin_dry_run_takes_a_flat_mapping_of_schedules_to_teams(team):
     assert run_.report["created"]["rotation"] == 4
     assert run_.report["problems"] == []
     assert Rotation.objects.count() == 0
+
+
+def entry(user: str, start: str, end: str) -> dict:
+    return {"user": pd_user(user)["user"], "start": start, "end": end}
+
+
+# PagerDuty's rendering of "Platform" for 1-11 Dec 2026 (GMT = UTC), as worked out above:
+# layer 1 bob until the weekend window opens Fri 4 Dec 18:00, dave (layer 2, k=4) until it
+# closes Mon 7 Dec 08:00, bob again until his turn ends at 09:00, then carol (k=5).
+RENDERED = [
+    entry("bob", "2026-11-30T09:00:00Z", "2026-12-04T18:00:00Z"),
+    entry("dave", "2026-12-04T18:00:00Z", "2026-12-07T08:00:00Z"),
+    entry("bob", "2026-12-07T08:00:00Z", "2026-12-07T09:00:00Z"),
+    entry("carol", "2026-12-07T09:00:00Z", "2026-12-11T18:00:00Z"),
+]
+
+
+def test_the_import_checks_itself_against_pagerdutys_final_schedule(team):
+    bundle = copy.deepcopy(BUNDLE)
+    bundle["schedules"][0]["final_schedule"] = {"rendered_schedule_entries": RENDERED}
+    assert run(bundle, dry_run=True).problems == []
+    # Had PagerDuty rendered alice from Mon 7 Dec 09:00, the import would say so.
+    bundle["schedules"][0]["final_schedule"]["rendered_schedule_entries"][3] = entry(
+        "alice", "2026-12-07T09:00:00Z", "2026-12-11T18:00:00Z"
+    )
+    problems = [str(p) for p in run(bundle, dry_run=True).problems]
+    assert problems == [
+        'schedule "Platform" final schedule: at 2026-12-07 09:00:00 Europe/London: PagerDuty '
+        "has alice@example.com, Rota carol@example.com",
+        'schedule "Platform" final schedule: at 2026-12-11 17:59:59 Europe/London: PagerDuty '
+        "has alice@example.com, Rota carol@example.com",
+    ]
+
+
+def test_other_rotations_of_the_role_are_pointed_out(team):
+    rotation_create(
+        name="Old primary", team=team, role="primary", start_date=datetime.date(2026, 1, 5)
+    )
+    problems = [str(p) for p in run().problems]
+    assert problems == [
+        'schedule "Platform": team platform also has rotation "Old primary" as primary; it '
+        "answers beside the imported layers (highest layer first): deactivate it if this "
+        "schedule replaces it"
+    ]
