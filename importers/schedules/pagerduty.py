@@ -14,7 +14,7 @@ level 2 secondaries. A policy's rules become the delays of the team's support po
 pages the primary at once, the secondary when PagerDuty would reach level 2 and the team's leads
 when it would reach level 3 (or leave level 2).
 
-Imported rotations carry ``PagerDuty schedule <id> layer <id>`` in their description and
+Imported rotations carry ``[PagerDuty schedule <id> layer <id>]`` in their description and
 imported overrides ``PagerDuty override <id>`` as their reason: a second import finds them and
 changes only what changed. What cannot be mapped is reported naming the schedule, layer, user or
 policy, and left out; everything else is imported.
@@ -65,8 +65,9 @@ User = get_user_model()
 
 
 def source_mark(schedule_id: str, layer_id: str) -> str:
-    """The text an imported rotation's description carries to be found again."""
-    return f"PagerDuty schedule {schedule_id} layer {layer_id}"
+    """The text an imported rotation's description carries to be found again, bracketed so
+    that layer P1 is not found by layer P12's mark."""
+    return f"[PagerDuty schedule {schedule_id} layer {layer_id}]"
 
 
 def read_mapping(data: bytes | str | dict | None) -> dict:
@@ -251,7 +252,7 @@ class ScheduleImport(PolicySection):
             )
         others = (
             Rotation.objects.filter(team=team, role=role, kind=Rotation.Kind.PERSON, active=True)
-            .exclude(description__contains=f"PagerDuty schedule {schedule['id']} layer ")
+            .exclude(description__contains=f"[PagerDuty schedule {schedule['id']} layer ")
             .order_by("name")
         )
         for other in others:
@@ -287,7 +288,7 @@ class ScheduleImport(PolicySection):
             return ENDED
         data.update(
             name=f"{schedule_name} — {layer_name}"[:150],
-            description=f"Imported from {mark}.",
+            description=f"Imported from {mark}",
             kind=Rotation.Kind.PERSON,
             timezone=tz.key,
             team=team,
@@ -415,7 +416,7 @@ class ScheduleImport(PolicySection):
             return None
         data = {
             "name": f"{schedule_name} — overrides"[:150],
-            "description": f"Imported from {mark}: PagerDuty's overrides, above every layer.",
+            "description": f"Imported from {mark}: PagerDuty's overrides, above every layer",
             "kind": Rotation.Kind.PERSON,
             "timezone": tz.key,
             "team": team,

@@ -259,7 +259,7 @@ def test_rotations_mirror_the_layers(team):
     assert weekend.restriction_windows == [
         {"from_day": 5, "from": "18:00", "to_day": 1, "to": "08:00"}
     ]
-    assert "PagerDuty schedule PSCHED1 layer PLAYER2" in weekend.description
+    assert weekend.description == "Imported from [PagerDuty schedule PSCHED1 layer PLAYER2]"
     assert Override.objects.get().reason == "PagerDuty override POVER1"
 
 
