@@ -1,0 +1,507 @@
+"""PagerDuty schedules, overrides and escalation policies, into Rota rotations and delays.
+
+The input is the JSON PagerDuty's REST API returns, as one bundle or as several raw responses
+(see :mod:`.pagerduty_read` and README "Schedules from PagerDuty"). Each schedule belongs to a
+Rota team (``options["team"]``, or ``options["mapping"]["teams"]`` by schedule name or id) and
+becomes one person rotation per layer: same turn length, handoff, turn order and time zone,
+its restrictions as weekly windows, its ``layer`` number from PagerDuty's layer order, so the
+highest layer with someone on duty answers as in PagerDuty's final schedule. A schedule's
+overrides go on one more rotation, "<schedule> — overrides", layered above all of them and
+without turns of its own, so an override holds whatever the layers under it say.
+
+The role comes from the escalation policies: a schedule paged at level 1 gives primaries, at
+level 2 secondaries. A policy's rules become the delays of the team's support policy: Rota
+pages the primary at once, the secondary when PagerDuty would reach level 2 and the team's leads
+when it would reach level 3 (or leave level 2).
+
+Imported rotations carry ``[PagerDuty schedule <id> layer <id>]`` in their description and
+imported overrides ``PagerDuty override <id>`` as their reason: a second import finds them and
+changes only what changed. What cannot be mapped is reported naming the schedule, layer, user or
+policy, and left out; everything else is imported.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import yaml
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from importers.base import ImportRefused, ImportReport, Progress
+from importers.registry import register
+from ownership.models import Team
+from rota.models import Override, Rotation, Shift
+from rota.services import (
+    override_create,
+    override_delete,
+    override_update,
+    rotation_create,
+    rotation_generate,
+    rotation_update,
+)
+from rota.services.rotations import LAYOUT_FIELDS
+from rota.slots import SlotClock
+
+from .pagerduty_check import compare_final_schedule
+from .pagerduty_policies import PolicySection
+from .pagerduty_read import (
+    Bundle,
+    LayerClock,
+    Unmappable,
+    escalation_levels,
+    parse_instant,
+    parse_zone,
+    read_documents,
+    restriction_windows,
+    turn_unit,
+)
+
+NAME = "pagerduty-schedules"
+OVERRIDE_REASON = "PagerDuty override "
+ENDED = "ended"  # a layer whose end has passed
+User = get_user_model()
+
+
+def source_mark(schedule_id: str, layer_id: str) -> str:
+    """The text an imported rotation's description carries to be found again, bracketed so
+    that layer P1 is not found by layer P12's mark."""
+    return f"[PagerDuty schedule {schedule_id} layer {layer_id}]"
+
+
+def read_mapping(data: bytes | str | dict | None) -> dict:
+    """Return ``{"teams": {schedule: slug}, "support_policies": {policy: name}}``.
+
+    ``data`` is YAML or JSON text, or already a dict. A flat ``{schedule: team slug}`` is read
+    as the ``teams`` part. Raise ``ImportRefused`` when it is neither.
+    """
+    if data is None:
+        return {"teams": {}, "support_policies": {}}
+    if isinstance(data, dict):
+        doc = data
+    else:
+        try:
+            doc = yaml.safe_load(data)
+        except yaml.YAMLError as exc:
+            raise ImportRefused(f"mapping is not valid YAML or JSON: {exc}") from None
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise ImportRefused("mapping must be a mapping")
+    if not {"teams", "support_policies"} & set(doc):
+        doc = {"teams": doc}
+    out = {}
+    for key in ("teams", "support_policies"):
+        part = doc.get(key) or {}
+        if not isinstance(part, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in part.items()
+        ):
+            raise ImportRefused(f"mapping.{key} must map names or ids to names")
+        out[key] = part
+    return out
+
+
+@register(
+    NAME,
+    label="PagerDuty schedules and escalation policies (API JSON)",
+    kind="schedule",
+    file_hint="JSON of PagerDuty's API: a bundle, or raw schedule, overrides, escalation "
+    "policy and users responses (README: Schedules from PagerDuty)",
+)
+def run(data: bytes, *, options: dict, report: ImportReport, progress: Progress) -> None:
+    """Import PagerDuty schedules into rotations, overrides and escalation delays.
+
+    ``options``: ``team`` (a team slug for every schedule), ``mapping`` (see ``read_mapping``),
+    ``now`` (an aware datetime: import as of then; default now). Raise ``ImportRefused`` when
+    the file is not PagerDuty JSON.
+    """
+    bundle = read_documents(data)
+    ScheduleImport(bundle, options, report, progress).run()
+
+
+class ScheduleImport(PolicySection):
+    """One import run over a ``Bundle``."""
+
+    def __init__(self, bundle: Bundle, options: dict, report: ImportReport, progress: Progress):
+        self.bundle = bundle
+        self.report = report
+        self.progress = progress
+        self.now = options.get("now") or timezone.now()
+        self.team_default = options.get("team") or None
+        mapping = read_mapping(options.get("mapping"))
+        self.team_map = mapping["teams"]
+        self.policy_map = mapping["support_policies"]
+        self.levels: dict[str, int] = {}  # schedule id -> lowest escalation level paging it
+        self.schedule_team: dict[str, Team] = {}
+        self.taken: dict[tuple, str] = {}  # (team id, role) -> schedule name
+        self.people: dict[str, object] = {}
+        self.done = 0
+
+    def step(self) -> None:
+        self.done += 1
+        self.progress(self.done, len(self.bundle.schedules) + len(self.bundle.policies))
+
+    def run(self) -> None:
+        for policy in self.bundle.policies.values():
+            try:
+                levels = escalation_levels(policy)
+            except Unmappable:
+                continue  # reported with the policy
+            for level in levels:
+                for kind, target in level.targets:
+                    if kind.startswith("schedule") and level.number < self.levels.get(target, 99):
+                        self.levels[target] = level.number
+        for schedule in sorted(self.bundle.schedules.values(), key=_name_key):
+            self.step()
+            self.schedule(schedule)
+        for policy in sorted(self.bundle.policies.values(), key=_name_key):
+            self.step()
+            self.policy(policy)
+
+    # --- people and teams ---------------------------------------------------------------
+
+    def person(self, ref) -> object:
+        """Return the Rota user of a PagerDuty user reference, matched by e-mail."""
+        ref = ref.get("user", ref) if isinstance(ref, dict) else {}
+        user_id = str(ref.get("id") or "")
+        known = self.bundle.users.get(user_id, {})
+        label = known.get("name") or ref.get("summary") or ref.get("name") or user_id or "?"
+        email = known.get("email") or ref.get("email")
+        if not email:
+            raise Unmappable(
+                f"user {label} ({user_id}) has no e-mail in the files: add GET /users to them"
+            )
+        if email.lower() not in self.people:
+            self.people[email.lower()] = (
+                User.objects.filter(email__iexact=email).order_by("pk").first()
+            )
+        user = self.people[email.lower()]
+        if user is None:
+            raise Unmappable(f"user {label} <{email}> has no Rota account with that e-mail")
+        return user
+
+    def team_for(self, schedule: dict) -> Team:
+        slug = (
+            self.team_map.get(schedule["id"])
+            or self.team_map.get(schedule.get("name") or "")
+            or self.team_default
+        )
+        if not slug:
+            raise Unmappable(
+                "a PagerDuty schedule has no team: give --team SLUG or map it in --mapping"
+            )
+        team = Team.objects.filter(slug=slug).first()
+        if team is None:
+            raise Unmappable(f'team "{slug}" does not exist in Rota')
+        return team
+
+    # --- schedules ----------------------------------------------------------------------
+
+    def schedule(self, schedule: dict) -> None:
+        name = schedule.get("name") or schedule["id"]
+        where = f'schedule "{name}"'
+        level = self.levels.get(schedule["id"], 1)
+        if level > 2:
+            self.report.problem(
+                where,
+                f"is paged only at escalation level {level}; Rota's rotations are primary "
+                "or secondary (its third step is the team's leads): not imported",
+            )
+            return
+        role = Rotation.Role.PRIMARY if level == 1 else Rotation.Role.SECONDARY
+        try:
+            team = self.team_for(schedule)
+            tz = parse_zone(schedule.get("time_zone"))
+        except Unmappable as exc:
+            self.report.problem(where, str(exc))
+            return
+        other = self.taken.get((team.pk, role))
+        if other is not None:
+            self.report.problem(
+                where,
+                f'team {team.slug} already takes its {role} from schedule "{other}"; Rota '
+                "answers one person per role: not imported",
+            )
+            return
+        self.taken[(team.pk, role)] = name
+        self.schedule_team[schedule["id"]] = team
+        layers = schedule.get("schedule_layers") or []
+        if not isinstance(layers, list):
+            self.report.problem(where, "schedule_layers must be a list")
+            return
+        # GET /schedules/{id} lists the top layer (the last in PagerDuty's editor, the one
+        # that wins) first: the first of n layers is layer n.
+        imported, complete = [], True
+        for position, layer in enumerate(layers):
+            if not isinstance(layer, dict):
+                self.report.problem(f"{where} schedule_layers[{position}]", "not an object")
+                complete = False
+                continue
+            rotation = self.layer(schedule, layer, len(layers) - position, team, role, tz)
+            if rotation is None:
+                complete = False
+            elif rotation is not ENDED:
+                imported.append(rotation)
+        overrides = self.overrides(schedule, len(layers) + 1, team, role, tz)
+        if overrides is not None:
+            imported.append(overrides)
+        if complete and imported:
+            compare_final_schedule(
+                schedule, imported, now=self.now, email_of=self.email_of, report=self.report
+            )
+        others = (
+            Rotation.objects.filter(team=team, role=role, kind=Rotation.Kind.PERSON, active=True)
+            .exclude(description__contains=f"[PagerDuty schedule {schedule['id']} layer ")
+            .order_by("name")
+        )
+        for other in others:
+            self.report.problem(
+                where,
+                f'team {team.slug} also has rotation "{other.name}" as {role}; it answers '
+                "beside the imported layers (highest layer first): deactivate it if this "
+                "schedule replaces it",
+            )
+
+    def email_of(self, ref) -> str:
+        """Return the e-mail of a PagerDuty user reference, or its name when none is known."""
+        ref = ref.get("user", ref) if isinstance(ref, dict) else {}
+        known = self.bundle.users.get(str(ref.get("id") or ""), {})
+        return (known.get("email") or ref.get("email") or ref.get("summary") or "?").lower()
+
+    def layer(self, schedule, layer, number, team, role, tz):
+        """Import one layer; return its rotation, ``ENDED``, or None when not imported."""
+        schedule_name = schedule.get("name") or schedule["id"]
+        layer_name = layer.get("name") or f"Layer {number}"
+        where = f'schedule "{schedule_name}" layer "{layer_name}"'
+        mark = source_mark(schedule["id"], str(layer.get("id") or number))
+        existing = Rotation.objects.filter(description__contains=mark).first()
+        try:
+            data, participants, anchor = self.layer_fields(layer, tz, where)
+        except Unmappable as exc:
+            self.report.problem(where, str(exc))
+            return None
+        if data is None:  # ended
+            if existing is not None and existing.active:
+                self.write(where, lambda: rotation_update(rotation=existing, active=False))
+                self.report.update("rotation", f"{existing.name} (active: the layer ended)")
+            return ENDED
+        data.update(
+            name=f"{schedule_name} — {layer_name}"[:150],
+            description=f"Imported from {mark}",
+            kind=Rotation.Kind.PERSON,
+            timezone=tz.key,
+            team=team,
+            role=role,
+            layer=number,
+            active=True,
+        )
+        return self.upsert(where, existing, data, participants, anchor)
+
+    def layer_fields(self, layer: dict, tz, where: str):
+        """Return (rotation fields, participants, anchor instant), or (None, ...) if ended."""
+        start = parse_instant(layer.get("start"), "start")
+        end = parse_instant(layer["end"], "end") if layer.get("end") else None
+        if end is not None and end <= self.now:
+            return None, None, None
+        virtual_start = parse_instant(layer.get("rotation_virtual_start"), "rotation_virtual_start")
+        turn = layer.get("rotation_turn_length_seconds")
+        unit, count = turn_unit(turn)
+        windows = restriction_windows(layer.get("restrictions"))
+        refs = layer.get("users") or []
+        if not isinstance(refs, list) or not refs:
+            raise Unmappable("has no users")
+        people, missing = [], []
+        for ref in refs:
+            try:
+                people.append(self.person(ref))
+            except Unmappable as exc:
+                missing.append(str(exc))
+        for message in missing:
+            self.report.problem(where, message)
+        if missing:
+            raise Unmappable("not imported: its turn order needs every user")
+        if len({p.pk for p in people}) != len(people):
+            raise Unmappable(
+                "lists a user more than once; a Rota turn order names each person once"
+            )
+        clock = LayerClock(virtual_start, turn, tz)
+        # Deal from the turn in progress (or the layer's first turn): PagerDuty's user for
+        # turn k is users[k mod n], so the turn order starts with that one.
+        k = clock.index_at(max(start, self.now))
+        anchor_local, anchor = clock.local(k), clock.boundary(k)
+        if start > self.now and anchor != start:
+            self.report.problem(
+                where,
+                f"starts at {start.astimezone(tz):%Y-%m-%d %H:%M} {tz.key}, inside a turn; "
+                f"Rota starts it at that turn's handoff, {anchor_local:%Y-%m-%d %H:%M}",
+            )
+        if end is not None:
+            self.report.problem(
+                where,
+                f"ends at {end.astimezone(tz):%Y-%m-%d %H:%M} {tz.key}; Rota rotations do not "
+                "end by themselves: deactivate it then (or import again after the end)",
+            )
+        participants = [people[(k + j) % len(people)] for j in range(len(people))]
+        data = {
+            "shift_length_unit": unit,
+            "shift_length_count": count,
+            "handoff_time": anchor_local.time(),
+            "start_date": anchor_local.date(),
+            "restriction": Rotation.Restriction.WEEKLY if windows else Rotation.Restriction.NONE,
+            "restriction_windows": windows or [],
+        }
+        return data, participants, anchor
+
+    def upsert(self, where, rotation, data, participants, anchor) -> Rotation | None:
+        """Create or update one layer's rotation, dealing its shifts from ``anchor``."""
+        if rotation is None:
+            created = self.write(where, lambda: rotation_create(participants=participants, **data))
+            if created is not None:
+                self.deal(created, anchor)
+                self.report.create("rotation", f"{created.name} ({len(participants)} people)")
+            return created
+        if participants is not None and _same_turns(rotation, data, participants, anchor):
+            # The same handoffs and turn order, counted from an earlier start: keep them.
+            data = {k: v for k, v in data.items() if k != "start_date"}
+            participants = None
+        changes = {k: v for k, v in data.items() if getattr(rotation, k) != v}
+        if participants is not None:
+            have = list(rotation.participants.order_by("position", "id").values_list("user_id"))
+            if have == [(p.pk,) for p in participants]:
+                participants = None
+        if not changes and participants is None:
+            self.report.keep("rotation")
+            return rotation
+        updated = self.write(
+            where,
+            lambda: rotation_update(
+                rotation=rotation, participants=participants, regenerate=False, **changes
+            ),
+        )
+        if updated is None:
+            return None
+        if participants is not None or LAYOUT_FIELDS & set(changes):
+            # New handoffs or turn order: deal afresh from the turn in progress.
+            Shift.objects.filter(rotation=updated).delete()
+            self.deal(updated, anchor)
+        what = sorted([*changes, *(["participants"] if participants is not None else [])])
+        self.report.update("rotation", f"{updated.name} ({', '.join(what)})")
+        return updated
+
+    def deal(self, rotation: Rotation, anchor) -> None:
+        if rotation.participants.exists():
+            until = self.now + datetime.timedelta(weeks=rotation.horizon_weeks)
+            rotation_generate(rotation=rotation, until=until, now=min(anchor, self.now))
+
+    def write(self, where: str, action):
+        try:
+            return action()
+        except ValidationError as exc:
+            self.report.problem(where, "; ".join(_messages(exc)))
+            return None
+
+    # --- overrides ----------------------------------------------------------------------
+
+    def overrides(self, schedule, number, team, role, tz) -> Rotation | None:
+        """Import a schedule's overrides; return their rotation (None when it has none)."""
+        schedule_name = schedule.get("name") or schedule["id"]
+        where = f'schedule "{schedule_name}" overrides'
+        items = self.bundle.overrides.get(schedule["id"])
+        mark = source_mark(schedule["id"], "overrides")
+        rotation = Rotation.objects.filter(description__contains=mark).first()
+        if items is None:
+            return rotation  # no overrides given: leave any imported before alone
+        if rotation is None and not items:
+            return None
+        data = {
+            "name": f"{schedule_name} — overrides"[:150],
+            "description": f"Imported from {mark}: PagerDuty's overrides, above every layer",
+            "kind": Rotation.Kind.PERSON,
+            "timezone": tz.key,
+            "team": team,
+            "role": role,
+            "layer": number,
+            "shift_length_unit": Rotation.Unit.WEEKS,
+            "shift_length_count": 1,
+            "handoff_time": datetime.time(0, 0),
+            "start_date": rotation.start_date if rotation else self.now.astimezone(tz).date(),
+            "restriction": Rotation.Restriction.NONE,
+            "restriction_windows": [],
+            "active": True,
+        }
+        rotation = self.upsert(where, rotation, data, None if rotation else [], None)
+        if rotation is None:
+            return None
+        have = {
+            o.reason[len(OVERRIDE_REASON) :]: o
+            for o in Override.objects.filter(
+                rotation=rotation, reason__startswith=OVERRIDE_REASON
+            ).select_related("user")
+        }
+        seen = set()
+        for item in sorted(items, key=lambda o: (str(o.get("start")), o["id"])):
+            label = f'{where} "{item["id"]}"'
+            try:
+                start = parse_instant(item.get("start"), "start")
+                end = parse_instant(item.get("end"), "end")
+                if end <= start:
+                    raise Unmappable("ends before it starts")
+                user = self.person(item.get("user") or {})
+            except Unmappable as exc:
+                self.report.problem(label, str(exc))
+                seen.add(item["id"])  # keep an earlier import of it rather than delete it
+                continue
+            seen.add(item["id"])
+            if end <= self.now:
+                continue  # over: history, not configuration
+            found = have.get(item["id"])
+            values = {"start": start, "end": end, "user": user}
+            text = f"{user.username} {start.astimezone(tz):%Y-%m-%d %H:%M}"
+            if found is None:
+                done = self.write(
+                    label,
+                    lambda values=values, item=item: override_create(
+                        rotation=rotation, reason=OVERRIDE_REASON + item["id"], **values
+                    ),
+                )
+                if done is not None:
+                    self.report.create("override", f"{rotation.name}: {text}")
+            elif (found.start, found.end, found.user_id) != (start, end, user.pk):
+                if self.write(label, lambda f=found, v=values: override_update(override=f, **v)):
+                    self.report.update("override", f"{rotation.name}: {text}")
+            else:
+                self.report.keep("override")
+        for source_id, override in have.items():
+            if source_id not in seen and override.end > self.now:
+                override_delete(override=override)
+                self.report.delete("override", f"{rotation.name}: {source_id}")
+        return rotation
+
+
+def _same_turns(rotation: Rotation, data: dict, participants, anchor) -> bool:
+    """Tell whether an existing rotation hands off at ``anchor`` to the same turn order."""
+    fields = ("shift_length_unit", "shift_length_count", "handoff_time", "timezone")
+    if any(getattr(rotation, f) != data[f] for f in fields) or rotation.is_sprint_based:
+        return False
+    have = [p.user_id for p in rotation.participants.order_by("position", "id")]
+    if len(have) != len(participants) or not have:
+        return False
+    clock = SlotClock(rotation)
+    index = clock.index_at(anchor)
+    if index < 0 or clock.boundary(index) != anchor:
+        return False
+    return [have[(index + j) % len(have)] for j in range(len(have))] == [p.pk for p in participants]
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "message_dict"):
+        return [f"{field}: {m}" for field, ms in exc.message_dict.items() for m in ms]
+    return list(exc.messages)
+
+
+def _name_key(obj: dict) -> tuple:
+    return (str(obj.get("name") or ""), obj["id"])
+
+
+__all__ = ["NAME", "read_mapping", "run", "source_mark"]
