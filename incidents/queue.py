@@ -8,8 +8,9 @@ finds it in the worker.
 
 import logging
 
-from celery import current_app
 from django.conf import settings
+
+from core.retry import publish
 
 DELIVER_PAGE = "incidents.deliver_page"
 
@@ -30,7 +31,7 @@ def publish_page(page_id: int) -> bool:
     The page stays pending, is logged, and the escalation scan hands it over again.
     """
     try:
-        current_app.signature(DELIVER_PAGE).apply_async(args=[page_id], **page_queue_options())
+        publish(DELIVER_PAGE, args=[page_id], **page_queue_options())
     except Exception:
         logger.exception("Could not hand page %s to a worker; it stays pending", page_id)
         return False

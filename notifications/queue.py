@@ -8,6 +8,8 @@ Celery finds it in the worker.
 
 from celery import current_app
 
+from core.retry import publish
+
 from .conf import setting
 
 SEND_DELIVERY = "notifications.send_delivery"
@@ -24,7 +26,6 @@ def publish_sends(ids: list[int]) -> None:
     if not ids:
         return
     options = queue_options()
-    send = current_app.signature(SEND_DELIVERY)
     with current_app.producer_or_acquire() as producer:
         for delivery_id in ids:
-            send.apply_async(args=[delivery_id], producer=producer, **options)
+            publish(SEND_DELIVERY, args=[delivery_id], producer=producer, **options)
