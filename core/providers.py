@@ -15,9 +15,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 
-@cache
 def provider(setting: str):
-    """Return the callable named by the dotted path in ``settings.<setting>`` (imported once).
+    """Return the callable named by the dotted path in ``settings.<setting>`` (each path is
+    imported once).
 
     Raises ImproperlyConfigured when the setting is missing or names nothing importable.
     """
@@ -25,6 +25,11 @@ def provider(setting: str):
     if not path:
         raise ImproperlyConfigured(f"{setting} must name a function (a dotted path).")
     try:
-        return import_string(path)
+        return _imported(path)
     except ImportError as exc:
         raise ImproperlyConfigured(f"{setting} = {path!r} cannot be imported: {exc}") from exc
+
+
+@cache
+def _imported(path: str):
+    return import_string(path)
