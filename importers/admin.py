@@ -14,9 +14,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from core.admin_scope import RotaAdminOnly
+from core.permissions import is_rota_admin
 from ownership.models import Component
-from portal.admin_scope import RotaAdminOnly
-from portal.permissions import is_rota_admin
 
 from . import registry
 from .base import ImportRefused

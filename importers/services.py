@@ -8,9 +8,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from core.retry import DATABASE_UNAVAILABLE as DATABASE_ERRORS
 from importers import registry
 from importers.base import ImportRefused, execute
-from portal.celery import DATABASE_ERRORS
 
 from .models import ImportRun
 

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from portal.celery import DATABASE_RETRY
+from core.retry import DATABASE_RETRY
 
 from .services import import_run_execute
 

@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.pages import add_errors, page
 from ownership.models import Component, Team
-from portal.views.common import add_errors, page
 
 from . import selectors, services
 from .api.permissions import can_respond

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from portal.views.common import add_errors, page
+from core.pages import add_errors, page
 
 from . import selectors, services
 from .api.permissions import can_work_on_bug

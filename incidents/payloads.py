@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import ciso8601
 
-from rota.timebounds import EARLIEST_DAY, LATEST_DAY, in_bounds
+from core.timebounds import EARLIEST_DAY, LATEST_DAY, in_bounds
 
 from .exceptions import BadPayload
 from .models import Severity, Urgency
@@ -249,7 +249,7 @@ class _Checker:
         # Alertmanager writes Go's zero time, 0001-01-01T00:00:00Z, for "no end".
         if parsed.year <= 1:
             return None
-        # Rota keeps times in 2000-2100 (rota.timebounds); near year 9999 even the conversion
+        # Rota keeps times in 2000-2100 (core.timebounds); near year 9999 even the conversion
         # to UTC overflows.
         if not in_bounds(parsed):
             self.fail(

@@ -3,7 +3,7 @@
 from django.db.models import BooleanField, Case, F, Q, Value, When
 from django.utils import timezone
 
-from portal.permissions import is_rota_admin, user_managed_team_ids
+from core.permissions import is_rota_admin, user_managed_team_ids
 from rota.models import Rotation
 
 from .models import Bug, Incident, Integration, TimelineEntry

@@ -10,10 +10,10 @@ import logging
 import uuid
 
 from celery import shared_task
-from django.conf import settings
 
-from portal.celery import DATABASE_RETRY, attempt_token
+from core.retry import DATABASE_RETRY, attempt_token
 
+from .queue import page_queue_options
 from .services.escalation import escalation_scan
 from .services.paging import PageSentUnrecorded, page_deliver, page_sent_record
 
@@ -21,12 +21,6 @@ from .services.paging import PageSentUnrecorded, page_deliver, page_sent_record
 RETRY_SECONDS = 20
 
 logger = logging.getLogger(__name__)
-
-
-def page_queue_options() -> dict:
-    """Return the routing options of page tasks: INCIDENTS_PAGE_QUEUE if set, else the routes."""
-    queue = getattr(settings, "INCIDENTS_PAGE_QUEUE", None)
-    return {"queue": queue} if queue else {}
 
 
 @shared_task(name="incidents.scan_escalations", **DATABASE_RETRY)
@@ -81,18 +75,3 @@ def record_page_sent(page_id: int, token: str, sent_at: str) -> bool:
         token=uuid.UUID(token),
         sent_at=datetime.datetime.fromisoformat(sent_at),
     )
-
-
-def publish_page(page_id: int) -> bool:
-    """Hand a page to a worker on the pages queue; return whether the broker took it.
-
-    Runs after the incident committed: a broker that cannot be reached must not turn the
-    request that stored the incident into an error (a caller would retry and open it twice).
-    The page stays pending, is logged, and the escalation scan hands it over again.
-    """
-    try:
-        deliver_page.apply_async(args=[page_id], **page_queue_options())
-    except Exception:
-        logger.exception("Could not hand page %s to a worker; it stays pending", page_id)
-        return False
-    return True

@@ -5,9 +5,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
 
-from portal.admin_scope import RotaAdminOnly, TeamScopedAdmin, under
-from portal.admin_secrets import SecretFieldsAdmin
-from portal.admin_times import LocalTimesMixin, local_day_filter
+from core.admin_scope import RotaAdminOnly, TeamScopedAdmin, under
+from core.admin_secrets import SecretFieldsAdmin
+from core.admin_times import LocalTimesMixin, local_day_filter
 from rota.admin_shifts import ROTATION_TEAM_PATHS
 
 from . import services

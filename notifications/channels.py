@@ -8,7 +8,7 @@ import urllib.request
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
-from portal.netsafety import DeadlineExceeded, UnresolvedHost, UnsafeURL, safe_urlopen
+from core.netsafety import DeadlineExceeded, UnresolvedHost, UnsafeURL, safe_urlopen
 
 from .conf import setting
 from .messages import Message
@@ -71,7 +71,7 @@ def webhook_post(message: Message) -> None:
         raise ChannelError(f"Not a web address: {message.address}", permanent=True)
     timeout = setting("NOTIFICATIONS_WEBHOOK_TIMEOUT")
     try:
-        # Webhook addresses are typed in by people: public hosts only (see portal.netsafety).
+        # Webhook addresses are typed in by people: public hosts only (see core.netsafety).
         with safe_urlopen(request, timeout=timeout) as response:
             response.read(1024)
     except UnresolvedHost as exc:

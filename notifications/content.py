@@ -8,13 +8,12 @@ import datetime
 
 from django.conf import settings
 
+from core.timeutil import zone
 from ownership.models import Membership
 from rota.models import Override, Shift
 from rota.selectors.duty import LOOKBACK, holder_label, pieces, same_holder
 from rota.selectors.schedule import final_schedule
-from rota.timeutil import zone
 
-from . import content_teams
 from .content_duty import duty_sections
 from .incidents import describe_incident, open_incidents_for_rotation
 from .messages import (
@@ -33,6 +32,7 @@ from .messages import (
 )
 from .models import ChangeNotice, Delivery
 from .selectors import handoffs_for
+from .sources import content_builders
 
 
 def _member(team_id, user_id) -> bool:
@@ -373,11 +373,11 @@ BUILDERS = {
     Delivery.Kind.HANDOFF: handoff,
     Delivery.Kind.CHANGES: changes,
     Delivery.Kind.WARNING: warning,
-    **content_teams.BUILDERS,
 }
 
 
 def compose(delivery: Delivery, *, now: datetime.datetime) -> Message:
     """Return the delivery's message as it should read now, or raise NoLongerApplies."""
     audience = audience_for(delivery)
-    return render(delivery, audience, BUILDERS[delivery.kind](delivery, audience, now))
+    builder = BUILDERS.get(delivery.kind) or content_builders()[delivery.kind]
+    return render(delivery, audience, builder(delivery, audience, now))

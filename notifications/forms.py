@@ -4,7 +4,7 @@ import re
 
 from django import forms
 
-from portal.netsafety import validate_webhook_url
+from core.netsafety import validate_webhook_url
 
 from .models import NotificationPreference
 
@@ -53,7 +53,7 @@ class LeadTimesField(forms.CharField):
 
 
 class WebhookURLField(forms.URLField):
-    """A URL field checked by portal.netsafety.validate_webhook_url alone, so a refused
+    """A URL field checked by core.netsafety.validate_webhook_url alone, so a refused
     address gets one message saying why (not also "Enter a valid URL.")."""
 
     default_validators = [validate_webhook_url]

@@ -1,26 +1,23 @@
 """The hook through which handoff messages list a rotation's open incidents.
 
-The incidents app is built separately. Once ``incidents.selectors`` offers
-``open_incidents_for_rotation(*, rotation)`` (returning incidents with ``title`` and, where
-they have them, ``severity``, ``status`` and ``get_absolute_url()``), handoff messages list
-them; until then they say that no incidents are open.
+The incidents app sits above this one and registers ``open_incidents_for_rotation(*,
+rotation)`` with :func:`notifications.sources.register_open_incidents` (incidents with
+``title`` and, where they have them, ``severity``, ``status`` and ``get_absolute_url()``);
+without it, handoff messages say that no incidents are open.
 """
 
-import importlib
 import logging
 
 from django.conf import settings
+
+from .sources import open_incidents_finder
 
 logger = logging.getLogger(__name__)
 
 
 def open_incidents_for_rotation(rotation) -> list:
     """Return the rotation's open incidents, or an empty list while the incidents app has none."""
-    try:
-        selectors = importlib.import_module("incidents.selectors")
-    except ImportError:
-        return []
-    finder = getattr(selectors, "open_incidents_for_rotation", None)
+    finder = open_incidents_finder()
     if finder is None:
         return []
     try:

@@ -9,7 +9,8 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
 from .models import Delivery
-from .recipients import alert_channels, recipient_for, team_channels
+from .recipients import recipient_for, team_channels
+from .sources import team_channels_for
 
 
 class NoLongerApplies(Exception):
@@ -136,10 +137,8 @@ def audience_for(delivery: Delivery) -> Audience:
         if not recipient.wants(delivery.kind):
             raise NoLongerApplies(f"The person switched {delivery.kind} messages off.")
         return Audience(recipient.name, recipient.tz, address, user_id=recipient.user_id)
-    if delivery.kind == Delivery.Kind.CAPACITY:
-        channel = alert_channels([delivery.team_id]).get(delivery.team_id)
-    else:
-        channel = team_channels([delivery.team_id]).get(delivery.team_id)
+    channels = team_channels_for(delivery.kind) or team_channels  # buffer alerts: reports
+    channel = channels([delivery.team_id]).get(delivery.team_id)
     if channel is None:
         raise NoLongerApplies("The team has no chat webhook for these messages any more.")
     return Audience(channel.name, channel.tz, channel.webhook_url, team_id=channel.team_id)

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from core.netsafety import validate_webhook_url
 from ownership.validators import validate_timezone
-from portal.netsafety import validate_webhook_url
 
 DEFAULT_LEAD_TIMES = (24 * 60, 60)
 # The kinds of message a person may switch off, and the preference that switches each.

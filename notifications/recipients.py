@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from core.timeutil import local_at, zone
 from ownership.models import Membership, Team
-from reports.models import TeamCapacity
-from rota.timeutil import local_at, zone
 
 from .models import DEFAULT_LEAD_TIMES, KIND_SWITCHES, Delivery, NotificationPreference
 
@@ -177,29 +176,6 @@ def team_channels(team_ids: Iterable[int]) -> dict[int, TeamChannel]:
         team.pk: TeamChannel(team.pk, team.name, zone(team.timezone), team.chat_webhook_url)
         for team in teams.only("id", "name", "timezone", "chat_webhook_url")
     }
-
-
-def alert_channels(team_ids: Iterable[int]) -> dict[int, TeamChannel]:
-    """Return where each team's buffer alerts are posted: the team capacity's alert webhook,
-    else the team's chat webhook; none where the team switched chat alerts off."""
-    ids = sorted(set(team_ids))
-    if not ids:
-        return {}
-    settings_of = {
-        row.team_id: row
-        for row in TeamCapacity.objects.filter(team_id__in=ids).only(
-            "team_id", "alert_chat", "alert_webhook_url"
-        )
-    }
-    found = {}
-    for team in Team.objects.filter(pk__in=ids).only("id", "name", "timezone", "chat_webhook_url"):
-        capacity = settings_of.get(team.pk)
-        if capacity is not None and not capacity.alert_chat:
-            continue
-        url = (capacity.alert_webhook_url if capacity else "") or team.chat_webhook_url
-        if url:
-            found[team.pk] = TeamChannel(team.pk, team.name, zone(team.timezone), url)
-    return found
 
 
 def longest_lead_minutes() -> int:

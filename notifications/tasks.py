@@ -10,9 +10,9 @@ import uuid
 
 from celery import shared_task
 
-from portal.celery import DATABASE_RETRY, attempt_token
+from core.retry import DATABASE_RETRY, attempt_token
 
-from .conf import setting
+from .queue import queue_options
 from .services import (
     SentUnrecorded,
     capacity_alerts_scan,
@@ -23,22 +23,6 @@ from .services import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def queue_options() -> dict:
-    """Return the routing options of send tasks (NOTIFICATIONS_TASK_QUEUE, else the routes)."""
-    queue = setting("NOTIFICATIONS_TASK_QUEUE")
-    return {"queue": queue} if queue else {}
-
-
-def publish_sends(ids: list[int]) -> None:
-    """Publish one send task per delivery id over a single broker connection."""
-    if not ids:
-        return
-    options = queue_options()
-    with send_delivery.app.producer_or_acquire() as producer:
-        for delivery_id in ids:
-            send_delivery.apply_async(args=[delivery_id], producer=producer, **options)
 
 
 @shared_task(

@@ -6,10 +6,10 @@ from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 
-from portal.admin_scope import RotaAdminOnly, TeamScopedAdmin
-from portal.admin_secrets import SecretFieldsAdmin
-from portal.admin_times import LocalTimesMixin, local_day_filter
-from portal.permissions import is_rota_admin
+from core.admin_scope import RotaAdminOnly, TeamScopedAdmin
+from core.admin_secrets import SecretFieldsAdmin
+from core.admin_times import LocalTimesMixin, local_day_filter
+from core.permissions import is_rota_admin
 
 from . import services
 from .admin_catalog import CatalogAdminMixin

@@ -38,7 +38,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from portal.permissions import is_rota_admin
+from core.permissions import is_rota_admin
 
 from .catalog import (
     CatalogImportError,
@@ -102,7 +102,7 @@ class CatalogImportForm(forms.Form):
 
 def catalog_import_view(request, model_admin):
     """Show the import form; on upload, import (or dry-run) it and show the report or errors."""
-    # An import re-owns components of every team: the rota admins' (portal.permissions).
+    # An import re-owns components of every team: the rota admins' (core.permissions).
     if not (
         is_rota_admin(request.user)
         and model_admin.has_add_permission(request)

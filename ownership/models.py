@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from portal.netsafety import validate_webhook_url
+from core.netsafety import validate_webhook_url
 
 from .validators import (
     normalise_public_holidays,

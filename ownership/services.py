@@ -13,8 +13,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.permissions import is_rota_admin
+
 from .models import CatalogVersion, Component, ComponentPath, Membership, OwnershipPeriod, Team
 from .paths import GlobError, canonical_pattern
+from .signals import team_holidays_changed
 
 User = get_user_model()
 
@@ -98,12 +101,11 @@ def team_update(*, team: Team, members: Iterable[tuple] | None = None, by=None, 
 def team_public_holidays_changed(*, team: Team) -> None:
     """Write the team's public holidays for its new ``public_holidays`` code, at once.
 
-    The rota keeps them as the team's unavailability (see ``rota.services.public_holidays``);
-    imported here rather than at the top because the rota's models import this app's.
+    The rota keeps them as the team's unavailability (see ``rota.services.public_holidays``):
+    it listens to :data:`ownership.signals.team_holidays_changed`, since this app sits below
+    the rota and does not import it.
     """
-    from rota.services import team_public_holidays_sync
-
-    team_public_holidays_sync(team=team)
+    team_holidays_changed.send(sender=Team, team=team)
 
 
 ROTA_ADMIN_MEMBERSHIP_MESSAGE = (
@@ -113,8 +115,6 @@ ROTA_ADMIN_MEMBERSHIP_MESSAGE = (
 
 def rota_admins_among(users) -> list:
     """Return those of ``users`` who are rota admins (superusers, or staff in "Rota admins")."""
-    from portal.permissions import is_rota_admin
-
     return [user for user in users if is_rota_admin(user)]
 
 
@@ -127,8 +127,6 @@ def team_set_members(*, team: Team, members: Iterable[tuple], by=None) -> None:
     person's pages and leave (DESIGN §4), which a team's manager must not take over for the
     people who run the whole site.
     """
-    from portal.permissions import is_rota_admin
-
     members = list(members)
     wanted = {}
     for user, role in members:

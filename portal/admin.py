@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .admin_scope import RotaAdminOnly
+from core.admin_scope import RotaAdminOnly
 
 admin.site.site_header = "Rota administration"
 admin.site.site_title = "Rota"

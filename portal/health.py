@@ -3,12 +3,10 @@
 import logging
 
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError, connections
+from django.db import connections
 
 logger = logging.getLogger(__name__)
 
-# Errors meaning "the database cannot be reached", as opposed to a refused statement.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 BROKER_TIMEOUT_SECONDS = 2
 
 

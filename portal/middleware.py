@@ -4,8 +4,8 @@ import logging
 
 from django.http import JsonResponse
 
-from portal.exceptions import DATABASE_RETRY_AFTER, DATABASE_UNAVAILABLE_BODY, DatabaseUnavailable
-from portal.health import DATABASE_UNAVAILABLE
+from core.exceptions import DATABASE_RETRY_AFTER, DATABASE_UNAVAILABLE_BODY, DatabaseUnavailable
+from core.retry import DATABASE_UNAVAILABLE
 
 logger = logging.getLogger(__name__)
 
@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 class ApiDatabaseUnavailableMiddleware:
     """Answer /api/ requests whose view failed because the database is down with 503 JSON.
 
-    DRF views already do (portal.exceptions.api_exception_handler); this covers the rest, so
+    DRF views already do (core.exceptions.api_exception_handler); this covers the rest, so
     an API client never receives the HTML error page.
     """
 

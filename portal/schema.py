@@ -11,7 +11,7 @@ one kind of mismatch for every serializer and view, rather than one field or one
   (DRF drops ``allow_blank`` from read-only model fields, so drf-spectacular cannot see it);
 - a blank-able URL or e-mail field allows ``""`` beside its format, and a time of day is
   ``HH:MM[:SS]`` by pattern (OpenAPI's ``time`` format wants seconds and an offset);
-- every operation documents the errors the API answers (``portal.exceptions``): 400 with a
+- every operation documents the errors the API answers (``core.exceptions``): 400 with a
   message per field, 401/403 without a valid token or permission, 404 for an unknown id, page
   or format, 409 when a write conflicts with the current state, 415 and 429.
 """
@@ -145,7 +145,7 @@ VALIDATION_ERROR = "ValidationError"
 ERROR_COMPONENTS = {
     ERROR: {
         "type": "object",
-        "description": "An error with one message (portal.exceptions.api_exception_handler).",
+        "description": "An error with one message (core.exceptions.api_exception_handler).",
         "properties": {"detail": {"type": "string", "description": "What went wrong."}},
         "required": ["detail"],
     },
@@ -196,7 +196,7 @@ def _errors_for(method: str, operation: dict) -> dict[str, dict]:
     if security:
         errors["403"] = _error("The caller may not do this (or, signed in, lacks a CSRF token).")
     # Any view answers 404 for an unknown ?format= (DRF's URL_FORMAT_OVERRIDE), and for a
-    # URL under /api/ that matches no route (portal.exceptions.api_not_found).
+    # URL under /api/ that matches no route (core.exceptions.api_not_found).
     errors["404"] = _error(
         "No such object visible to the caller, "
         + ("no such page, " if paginated else "")

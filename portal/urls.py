@@ -9,7 +9,7 @@ from rota import pages as rota_pages
 from . import views
 from .views import tokens as token_pages
 
-handler404 = "portal.exceptions.api_not_found"
+handler404 = "core.exceptions.api_not_found"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.db import models
 
-from portal.admin_scope import TeamScopedAdmin
-from portal.admin_secrets import SecretFieldsAdmin
-from portal.admin_times import LocalTimesMixin
+from core.admin_scope import TeamScopedAdmin
+from core.admin_secrets import SecretFieldsAdmin
+from core.admin_times import LocalTimesMixin
 
 from .models import TeamCapacity
 

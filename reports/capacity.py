@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from core.timeutil import zone
 from ownership.models import Team
-from rota.timeutil import zone
 
 from .load import support_load
 from .models import TeamCapacity

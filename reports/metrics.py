@@ -15,7 +15,7 @@ the time zone of the sprint calendar).
 from collections import defaultdict
 from dataclasses import dataclass
 
-from rota.timeutil import zone
+from core.timeutil import zone
 
 from .effort import ROLLBACK
 from .records import IncidentRecord, ReportData

@@ -3,8 +3,8 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.netsafety import validate_webhook_url
 from ownership.models import Team
-from portal.netsafety import validate_webhook_url
 
 DEFAULT_BUFFER_PERCENT = 20
 DEFAULT_HOURS_PER_DAY = 8

@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from rota.timeutil import ONE_DAY, start_of_day, zone
+from core.timeutil import ONE_DAY, start_of_day, zone
 
 from .workcal import WorkCalendar
 

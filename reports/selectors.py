@@ -12,11 +12,11 @@ import datetime
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from core.timeutil import ONE_DAY, local_at, zone
 from incidents.models import Bug, Incident, Page
 from ownership.models import Component, Membership, OwnershipPeriod, Team
 from rota.models import Rotation, RotationParticipant, SprintCalendar, SupportPolicy, Unavailability
 from rota.selectors import segments_for
-from rota.timeutil import ONE_DAY, local_at, zone
 
 from .models import DEFAULT_BUFFER_PERCENT, DEFAULT_HOURS_PER_DAY
 from .records import (

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rota.timeutil import ONE_DAY, local_at, start_of_day, zone
+from core.timeutil import ONE_DAY, local_at, start_of_day, zone
 
 from .records import Cadence
 from .workcal import HOUR

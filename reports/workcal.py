@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rota.timeutil import ONE_DAY, local_at, start_of_day, zone
+from core.timeutil import ONE_DAY, local_at, start_of_day, zone
 from rota.workhours import CLOSES, OPENS, is_business_day
 
 WORKDAY_START = OPENS

@@ -18,8 +18,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from core.admin_scope import RotaAdminOnly, TeamScopedAdmin
 from ownership.admin_people import add_people_source
-from portal.admin_scope import RotaAdminOnly, TeamScopedAdmin
 
 from . import (
     admin_shifts,  # registers the shift, leave and swap admins

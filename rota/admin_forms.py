@@ -19,11 +19,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.timeutil import UTC, local_to_utc, zone
 from ownership.models import Component
 
 from . import services
 from .models import Override, Rotation, Shift, SupportPolicy
-from .timeutil import UTC, local_to_utc, zone
 from .weekly import parse_windows_text, windows_text
 
 
@@ -116,7 +116,7 @@ class RotationTimesForm(ServiceCheckedForm):
 
     The zone is the saved row's rotation's, or on an add form the rotation picked on the page
     (or passed as ``?rotation=<id>``). Local times are turned into instants with the rota's
-    DST rule (:func:`rota.timeutil.local_to_utc`): a time skipped when the clocks go forward
+    DST rule (:func:`core.timeutil.local_to_utc`): a time skipped when the clocks go forward
     is the instant they jump, a repeated one its first occurrence.
     """
 

@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from core.admin_scope import manager_scope
 from ownership.models import Membership, Team
-from portal.admin_scope import manager_scope
 
 from . import services
 from .models import Unavailability

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
+from core.timeutil import zone
+
 from . import selectors
 from .models import Rotation, Shift
-from .timeutil import zone
 
 User = get_user_model()
 

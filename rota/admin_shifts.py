@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from core.admin_scope import TeamScopedAdmin, under
+from core.admin_times import LocalTimesMixin, local_day_filter
+from core.timeutil import ONE_DAY, UTC, start_of_day, wall_clock, zone
 from ownership.admin_people import PeopleListFilter
 from ownership.models import Team
-from portal.admin_scope import TeamScopedAdmin, under
-from portal.admin_times import LocalTimesMixin, local_day_filter
 
 from . import selectors, services
 from .admin_forms import (
@@ -32,7 +33,6 @@ from .admin_import import import_urls
 from .exceptions import SwapError
 from .models import Override, Rotation, Shift, ShiftChange, SwapRequest, Unavailability
 from .services.leave import leave_result_lines
-from .timeutil import ONE_DAY, UTC, start_of_day, wall_clock, zone
 
 User = get_user_model()
 LOCAL = "%a %d %b %Y %H:%M"

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .timeutil import ONE_DAY, local_at, local_date, start_of_day
+from core.timeutil import ONE_DAY, local_at, local_date, start_of_day
 
 Key = tuple[str, int]  # ("team", id) or ("user", id)
 NOON = datetime.time(12, 0)

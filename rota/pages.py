@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from core.pages import add_errors, field_errors, page
 from ownership.models import Membership
-from portal.views.common import add_errors, field_errors, page
 
 from . import services
 from .api.permissions import (

@@ -9,7 +9,7 @@ import datetime
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from portal.views.common import page
+from core.pages import page
 
 from .models import Rotation
 from .selectors.coverage import components_covered

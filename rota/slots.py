@@ -7,7 +7,7 @@ Slot ``k`` (k >= 0) starts at boundary ``k`` and ends at boundary ``k + 1``:
   that starts on or after ``start_date``, at the handoff time;
 * hours: the wall-clock time ``start_date`` + handoff time + ``k * count`` hours.
 
-Local times become instants with :func:`rota.timeutil.local_to_utc`, so handoffs keep their
+Local times become instants with :func:`core.timeutil.local_to_utc`, so handoffs keep their
 local time across DST and slots are contiguous. A slot that the DST rule shrinks to nothing
 (an hour-long turn inside a spring-forward gap) is skipped.
 """
@@ -16,8 +16,9 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from core.timeutil import local_to_utc, zone
+
 from .models import Rotation
-from .timeutil import local_to_utc, zone
 
 
 @dataclass(frozen=True)

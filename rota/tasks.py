@@ -4,7 +4,7 @@ import datetime
 
 from celery import shared_task
 
-from portal.celery import DATABASE_RETRY
+from core.retry import DATABASE_RETRY
 
 from .models import Rotation
 from .services import rotation_generate, rotations_extend_all

@@ -14,7 +14,7 @@ equals its start is refused: it would be empty or the whole week, and the whole 
 
 Times are local wall-clock times: a 09:00-17:00 window is 09:00-17:00 local on both sides of a
 DST change (so its UTC length changes on the night the clocks move), and a local time that
-does not exist or exists twice is read by the rule of :mod:`rota.timeutil` (the instant of the
+does not exist or exists twice is read by the rule of :mod:`core.timeutil` (the instant of the
 jump; the first occurrence). Public holidays do not switch weekly windows off, unlike business
 hours: an imported schedule says exactly when it is on duty.
 
@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 
-from .timeutil import ONE_DAY, local_at, local_date
+from core.timeutil import ONE_DAY, local_at, local_date
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 KEYS = ("from_day", "from", "to_day", "to")

@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Collection
 from zoneinfo import ZoneInfo
 
-from .timeutil import ONE_DAY, local_at, local_date
+from core.timeutil import ONE_DAY, local_at, local_date
 
 OPENS = datetime.time(9, 0)
 CLOSES = datetime.time(17, 0)

@@ -19,7 +19,7 @@ def user(db):
 
 @pytest.fixture
 def staff_user(db):
-    """A rota admin: staff who change every team's things (see portal.permissions)."""
+    """A rota admin: staff who change every team's things (see core.permissions)."""
     return rota_admin()
 
 

@@ -16,10 +16,10 @@ import io
 
 from django.conf import settings
 
+from core.timeutil import local_to_utc, zone
 from importers.base import ImportRefused, ImportReport, Progress
 from importers.registry import register
 from incidents.models import Bug
-from rota.timeutil import local_to_utc, zone
 
 from .bugs_common import SourceBug, load_mapping, name_key, save_bugs
 

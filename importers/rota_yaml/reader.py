@@ -19,12 +19,12 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
+from core.timeutil import zone
 from importers.base import ImportReport
 from ownership.models import Component, Team
 from ownership.paths import GlobError, canonical_pattern
 from rota.models import Override, Rotation, Shift, SprintCalendar
 from rota.services import rotation_generate
-from rota.timeutil import zone
 from rota.weekly import parse_windows_text
 
 from .schema import SECRET_PREFIX

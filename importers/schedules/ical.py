@@ -49,13 +49,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone as django_timezone
 
+from core.timeutil import ONE_DAY, UTC, local_to_utc, start_of_day, zone
 from importers.base import ImportRefused, ImportReport, Progress
 from importers.registry import register
 from ownership.models import Team
 from ownership.validators import validate_timezone
 from rota.models import Rotation, Shift
 from rota.services import rotation_create, shift_create, shift_delete, shift_update
-from rota.timeutil import ONE_DAY, UTC, local_to_utc, start_of_day, zone
 
 NAME = "ical-schedule"
 SOURCE = "ical"

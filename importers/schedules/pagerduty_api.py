@@ -1,6 +1,6 @@
 """Fetch the JSON the PagerDuty importer reads straight from PagerDuty's REST API.
 
-Only GETs, only to the host the user names, through ``portal.netsafety.safe_urlopen`` (public
+Only GETs, only to the host the user names, through ``core.netsafety.safe_urlopen`` (public
 addresses only, a deadline per request). For each schedule id: the schedule, its overrides from
 now for ``days`` days, the escalation policies the schedule lists, and every user its layers
 and overrides name. The result is the bundle ``read_documents`` takes.
@@ -15,7 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from portal.netsafety import UnsafeURL, safe_urlopen
+from core.netsafety import UnsafeURL, safe_urlopen
 
 TIMEOUT = 30  # seconds per request
 _HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")

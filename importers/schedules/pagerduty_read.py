@@ -23,8 +23,8 @@ import math
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.timeutil import local_to_utc
 from importers.base import ImportRefused
-from rota.timeutil import local_to_utc
 
 WEEK = 7 * 86400
 DAY = 86400
@@ -164,7 +164,7 @@ class LayerClock:
     """Turn boundaries of a layer, on the schedule's wall clock.
 
     Boundary ``k`` is ``rotation_virtual_start`` + k turns of local time, made an instant by
-    Rota's rule for times that a DST change skips or repeats (``rota.timeutil``).
+    Rota's rule for times that a DST change skips or repeats (``core.timeutil``).
     """
 
     def __init__(self, virtual_start: datetime.datetime, turn_seconds: int, tz: ZoneInfo):

@@ -8,9 +8,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
-from portal.admin_scope import TeamScopedAdmin
-from portal.admin_secrets import SecretFieldsAdmin
-from portal.admin_times import LocalTimesMixin, local_day_filter
+from core.admin_scope import TeamScopedAdmin
+from core.admin_secrets import SecretFieldsAdmin
+from core.admin_times import LocalTimesMixin, local_day_filter
 
 from .. import services
 from ..models import AlertState, InboxItem, Integration

@@ -3,8 +3,8 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from portal.admin_scope import TeamScopedAdmin
-from portal.admin_times import LocalTimesMixin, local_day_filter
+from core.admin_scope import TeamScopedAdmin
+from core.admin_times import LocalTimesMixin, local_day_filter
 
 from .. import selectors, services
 from ..exceptions import BugStateError

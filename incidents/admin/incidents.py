@@ -8,8 +8,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from portal.admin_scope import RotaAdminOnly, TeamScopedAdmin
-from portal.admin_times import LocalTimesMixin, local_day_filter
+from core.admin_scope import RotaAdminOnly, TeamScopedAdmin
+from core.admin_times import LocalTimesMixin, local_day_filter
 
 from .. import services
 from ..exceptions import IllegalTransition

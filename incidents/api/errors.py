@@ -1,6 +1,6 @@
 """Answer the incidents app's state errors with 409 Conflict, in one place."""
 
-from portal.exceptions import Conflict
+from core.exceptions import Conflict
 
 from ..exceptions import BugStateError, IllegalTransition
 

@@ -9,8 +9,8 @@ from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
-from portal.input_guards import FilterSet
-from portal.permissions import ReadOrManage, user_managed_team_ids
+from core.input_guards import FilterSet
+from core.permissions import ReadOrManage, user_managed_team_ids
 from rota.models import SupportPolicy
 
 from .. import services

@@ -13,13 +13,13 @@
   row (no support policy) is the rota admins'.
 """
 
-from ownership.models import Component, Membership
-from portal.permissions import (
+from core.permissions import (
     ReadOrManage,
     can_manage_team,
     request_is_rota_admin,
     user_managed_team_ids,
 )
+from ownership.models import Component, Membership
 from rota.models import RotationParticipant, SupportPolicy, SupportPolicyComponent
 
 

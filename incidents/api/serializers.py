@@ -3,8 +3,8 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from core.input_guards import SlugRelatedField
 from ownership.models import Component, Team
-from portal.input_guards import SlugRelatedField
 from rota.models import SupportPolicy
 
 from ..models import Bug, Incident, Integration, Severity, TimelineEntry

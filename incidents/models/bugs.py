@@ -7,8 +7,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.timebounds import BoundedTimes
 from ownership.models import Component, Team
-from rota.timebounds import BoundedTimes
 
 from .choices import Severity
 from .incidents import Incident

@@ -6,10 +6,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.timebounds import BoundedTimes
+from core.timeutil import wall_clock
 from ownership.models import Component, Team
 from rota.models import SupportPolicy
-from rota.timebounds import BoundedTimes
-from rota.timeutil import wall_clock
 
 from .choices import Severity, Urgency
 

@@ -5,9 +5,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from core.timebounds import BoundedTimes
+from core.timeutil import wall_clock
 from ownership.models import Component
-from rota.timebounds import BoundedTimes
-from rota.timeutil import wall_clock
 
 from .choices import Severity
 

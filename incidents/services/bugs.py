@@ -4,9 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.timeutil import zone
 from ownership.models import Component
 from rota.routing import responders
-from rota.timeutil import zone
 
 from ..exceptions import BugStateError, person_name
 from ..models import Bug, Severity

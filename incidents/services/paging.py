@@ -30,6 +30,7 @@ from notifications.messages import (
 )
 from notifications.recipients import recipient_for
 
+from .. import queue
 from ..models import Incident, Page, TimelineEntry
 from ._common import timeline_add, who
 
@@ -47,9 +48,7 @@ def page_channels(user) -> list[str]:
 
 def page_enqueue(*, page_id: int) -> None:
     """Send the page once the current transaction commits."""
-    from .. import tasks  # the tasks module imports the services
-
-    transaction.on_commit(lambda: tasks.publish_page(page_id))
+    transaction.on_commit(lambda: queue.publish_page(page_id))
 
 
 def incident_url(incident: Incident) -> str:
@@ -297,8 +296,6 @@ def pages_requeue(*, now: datetime.datetime | None = None) -> list[int]:
     handed only once the broker took it, so one the broker refused is tried at the next
     scan. The claim makes a superfluous hand-over harmless. Return the ids handed over.
     """
-    from .. import tasks  # the tasks module imports the services
-
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(seconds=_setting("INCIDENTS_PAGE_REQUEUE_AFTER"))
     stale = now - datetime.timedelta(seconds=_setting("INCIDENTS_PAGE_SENDING_TIMEOUT"))
@@ -311,7 +308,7 @@ def pages_requeue(*, now: datetime.datetime | None = None) -> list[int]:
     )
     handed = []
     for page_id in ids:
-        if not tasks.publish_page(page_id):
+        if not queue.publish_page(page_id):
             break  # the broker is still away: the next scan tries the rest
         handed.append(page_id)
     if handed:

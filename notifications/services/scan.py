@@ -10,19 +10,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .. import queue
 from ..conf import seconds, setting
 from ..models import Delivery
 from ..plans import Plan
 from ..recipients import chunked
-from ..selectors import (
-    capacity_alerts,
-    due_change_batches,
-    due_handoffs,
-    due_reminders,
-    rota_warnings,
-    timeboxes_run_out,
-    triage_agendas,
-)
+from ..selectors import due_change_batches, due_handoffs, due_reminders, rota_warnings
+from ..sources import plans_for
 from .changes import change_notices_collect
 
 logger = logging.getLogger(__name__)
@@ -32,9 +26,7 @@ Enqueue = Callable[[list[int]], None]
 
 def enqueue_send(ids: list[int]) -> None:
     """Publish a send task per delivery id (the default way deliveries reach a worker)."""
-    from ..tasks import publish_sends  # the tasks module imports the services
-
-    publish_sends(ids)
+    queue.publish_sends(ids)
 
 
 @dataclass
@@ -128,7 +120,7 @@ def notifications_scan(
     result = ScanResult()
     result.notices = change_notices_collect(now=now)
     plans = due_reminders(now=now) + due_handoffs(now=now) + due_change_batches(now=now)
-    plans += triage_agendas(now=now) + timeboxes_run_out(now=now)
+    plans += plans_for("scan", now=now)  # triage agendas and timebox notices (incidents)
     result.found = len(plans)
     result.created, enqueued = deliveries_create(plans=plans, now=now, enqueue=enqueue)
     result.requeued = len(deliveries_requeue(now=now, enqueue=enqueue))
@@ -158,10 +150,10 @@ def capacity_alerts_scan(
 ) -> ScanResult:
     """Tell the managers of each team whose load passed a threshold of its sprint buffer.
 
-    Once per team, threshold and sprint (see ``notifications.selectors.capacity``); safe to
+    Once per team, threshold and sprint (see ``reports.notices.capacity``); safe to
     run at any time, repeatedly and concurrently.
     """
     now = now or timezone.now()
-    plans = capacity_alerts(now=now)
+    plans = plans_for("capacity", now=now)
     created, enqueued = deliveries_create(plans=plans, now=now, enqueue=enqueue)
     return ScanResult(found=len(plans), created=created, enqueued=len(enqueued))

@@ -3,8 +3,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
-from portal.input_guards import SlugRelatedField
-from portal.permissions import can_manage_team
+from core.input_guards import SlugRelatedField
+from core.permissions import can_manage_team
 
 from ..models import Component, Membership, OwnershipPeriod, Team
 from ..paths import GlobError, canonical_pattern

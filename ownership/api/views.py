@@ -7,8 +7,8 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.input_guards import FilterSet
-from portal.permissions import (
+from core.input_guards import FilterSet
+from core.permissions import (
     ReadOrManage,
     can_manage_team,
     is_rota_admin,

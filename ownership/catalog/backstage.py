@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator, validate_slug
 
-from portal.netsafety import validate_webhook_address
+from core.netsafety import validate_webhook_address
 
 from ..paths import GlobError, canonical_pattern, compile_glob
 from ..validators import validate_timezone

@@ -18,6 +18,7 @@ from collections import Counter
 
 from django.contrib.auth.models import Group, Permission
 
+from core.timeutil import local_at, zone
 from incidents.models import Bug, EscalationPolicy, Incident, Page, Severity, TimelineEntry
 from incidents.models.choices import default_urgency
 from incidents.workdays import add_working_days
@@ -27,7 +28,6 @@ from reports.models import TeamCapacity
 from rota import services as rota
 from rota.models import Override, Rotation, Shift, SprintCalendar, SupportPolicy, Unavailability
 from rota.routing import responders
-from rota.timeutil import local_at, zone
 
 WEEKS = 26
 INCIDENTS_PER_WEEK = 16

@@ -22,11 +22,11 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
+from core.permissions import ROTA_ADMINS_GROUP
 from incidents.demo import seed_incidents
 from notifications.demo import seed_reminder_demo
 from ownership import services
 from ownership.models import Component, Membership, Team
-from portal.permissions import ROTA_ADMINS_GROUP
 
 from .history import seed_history
 from .rota import seed_open_incident, seed_rota

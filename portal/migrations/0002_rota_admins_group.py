@@ -1,8 +1,8 @@
-"""Create the "Rota admins" group: its members change every team's things (portal.permissions)."""
+"""Create the "Rota admins" group: its members change every team's things (core.permissions)."""
 
 from django.db import migrations
 
-ROTA_ADMINS_GROUP = "Rota admins"  # portal.permissions.ROTA_ADMINS_GROUP, frozen here
+ROTA_ADMINS_GROUP = "Rota admins"  # core.permissions.ROTA_ADMINS_GROUP, frozen here
 
 
 def create_group(apps, schema_editor):

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.permissions import ROTA_ADMINS_GROUP
 from ownership.models import Membership, Team
 from ownership.services import catalog_touch
-from portal.permissions import ROTA_ADMINS_GROUP
 
 from . import config
 from .models import ClaimGrant, Identity

@@ -23,6 +23,11 @@ SITE_URL = env("ROTA_SITE_URL", default="http://localhost:8000").rstrip("/")
 # The GitHub organisation named in exported CODEOWNERS owners (@<org>/<team>).
 ROTA_CODEOWNERS_ORG = env("ROTA_CODEOWNERS_ORG", default="org")
 
+# The shared bottom layer (core) imports no app: the functions it asks for an app's answers
+# are named here (see core.providers).
+ROTA_MANAGED_TEAM_IDS = "ownership.selectors.managed_team_ids"
+ROTA_VIEWER_ZONE_NAME = "notifications.selectors.viewer.viewer_zone_name"
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -56,7 +61,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "portal.input_guards.RefuseUnstorableInput",
+    "core.input_guards.RefuseUnstorableInput",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -257,7 +262,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "portal.input_guards.FilterBackend",
+        "core.input_guards.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -272,7 +277,7 @@ REST_FRAMEWORK = {
         "anon": env("API_THROTTLE_ANON", default="60/minute"),
         "user": env("API_THROTTLE_USER", default="6000/minute"),
     },
-    "EXCEPTION_HANDLER": "portal.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

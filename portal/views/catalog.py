@@ -2,12 +2,11 @@
 
 from django.shortcuts import get_object_or_404, render
 
+from core.pages import page
 from incidents import selectors as incidents
 from ownership import selectors
 from ownership.models import Component
 from rota.routing import responders_now
-
-from .common import page
 
 COMPONENT_INCIDENTS = 15
 

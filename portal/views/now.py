@@ -8,12 +8,11 @@ from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 
+from core.pages import page
 from ownership import selectors as ownership
 from ownership.models import Team
 from rota.models import SupportPolicy
 from rota.routing import Responders, responders_now, responders_now_for_teams, versions
-
-from .common import page
 
 # Answers are cached per process until the first shift among them ends, a minute at most:
 # someone may start a shift in what is a gap now, and nobody's end tells when.

@@ -6,15 +6,15 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from core.pages import page
+from core.timeutil import zone
 from incidents import selectors as incidents
 from ownership import selectors
 from reports.capacity import buffer_now
 from rota.api.permissions import leave_reason_visible
 from rota.routing import responders_now
 from rota.selectors import team_holidays_upcoming
-from rota.timeutil import zone
 
-from .common import page
 from .timeline import DEFAULT_WEEKS, MAX_WEEKS, build_timeline, rotations_of_team
 
 LIST_LIMIT = 20

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 
+from core.timeutil import ONE_DAY, start_of_day
 from rota.models import Rotation
 from rota.selectors import segments_for
 from rota.selectors.checks import schedule_checks
-from rota.timeutil import ONE_DAY, start_of_day
 
 PALETTE_SIZE = 10  # colours .c0 to .c9 in site.css
 DEFAULT_WEEKS = 4

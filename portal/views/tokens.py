@@ -7,9 +7,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.pages import add_errors, page
+
 from .. import tokens
 from ..models import ApiTokenInfo
-from .common import add_errors, page
 
 
 class TokenForm(forms.Form):

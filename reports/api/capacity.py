@@ -12,10 +12,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.input_guards import SlugRelatedField
+from core.netsafety import validate_webhook_url
+from core.permissions import can_manage_team
 from ownership.models import Team
-from portal.input_guards import SlugRelatedField
-from portal.netsafety import validate_webhook_url
-from portal.permissions import can_manage_team
 
 from .. import capacity, services
 from ..models import TeamCapacity

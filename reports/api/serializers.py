@@ -3,8 +3,8 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from core.timebounds import EARLIEST_DAY, FIRST_YEAR, LAST_YEAR, LATEST_DAY
 from ownership.models import Component, Team
-from rota.timebounds import EARLIEST_DAY, FIRST_YEAR, LAST_YEAR, LATEST_DAY
 
 from ..builders import ReportQuery
 from ..decision import DEFAULT_WEIGHTS
@@ -21,7 +21,7 @@ from ..selectors import head_counts
 MAX_PERIOD_DAYS = 3 * 366
 # Reports cover dates in these years: sprints, the days either side of a period and the
 # default 26 weeks before `to` all stay within what a date can hold.
-# The rota's own range (rota.timebounds), so reports and the data they read agree.
+# The rota's own range (core.timebounds), so reports and the data they read agree.
 EARLIEST, LATEST = EARLIEST_DAY, LATEST_DAY
 FIRST_LINE_CHOICES = {"both": (False, True), "without": (False,), "with": (True,)}
 # query parameter -> decision measure it weighs

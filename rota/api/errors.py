@@ -8,7 +8,7 @@ took first, or a row that others depend on.
 
 from django.db.models import ProtectedError
 
-from portal.exceptions import Conflict, still_in_use
+from core.exceptions import Conflict, still_in_use
 
 from ..exceptions import SwapError
 

@@ -3,7 +3,7 @@
 from django.db.models import Q
 from django_filters import rest_framework as filters
 
-from portal.input_guards import FilterSet
+from core.input_guards import FilterSet
 
 from ..models import (
     Override,

@@ -3,7 +3,7 @@
 * **Everyone signed in reads** every resource.
 * **Sprint calendars and support policies** are organisation-wide: a calendar's cadence moves
   the shifts of every rotation measured in it, and a policy decides who gets paged for whole
-  subtrees of the catalog. Only rota admins (``portal.permissions.is_rota_admin``) change them.
+  subtrees of the catalog. Only rota admins (``core.permissions.is_rota_admin``) change them.
 * **Rotations, shifts and the generate action**: rota admins, and managers of a team the rotation
   concerns. A person rotation concerns its ``team``; a team rotation concerns every team that
   takes part in it; a person rotation that follows a team rotation also concerns the teams on
@@ -21,8 +21,8 @@
   members of the teams they manage.
 """
 
+from core.permissions import request_is_rota_admin, user_managed_team_ids
 from ownership.models import Membership
-from portal.permissions import request_is_rota_admin, user_managed_team_ids
 
 from ..models import Rotation, RotationParticipant
 

@@ -12,9 +12,10 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.input_guards import SlugRelatedField
+from core.timebounds import validate_in_bounds
 from ownership.models import Team
 from ownership.validators import validate_timezone
-from portal.input_guards import SlugRelatedField
 
 from ..models import (
     Override,
@@ -27,7 +28,6 @@ from ..models import (
     Unavailability,
 )
 from ..selectors.leave import shift_leave_clashes
-from ..timebounds import validate_in_bounds
 from ..weekly import window_errors
 from .permissions import leave_reason_visible
 

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from portal.permissions import ReadOrManage
+from core.permissions import ReadOrManage
 
 from .. import selectors, services
 from ..models import (

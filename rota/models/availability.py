@@ -5,9 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from core.timebounds import BoundedTimes
 from ownership.models import Team
-
-from ..timebounds import BoundedTimes
 
 
 class Unavailability(BoundedTimes, models.Model):

@@ -6,9 +6,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.timebounds import BoundedTimes
 from ownership.validators import validate_timezone
-
-from ..timebounds import BoundedTimes
 
 
 class SprintCalendar(BoundedTimes, models.Model):

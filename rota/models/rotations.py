@@ -9,10 +9,10 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from core.timebounds import BoundedTimes
 from ownership.models import Team
 from ownership.validators import validate_timezone
 
-from ..timebounds import BoundedTimes
 from ..weekly import window_errors, windows_text
 from .calendars import SprintCalendar
 

@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from core.timebounds import BoundedTimes
+from core.timeutil import wall_clock
 from ownership.models import Team
 
-from ..timebounds import BoundedTimes
-from ..timeutil import wall_clock
 from .rotations import Rotation
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from django.db.models import Q
 from django.utils import timezone
 
+from core.timeutil import ONE_DAY, UTC, date_span, zone
 from ownership.models import Component
 
 from ..dealing import subtract
@@ -22,7 +23,6 @@ from ..models import (
     Unavailability,
 )
 from ..slots import SlotClock
-from ..timeutil import ONE_DAY, UTC, date_span, zone
 from .schedule import Duty, duty_for, restriction_windows, segments_for
 
 

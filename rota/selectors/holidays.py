@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import DateTimeField, IntegerField, Value
 
+from core.timeutil import ONE_DAY, local_date, zone
+
 from ..models import Rotation, Shift, Unavailability
-from ..timeutil import ONE_DAY, local_date, zone
 from ..workhours import business_hours
 
 NO_HOLIDAYS: frozenset = frozenset()

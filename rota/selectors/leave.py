@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from core.timeutil import ONE_DAY, date_span, zone
+
 from ..dealing import subtract
 from ..models import Override, Shift, Unavailability
-from ..timeutil import ONE_DAY, date_span, zone
 
 
 @dataclass(frozen=True)

@@ -36,9 +36,10 @@ from dataclasses import dataclass, replace
 
 from django.db.models import Exists, OuterRef, Q, Subquery
 
+from core.timeutil import zone
+
 from ..dealing import subtract
 from ..models import Override, Rotation, Shift
-from ..timeutil import zone
 from ..weekly import weekly_windows
 from ..workhours import business_windows
 from .holidays import NO_HOLIDAYS, Period, load_holidays

@@ -7,9 +7,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.timeutil import ONE_DAY, UTC, date_span, window_text, zone
+
 from ..exceptions import ShiftOverlap
 from ..models import Override, Rotation, RotaVersion, Shift, ShiftChange
-from ..timeutil import ONE_DAY, UTC, date_span, window_text, zone
 
 
 def rota_touch() -> None:

@@ -27,12 +27,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.timeutil import ONE_DAY, date_span, ensure_aware, local_date, start_of_day, zone
 from ownership.models import Membership
 
 from ..dealing import Blocked, Dealer, Key, Pool, WeekendWeigher, subtract
 from ..models import Override, Rotation, Shift, ShiftChange, SwapRequest, Unavailability
 from ..slots import SlotClock
-from ..timeutil import ONE_DAY, date_span, ensure_aware, local_date, start_of_day, zone
 from ._common import change_row, rota_touch, shift_snapshot
 from .leave import DUTY_ROLES, LeaveResult, settle_shift
 from .public_holidays import public_holidays_refresh_all

@@ -36,11 +36,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.permissions import is_rota_admin
+from core.timeutil import ONE_DAY, UTC, date_span, start_of_day, window_text, zone
 from ownership.models import Membership, Team
 
 from ..dealing import Key, subtract, turn_core
 from ..models import Override, Shift, ShiftChange, SwapRequest, Unavailability
-from ..timeutil import ONE_DAY, UTC, date_span, start_of_day, window_text, zone
 from .shifts import override_create, override_delete, shift_reassign
 
 DUTY_ROLES = (Membership.Role.ENGINEER, Membership.Role.LEAD)
@@ -130,8 +131,6 @@ def leave_reason(entry: Unavailability) -> str:
 @transaction.atomic
 def _reach(by, entry: Unavailability) -> set[int] | None:
     """Return the team ids whose rotations ``by`` may change for ``entry`` (None: every one)."""
-    from portal.permissions import is_rota_admin
-
     if by is None or is_rota_admin(by) or (entry.user_id is not None and entry.user_id == by.pk):
         return None
     from ownership.selectors import managed_team_ids

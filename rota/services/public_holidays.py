@@ -110,6 +110,11 @@ def team_public_holidays_sync(*, team: Team, today: datetime.date | None = None)
     return result
 
 
+def sync_on_team_holidays_changed(sender, *, team: Team, **kwargs) -> None:
+    """Receiver of ``ownership.signals.team_holidays_changed``: sync that team's holidays now."""
+    team_public_holidays_sync(team=team)
+
+
 def public_holidays_refresh_all(*, today: datetime.date | None = None) -> int:
     """Sync the package holidays of every team that takes them; return the rows created."""
     created = 0

@@ -9,9 +9,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.timeutil import ensure_aware, zone
+
 from ..exceptions import OverrideOverlap
 from ..models import Override, Rotation, Shift, ShiftChange
-from ..timeutil import ensure_aware, zone
 from ._common import (
     apply_fields,
     change_row,

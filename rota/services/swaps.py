@@ -23,12 +23,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from portal.permissions import is_rota_admin
+from core.permissions import is_rota_admin
+from core.timeutil import wall_clock
 
 from ..exceptions import ShiftStarted, SwapAlreadyTaken, SwapNotOpen
 from ..models import Shift, ShiftChange, SwapRequest
 from ..selectors.people import rotation_taker_ids
-from ..timeutil import wall_clock
 from .leave import NO_RUN_OF, has_run
 from .shifts import shift_reassign
 

@@ -14,12 +14,12 @@ import recurring_ical_events
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from portal.netsafety import DeadlineExceeded, UnsafeURL, safe_urlopen
+from core.netsafety import DeadlineExceeded, UnsafeURL, safe_urlopen
+from core.timeutil import ONE_DAY, zone
 
 from ..exceptions import CalendarImportError
 from ..models import Unavailability
 from ..selectors.people import person_zone_name
-from ..timeutil import ONE_DAY, zone
 from ._common import apply_fields, rota_touch, team_holidays_touch
 from .leave import LeaveResult, leave_covers_remove, leave_settle
 

@@ -11,9 +11,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from core.permissions import ROTA_ADMINS_GROUP
 from ownership.models import Membership
 from portal.oidc.models import ClaimGrant, Identity
-from portal.permissions import ROTA_ADMINS_GROUP
 from tests.browser.conftest import DESKTOP
 from tests.browser.oidc_provider import CLIENT_ID, CLIENT_SECRET, oidc_provider  # noqa: F401
 from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory

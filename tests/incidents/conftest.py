@@ -13,6 +13,6 @@ def fresh_rate_limits():
 @pytest.fixture
 def send_pages(monkeypatch):
     """Deliver pages in-process (on commit) instead of through a broker."""
-    from incidents import tasks
+    from incidents import queue, tasks
 
-    monkeypatch.setattr(tasks, "publish_page", tasks.deliver_page)
+    monkeypatch.setattr(queue, "publish_page", tasks.deliver_page)

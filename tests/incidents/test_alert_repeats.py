@@ -37,10 +37,10 @@ def checkout():
 @pytest.fixture
 def published(monkeypatch):
     """Record the pages handed to the broker (after commit) instead of sending them."""
-    from incidents import tasks
+    from incidents import queue
 
     sent = []
-    monkeypatch.setattr(tasks, "publish_page", sent.append)
+    monkeypatch.setattr(queue, "publish_page", sent.append)
     return sent
 
 

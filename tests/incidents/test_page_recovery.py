@@ -8,7 +8,7 @@ from django.core import mail
 from django.db import OperationalError
 from django.utils import timezone
 
-from incidents import services, tasks
+from incidents import queue, services, tasks
 from incidents.models import Page
 from incidents.services import paging
 from tests.notifications.factories import NotificationPreferenceFactory
@@ -46,7 +46,7 @@ def handed(monkeypatch):
         ids.append(page_id)
         return True
 
-    monkeypatch.setattr(tasks, "publish_page", publish)
+    monkeypatch.setattr(queue, "publish_page", publish)
     return ids
 
 
@@ -71,7 +71,7 @@ def test_a_page_the_broker_refused_is_tried_again_at_the_next_scan(page, monkeyp
         tried.append(page_id)
         return False
 
-    monkeypatch.setattr(tasks, "publish_page", broker_down)
+    monkeypatch.setattr(queue, "publish_page", broker_down)
     first = page.enqueued_at + 61 * SECOND
     assert paging.pages_requeue(now=first) == []
     # Not marked as handed: one scan (a minute) later it is tried again, not a minute after.
@@ -93,7 +93,7 @@ def test_a_scan_stops_handing_pages_over_at_the_first_refusal(page, monkeypatch)
         enqueued_at=page.enqueued_at,
     )
     tried = []
-    monkeypatch.setattr(tasks, "publish_page", lambda page_id: tried.append(page_id))
+    monkeypatch.setattr(queue, "publish_page", lambda page_id: tried.append(page_id))
     assert paging.pages_requeue(now=page.enqueued_at + 61 * SECOND) == []
     assert tried == [page.pk]
     assert Page.objects.get(pk=second.pk).enqueued_at == page.enqueued_at

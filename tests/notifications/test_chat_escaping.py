@@ -137,9 +137,9 @@ def test_a_rota_warning_escapes_the_rotation_name(
 def test_a_page_escapes_the_incident_title(
     team, alice, chat_server, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from incidents import tasks
+    from incidents import queue, tasks
 
-    monkeypatch.setattr(tasks, "publish_page", tasks.deliver_page)
+    monkeypatch.setattr(queue, "publish_page", tasks.deliver_page)
     server = chat_server()
     chat_to(alice, server)
     t0 = datetime.datetime(2030, 7, 1, 10, tzinfo=datetime.UTC)

@@ -153,7 +153,7 @@ def test_a_bug_without_an_investigation_has_no_timebox_to_run_out(team, alice, l
 def test_finding_run_out_timeboxes_costs_the_same_queries_for_one_bug_or_many(
     team, alice, lena, django_assert_num_queries, bugs
 ):
-    from notifications.selectors import timeboxes_run_out
+    from incidents.notices.timebox import timeboxes_run_out
 
     component = ComponentFactory(owner_team=team)
     for _ in range(bugs):

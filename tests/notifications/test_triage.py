@@ -249,7 +249,7 @@ def test_an_early_meeting_gets_its_agenda_an_hour_ahead_even_the_evening_before(
 def test_finding_the_agendas_costs_the_same_queries_for_one_team_or_many(
     django_assert_num_queries, teams
 ):
-    from notifications.selectors import triage_agendas
+    from incidents.notices.triage import triage_agendas
 
     for _ in range(teams):
         team = TeamFactory(timezone="Europe/London")

@@ -1,6 +1,6 @@
 """Webhook addresses are checked when saved: a private address is refused on every path.
 
-One validator (portal.netsafety.validate_webhook_url) guards a person's chat webhook (API,
+One validator (core.netsafety.validate_webhook_url) guards a person's chat webhook (API,
 portal settings page, admin), a team's (API, admin, catalog import) and a team's buffer alert
 webhook (API), so a private address is refused with the field named, rather than accepted
 and failing only when a page is sent.
@@ -12,11 +12,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
+from core.netsafety import validate_webhook_url
 from notifications.models import NotificationPreference
 from ownership.catalog import services as catalog_services
 from ownership.catalog.report import CatalogImportError
 from ownership.models import Team
-from portal.netsafety import validate_webhook_url
 from reports.models import TeamCapacity
 from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
 
@@ -54,7 +54,7 @@ def resolver(monkeypatch, settings):
             return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (PUBLIC, port))]
         return real(host, port, *args, **kwargs)
 
-    monkeypatch.setattr("portal.netsafety.socket.getaddrinfo", fake)
+    monkeypatch.setattr("core.netsafety.socket.getaddrinfo", fake)
 
 
 @pytest.mark.parametrize(("address", "message"), PRIVATE_ADDRESSES)
@@ -67,7 +67,7 @@ def test_the_validator_refuses_private_addresses_saying_why(address, message):
 
 
 def test_a_single_label_host_is_refused_when_saved_and_when_sent():
-    from portal.netsafety import UnsafeURL, check_public_url, validate_webhook_address
+    from core.netsafety import UnsafeURL, check_public_url, validate_webhook_address
 
     # A bare name is looked up in the server's own search domains: an internal machine. A URL
     # field refuses it as no URL (Django's validator wants a dot), the import too.
@@ -284,7 +284,7 @@ def test_text_that_is_no_url_is_told_so_once(staff_client, make_client, value):
 
 
 def test_the_catalog_import_still_refuses_text_that_is_no_url():
-    from portal.netsafety import validate_webhook_address
+    from core.netsafety import validate_webhook_address
 
     with pytest.raises(ValidationError) as raised:
         validate_webhook_address("not a url")

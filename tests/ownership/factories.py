@@ -18,10 +18,10 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def rota_admin(**kwargs):
-    """Create a rota admin (portal.permissions): staff in the "Rota admins" group."""
+    """Create a rota admin (core.permissions): staff in the "Rota admins" group."""
     from django.contrib.auth.models import Group
 
-    from portal.permissions import ROTA_ADMINS_GROUP
+    from core.permissions import ROTA_ADMINS_GROUP
 
     user = UserFactory(is_staff=True, **kwargs)
     user.groups.add(Group.objects.get_or_create(name=ROTA_ADMINS_GROUP)[0])

@@ -5,9 +5,9 @@ could otherwise take over the site admins' (see the README, Roles)."""
 import pytest
 from django.contrib.auth.models import Group
 
+from core.permissions import ROTA_ADMINS_GROUP
 from ownership.models import Membership
 from portal.demo.seed import managers_group_sync
-from portal.permissions import ROTA_ADMINS_GROUP
 
 from .factories import MembershipFactory, TeamFactory, UserFactory, rota_admin
 

@@ -16,10 +16,10 @@ from django.core.exceptions import FieldDoesNotExist
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
+from core.admin_scope import RotaAdminOnly, TeamScopedAdmin
 from incidents.models import Incident, Integration
 from notifications.models import NotificationPreference
 from ownership.models import Component, Membership, Team
-from portal.admin_scope import RotaAdminOnly, TeamScopedAdmin
 from portal.demo.seed import managers_group_sync
 from reports.models import TeamCapacity
 from rota.models import Rotation, Shift

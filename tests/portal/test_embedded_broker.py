@@ -10,8 +10,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PUBLISH = """
 import django
 django.setup()
-from incidents.tasks import publish_page
-from notifications.tasks import publish_sends
+from incidents.queue import publish_page
+from notifications.queue import publish_sends
 print(publish_page(1))
 publish_sends([2])
 """

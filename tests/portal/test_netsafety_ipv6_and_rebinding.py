@@ -14,10 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.core.exceptions import ValidationError
 
+from core import netsafety
+from core.netsafety import UnsafeURL, check_public_url, safe_urlopen, validate_webhook_url
 from notifications.models import NotificationPreference
 from ownership.models import Team
-from portal import netsafety
-from portal.netsafety import UnsafeURL, check_public_url, safe_urlopen, validate_webhook_url
 from tests.ownership.factories import TeamFactory, UserFactory
 
 PUBLIC = "93.184.216.34"  # a global address; never connected to here

@@ -8,11 +8,11 @@ from django.contrib.auth.models import Group
 from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
 
+from core.permissions import ROTA_ADMINS_GROUP
 from ownership.models import Membership
 from portal.oidc import config
 from portal.oidc.models import ClaimGrant
 from portal.oidc.services import SignInRefused, oidc_claims_sync, oidc_sign_in
-from portal.permissions import ROTA_ADMINS_GROUP
 from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
 
 ISSUER = "https://idp.example.com"

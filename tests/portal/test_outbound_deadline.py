@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from core.netsafety import DeadlineExceeded, safe_urlopen
 from notifications.channels import ChannelError, webhook_post
-from portal.netsafety import DeadlineExceeded, safe_urlopen
 from rota.exceptions import CalendarImportError
 from rota.services.unavailability import fetch_calendar
 from tests.notifications.chat import ChatServer, DrippingServer

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from incidents import tasks
+from incidents import queue
 from incidents.models import Incident, Page, TimelineEntry
 from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory, UserFactory
 from tests.rota.factories import RotationFactory, ShiftFactory
@@ -39,7 +39,7 @@ def reporter(client):
 def published(monkeypatch):
     """Record the pages handed to the broker instead of sending them."""
     sent = []
-    monkeypatch.setattr(tasks, "publish_page", sent.append)
+    monkeypatch.setattr(queue, "publish_page", sent.append)
     return sent
 
 

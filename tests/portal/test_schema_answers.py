@@ -14,8 +14,8 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
+from core.exceptions import api_exception_handler
 from incidents.models import Incident
-from portal.exceptions import api_exception_handler
 from tests.incidents.factories import BugFactory, IncidentFactory
 from tests.rota.factories import RotationFactory, SprintCalendarFactory
 

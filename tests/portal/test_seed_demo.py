@@ -9,10 +9,10 @@ from django.db import transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
+from core.permissions import is_rota_admin
 from ownership.models import Component, Membership, OwnershipPeriod, Team
 from ownership.selectors import component_owner_at, ownership_for_path
 from portal.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_all, username_for
-from portal.permissions import is_rota_admin
 from tests.ownership.factories import TeamFactory
 
 User = get_user_model()

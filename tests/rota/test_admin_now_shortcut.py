@@ -14,8 +14,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from core.timeutil import ONE_DAY, zone
 from rota.models import Shift
-from rota.timeutil import ONE_DAY, zone
 
 from .admin_helpers import page_data
 from .factories import OverrideFactory, RotationFactory, ShiftFactory

@@ -340,7 +340,7 @@ def test_today_and_this_week_are_each_rotations_own(
     # Mon 30 Nov - Sun 6 Dec.
     import types
 
-    from portal import admin_times
+    from core import admin_times
 
     monkeypatch.setattr(
         admin_times, "timezone", types.SimpleNamespace(now=lambda: at(2026, 12, 6, 20))

@@ -13,9 +13,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from core.timeutil import wall_clock
 from rota import services
 from rota.models import Shift, SwapRequest
-from rota.timeutil import wall_clock
 from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
 
 from .factories import RotationFactory, ShiftFactory

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from rota.timeutil import date_span, local_to_utc
+from core.timeutil import date_span, local_to_utc
 
 from .factories import SprintCalendarFactory
 

@@ -5,8 +5,8 @@ import datetime
 
 import pytest
 
+from core.timeutil import wall_clock, window_text, zone
 from rota.models import Override, Shift, Unavailability
-from rota.timeutil import wall_clock, window_text, zone
 from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
 
 from .factories import OverrideFactory, RotationFactory, ShiftFactory

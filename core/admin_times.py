@@ -20,8 +20,8 @@ from django.db import models
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
-from rota.timebounds import EARLIEST_DAY, LATEST_DAY, in_bounds
-from rota.timeutil import ONE_DAY, start_of_day, wall_clock, zone
+from core.timebounds import EARLIEST_DAY, LATEST_DAY, in_bounds
+from core.timeutil import ONE_DAY, start_of_day, wall_clock, zone
 
 FORMAT = "%a %d %b %Y %H:%M"
 
@@ -151,7 +151,7 @@ def local_day_filter(field_name: str, title: str) -> type[admin.SimpleListFilter
     ``?<field>_day=YYYY-MM-DD`` (e.g. from a bookmark): "7 Dec" in a Kolkata rotation runs
     from 6 Dec 18:30 UTC to 7 Dec 18:30 UTC. A value that is none of these is refused as
     Django refuses bad lookups (the list reloads unfiltered with an error flag), as is a day
-    outside :mod:`rota.timebounds` (2000-01-01..2100-12-31).
+    outside :mod:`core.timebounds` (2000-01-01..2100-12-31).
     """
 
     class LocalDayFilter(admin.SimpleListFilter):

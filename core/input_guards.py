@@ -10,7 +10,7 @@ would answer 500 on PostgreSQL only, so each way in refuses it with 400 naming t
 * ``FilterSet`` (and ``FilterBackend`` for ``filterset_fields``): the base of every list
   filter; its date-time filters refuse offsets beyond ±15:59 (PostgreSQL's limit:
   https://www.postgresql.org/docs/current/datatype-datetime.html), and its date and date-time
-  filters values outside 2000-01-01..2100-12-31 (:mod:`rota.timebounds`).
+  filters values outside 2000-01-01..2100-12-31 (:mod:`core.timebounds`).
 """
 
 import datetime
@@ -22,7 +22,7 @@ from django.http import HttpResponse
 from django_filters import rest_framework as filters
 from rest_framework import serializers
 
-from rota.timebounds import validate_in_bounds
+from core.timebounds import validate_in_bounds
 
 NUL_MESSAGE = "Null characters are not allowed."
 MAX_OFFSET = datetime.timedelta(hours=15, minutes=59)
@@ -90,7 +90,7 @@ class SlugRelatedField(serializers.SlugRelatedField):
 
 class _OffsetCheckedForm(forms.Form):
     """A filter form whose date-time fields refuse offsets PostgreSQL cannot keep, and whose
-    date and date-time fields refuse values outside :mod:`rota.timebounds` (2000-2100):
+    date and date-time fields refuse values outside :mod:`core.timebounds` (2000-2100):
     SQLite cannot compare year 9999 at -15:59 once in UTC, nor can a day span end past it."""
 
     def __init__(self, *args, **kwargs):

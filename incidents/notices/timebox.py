@@ -8,15 +8,15 @@ down) is not told any more; the weekly triage agenda lists it.
 
 import datetime
 
-from incidents.models import Bug
+from notifications.conf import seconds
+from notifications.keys import timebox_key
+from notifications.models import Delivery
+from notifications.plans import Plan, plans_for_person
+from notifications.recipients import recipients_for
+from notifications.selectors.duties import members_by_team
 from ownership.models import Membership
 
-from ..conf import seconds
-from ..keys import timebox_key
-from ..models import Delivery
-from ..plans import Plan, plans_for_person
-from ..recipients import recipients_for
-from .duties import members_by_team
+from ..models import Bug
 
 
 def team_leaders(team_ids) -> dict[int, list[int]]:

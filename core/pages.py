@@ -3,41 +3,23 @@
 import functools
 from zoneinfo import ZoneInfoNotFoundError
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from ownership.models import Membership
-from rota.timeutil import zone
+from core.providers import provider
+from core.timeutil import zone
 
 DEFAULT_ZONE = "UTC"
 
 
 def viewer_zone_name(user) -> str:
-    """Return the zone a person reads times in: their preference, else their first team's.
+    """Return the IANA zone name ``user`` reads times in (e.g. "Europe/Berlin").
 
-    One query. Teams count in name order, as the notifications do.
+    Asked of the app that knows through the ``ROTA_VIEWER_ZONE_NAME`` setting
+    (see :mod:`core.providers`); "UTC" when it has no answer.
     """
-    from notifications.models import NotificationPreference
-
-    preference = NotificationPreference.objects.filter(user_id=OuterRef("pk")).exclude(timezone="")
-    team = Membership.objects.filter(user_id=OuterRef("pk")).order_by("team__name", "team_id")
-    row = (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .annotate(
-            preferred=Subquery(preference.values("timezone")[:1]),
-            team_zone=Subquery(team.values("team__timezone")[:1]),
-        )
-        .values_list("preferred", "team_zone")
-        .first()
-    )
-    for name in row or ():
-        if name:
-            return name
-    return DEFAULT_ZONE
+    return provider("ROTA_VIEWER_ZONE_NAME")(user) or DEFAULT_ZONE
 
 
 def page(view):

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
-from portal.health import DATABASE_UNAVAILABLE
+from core.retry import DATABASE_UNAVAILABLE
 
 logger = logging.getLogger(__name__)
 

@@ -1,13 +1,13 @@
 """The admin as a manager sees it: their teams' rows only, as in the API.
 
-Rota admins (:func:`portal.permissions.is_rota_admin`) see and change every row. Anyone else
+Rota admins (:func:`core.permissions.is_rota_admin`) see and change every row. Anyone else
 who reaches the admin (staff: in practice a team manager) works through one of two mixins,
 and every registered admin uses one of them (a test walks ``admin.site`` to keep it so):
 
 * :class:`TeamScopedAdmin` for the models a manager runs. ``team_paths`` name the ORM paths
   from a row to the teams it belongs to (``("rotation__team", ...)``); a row is the manager's
-  when any path reaches a team they manage (:func:`ownership.selectors.managed_team_ids`,
-  the rule :func:`portal.permissions.can_manage_team` applies in the API). The change list,
+  when any path reaches a team they manage (:func:`core.permissions.managed_team_ids`,
+  the rule :func:`core.permissions.can_manage_team` applies in the API). The change list,
   the object pages (403 on another team's row), the actions (403 when one of the rows picked
   is another team's), the choices of the ``owner_fields`` (the foreign keys that give a row
   its team) and the pickers for them are all cut to those rows, and a save that would leave
@@ -24,9 +24,7 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
-from ownership.selectors import managed_team_ids
-
-from .permissions import is_rota_admin
+from .permissions import is_rota_admin, managed_team_ids
 
 _UNSCOPED = "_rota_admin_unscoped"
 

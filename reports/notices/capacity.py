@@ -7,16 +7,19 @@ lower threshold is never told after a higher one in the same sprint.
 """
 
 import datetime
+from collections.abc import Iterable
 
-from ownership.models import Membership
-from reports.capacity import BufferNow, buffers_now
+from core.timeutil import zone
+from notifications.conf import setting
+from notifications.keys import capacity_key
+from notifications.models import Delivery
+from notifications.plans import Plan, plan_for_team, plans_for_person
+from notifications.recipients import TeamChannel, recipients_for
+from notifications.selectors.duties import members_by_team
+from ownership.models import Membership, Team
 
-from ..conf import setting
-from ..keys import capacity_key
-from ..models import Delivery
-from ..plans import Plan, plan_for_team, plans_for_person
-from ..recipients import alert_channels, recipients_for
-from .duties import members_by_team
+from ..capacity import BufferNow, buffers_now
+from ..models import TeamCapacity
 
 
 def _passed(buffer: BufferNow, thresholds) -> int | None:
@@ -104,3 +107,26 @@ def capacity_alerts(*, now: datetime.datetime) -> list[Plan]:
                 )
             )
     return plans
+
+
+def alert_channels(team_ids: Iterable[int]) -> dict[int, TeamChannel]:
+    """Return where each team's buffer alerts are posted: the team capacity's alert webhook,
+    else the team's chat webhook; none where the team switched chat alerts off."""
+    ids = sorted(set(team_ids))
+    if not ids:
+        return {}
+    settings_of = {
+        row.team_id: row
+        for row in TeamCapacity.objects.filter(team_id__in=ids).only(
+            "team_id", "alert_chat", "alert_webhook_url"
+        )
+    }
+    found = {}
+    for team in Team.objects.filter(pk__in=ids).only("id", "name", "timezone", "chat_webhook_url"):
+        capacity = settings_of.get(team.pk)
+        if capacity is not None and not capacity.alert_chat:
+            continue
+        url = (capacity.alert_webhook_url if capacity else "") or team.chat_webhook_url
+        if url:
+            found[team.pk] = TeamChannel(team.pk, team.name, zone(team.timezone), url)
+    return found

@@ -4,12 +4,12 @@ Everyone signed in reads; a team's managers change their teams' things; **rota a
 change everything. A rota admin is a superuser, or a staff user in the group ``Rota admins``
 (:data:`ROTA_ADMINS_GROUP`). Being staff (``is_staff``) only opens the Django admin: a
 manager is staff so that they can work there, and the admin scopes them to their teams
-exactly as the API does (see :mod:`portal.admin_scope`).
+exactly as the API does (see :mod:`core.admin_scope`).
 """
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from ownership.selectors import managed_team_ids
+from core.providers import provider
 
 ROTA_ADMINS_GROUP = "Rota admins"
 
@@ -36,6 +36,15 @@ def is_rota_admin(user) -> bool:
 def request_is_rota_admin(request) -> bool:
     """Tell whether the caller of ``request`` is a rota admin (see :func:`is_rota_admin`)."""
     return is_rota_admin(getattr(request, "user", None))
+
+
+def managed_team_ids(user) -> set[int]:
+    """The ids of the teams ``user`` manages (empty for anonymous users).
+
+    Asked of the ownership app through the ``ROTA_MANAGED_TEAM_IDS`` setting
+    (see :mod:`core.providers`).
+    """
+    return provider("ROTA_MANAGED_TEAM_IDS")(user)
 
 
 def user_managed_team_ids(request) -> set[int]:

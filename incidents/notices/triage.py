@@ -10,15 +10,15 @@ import datetime
 
 from django.db.models import Count
 
-from incidents.models import Bug
+from core.timeutil import ONE_DAY, local_at, zone
+from notifications.keys import triage_key
+from notifications.models import Delivery
+from notifications.plans import Plan, plans_for_person
+from notifications.recipients import recipients_for
+from notifications.selectors.duties import members_by_team
 from ownership.models import Membership, Team
-from rota.timeutil import ONE_DAY, local_at, zone
 
-from ..keys import triage_key
-from ..models import Delivery
-from ..plans import Plan, plans_for_person
-from ..recipients import recipients_for
-from .duties import members_by_team
+from ..models import Bug
 
 AGENDA_TIME = datetime.time(8, 0)
 AGENDA_BEFORE = datetime.timedelta(hours=1)
