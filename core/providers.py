@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from core import caches
+
 
 def provider(setting: str):
     """Return the callable named by the dotted path in ``settings.<setting>`` (each path is
@@ -33,3 +35,6 @@ def provider(setting: str):
 @cache
 def _imported(path: str):
     return import_string(path)
+
+
+caches.register("core.providers.imported", _imported.cache_clear)

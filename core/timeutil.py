@@ -15,6 +15,8 @@ import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from core import caches
+
 UTC = datetime.UTC
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -23,6 +25,9 @@ ONE_DAY = datetime.timedelta(days=1)
 def zone(name: str) -> ZoneInfo:
     """Return the ZoneInfo for an IANA name (cached)."""
     return ZoneInfo(name)
+
+
+caches.register("core.timeutil.zone", zone.cache_clear)
 
 
 def local_to_utc(naive: datetime.datetime, tz: ZoneInfo) -> datetime.datetime:

@@ -7,6 +7,8 @@ from django.db import connection
 from django.db.models import Prefetch, Q
 from django.db.models.functions import Length
 
+from core import caches
+
 from .models import CatalogVersion, Component, ComponentPath, Membership, OwnershipPeriod, Team
 from .paths import PathIndex, normalise_path
 
@@ -118,6 +120,7 @@ class PathLookupCache:
 
 
 path_lookup_cache = PathLookupCache()
+caches.register("ownership.path_lookup", path_lookup_cache.clear)
 
 
 @dataclass

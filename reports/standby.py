@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from core import caches
 from core.timeutil import ONE_DAY, local_at, start_of_day, zone
 
 from .records import Cadence
@@ -71,6 +72,10 @@ def _piece(tz_name: str, start: datetime.datetime, end: datetime.datetime):
             nights.append(day - ONE_DAY)  # the night began the evening before
         day += ONE_DAY
     return hours, weekend, tuple(nights)
+
+
+caches.register("reports.standby.midnight", _midnight.cache_clear)
+caches.register("reports.standby.piece", _piece.cache_clear)
 
 
 def standby(pools: dict, cadence: Cadence) -> Standby:

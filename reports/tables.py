@@ -24,9 +24,6 @@ class Table:
     columns: list[str]
     rows: list[list]
 
-    def dicts(self) -> list[dict]:
-        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
-
 
 def _columns(cls, skip=()) -> list[str]:
     return [f.name for f in dataclasses.fields(cls) if f.name not in skip]

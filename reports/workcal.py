@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 from functools import lru_cache
 
+from core import caches
 from core.timeutil import ONE_DAY, local_at, start_of_day, zone
 from rota.workhours import CLOSES, OPENS, is_business_day
 
@@ -28,6 +29,9 @@ def _opening(day: datetime.date, timezone: str) -> tuple[datetime.datetime, date
     """Return the instants a working day opens and closes (the same few days recur a lot)."""
     tz = zone(timezone)
     return local_at(day, WORKDAY_START, tz), local_at(day, WORKDAY_END, tz)
+
+
+caches.register("reports.workcal.opening", _opening.cache_clear)
 
 
 @dataclass(frozen=True)

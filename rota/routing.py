@@ -49,6 +49,7 @@ from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core import caches
 from ownership.models import Component, Membership, Team
 from ownership.selectors import component_owner_at
 
@@ -304,39 +305,82 @@ def responders_for_rotation(*, rotation: Rotation, at=None) -> Responders:
     person rotation: the person on duty, as primary or secondary according to the rotation's
     role. A rotation lookup answers for the rotation alone: no organisation fallback.
     """
+    return responders_for_rotations(rotations=[rotation], at=at)[rotation.pk]
+
+
+def responders_for_rotations(*, rotations, at=None) -> dict[int, Responders]:
+    """Return responders_for_rotation for many rotations at once, in a fixed number of queries.
+
+    ``rotations`` carry ``follows_team_rotation`` loaded; the answer maps rotation id to
+    the same Responders ``responders_for_rotation`` gives.
+    """
     at = _now(at)
-    if rotation.kind == Rotation.Kind.TEAM:
-        team, covering, team_until = _team_on_shift(rotation, at)
-        if team is None:
+    rotations = list({r.pk: r for r in rotations}.values())
+    related = {r.pk: r for r in rotations}
+    for rotation in rotations:
+        if rotation.follows_team_rotation_id is not None:
+            related.setdefault(rotation.follows_team_rotation_id, rotation.follows_team_rotation)
+    segments = oncall_for(list(related.values()), at) if related else {}
+    answers = {}
+    # Team rotations: the team on shift answers with its own people (one load for all).
+    on_shift = {}
+    condition, team_ids = Q(pk__in=[]), set()
+    for rotation in rotations:
+        if rotation.kind != Rotation.Kind.TEAM:
+            continue
+        segment = segments.get(rotation.pk)
+        if segment is None or segment.team is None:
             result = Responders(at=at)
             result.warning = f"Nobody is on duty in rotation {rotation.name}."
-            return result
-        condition = Q(team=team, kind=Rotation.Kind.PERSON)
+            answers[rotation.pk] = result
+            continue
+        team, covering = segment.team, segment.is_override
+        on_shift[rotation.pk] = (team, covering, segment.end)
+        team_ids.add(team.pk)
+        condition |= Q(team=team, kind=Rotation.Kind.PERSON)
         if not covering:
             condition |= Q(follows_team_rotation=rotation)
-        loaded = _load(condition=condition, team_ids=[team.pk], at=at)
-        result = Responders(at=at, responding_team=team, covering=covering)
-        following = [
-            r
-            for r in loaded.rotations
-            if not covering and r.follows_team_rotation_id == rotation.pk
-        ]
-        pick_people(result, following=following, first_line=None, loaded=loaded)
-        _until(result, team_until)
-        build_escalation(result, loaded, use_fallback=False)
-        return result
+    if on_shift:
+        loaded = _load(condition=condition, team_ids=team_ids, at=at)
+        for rotation in rotations:
+            if rotation.pk not in on_shift:
+                continue
+            team, covering, team_until = on_shift[rotation.pk]
+            result = Responders(at=at, responding_team=team, covering=covering)
+            following = [
+                r
+                for r in loaded.rotations
+                if not covering and r.follows_team_rotation_id == rotation.pk
+            ]
+            pick_people(result, following=following, first_line=None, loaded=loaded)
+            _until(result, team_until)
+            build_escalation(result, loaded, use_fallback=False)
+            answers[rotation.pk] = result
+    # Person rotations: who holds the shift, with the leads of the responding teams.
+    people = [r for r in rotations if r.kind != Rotation.Kind.TEAM]
+    teams = {}
+    for rotation in people:
+        if rotation.follows_team_rotation_id is not None:
+            followed = segments.get(rotation.follows_team_rotation_id)
+            teams[rotation.pk] = followed.team if followed else None
+        else:
+            teams[rotation.pk] = rotation.team
+    members = _leads_and_managers({t.pk for t in teams.values() if t is not None})
+    for rotation in people:
+        answers[rotation.pk] = _person_rotation_answer(rotation, segments, members, at)
+    return answers
+
+
+def _person_rotation_answer(rotation, segments, members, at) -> Responders:
+    """Answer for a person rotation from its and its followed rotation's segments."""
     result = Responders(at=at)
-    related = [rotation]
-    if rotation.follows_team_rotation_id is not None:
-        related.append(rotation.follows_team_rotation)
-    segments = oncall_for(related, at)
     oncall = oncall_from(rotation, segments.get(rotation.pk))
+    mine = {rotation.pk: segments.get(rotation.pk)}
     if rotation.follows_team_rotation_id is not None:
-        followed = segments[rotation.follows_team_rotation_id]
+        followed = segments.get(rotation.follows_team_rotation_id)
+        mine[rotation.follows_team_rotation_id] = followed
         result.responding_team = followed.team if followed else None
         if followed is not None and followed.is_override:
-            # Another team covers the support shift: this rotation's people (dealt to the team
-            # it covers) are not on duty until the cover ends (rule 3).
             result.covering = True
             result.warning = (
                 f"{followed.team.name if followed.team else 'Another team'} covers the support "
@@ -352,8 +396,9 @@ def responders_for_rotation(*, rotation: Rotation, at=None) -> Responders:
         result.secondary = oncall
     else:
         result.primary = oncall
-    team_ids = [result.responding_team.pk] if result.responding_team else []
-    loaded = Loaded([rotation], segments, _leads_and_managers(team_ids), RoutingSettings())
+    team_id = result.responding_team.pk if result.responding_team else None
+    team_members = {team_id: members.get(team_id, [])} if team_id is not None else {}
+    loaded = Loaded([rotation], mine, team_members, RoutingSettings())
     build_escalation(result, loaded, use_fallback=False)
     if oncall is None and result.warning is None:
         result.warning = f"Nobody is on duty in rotation {rotation.name}."
@@ -474,5 +519,36 @@ def responders_now_for_teams(*, teams) -> dict[int, Responders]:
     return answers
 
 
-def responders_cache_clear() -> None:
-    _answers.clear()
+def responders_now_for_rotations(*, rotations) -> dict[int, Responders]:
+    """Return responders_now(rotation=...) for many rotations, computing the stale ones in one
+    batch. ``rotations`` carry ``follows_team_rotation`` and ``team`` loaded."""
+    rotations = list({r.pk: r for r in rotations}.values())
+    now = timezone.now()
+    versions_now = versions()
+    answers, missing = {}, []
+    for rotation in rotations:
+        hit = _answers.get(("rotation", rotation.pk))
+        if hit is not None and hit[0] == versions_now and now < hit[1]:
+            answers[rotation.pk] = replace(hit[2], at=now)
+        else:
+            missing.append(rotation)
+    if not missing:
+        return answers
+    with tracking_validity() as ends:
+        computed = responders_for_rotations(rotations=missing, at=now)
+    limit = now + (GAP_CACHE if None in ends else MAX_CACHE)
+    valid_until = min([limit, *(end for end in ends if end is not None)])
+    if len(_answers) + len(missing) >= _CACHE_SIZE:
+        _answers.clear()
+    for rotation in missing:
+        _answers[("rotation", rotation.pk)] = (
+            versions_now,
+            valid_until,
+            computed[rotation.pk],
+            next(_stamps),
+        )
+        answers[rotation.pk] = computed[rotation.pk]
+    return answers
+
+
+caches.register("rota.routing.answers", _answers.clear)

@@ -4,7 +4,16 @@ import pytest
 import redis
 from rest_framework.test import APIClient
 
+from core import caches
 from tests.ownership.factories import MembershipFactory, UserFactory, rota_admin
+
+
+@pytest.fixture(autouse=True)
+def empty_process_caches():
+    """Start and end every test with empty process caches: ids and slugs repeat across tests."""
+    caches.clear_all()
+    yield
+    caches.clear_all()
 
 
 @pytest.fixture

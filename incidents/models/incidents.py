@@ -201,10 +201,6 @@ class Incident(BoundedTimes, models.Model):
     def get_api_url(self):
         return reverse("incident-detail", kwargs={"pk": self.pk})
 
-    @property
-    def is_open(self) -> bool:
-        return self.status != self.Status.RESOLVED
-
 
 _WHEN = "%Y-%m-%d %H:%M"
 

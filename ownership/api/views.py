@@ -7,6 +7,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import caches
 from core.input_guards import FilterSet
 from core.permissions import (
     ReadOrManage,
@@ -174,6 +175,7 @@ class ComponentViewSet(viewsets.ModelViewSet):
 
 
 _rendered: dict = {}
+caches.register("ownership.api.path_json", _rendered.clear)
 
 
 class OwnershipLookupView(APIView):

@@ -22,6 +22,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
+from core import caches
 from core.permissions import ROTA_ADMINS_GROUP
 from incidents.demo import seed_incidents
 from notifications.demo import seed_reminder_demo
@@ -62,6 +63,9 @@ def organisation() -> dict:
     """Return the demo organisation as read from organisation.yaml."""
     with DATA_FILE.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+caches.register("portal.demo.organisation", organisation.cache_clear)
 
 
 def username_for(full_name: str) -> str:

@@ -1,97 +1,15 @@
 """The home page: who is on call and on support now, and who owns a component or code path."""
 
-import datetime
-import threading
-from dataclasses import dataclass, field
-
 from django.db.models import Q
 from django.shortcuts import render
-from django.utils import timezone
 
 from core.pages import page
 from ownership import selectors as ownership
-from ownership.models import Team
-from rota.models import SupportPolicy
-from rota.routing import Responders, responders_now, responders_now_for_teams, versions
+from rota.routing import responders_now
+from rota.selectors.board import now_board
 
-# Answers are cached per process until the first shift among them ends, a minute at most:
-# someone may start a shift in what is a gap now, and nobody's end tells when.
-BOARD_MAX_AGE = datetime.timedelta(minutes=1)
 # Search results show who is on call for this many components; the rest link to their pages.
 RESPONDER_LOOKUPS = 5
-
-
-@dataclass
-class PolicyNow:
-    policy: SupportPolicy
-    components: list
-    responders: Responders | None = None  # the responding team's people (dedicated, rotating)
-    first_line: Responders | None = None
-
-
-@dataclass
-class Board:
-    teams: list[tuple[Team, Responders]] = field(default_factory=list)
-    policies: list[PolicyNow] = field(default_factory=list)
-    valid_until: datetime.datetime | None = None
-
-
-def _ends(responders: Responders | None):
-    if responders is None:
-        return
-    for oncall in (responders.primary, responders.secondary, responders.first_line):
-        if oncall is not None:
-            yield oncall.shift_end
-
-
-def _build_board(now) -> Board:
-    """Ask routing about every team and every support policy (cached answers where fresh)."""
-    board = Board()
-    teams = list(Team.objects.order_by("name"))
-    answers = responders_now_for_teams(teams=teams)
-    board.teams = [(team, answers[team.pk]) for team in teams]
-    policies = SupportPolicy.objects.select_related(
-        "team_rotation", "dedicated_team", "first_line_rotation"
-    ).prefetch_related("components")
-    for policy in policies.order_by("name"):
-        row = PolicyNow(policy=policy, components=sorted(policy.components.all(), key=str))
-        if policy.model == SupportPolicy.Model.ROTATING and policy.team_rotation_id:
-            row.responders = responders_now(rotation=policy.team_rotation)
-        elif policy.model == SupportPolicy.Model.DEDICATED and policy.dedicated_team_id:
-            row.responders = responders_now(team=policy.dedicated_team)
-        if policy.first_line_rotation_id:
-            row.first_line = responders_now(rotation=policy.first_line_rotation)
-        board.policies.append(row)
-    ends = [end for _, r in board.teams for end in _ends(r)]
-    for row in board.policies:
-        ends += [*_ends(row.responders), *_ends(row.first_line)]
-    board.valid_until = min([now + BOARD_MAX_AGE, *ends])
-    return board
-
-
-class BoardCache:
-    """Keep the last board for this process while the rota and catalog are unchanged."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self.clear()
-
-    def clear(self):
-        self._entry = None
-
-    def get(self) -> Board:
-        now = timezone.now()
-        current = versions()
-        entry = self._entry
-        if entry is not None and entry[0] == current and now < entry[1].valid_until:
-            return entry[1]
-        with self._lock:
-            board = _build_board(now)
-            self._entry = (current, board)
-        return board
-
-
-board_cache = BoardCache()
 
 
 def _search(query: str):
@@ -131,7 +49,7 @@ def home(request):
     path_match, results, found = (None, [], [])
     if query:
         path_match, results, found = _search(query)
-    board = board_cache.get()
+    board = now_board()
     return render(
         request,
         "portal/home.html",

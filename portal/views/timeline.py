@@ -61,10 +61,6 @@ class Timeline:
     now_left: float | None
     rows: list[Row]
 
-    @property
-    def has_gaps(self) -> bool:
-        return any(row.gaps for row in self.rows)
-
 
 def rotations_of_team(team):
     """Return the active rotations a team's page shows, team rotations first."""

@@ -15,6 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import caches
 from ownership.api.serializers import InstantQuerySerializer
 from ownership.models import Team
 
@@ -23,6 +24,7 @@ from ..models import Rotation
 
 # The JSON of cached "now" answers, by routing's cache stamp.
 _rendered: dict = {}
+caches.register("rota.api.oncall_json", _rendered.clear)
 
 # "+01:00" in an unencoded query string arrives as " 01:00".
 _SPACED_OFFSET = re.compile(r" (\d\d:?\d\d)$")

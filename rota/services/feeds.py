@@ -84,9 +84,3 @@ def feed_token_resolve(value: str) -> FeedToken | None:
     if token is None or not token.user.is_active:
         return None
     return token
-
-
-def feed_tokens_revoke(*, user) -> int:
-    """Delete every feed token of a user (e.g. when they leave); return how many."""
-    count, _ = FeedToken.objects.filter(user=user).delete()
-    return count

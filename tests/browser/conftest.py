@@ -10,7 +10,6 @@ import os
 import pytest
 
 from tests.browser.demo import seed_portal_demo
-from tests.portal.pages_world import clear_caches
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -42,10 +41,8 @@ def browser():
 @pytest.fixture
 def demo(transactional_db):
     """Load the demo organisation with its rota and incidents."""
-    clear_caches()
     seed = seed_portal_demo()
     yield seed
-    clear_caches()
 
 
 @pytest.fixture

@@ -47,13 +47,6 @@ MODELS = (User, Team, Membership, Component, SprintCalendar, Rotation, Shift, Su
           EscalationPolicy, RoutingSettings, Integration)  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    routing.responders_cache_clear()
-    yield
-    routing.responders_cache_clear()
-
-
 def start_monday() -> datetime.date:
     today = timezone.now().astimezone(LONDON).date()
     return today - datetime.timedelta(days=today.weekday() + 14)

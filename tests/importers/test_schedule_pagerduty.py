@@ -159,13 +159,6 @@ BUNDLE = {
 }
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    routing.responders_cache_clear()
-    yield
-    routing.responders_cache_clear()
-
-
 @pytest.fixture
 def team():
     for name in PEOPLE:

@@ -10,7 +10,6 @@ import datetime
 from dataclasses import dataclass, field
 
 from incidents.models import Incident
-from rota import routing
 from rota.models import Rotation, SupportPolicy
 from rota.services._common import rota_touch
 from tests.incidents.factories import BugFactory, IncidentFactory
@@ -73,11 +72,3 @@ def build_world(*, teams: int, now: datetime.datetime) -> World:
 
 def person_rotations(world: World) -> list[Rotation]:
     return [r for r in world.rotations if r.kind == Rotation.Kind.PERSON]
-
-
-def clear_caches():
-    """Forget cached on-call answers (ids and slugs repeat across tests)."""
-    from portal.views.now import board_cache
-
-    routing.responders_cache_clear()
-    board_cache.clear()

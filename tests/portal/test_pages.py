@@ -5,16 +5,9 @@ from django.utils import timezone
 
 from notifications.models import NotificationPreference
 from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory
-from tests.portal.pages_world import build_world, clear_caches
+from tests.portal.pages_world import build_world
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    clear_caches()
-    yield
-    clear_caches()
 
 
 @pytest.fixture
@@ -257,7 +250,7 @@ def test_page_query_counts_are_pinned(client, django_assert_num_queries, now, pa
 
 # Building the on-call board asks routing about every team in one batch and about each support
 # policy; this happens once per process per rota change or shift boundary, not per request.
-COLD_BOARD_QUERIES = 22  # routing settings read once per batch
+COLD_BOARD_QUERIES = 21  # routing settings read once per batch
 
 
 @pytest.mark.parametrize("teams", [1, 6])

@@ -7,19 +7,12 @@ from django.utils import timezone
 
 from rota.models import FeedToken, Shift, SwapRequest, Unavailability
 from tests.ownership.factories import MembershipFactory, UserFactory
-from tests.portal.pages_world import build_world, clear_caches
+from tests.portal.pages_world import build_world
 from tests.rota.factories import SwapRequestFactory, TeamRotationFactory
 
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    clear_caches()
-    yield
-    clear_caches()
 
 
 @pytest.fixture

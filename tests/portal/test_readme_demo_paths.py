@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from portal.demo import seed as demo
-from tests.portal.pages_world import clear_caches
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +22,8 @@ CATALOG = [
 
 @pytest.fixture
 def demo_client(make_client):
-    clear_caches()
     seeded = demo.seed_all(sections=CATALOG)
     yield make_client(seeded.users[demo.ENGINEER_USERNAME])
-    clear_caches()
 
 
 def test_every_documented_lookup_answers_on_the_demo_and_the_documented_answer_is_right(

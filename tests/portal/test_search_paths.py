@@ -4,16 +4,8 @@ import pytest
 
 from ownership.selectors import components_for_path_fragment
 from tests.ownership.factories import ComponentFactory, TeamFactory
-from tests.portal.pages_world import clear_caches
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    clear_caches()
-    yield
-    clear_caches()
 
 
 @pytest.fixture

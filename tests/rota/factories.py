@@ -13,6 +13,7 @@ from rota.models import (
     SwapRequest,
     Unavailability,
 )
+from rota.services._common import rota_touch
 from tests.ownership.factories import TeamFactory, UserFactory
 
 
@@ -68,7 +69,21 @@ class RotationParticipantFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
 
 
-class ShiftFactory(factory.django.DjangoModelFactory):
+class TouchesRota:
+    """Replace the rota version tag after creating, as the services do on every rota write.
+
+    Factories write rows directly; without the new tag, an on-call answer cached earlier in
+    the same test would not see the new shift or override.
+    """
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        row = super()._create(model_class, *args, **kwargs)
+        rota_touch()
+        return row
+
+
+class ShiftFactory(TouchesRota, factory.django.DjangoModelFactory):
     class Meta:
         model = Shift
 
@@ -78,7 +93,7 @@ class ShiftFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
 
 
-class OverrideFactory(factory.django.DjangoModelFactory):
+class OverrideFactory(TouchesRota, factory.django.DjangoModelFactory):
     class Meta:
         model = Override
 

@@ -3,7 +3,6 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from rota import routing
 from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory, UserFactory
 
 from .factories import (
@@ -15,14 +14,6 @@ from .factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    # Answers for "now" are cached per process; each test starts without them.
-    routing.responders_cache_clear()
-    yield
-    routing.responders_cache_clear()
 
 
 URL = "/api/v1/oncall/"

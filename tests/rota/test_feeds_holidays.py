@@ -15,7 +15,7 @@ import icalendar
 import pytest
 from django.core.cache import cache
 
-from rota import routing, services
+from rota import services
 from rota.models import Rotation, Unavailability
 from rota.services.feeds import feed_token_get_or_create, feed_token_string
 from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
@@ -40,8 +40,7 @@ MON_TO_FRI = [berlin_day(day) for day in (21, 22, 23, 24, 25)]
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    cache.clear()
-    routing.responders_cache_clear()
+    cache.clear()  # the shared (Django) cache: rendered feeds and fingerprints
     yield
     cache.clear()
 

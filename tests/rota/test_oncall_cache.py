@@ -9,16 +9,9 @@ from ownership import services as ownership_services
 from rota import routing, services
 from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory, UserFactory
 
-from .factories import RotationFactory
+from .factories import OverrideFactory, RotationFactory, ShiftFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    routing.responders_cache_clear()
-    yield
-    routing.responders_cache_clear()
 
 
 @pytest.fixture
@@ -122,3 +115,18 @@ def test_teams_in_one_batch_answer_as_one_by_one(setup, django_assert_max_num_qu
     # Cached now: the version tags only.
     with django_assert_max_num_queries(1):
         routing.responders_now_for_teams(teams=teams)
+
+
+def test_a_factory_made_shift_is_seen_by_a_lookup_cached_before_it():
+    team = TeamFactory(slug="billing-team")
+    dana = MembershipFactory(team=team, user=UserFactory(username="dana")).user
+    rotation = RotationFactory(team=team, timezone="UTC")
+    # Nobody on duty yet: the answer is cached (a minute, as for any gap).
+    assert routing.responders_now(rotation=rotation).primary is None
+    now = timezone.now()
+    ShiftFactory(rotation=rotation, user=dana, start=now - datetime.timedelta(hours=1))
+    # The factory replaced the rota version tag, so the cached "nobody" is dropped.
+    assert routing.responders_now(rotation=rotation).primary.user == dana
+    erin = UserFactory(username="erin")
+    OverrideFactory(rotation=rotation, user=erin, start=now - datetime.timedelta(minutes=5))
+    assert routing.responders_now(rotation=rotation).primary.user == erin

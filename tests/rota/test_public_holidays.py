@@ -13,7 +13,7 @@ import pytest
 from ownership.models import Team
 from reports.load import sprint_capacity
 from reports.selectors import report_data
-from rota import routing, services
+from rota import services
 from rota.models import Rotation, Unavailability
 from rota.selectors import segments_for, team_holidays_upcoming
 from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
@@ -28,13 +28,6 @@ D = datetime.date
 TODAY = D(2026, 6, 1)
 BERLIN = datetime.timezone(datetime.timedelta(hours=1))  # CET: January is winter time
 TEAMS = "/api/v1/teams/"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    routing.responders_cache_clear()
-    yield
-    routing.responders_cache_clear()
 
 
 def local(day, hour):

@@ -9,7 +9,7 @@ import datetime
 import pytest
 
 from reports.workcal import WorkCalendar
-from rota import routing, services
+from rota import services
 from rota.models import Rotation
 from rota.selectors import oncall_at, oncall_for, schedule_check, segments_for
 from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
@@ -23,13 +23,6 @@ ONCALL = "/api/v1/oncall/"
 BUSINESS = Rotation.Restriction.BUSINESS_HOURS
 OUT_OF_HOURS = Rotation.Restriction.OUT_OF_HOURS
 HOUR = datetime.timedelta(hours=1)
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    routing.responders_cache_clear()
-    yield
-    routing.responders_cache_clear()
 
 
 def utc(year, month, day, hour=0, minute=0):

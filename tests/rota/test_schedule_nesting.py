@@ -9,7 +9,7 @@ import datetime
 
 import pytest
 
-from rota import routing, services
+from rota import services
 from rota.exceptions import OverrideOverlap
 from rota.models import Override
 from rota.selectors import final_schedule, oncall_at, oncall_for, segments_for
@@ -23,13 +23,6 @@ pytestmark = pytest.mark.django_db
 UTC = datetime.UTC
 OVERRIDES = "/api/v1/overrides/"
 ONCALL = "/api/v1/oncall/"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    routing.responders_cache_clear()
-    yield
-    routing.responders_cache_clear()
 
 
 def at(day, hour=0, minute=0):

@@ -29,13 +29,6 @@ WORKWEEK = {"from_day": 1, "from": "09:00", "to_day": 5, "to": "17:00"}  # Mon 0
 WEEKEND_NIGHTS = {"from_day": 6, "from": "20:00", "to_day": 1, "to": "08:00"}  # Sat 20 - Mon 08
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    routing.responders_cache_clear()
-    yield
-    routing.responders_cache_clear()
-
-
 def utc(month, day, hour=0, minute=0, year=2026):
     return datetime.datetime(year, month, day, hour, minute, tzinfo=UTC)
 

@@ -1,0 +1,121 @@
+"""Every process-local cache is in the registry, and ``clear_all`` empties each of them."""
+
+import datetime
+import functools
+import importlib
+import pkgutil
+
+import pytest
+from django.utils import timezone
+
+from core import caches, timeutil
+from ownership.api import views as ownership_api
+from ownership.selectors import path_lookup_cache
+from portal.demo import seed as demo_seed
+from reports import standby, workcal
+from rota import routing
+from rota.api import oncall as oncall_api
+from rota.selectors.board import board_cache
+from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory
+from tests.rota.factories import RotationFactory, ShiftFactory
+
+APPS = ["core", "ownership", "rota", "incidents", "notifications", "reports", "portal", "importers"]
+# Module-level containers that are not caches: filled once as modules register themselves.
+NOT_CACHES = {("importers.registry", "IMPORTERS")}
+REGISTERED = [
+    "core.providers.imported",
+    "core.timeutil.zone",
+    "ownership.api.path_json",
+    "ownership.path_lookup",
+    "portal.demo.organisation",
+    "reports.standby.midnight",
+    "reports.standby.piece",
+    "reports.workcal.opening",
+    "rota.api.oncall_json",
+    "rota.board",
+    "rota.routing.answers",
+]
+
+
+def _modules():
+    for app in APPS:
+        package = importlib.import_module(app)
+        yield package
+        for info in pkgutil.walk_packages(package.__path__, f"{app}."):
+            # Migrations are not imported by the running site; settings overlays read the
+            # environment of the process they configure.
+            if ".migrations" in info.name or info.name.startswith("portal.settings"):
+                continue
+            yield importlib.import_module(info.name)
+
+
+def _looks_like_a_cache(module, name, value) -> bool:
+    """Memoised functions, objects of a *Cache class, and module-level containers that are
+    empty between uses or named like a cache."""
+    if isinstance(value, functools._lru_cache_wrapper):
+        return value.__module__ == module.__name__
+    if type(value) in (dict, set, list) and not name.startswith("__"):
+        cachey = any(word in name.lower() for word in ("cache", "rendered", "answers", "memo"))
+        return cachey or not value
+    return hasattr(value, "clear") and "cache" in type(value).__name__.lower()
+
+
+def test_every_process_cache_in_the_apps_is_registered():
+    registered = {id(getattr(fn, "__self__", fn)) for fn in caches.clearers().values()}
+    unregistered = [
+        f"{module.__name__}.{name}"
+        for module in _modules()
+        for name, value in vars(module).items()
+        if _looks_like_a_cache(module, name, value)
+        and (module.__name__, name) not in NOT_CACHES
+        and id(value) not in registered
+    ]
+    assert unregistered == []
+
+
+def test_the_registry_lists_the_known_caches():
+    list(_modules())  # every cache registers on import
+    assert caches.names() == REGISTERED
+
+
+def test_a_name_taken_by_another_cache_is_refused():
+    with pytest.raises(ValueError, match="rota.board"):
+        caches.register("rota.board", {}.clear)
+
+
+@pytest.mark.django_db
+def test_clear_all_empties_every_cache(client):
+    team = TeamFactory(slug="payments")
+    alice = MembershipFactory(team=team).user
+    ComponentFactory(slug="billing", owner_team=team, paths=["/billing/"])
+    now = timezone.now()
+    rotation = RotationFactory(team=team, participants=[alice], timezone="UTC")
+    ShiftFactory(rotation=rotation, user=alice, start=now - datetime.timedelta(hours=1))
+    client.force_login(alice)
+    # Fill every cache through what uses it.
+    assert client.get("/api/v1/oncall/", {"team": "payments"}).status_code == 200
+    assert client.get("/api/v1/ownership/", {"path": "/billing/x.py"}).status_code == 200
+    assert client.get("/").status_code == 200
+    day = datetime.date(2030, 1, 7)
+    timeutil.zone("Europe/Berlin")
+    standby._piece("UTC", now, now + datetime.timedelta(hours=1))
+    workcal._opening(day, "UTC")
+    demo_seed.organisation()
+
+    lru = [
+        timeutil.zone,
+        standby._midnight,
+        standby._piece,
+        workcal._opening,
+        demo_seed.organisation,
+    ]
+    assert routing._answers and oncall_api._rendered and ownership_api._rendered
+    assert path_lookup_cache.answers and board_cache._entry is not None
+    assert all(fn.cache_info().currsize for fn in lru)
+
+    caches.clear_all()
+
+    assert not routing._answers and not oncall_api._rendered and not ownership_api._rendered
+    assert not path_lookup_cache.answers and path_lookup_cache.version is None
+    assert board_cache._entry is None
+    assert [fn.cache_info().currsize for fn in lru] == [0] * len(lru)
