@@ -200,3 +200,67 @@ def test_a_manager_cannot_act_on_another_teams_bug(client, triage, action):
     # Refused as a whole: neither bug moved.
     for bug in Bug.objects.filter(pk__in=[triage["mine"].pk, triage["theirs"].pk]):
         assert (bug.outcome, bug.investigation_started_at, bug.decided_by) == ("", None, None)
+
+
+# --- Nobody is paged at two steps of one incident ------------------------------------------
+
+T0 = datetime.datetime(2030, 1, 7, 10, 0, tzinfo=UTC)
+
+
+def test_someone_on_duty_as_primary_and_secondary_is_paged_once_and_the_lead_moves_up(
+    send_pages, django_capture_on_commit_callbacks
+):
+    from incidents import services
+    from incidents.models import Page
+    from rota.models import Rotation
+    from tests.rota.factories import RotationFactory, ShiftFactory
+
+    payments = TeamFactory(slug="payments")
+    alice = UserFactory(username="alice")
+    for role in (Rotation.Role.PRIMARY, Rotation.Role.SECONDARY):
+        rotation = RotationFactory(team=payments, role=role, timezone="UTC")
+        ShiftFactory(rotation=rotation, user=alice, start=T0 - datetime.timedelta(days=1))
+    MembershipFactory(team=payments, role="lead", user=UserFactory(username="lena"))
+    component = ComponentFactory(slug="checkout", owner_team=payments)
+
+    def scan(minutes):
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.escalation_scan(now=T0 + datetime.timedelta(minutes=minutes))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.incident_create(title="Checkout down", component=component, severity="SEV1", at=T0)
+    # Worked out on paper: alice is paged as primary at once. As secondary she would be
+    # paged a second time, so that step is left out and the lead takes its slot: lena at
+    # 5 minutes (not 15). Nothing more after that.
+    assert scan(4) == 0
+    assert scan(5) == 1
+    assert scan(15) == 0
+    pages = [(p.user.username, p.step) for p in Page.objects.order_by("id")]
+    assert pages == [("alice", "primary"), ("lena", "lead")], pages
+
+
+def test_the_admin_triage_queue_lists_worst_severity_first_then_oldest(admin_client):
+    from incidents.models import Severity
+
+    team = TeamFactory(slug="payments")
+    component = ComponentFactory(slug="refunds", owner_team=team)
+    made = {}
+    for title, severity, day in (
+        ("old minor", Severity.SEV3, 1),
+        ("new major", Severity.SEV1, 3),
+        ("old major", Severity.SEV1, 2),
+        ("decided major", Severity.SEV1, 1),
+    ):
+        made[title] = BugFactory(title=title, severity=severity, component=component)
+        Bug.objects.filter(pk=made[title].pk).update(
+            created_at=datetime.datetime(2026, 6, day, 9, tzinfo=UTC)
+        )
+    Bug.objects.filter(pk=made["decided major"].pk).update(outcome=Bug.Outcome.WONT_FIX)
+
+    response = admin_client.get("/admin/incidents/bug/", {"triage": "queue"})
+
+    # On paper: SEV1 before SEV3; among the SEV1s the older (2 June) first; the decided one
+    # has left the queue.
+    assert response.status_code == 200
+    titles = [bug.title for bug in response.context["cl"].result_list]
+    assert titles == ["old major", "new major", "old minor"], titles
