@@ -14,7 +14,7 @@ import pytest
 
 from rota import selectors, services
 from rota.models import Override, Rotation, Shift
-from tests.ownership.factories import MembershipFactory, TeamFactory, UserFactory
+from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory, UserFactory
 
 from .factories import RotationFactory, TeamRotationFactory
 
@@ -164,3 +164,47 @@ def test_leave_touching_a_cover_at_both_ends_does_not_keep_someone_from_covering
     covers = [(o.user.username, o.start, o.end) for o in Override.objects.all()]
     assert covers == [("dave", at(23), at(24))], covers
     assert Rotation.objects.count() == 1
+
+
+# --- Within a role, the first rotation by id with someone on duty answers -------------------
+
+
+@pytest.fixture
+def no_cached_answers():
+    from rota import routing
+
+    routing.responders_cache_clear()
+    yield
+    routing.responders_cache_clear()
+
+
+def test_the_first_primary_rotation_by_id_with_someone_on_duty_answers(
+    no_cached_answers, user_client
+):
+    from .factories import ShiftFactory
+
+    payments = TeamFactory(slug="payments")
+    ComponentFactory(slug="billing", owner_team=payments)
+    ana, bo = UserFactory(username="ana"), UserFactory(username="bo")
+    first = RotationFactory(team=payments, role="primary", timezone="UTC")
+    second = RotationFactory(team=payments, role="primary", timezone="UTC")
+    assert first.pk < second.pk
+    monday = datetime.datetime(2030, 1, 7, 9, tzinfo=UTC)
+    week = datetime.timedelta(days=7)
+    # Week 1: ana on the first rotation, bo on the second. Week 2: the first has a gap.
+    ShiftFactory(rotation=first, user=ana, start=monday, end=monday + week)
+    ShiftFactory(rotation=second, user=bo, start=monday, end=monday + 2 * week)
+
+    # On paper: on Wednesday of week 1 both rotations have someone; the first by id (ana's)
+    # answers. On Wednesday of week 2 the first has nobody, so the second (bo) answers.
+    week_one = user_client.get(
+        "/api/v1/oncall/", {"component": "billing", "at": "2030-01-09T12:00:00Z"}
+    ).json()
+    week_two = user_client.get(
+        "/api/v1/oncall/", {"component": "billing", "at": "2030-01-16T12:00:00Z"}
+    ).json()
+
+    assert week_one["primary"]["username"] == "ana", week_one
+    assert week_two["primary"]["username"] == "bo", week_two
+    # bo is no secondary: he is on a primary rotation, and no secondary rotation exists.
+    assert (week_one["secondary"], week_two["secondary"]) == (None, None)
