@@ -63,12 +63,17 @@ class EscalationPolicy(models.Model):
 
     def clean(self):
         """Require delays in escalation order and a single default row."""
-        if not (
-            self.primary_delay_minutes <= self.secondary_delay_minutes <= self.lead_delay_minutes
-        ):
+        # Name the delay that falls below the one before it, so the form marks that field.
+        if self.primary_delay_minutes > self.secondary_delay_minutes:
+            decreasing = "secondary_delay_minutes"
+        elif self.secondary_delay_minutes > self.lead_delay_minutes:
+            decreasing = "lead_delay_minutes"
+        else:
+            decreasing = None
+        if decreasing is not None:
             raise ValidationError(
                 {
-                    "lead_delay_minutes": "Escalation goes primary, then secondary, then lead: "
+                    decreasing: "Escalation goes primary, then secondary, then lead: "
                     "the delays must not decrease."
                 }
             )

@@ -299,6 +299,8 @@ def test_the_webhook_needs_no_session_or_csrf_token(integration):
     response = post_alert(client, integration, alertmanager_payload())
 
     assert response.status_code == 200
+    # The alert was taken, not just answered: it opened an incident on the component.
+    assert Incident.objects.get().component == integration.component
 
 
 def test_the_token_is_never_logged(api_client, integration, caplog):

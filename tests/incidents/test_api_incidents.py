@@ -303,3 +303,11 @@ def test_an_incident_can_be_opened_from_a_form_post(user_client):
     )
 
     assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["title"], body["component"], body["status"]) == (
+        "Checkout down",
+        "checkout",
+        "triggered",
+    )
+    incident = Incident.objects.get(pk=body["id"])
+    assert (incident.title, incident.component.slug) == ("Checkout down", "checkout")

@@ -99,6 +99,11 @@ def test_staff_outside_the_rota_admins_group_is_no_rota_admin(make_client, org):
         format="json",
     )
     assert response.status_code == 200, response.content
+    assert _roster(org["payments"]) == [
+        ("ana", "engineer"),
+        ("maria", "manager"),
+        ("root", "engineer"),
+    ]
 
 
 def _admin_form(team, rows):

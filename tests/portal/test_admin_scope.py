@@ -130,10 +130,11 @@ def test_another_teams_change_page_is_forbidden_to_a_manager(client, org, app, m
 
 @pytest.mark.parametrize(("app", "model", "key"), CHANGE_PAGES)
 def test_a_rota_admin_opens_every_teams_change_page(client, org, app, model, key):
-    response = logged_in(client, org["root"]).get(
-        f"/admin/{app}/{model}/{org[f'search_{key}'].pk}/change/"
-    )
+    row = org[f"search_{key}"]
+    response = logged_in(client, org["root"]).get(f"/admin/{app}/{model}/{row.pk}/change/")
     assert response.status_code == 200
+    # The page is that row's form, not an empty or another row's one.
+    assert response.context["original"] == row
 
 
 def regenerate(client, *integrations):
@@ -481,7 +482,12 @@ def test_a_rota_admin_changes_every_team_through_the_api(org):
     root = api(org["root"])
     response = root.patch(f"/api/v1/rotations/{org['search_rotation'].pk}/", {"name": "x"})
     assert response.status_code == 200, response.content
-    assert root.patch("/api/v1/teams/search/", {"name": "Search 2"}).status_code == 200
+    assert response.json()["name"] == "x"
+    assert Rotation.objects.get(pk=org["search_rotation"].pk).name == "x"
+    team = root.patch("/api/v1/teams/search/", {"name": "Search 2"})
+    assert team.status_code == 200
+    assert team.json()["name"] == "Search 2"
+    assert Team.objects.get(slug="search").name == "Search 2"
 
 
 def test_a_manager_opens_an_incident_on_another_teams_component_but_does_not_see_it(client, org):

@@ -118,11 +118,17 @@ def test_engineer_changes_and_deletes_only_their_own(make_client):
     mine = UnavailabilityFactory(user=engineer)
     theirs = UnavailabilityFactory()
     client = make_client(engineer)
-    assert client.patch(f"{URL}{mine.pk}/", {"reason": "Moved"}).status_code == 200
+    changed = client.patch(f"{URL}{mine.pk}/", {"reason": "Moved"})
+    assert changed.status_code == 200
+    assert changed.json()["reason"] == "Moved"
     assert client.patch(f"{URL}{theirs.pk}/", {"reason": "Mine"}).status_code == 403
     assert client.delete(f"{URL}{theirs.pk}/").status_code == 403
     assert client.patch(f"{URL}{mine.pk}/", {"user": theirs.user.username}).status_code == 403
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.user, mine.reason, theirs.reason) == (engineer, "Moved", "Holiday")
     assert client.delete(f"{URL}{mine.pk}/").status_code == 204
+    assert list(Unavailability.objects.values_list("pk", flat=True)) == [theirs.pk]
 
 
 @pytest.mark.parametrize(

@@ -331,7 +331,11 @@ def test_feed_needs_no_login_session_or_csrf(recent):
 
     rotation, alice, bob = recent
     strict = Client(enforce_csrf_checks=True)
-    assert strict.get(_url(feed_token_get_or_create(user=alice))).status_code == 200
+    calendar = _parse(strict.get(_url(feed_token_get_or_create(user=alice))))
+    # The feed is alice's: every event starts a shift of hers, none of bob's alternate weeks.
+    starts = {event.decoded("DTSTART") for event in calendar.walk("VEVENT")}
+    alices = set(Shift.objects.filter(user=alice).values_list("start", flat=True))
+    assert starts and starts <= alices, starts - alices
 
 
 def test_feed_tokens_never_reach_the_logs(client, recent):

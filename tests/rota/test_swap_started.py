@@ -143,6 +143,9 @@ def test_a_coming_shift_can_still_be_offered(org, make_client):
     )
     response = make_client(org["alice"]).post(URL, {"shift": coming.pk}, format="json")
     assert response.status_code == 201, response.content
+    swap = SwapRequest.objects.get()
+    assert (swap.shift_id, swap.offered_by) == (coming.pk, org["alice"])
+    assert response.json()["id"] == swap.pk
 
 
 # --- Three turns in a row ------------------------------------------------------------------

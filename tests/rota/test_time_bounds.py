@@ -50,6 +50,15 @@ def test_the_last_hour_of_the_range_is_kept(payments):
     }
     response = payments["client"].post("/api/v1/overrides/", body)
     assert response.status_code == 201, response.content
+    assert (response.json()["start"], response.json()["end"]) == (
+        "2100-12-31T23:00:00Z",
+        "2100-12-31T23:59:59Z",
+    )
+    override = Override.objects.get()
+    assert (override.start, override.end) == (
+        datetime.datetime(2100, 12, 31, 23, tzinfo=datetime.UTC),
+        datetime.datetime(2100, 12, 31, 23, 59, 59, tzinfo=datetime.UTC),
+    )
 
 
 def test_a_shift_at_the_end_of_time_is_a_400(make_client, payments):
