@@ -171,11 +171,11 @@ def test_leave_touching_a_cover_at_both_ends_does_not_keep_someone_from_covering
 
 @pytest.fixture
 def no_cached_answers():
-    from rota import routing
+    from core import caches
 
-    routing.responders_cache_clear()
+    caches.clear_all()
     yield
-    routing.responders_cache_clear()
+    caches.clear_all()
 
 
 def test_the_first_primary_rotation_by_id_with_someone_on_duty_answers(
