@@ -26,7 +26,12 @@ from . import (
     selectors,
     services,
 )
-from .admin_forms import GenerateForm, ParticipantFormSet, SupportPolicyAdminForm
+from .admin_forms import (
+    GenerateForm,
+    ParticipantFormSet,
+    SupportPolicyAdminForm,
+    WeeklyWindowsField,
+)
 from .admin_preview import rotation_preview
 from .models import (
     Rotation,
@@ -145,7 +150,7 @@ class RotationAdmin(TeamScopedAdmin, admin.ModelAdmin):
     inlines = [RotationParticipantInline]
     actions = ["generate_shifts"]
     fieldsets = [
-        (None, {"fields": ["name", "description", "kind", "team", "role", "active"]}),
+        (None, {"fields": ["name", "description", "kind", "team", ("role", "layer"), "active"]}),
         (
             "Shifts",
             {
@@ -160,13 +165,24 @@ class RotationAdmin(TeamScopedAdmin, admin.ModelAdmin):
         ),
         (
             "Hours of duty",
-            {"fields": ["restriction", ("business_hours_start", "business_hours_end")]},
+            {
+                "fields": [
+                    "restriction",
+                    ("business_hours_start", "business_hours_end"),
+                    "restriction_windows",
+                ]
+            },
         ),
         (
             "Who takes the turns",
             {"fields": ["follows_team_rotation", "fairness", "swaps_require_approval"]},
         ),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "restriction_windows":
+            return WeeklyWindowsField(required=False, label="Weekly windows")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         participants = RotationParticipant.objects.select_related("team", "user")

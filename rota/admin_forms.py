@@ -24,6 +24,7 @@ from ownership.models import Component
 from . import services
 from .models import Override, Rotation, Shift, SupportPolicy
 from .timeutil import UTC, local_to_utc, zone
+from .weekly import parse_windows_text, windows_text
 
 
 class _RolledBack(Exception):
@@ -246,6 +247,38 @@ class SupportPolicyAdminForm(ServiceCheckedForm):
                     policy=current, components=components, **data
                 )
             )
+
+
+class WeeklyWindowsField(forms.CharField):
+    """A rotation's weekly windows as text, one a line: ``Mon 09:00 - Fri 17:00``.
+
+    Cleans to the stored list of dicts (see :mod:`rota.weekly`); a bad line is refused naming
+    its number.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 4, "cols": 30}))
+        kwargs.setdefault(
+            "help_text",
+            'Restriction "Weekly windows" only: one window a line, local to the rotation, '
+            "e.g. <code>Mon 09:00 - Fri 17:00</code> or <code>Sat 20:00 - Mon 08:00</code> "
+            "(a window ending at or before its start wraps over the weekend). Public holidays "
+            "do not switch these windows off.",
+        )
+        kwargs.pop("encoder", None)
+        kwargs.pop("decoder", None)
+        kwargs.pop("max_length", None)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return windows_text(value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        return parse_windows_text(super().to_python(value) or "")
 
 
 class ParticipantFormSet(forms.BaseInlineFormSet):

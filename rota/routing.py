@@ -17,8 +17,10 @@ creation and escalation, bug assignment, the portal's Now board and the reports'
    rotation defines. When a team *covers* the support shift (an override on the team rotation),
    the following rotations were dealt to the team it covers, so the covering team's own person
    rotations give both roles. Other models use the responding team's own person rotations.
-   Within a role the rotations are tried in id order; the first with someone on duty at that
-   instant (overrides applied, restrictions and team holidays honoured) answers.
+   Within a role the rotations are tried by ``layer``, highest first, then in id order (as
+   PagerDuty's schedule layers: a higher layer answers wherever it has someone on duty); the
+   first with someone on duty at that instant (overrides applied, restrictions, weekly
+   windows and team holidays honoured) answers.
 4. **One person, one step.** Nobody appears twice in an escalation path: a person already paged
    as first line or primary is skipped for a later role, and that role falls to the next
    rotation of the role with someone else on duty (or stays empty).

@@ -111,8 +111,11 @@ def oncall_from(rotation: Rotation, segment: Segment | None) -> OnCall | None:
 
 
 def first_on_duty(rotations, segments, taken: set) -> OnCall | None:
-    """Return the first rotation's person on duty who holds no earlier step (rule 4)."""
-    for rotation in sorted(rotations, key=lambda r: r.pk):
+    """Return the first rotation's person on duty who holds no earlier step (rules 3 and 4).
+
+    Rotations are tried by layer, highest first, then by id.
+    """
+    for rotation in sorted(rotations, key=lambda r: (-r.layer, r.pk)):
         oncall = oncall_from(rotation, segments.get(rotation.pk))
         if oncall is not None and oncall.user.pk not in taken:
             return oncall

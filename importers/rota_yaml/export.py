@@ -11,6 +11,7 @@ from django.db.models import Q
 from incidents.models import EscalationPolicy, Integration
 from ownership.models import Component, Team
 from rota.models import Rotation, RoutingSettings, SprintCalendar, SupportPolicy
+from rota.weekly import windows_text
 
 from .schema import (
     CALENDAR_KEYS,
@@ -56,6 +57,8 @@ def _row(obj, keys, *, kind: str, name: str) -> dict:
         if (kind, field) in SECRET_FIELDS:
             value = f"{SECRET_PREFIX}{secret_variable(kind, name, field)}" if value else ""
         value = _plain(value)
+        if field == "restriction_windows":
+            value = windows_text(value).splitlines()  # ["Mon 09:00 - Fri 17:00", ...]
         if "." in key:
             outer, inner = key.split(".")
             out.setdefault(outer, {})[inner] = value

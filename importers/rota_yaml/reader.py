@@ -25,6 +25,7 @@ from ownership.paths import GlobError, canonical_pattern
 from rota.models import Override, Rotation, Shift, SprintCalendar
 from rota.services import rotation_generate
 from rota.timeutil import zone
+from rota.weekly import parse_windows_text
 
 from .schema import SECRET_PREFIX
 
@@ -84,6 +85,8 @@ class Reader:
                 if isinstance(field, models.CharField | models.TextField)
                 else (field.get_default())
             )
+        if field_name == "restriction_windows":
+            return self.windows(raw, path)
         if isinstance(field, models.TimeField) and isinstance(raw, int):
             self.report.problem(path, "write times in quotes, e.g. '09:00'")
             return FAILED
@@ -95,6 +98,20 @@ class Reader:
         except ValidationError as exc:
             self.report.problem(path, " ".join(exc.messages))
             return FAILED
+
+    def windows(self, raw, path: str):
+        """Return weekly windows written one a string, ``Mon 09:00 - Fri 17:00``."""
+        if not isinstance(raw, list) or not all(isinstance(line, str) for line in raw):
+            self.report.problem(path, 'expected a list of windows like "Mon 09:00 - Fri 17:00"')
+            return FAILED
+        windows, ok = [], True
+        for i, line in enumerate(raw):
+            try:
+                windows += parse_windows_text(line)
+            except ValidationError as exc:
+                self.report.problem(f"{path}[{i}]", " ".join(exc.messages).split(": ", 1)[-1])
+                ok = False
+        return windows if ok else FAILED
 
     def secret(self, raw, path: str, current: str | None):
         """Return the secret named by ``env:NAME`` (from the environment), or "" for none.

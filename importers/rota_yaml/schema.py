@@ -57,6 +57,8 @@ ROTATION_KEYS = (
     ("restriction", "restriction"),
     ("business_hours_start", "business_hours_start"),
     ("business_hours_end", "business_hours_end"),
+    ("restriction_windows", "restriction_windows"),
+    ("layer", "layer"),
     ("follows", "follows_team_rotation"),
     ("fairness", "fairness"),
     ("horizon_weeks", "horizon_weeks"),

@@ -28,6 +28,7 @@ from ..models import (
 )
 from ..selectors.leave import shift_leave_clashes
 from ..timebounds import validate_in_bounds
+from ..weekly import window_errors
 from .permissions import leave_reason_visible
 
 User = get_user_model()
@@ -157,6 +158,15 @@ class ParticipantsField(serializers.ListField):
 
 
 class RotationSerializer(serializers.ModelSerializer):
+    restriction_windows = serializers.JSONField(
+        required=False,
+        help_text=(
+            'Weekly windows (restriction "weekly"), local to the rotation: a list of '
+            '{"from_day": 1-7 (Monday = 1), "from": "HH:MM", "to_day": 1-7, "to": "HH:MM"}; '
+            "a window ending at or before its start wraps over the week's end; holidays do "
+            "not switch them off. Empty for other restrictions."
+        ),
+    )
     participants = ParticipantsField(
         required=False,
         help_text="Team slugs (team rotations) or usernames, in turn order; replaces the order.",
@@ -192,12 +202,20 @@ class RotationSerializer(serializers.ModelSerializer):
             "restriction",
             "business_hours_start",
             "business_hours_end",
+            "restriction_windows",
+            "layer",
             "follows_team_rotation",
             "fairness",
             "horizon_weeks",
             "swaps_require_approval",
             "active",
         ]
+
+    def validate_restriction_windows(self, windows):
+        problems = window_errors(windows)
+        if problems:
+            raise serializers.ValidationError(problems)
+        return windows
 
     def validate(self, attrs):
         kind = attrs.get("kind") or getattr(self.instance, "kind", None) or "person"

@@ -13,6 +13,7 @@ from ownership.models import Team
 from ownership.validators import validate_timezone
 
 from ..timebounds import BoundedTimes
+from ..weekly import window_errors, windows_text
 from .calendars import SprintCalendar
 
 
@@ -42,6 +43,7 @@ class Rotation(BoundedTimes, models.Model):
         NONE = "none", "Around the clock"
         BUSINESS_HOURS = "business_hours", "Business hours only"
         OUT_OF_HOURS = "out_of_hours", "Out of hours only"
+        WEEKLY = "weekly", "Weekly windows"
 
     class Fairness(models.TextChoices):
         ROUND_ROBIN = "round_robin", "Round robin"
@@ -88,10 +90,32 @@ class Rotation(BoundedTimes, models.Model):
         max_length=16,
         choices=Restriction.choices,
         default=Restriction.NONE,
-        help_text="Limit on-call duty to business hours (Monday to Friday) or to the rest.",
+        help_text=(
+            "Limit on-call duty to business hours (Monday to Friday), to the rest, or to "
+            "weekly windows."
+        ),
     )
     business_hours_start = models.TimeField(default=datetime.time(9, 0))
     business_hours_end = models.TimeField(default=datetime.time(17, 0))
+    restriction_windows = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=(
+            'Weekly windows (restriction "weekly" only), local to the rotation: '
+            '[{"from_day": 1, "from": "09:00", "to_day": 5, "to": "17:00"}], days 1 (Monday) '
+            "to 7 (Sunday); a window ending at or before its start wraps over the week's end. "
+            "Public holidays do not switch them off."
+        ),
+    )
+    layer = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=(
+            "Among a team's rotations of the same role, higher layers are tried first: the "
+            "highest layer with someone on duty answers, as schedule layers do in PagerDuty; "
+            "equal layers in id order."
+        ),
+    )
     follows_team_rotation = models.ForeignKey(
         "self",
         null=True,
@@ -153,8 +177,18 @@ class Rotation(BoundedTimes, models.Model):
                 errors["follows_team_rotation"] = "A rotation cannot follow itself."
             elif followed.kind != self.Kind.TEAM:
                 errors["follows_team_rotation"] = "The followed rotation must be a team rotation."
+        if self.restriction == self.Restriction.WEEKLY:
+            problems = window_errors(self.restriction_windows)
+            if not problems and not self.restriction_windows:
+                problems = ["restriction_windows: a weekly restriction needs at least one window"]
+            if problems:
+                errors["restriction_windows"] = problems
+        elif self.restriction_windows:
+            errors["restriction_windows"] = (
+                'Windows apply only to the "weekly" restriction; leave them empty.'
+            )
         if (
-            self.restriction != self.Restriction.NONE
+            self.restriction in (self.Restriction.BUSINESS_HOURS, self.Restriction.OUT_OF_HOURS)
             and self.business_hours_start is not None
             and self.business_hours_end is not None
             and self.business_hours_end <= self.business_hours_start
@@ -162,6 +196,11 @@ class Rotation(BoundedTimes, models.Model):
             errors["business_hours_end"] = "Business hours must end after they start."
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def restriction_windows_text(self) -> str:
+        """Return the weekly windows for people to read: ``Mon 09:00 - Fri 17:00, ...``."""
+        return windows_text(self.restriction_windows).replace("\n", ", ")
 
     @property
     def is_sprint_based(self) -> bool:

@@ -24,7 +24,7 @@ rest of the time, so all day on those holidays. Holiday dates (``Unavailability`
 
 **Queries.** :func:`segments_for` and :func:`oncall_for` work on any number of rotations in
 two queries (shifts, overrides), plus one for holidays (with the followed rotations' shifts)
-when a restricted rotation in the batch has a team to ask about.
+when a rotation restricted to (or out of) business hours in the batch has a team to ask about.
 """
 
 import contextvars
@@ -39,6 +39,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from ..dealing import subtract
 from ..models import Override, Rotation, Shift
 from ..timeutil import zone
+from ..weekly import weekly_windows
 from ..workhours import business_windows
 from .holidays import NO_HOLIDAYS, Period, load_holidays
 
@@ -66,6 +67,10 @@ class Segment:
         return None
 
 
+# The restrictions that public holidays switch (business hours off, out of hours on).
+HOLIDAY_RESTRICTIONS = (Rotation.Restriction.BUSINESS_HOURS, Rotation.Restriction.OUT_OF_HOURS)
+
+
 def shift_list():
     """Return shifts with their rotation and assignee loaded (for lists and feeds)."""
     return Shift.objects.select_related("rotation", "team", "user")
@@ -83,11 +88,14 @@ def restriction_windows(
 
     ``holidays`` are periods (from, until, local dates) in which those dates are public
     holidays (see :mod:`rota.selectors.holidays`); outside them no day is a holiday. The spans
-    are in time order, touching ones merged.
+    are in time order, touching ones merged. Weekly windows ignore ``holidays``. Pure
+    computation, no queries.
     """
     if rotation.restriction == Rotation.Restriction.NONE:
         return None
     tz = zone(rotation.timezone)
+    if rotation.restriction == Rotation.Restriction.WEEKLY:
+        return weekly_windows(rotation.restriction_windows, start, end, tz)
     business = []
     for s, e, dates in _partition(start, end, holidays):
         business += business_windows(
@@ -225,7 +233,7 @@ def duty_for(rotations: list[Rotation], start, end) -> dict[int, Duty]:
         )
         for rotation in rotations
     }
-    restricted = [r for r in rotations if r.restriction != Rotation.Restriction.NONE]
+    restricted = [r for r in rotations if r.restriction in HOLIDAY_RESTRICTIONS]
     book = load_holidays([(r, raw[r.pk], start, end) for r in restricted])
     result = {}
     for rotation in rotations:
@@ -315,7 +323,11 @@ def oncall_for(rotations: list[Rotation], at) -> dict[int, Segment | None]:
         r for r in rotations if r.restriction != Rotation.Restriction.NONE and result[r.pk]
     ]
     book = load_holidays(
-        [(r, [result[r.pk]], result[r.pk].start, result[r.pk].end) for r in restricted]
+        [
+            (r, [result[r.pk]], result[r.pk].start, result[r.pk].end)
+            for r in restricted
+            if r.restriction in HOLIDAY_RESTRICTIONS
+        ]
     )
     for rotation in restricted:
         result[rotation.pk] = _restricted_at(rotation, result[rotation.pk], at, book)

@@ -132,7 +132,10 @@ def team_holidays_touch(*, team_id: int, spans) -> int:
     spans = [(first, last) for first, last in spans]
     if not spans:
         return 0
-    restricted = Rotation.objects.exclude(restriction=Rotation.Restriction.NONE)
+    # Weekly windows ignore holidays.
+    restricted = Rotation.objects.filter(
+        restriction__in=[Rotation.Restriction.BUSINESS_HOURS, Rotation.Restriction.OUT_OF_HOURS]
+    )
     # Widest UTC bounds of the dates in any zone (offsets are within 14 hours).
     widest = Q()
     for first, last in spans:

@@ -32,6 +32,8 @@ ROTATION_FIELDS = (
     "restriction",
     "business_hours_start",
     "business_hours_end",
+    "restriction_windows",
+    "layer",
     "follows_team_rotation",
     "fairness",
     "horizon_weeks",
@@ -52,7 +54,13 @@ LAYOUT_FIELDS = {
 }
 
 # Changing any of these changes the hours on duty within the existing shifts.
-HOURS_FIELDS = ("restriction", "business_hours_start", "business_hours_end", "timezone")
+HOURS_FIELDS = (
+    "restriction",
+    "business_hours_start",
+    "business_hours_end",
+    "restriction_windows",
+    "timezone",
+)
 
 
 @transaction.atomic

@@ -396,3 +396,52 @@ def test_a_hand_written_file_takes_defaults_and_names_each_mistake():
         "product",
     )
     assert list(Membership.objects.values_list("user__username", "role")) == [("zoe", "lead")]
+
+
+WORKWEEK = {"from_day": 1, "from": "09:00", "to_day": 5, "to": "17:00"}
+WEEKEND_NIGHTS = {"from_day": 6, "from": "20:00", "to_day": 1, "to": "08:00"}
+
+
+def test_weekly_windows_and_layers_round_trip_as_readable_lines(monkeypatch):
+    build_organisation()
+    rotation_create(
+        name="Beta weekly windows", team=Team.objects.get(slug="beta"), restriction="weekly",
+        restriction_windows=[WORKWEEK, WEEKEND_NIGHTS], layer=2,
+        participants=[User.objects.get(username="eli")], handoff_time=datetime.time(9),
+        timezone="Europe/London", start_date=start_monday(),
+    )  # fmt: skip
+    first = export_rota()
+    row = next(r for r in yaml.safe_load(first)["rotations"] if r["name"] == "Beta weekly windows")
+    assert (row["restriction"], row["layer"]) == ("weekly", 2)
+    assert row["restriction_windows"] == ["Mon 09:00 - Fri 17:00", "Sat 20:00 - Mon 08:00"]
+    other = next(r for r in yaml.safe_load(first)["rotations"] if r["name"] == "Alpha on call")
+    assert (other["restriction_windows"], other["layer"]) == ([], 1)
+
+    empty_database()
+    monkeypatch.setenv(SIGNING_VAR, SIGNING_SECRET)
+    monkeypatch.setenv(HOOK_VAR, HOOK)
+    report = import_text(first)
+    assert report.problems == []
+    assert export_rota() == first
+    rotation = Rotation.objects.get(name="Beta weekly windows")
+    assert (rotation.restriction_windows, rotation.layer) == ([WORKWEEK, WEEKEND_NIGHTS], 2)
+
+
+def test_a_bad_weekly_window_is_refused_by_path(monkeypatch):
+    build_organisation()
+    text = export_rota()
+    empty_database()
+    monkeypatch.setenv(SIGNING_VAR, SIGNING_SECRET)
+    monkeypatch.setenv(HOOK_VAR, HOOK)
+
+    def bad(doc):
+        assert doc["rotations"][1]["name"] == "Beta business hours"
+        doc["rotations"][1]["restriction"] = "weekly"
+        doc["rotations"][1]["restriction_windows"] = ["Mon 09:00 - Fri 17:00", "Sat 25:00 - Mon"]
+
+    report = import_text(_edited(text, bad))
+    assert [str(p) for p in report.problems] == [
+        'rotations[1].restriction_windows[1]: "Sat 25:00 - Mon" is not like '
+        '"Mon 09:00 - Fri 17:00"',
+    ]
+    assert all(model.objects.count() == 0 for model in MODELS)
