@@ -74,6 +74,7 @@ from .opsgenie_read import (
 NAME = "opsgenie-schedules"
 OVERRIDE_REASON = "Opsgenie override "
 MAX_DELAY = 24 * 60
+WEEK = range(7 * 24 * 60)
 TURN_FIELDS = {"start_date", "handoff_time", "shift_length_unit", "shift_length_count", "timezone"}
 User = get_user_model()
 
@@ -267,9 +268,11 @@ class OpsgenieImport:
         for (_, la, _, _, _, ma), (_, lb, _, _, _, mb) in itertools.combinations(planned, 2):
             both = ma & mb
             if both:
+                # The first minute of the week at which both come on duty (not one carried over).
+                first = min((m for m in both if (m - 1) % len(WEEK) not in both), default=min(both))
                 self.report.problem(
                     f"{la} and {lb.split(' rotation ', 1)[1]}",
-                    f"are both on duty at times (from {minute_label(min(both))}, "
+                    f"are both on duty at times (from {minute_label(first)}, "
                     f"{len(both) // 60} hours a week); Opsgenie notifies both, Rota pages the "
                     "rotation of the higher layer",
                 )

@@ -9,9 +9,9 @@ The importer (:mod:`.opsgenie`) is given one bundle::
      "escalations": [escalation, ...]}  # GET /v2/escalations .data
 
 or the raw responses (``{"data": ...}``), or a JSON list of bundles and raw responses. Raw
-objects are told apart by their keys: ``rules`` (escalation), ``rotations`` or ``timezone``
-(schedule), ``alias`` or ``_parent`` (override, attributed to the schedule its ``_parent``
-names), ``username`` (user), anything else with a ``name`` (team).
+objects are told apart by their keys: ``rules`` (escalation), ``alias`` or ``_parent``
+(override, attributed to the schedule its ``_parent`` names), ``rotations`` or ``timezone``
+(schedule), ``username`` (user), anything else with a ``name`` (team).
 
 No queries here: everything is arithmetic on the JSON.
 """
@@ -115,8 +115,6 @@ def _add_raw(bundle: Bundle, item, where: str) -> None:
         raise ImportRefused("expected objects under data", where=where)
     if "rules" in item:
         kind = "escalations"
-    elif "rotations" in item or "timezone" in item:
-        kind = "schedules"
     elif "alias" in item or "_parent" in item:
         parent = item.get("_parent") or {}
         key = parent.get("id") or parent.get("name") if isinstance(parent, dict) else None
@@ -127,6 +125,8 @@ def _add_raw(bundle: Bundle, item, where: str) -> None:
             )
         bundle.overrides.setdefault(key, []).append(item)
         return
+    elif "rotations" in item or "timezone" in item:
+        kind = "schedules"
     elif "username" in item:
         kind = "users"
     elif "name" in item:
