@@ -112,6 +112,7 @@ class OpsgenieImport:
         self.teams: dict[str, Team] = {}  # Opsgenie team id or name -> Rota team
         self.roles: dict[str, str] = {}  # schedule id or name -> Rota role
         self.schedule_rotations: dict[str, dict[str, Rotation]] = {}
+        self.taken: dict[tuple, str] = {}  # (team id, role) -> the schedule giving it
         self.done = 0
 
     def step(self) -> None:
@@ -227,6 +228,13 @@ class OpsgenieImport:
             self.report.problem(where, str(exc))
             return
         role = self.roles.get(schedule["id"]) or self.roles.get(name) or Rotation.Role.PRIMARY
+        other = self.taken.setdefault((team.pk, role), name)
+        if other != name:
+            self.report.problem(
+                where,
+                f'gives team {team.slug} its {role}s, as schedule "{other}" does; Rota tries '
+                "the rotations of both by layer and pages one person",
+            )
         rotations = schedule.get("rotations")
         if not isinstance(rotations, list) or not rotations:
             self.report.problem(where, "has no rotations: fetch it with ?expand=rotation")
@@ -426,7 +434,10 @@ class OpsgenieImport:
         mark = source_mark(schedule["id"], "overrides")
         wide = Rotation.objects.filter(description__contains=mark).first()
         targets: dict[str, list] = {}  # alias -> [(rotation, item)]
-        needs_wide = any(isinstance(i, dict) and not i.get("rotations") for i in items)
+        needs_wide = any(
+            isinstance(i, dict) and not i.get("rotations") and self.ahead(i.get("endDate"))
+            for i in items
+        )
         if needs_wide or wide is not None:
             data = {
                 "name": _rotation_name(name, "overrides"),
@@ -489,8 +500,8 @@ class OpsgenieImport:
                 ref = item.get("user") or {}
                 if ref.get("type") not in (None, "user"):
                     raise Unmappable(
-                        f"puts {ref.get('type')} {ref.get('name') or ''} on call; Rota "
-                        "overrides name a person"
+                        f"puts {' '.join(str(x) for x in (ref.get('type'), ref.get('name')) if x)}"
+                        " on call; Rota overrides name a person"
                     )
                 user = self.person(ref, label)
             except Unmappable as exc:
@@ -504,6 +515,13 @@ class OpsgenieImport:
             if (rotation_id, alias) not in seen and override.end > self.now:
                 override_delete(override=override)
                 self.report.delete("override", f"{override.rotation.name}: {alias}")
+
+    def ahead(self, value) -> bool:
+        """Tell whether an Opsgenie instant is after now (unreadable ones count: reported later)."""
+        try:
+            return parse_instant(value, "endDate") > self.now
+        except Unmappable:
+            return True
 
     def override(self, label, rotation, alias, start, end, user, have, tz) -> None:
         found = have.get((rotation.pk, alias))

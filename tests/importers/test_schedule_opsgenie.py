@@ -363,6 +363,23 @@ def test_second_import_changes_nothing(platform):
     assert set(Shift.objects.values_list("pk", flat=True)) == shift_ids
 
 
+def test_importing_again_ten_days_later_changes_nothing(platform):
+    """The turn in progress has moved on (Weekly: bob's week of 5 Oct, Nights: ten nights
+    later), but the handoffs and turn order are the same: the rotations and shifts stay."""
+    run(bundle())
+    shift_ids = set(Shift.objects.values_list("pk", flat=True))
+    data = json.dumps(bundle()).encode()
+    later = execute(
+        get("opsgenie-schedules").run,
+        data,
+        source="opsgenie-schedules",
+        options={"now": NOW + datetime.timedelta(days=10)},
+    )
+    assert not later.changed, later.details
+    assert shift_ids <= set(Shift.objects.values_list("pk", flat=True))
+    assert on_call(platform, "2026-10-26T08:00") == ("bob", "heidi")
+
+
 def test_dry_run_writes_nothing_and_lists_what_it_would_do(platform):
     before = [m.objects.count() for m in MODELS]
     report = run(bundle(), dry_run=True)
@@ -437,7 +454,8 @@ def test_command_dry_run(platform, tmp_path):
     call_command("import_opsgenie", str(path), "--dry-run", stdout=out)
     text = out.getvalue()
     assert text.startswith("Dry run: nothing was written.")
-    # Without --now the import runs as of today, after both overrides ended: none is created.
-    assert "would create: 1 escalation policy, 9 person, 6 rotation, 1 team\n" in text
+    # The command imports as of today, after both overrides ended: no override, and no
+    # overrides rotation (3 + 1 + 1 rotations).
+    assert "would create: 1 escalation policy, 9 person, 5 rotation, 1 team\n" in text
     assert 'not imported: schedule "sre_misc" rotation "Mixed" participant DBA (team)' in text
     assert not Rotation.objects.exists()
