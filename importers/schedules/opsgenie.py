@@ -39,49 +39,31 @@ from django.utils.text import slugify
 
 from importers.base import ImportReport, Progress
 from importers.registry import register
-from incidents.models import EscalationPolicy
-from incidents.models.escalation import DEFAULT_LEAD_DELAY, DEFAULT_SECONDARY_DELAY
-from incidents.services.escalation_policies import (
-    escalation_policy_create,
-    escalation_policy_update,
-)
 from ownership.models import Membership, Team
 from ownership.services import team_create, team_update
-from rota.models import Override, Rotation, Shift, SupportPolicy
-from rota.services import (
-    override_create,
-    override_delete,
-    override_update,
-    rotation_create,
-    rotation_generate,
-    rotation_update,
-)
+from rota.models import Rotation, Shift
+from rota.services import rotation_create, rotation_generate, rotation_update
 from rota.slots import SlotClock
 
+from .opsgenie_escalations import EscalationSection
+from .opsgenie_overrides import OverrideSection
 from .opsgenie_read import (
     Bundle,
     Unmappable,
-    delay_minutes,
     minute_label,
     parse_instant,
     parse_zone,
     read_documents,
     restriction_windows,
+    source_mark,
     turn_unit,
     week_minutes,
 )
 
 NAME = "opsgenie-schedules"
-OVERRIDE_REASON = "Opsgenie override "
-MAX_DELAY = 24 * 60
 WEEK = range(7 * 24 * 60)
 TURN_FIELDS = {"start_date", "handoff_time", "shift_length_unit", "shift_length_count", "timezone"}
 User = get_user_model()
-
-
-def source_mark(schedule_id: str, rotation_id: str) -> str:
-    """The text an imported rotation's description carries to be found again."""
-    return f"Opsgenie schedule {schedule_id} rotation {rotation_id}"
 
 
 @register(
@@ -100,7 +82,7 @@ def run(data: bytes, *, options: dict, report: ImportReport, progress: Progress)
     OpsgenieImport(read_documents(data), options, report, progress).run()
 
 
-class OpsgenieImport:
+class OpsgenieImport(OverrideSection, EscalationSection):
     """One import run over a ``Bundle``."""
 
     def __init__(self, bundle: Bundle, options: dict, report: ImportReport, progress: Progress):
@@ -422,242 +404,6 @@ class OpsgenieImport:
         except ValidationError as exc:
             self.report.problem(where, "; ".join(_messages(exc)))
             return None
-
-    # --- overrides ----------------------------------------------------------------------
-
-    def overrides(self, schedule, team, role, tz, layer, imported) -> None:
-        name = schedule.get("name") or schedule["id"]
-        where = f'schedule "{name}" overrides'
-        items = self.bundle.overrides_of(schedule)
-        if items is None:
-            return  # none given: leave those imported before alone
-        mark = source_mark(schedule["id"], "overrides")
-        wide = Rotation.objects.filter(description__contains=mark).first()
-        targets: dict[str, list] = {}  # alias -> [(rotation, item)]
-        needs_wide = any(
-            isinstance(i, dict) and not i.get("rotations") and self.ahead(i.get("endDate"))
-            for i in items
-        )
-        if needs_wide or wide is not None:
-            data = {
-                "name": _rotation_name(name, "overrides"),
-                "description": f"Imported from {mark}: Opsgenie's schedule-wide overrides, "
-                "above every rotation.",
-                "kind": Rotation.Kind.PERSON,
-                "timezone": tz.key,
-                "team": team,
-                "role": role,
-                "layer": layer,
-                "shift_length_unit": Rotation.Unit.WEEKS,
-                "shift_length_count": 1,
-                "handoff_time": datetime.time(0, 0),
-                "start_date": wide.start_date if wide else self.now.astimezone(tz).date(),
-                "restriction": Rotation.Restriction.NONE,
-                "restriction_windows": [],
-                "active": True,
-            }
-            wide = self.upsert(where, wide, data, None if wide else [], None)
-        for item in items:
-            if not isinstance(item, dict) or not item.get("alias"):
-                self.report.problem(where, "an override without an alias: not imported")
-                continue
-            alias = str(item["alias"])
-            label = f'{where} "{alias}"'
-            named = item.get("rotations") or []
-            if not named:
-                if wide is not None:
-                    targets.setdefault(alias, []).append((wide, item))
-                continue
-            for ref in named:
-                ref = ref if isinstance(ref, dict) else {}
-                rotation = imported.get(ref.get("id")) or imported.get(ref.get("name"))
-                if rotation is None:
-                    self.report.problem(
-                        label,
-                        f'names rotation "{ref.get("name") or ref.get("id")}", which was not '
-                        "imported: left out there",
-                    )
-                    continue
-                targets.setdefault(alias, []).append((rotation, item))
-        rotations = [*imported.values(), *([wide] if wide else [])]
-        have = {
-            (o.rotation_id, o.reason[len(OVERRIDE_REASON) :]): o
-            for o in Override.objects.filter(
-                rotation__in=rotations, reason__startswith=OVERRIDE_REASON
-            ).select_related("user")
-        }
-        seen = set()
-        for alias, pairs in sorted(targets.items()):
-            label = f'{where} "{alias}"'
-            item = pairs[0][1]
-            for rotation, _ in pairs:
-                seen.add((rotation.pk, alias))
-            try:
-                start = parse_instant(item.get("startDate"), "startDate")
-                end = parse_instant(item.get("endDate"), "endDate")
-                if end <= start:
-                    raise Unmappable("ends before it starts")
-                ref = item.get("user") or {}
-                if ref.get("type") not in (None, "user"):
-                    raise Unmappable(
-                        f"puts {' '.join(str(x) for x in (ref.get('type'), ref.get('name')) if x)}"
-                        " on call; Rota overrides name a person"
-                    )
-                user = self.person(ref, label)
-            except Unmappable as exc:
-                self.report.problem(label, str(exc))
-                continue
-            if end <= self.now:
-                continue  # over: history, not configuration
-            for rotation, _ in pairs:
-                self.override(label, rotation, alias, start, end, user, have, tz)
-        for (rotation_id, alias), override in have.items():
-            if (rotation_id, alias) not in seen and override.end > self.now:
-                override_delete(override=override)
-                self.report.delete("override", f"{override.rotation.name}: {alias}")
-
-    def ahead(self, value) -> bool:
-        """Tell whether an Opsgenie instant is after now (unreadable ones count: reported later)."""
-        try:
-            return parse_instant(value, "endDate") > self.now
-        except Unmappable:
-            return True
-
-    def override(self, label, rotation, alias, start, end, user, have, tz) -> None:
-        found = have.get((rotation.pk, alias))
-        values = {"start": start, "end": end, "user": user}
-        text = f"{rotation.name}: {user.email} {_local(start, tz)} - {_local(end, tz)}"
-        if found is None:
-            done = self.write(
-                label,
-                lambda: override_create(
-                    rotation=rotation, reason=OVERRIDE_REASON + alias, **values
-                ),
-            )
-            if done is not None:
-                self.report.create("override", text)
-        elif (found.start, found.end, found.user_id) != (start, end, user.pk):
-            if self.write(label, lambda: override_update(override=found, **values)):
-                self.report.update("override", text)
-        else:
-            self.report.keep("override")
-
-    # --- escalations --------------------------------------------------------------------
-
-    def escalation(self, escalation: dict) -> None:
-        name = escalation.get("name") or escalation["id"]
-        where = f'escalation "{name}"'
-        owner = escalation.get("ownerTeam")
-        if not isinstance(owner, dict):
-            self.report.problem(where, "has no ownerTeam; Rota keeps delays per team's policy")
-            return
-        team = self.team(owner, f"{where} ownerTeam")
-        rules = escalation.get("rules")
-        if team is None or not isinstance(rules, list) or not rules:
-            if team is not None:
-                self.report.problem(where, "has no rules")
-            return
-        repeat = escalation.get("repeat") or {}
-        if isinstance(repeat, dict) and repeat.get("count") and repeat.get("waitInterval"):
-            self.report.problem(where, "repeats; Rota escalates once: the repeats are left out")
-        delays = []
-        for index, rule in enumerate(rules):
-            here = f"{where} rule {index + 1}"
-            if not isinstance(rule, dict):
-                self.report.problem(here, "not an object")
-                return
-            try:
-                delays.append(delay_minutes(rule))
-            except Unmappable as exc:
-                self.report.problem(here, str(exc))
-                return
-            self.check_rule(here, index, rule, team)
-        support = list(SupportPolicy.objects.filter(dedicated_team=team)[:2])
-        if len(support) != 1:
-            self.report.problem(
-                where,
-                f"Rota keeps delays per support policy and {len(support) or 'no'} support "
-                f"policies have {team.slug} as their team: delays not imported",
-            )
-            return
-        (support,) = support
-        existing = EscalationPolicy.objects.filter(support_policy=support).first()
-        primary = delays[0]
-        secondary = delays[1] if len(delays) > 1 else None
-        lead = delays[2] if len(delays) > 2 else None
-        if secondary is None:
-            secondary = existing.secondary_delay_minutes if existing else DEFAULT_SECONDARY_DELAY
-            secondary = max(secondary, primary)
-        if lead is None:
-            lead = max(existing.lead_delay_minutes if existing else DEFAULT_LEAD_DELAY, secondary)
-        if max(primary, secondary, lead) > MAX_DELAY:
-            self.report.problem(where, f"waits more than {MAX_DELAY} minutes: not imported")
-            return
-        values = {
-            "primary_delay_minutes": primary,
-            "secondary_delay_minutes": secondary,
-            "lead_delay_minutes": lead,
-        }
-        label = f"of {support.name} (+{primary}, +{secondary}, +{lead} min)"
-        if existing is None:
-            created = self.write(
-                where, lambda: escalation_policy_create(support_policy=support, **values)
-            )
-            if created is not None:
-                self.report.create("escalation policy", label)
-            return
-        changes = {k: v for k, v in values.items() if getattr(existing, k) != v}
-        if not changes:
-            self.report.keep("escalation policy")
-        elif self.write(where, lambda: escalation_policy_update(policy=existing, **changes)):
-            self.report.update("escalation policy", label)
-
-    def check_rule(self, here: str, index: int, rule: dict, team: Team) -> None:
-        """Report what of one rule Rota does not do the same way (the delay is kept)."""
-        condition = rule.get("condition") or "if-not-acked"
-        if condition != "if-not-acked":
-            self.report.problem(
-                here, f'condition "{condition}"; Rota escalates while nobody acknowledged'
-            )
-        recipient = rule.get("recipient") or {}
-        kind = recipient.get("type")
-        who = recipient.get("name") or recipient.get("username") or recipient.get("id") or "?"
-        notify = rule.get("notifyType") or "default"
-        step = ("primary", "secondary", "leads")[index] if index < 3 else None
-        if step is None:
-            self.report.problem(
-                here, "Rota escalates in three steps (primary, secondary, leads): left out"
-            )
-        elif step == "leads":
-            if kind == "user":
-                try:
-                    user = self.person(recipient, here)
-                except Unmappable as exc:
-                    self.report.problem(here, str(exc))
-                    return
-                if not Membership.objects.filter(
-                    team=team, user=user, role__in=[Membership.Role.LEAD, Membership.Role.MANAGER]
-                ).exists():
-                    self.report.problem(
-                        here,
-                        f"notifies {user.email}, who is no lead or manager of {team.slug}; "
-                        "Rota's third step pages the team's leads",
-                    )
-            elif kind != "team":
-                self.report.problem(
-                    here, f"notifies {kind} {who}; Rota's third step pages the team's leads"
-                )
-        elif kind != "schedule":
-            self.report.problem(
-                here,
-                f"notifies {kind} {who} directly; Rota pages the {step} on duty in the team's "
-                "rotations: put them in a schedule",
-            )
-        elif notify != "default":
-            self.report.problem(
-                here,
-                f'notifyType "{notify}"; Rota pages the {step} on duty now (as "default" does)',
-            )
 
 
 def _same_turns(rotation: Rotation, data: dict, participants, anchor) -> bool:

@@ -151,6 +151,11 @@ def _put(bundle: Bundle, kind: str, item: dict) -> None:
         store[str(item["username"]).lower()] = item
 
 
+def source_mark(schedule_id: str, rotation_id: str) -> str:
+    """Return the text an imported rotation's description carries to be found again."""
+    return f"Opsgenie schedule {schedule_id} rotation {rotation_id}"
+
+
 # --- values -----------------------------------------------------------------------------
 
 
