@@ -31,8 +31,13 @@ class OverrideSection:
         mark = source_mark(schedule["id"], "overrides")
         wide = Rotation.objects.filter(description__contains=mark).first()
         targets: dict[str, list] = {}  # alias -> [(rotation, item)]
+        # The overrides rotation is made for a schedule-wide override still to come that puts a
+        # person on call.
         needs_wide = any(
-            isinstance(i, dict) and not i.get("rotations") and self.ahead(i.get("endDate"))
+            isinstance(i, dict)
+            and not i.get("rotations")
+            and self.ahead(i.get("endDate"))
+            and (i.get("user") or {}).get("type", "user") == "user"
             for i in items
         )
         if needs_wide or wide is not None:
@@ -61,9 +66,8 @@ class OverrideSection:
             alias = str(item["alias"])
             label = f'{where} "{alias}"'
             named = item.get("rotations") or []
-            if not named:
-                if wide is not None:
-                    targets.setdefault(alias, []).append((wide, item))
+            if not named:  # None when no overrides rotation was needed: checked and reported
+                targets.setdefault(alias, []).append((wide, item))
                 continue
             for ref in named:
                 ref = ref if isinstance(ref, dict) else {}
@@ -88,7 +92,8 @@ class OverrideSection:
             label = f'{where} "{alias}"'
             item = pairs[0][1]
             for rotation, _ in pairs:
-                seen.add((rotation.pk, alias))
+                if rotation is not None:
+                    seen.add((rotation.pk, alias))
             try:
                 start = parse_instant(item.get("startDate"), "startDate")
                 end = parse_instant(item.get("endDate"), "endDate")
@@ -107,7 +112,8 @@ class OverrideSection:
             if end <= self.now:
                 continue  # over: history, not configuration
             for rotation, _ in pairs:
-                self.override(label, rotation, alias, start, end, user, have, tz)
+                if rotation is not None:
+                    self.override(label, rotation, alias, start, end, user, have, tz)
         for (rotation_id, alias), override in have.items():
             if (rotation_id, alias) not in seen and override.end > self.now:
                 override_delete(override=override)

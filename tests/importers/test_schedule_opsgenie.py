@@ -45,6 +45,7 @@ from django.core.management import call_command
 
 from importers.base import ImportRefused, execute
 from importers.registry import get
+from importers.schedules.opsgenie_read import restriction_windows, week_minutes
 from incidents.models import EscalationPolicy
 from ownership.models import Membership, Team
 from ownership.services import team_create
@@ -459,3 +460,67 @@ def test_command_dry_run(platform, tmp_path):
     assert "would create: 1 escalation policy, 9 person, 5 rotation, 1 team\n" in text
     assert 'not imported: schedule "sre_misc" rotation "Mixed" participant DBA (team)' in text
     assert not Rotation.objects.exists()
+
+
+def test_unreadable_settings_are_reported_by_schedule_and_rotation(platform):
+    doc = bundle()
+    main, backup, misc = doc["schedules"]
+    backup["timezone"] = "Mars/Olympus"
+    main["rotations"][0]["type"] = "monthly"
+    main["rotations"][1]["timeRestriction"]["restrictions"][0]["startDay"] = "FUNDAY"
+    doc["overrides"]["platform_schedule"][0]["user"] = {"type": "none"}
+    report = run(doc)
+    problems = {str(p) for p in report.problems}
+    assert (
+        'schedule "platform_backup": timezone "Mars/Olympus" is not an IANA time zone' in problems
+    )
+    assert (
+        'schedule "platform_schedule" rotation "Weekly": type "monthly" is none of hourly, '
+        "daily, weekly"
+    ) in problems
+    assert (
+        'schedule "platform_schedule" rotation "Weekend": '
+        'timeRestriction.restrictions[0].startDay "FUNDAY" is not a weekday'
+    ) in problems
+    assert (
+        'schedule "platform_schedule" overrides "cover-1": puts none on call; Rota overrides '
+        "name a person"
+    ) in problems
+    # The rest is imported: Nights alone of platform_schedule's rotations (no overrides
+    # rotation: its one schedule-wide override is refused) and sre_misc's; platform_backup
+    # not at all.
+    names = set(Rotation.objects.values_list("name", flat=True))
+    assert names == {
+        "platform_schedule — Nights",
+        "sre_misc — Mixed",
+    }
+
+
+def test_restrictions_become_weekly_windows():
+    # Worked out on paper: Friday 18:00 to Monday 08:00 wraps over the week's end; a
+    # time-of-day restriction 09:00-17:00 is one window on each of the seven days; equal
+    # start and end are the whole day, so no restriction at all.
+    weekend = {
+        "type": "weekday-and-time-of-day",
+        "restrictions": [
+            {"startDay": "FRIDAY", "startHour": 18, "startMin": 0,
+             "endDay": "MONDAY", "endHour": 8, "endMin": 0},
+        ],
+    }  # fmt: skip
+    assert restriction_windows(weekend) == [
+        {"from_day": 5, "from": "18:00", "to_day": 1, "to": "08:00"}
+    ]
+    assert len(week_minutes(restriction_windows(weekend))) == (6 + 48 + 8) * 60
+    office = {
+        "type": "time-of-day",
+        "restriction": {"startHour": 9, "startMin": 0, "endHour": 17, "endMin": 30},
+    }
+    windows = restriction_windows(office)
+    assert windows[0] == {"from_day": 1, "from": "09:00", "to_day": 1, "to": "17:30"}
+    assert [w["from_day"] for w in windows] == [1, 2, 3, 4, 5, 6, 7]
+    assert len(week_minutes(windows)) == 7 * 510
+    whole = {
+        "type": "time-of-day",
+        "restriction": {"startHour": 8, "startMin": 0, "endHour": 8, "endMin": 0},
+    }
+    assert restriction_windows(whole) is None
