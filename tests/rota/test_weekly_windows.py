@@ -15,7 +15,7 @@ import pytest
 
 from rota import routing
 from rota.models import Rotation
-from rota.selectors import oncall_at, restriction_windows, segments_for
+from rota.selectors import oncall_at, oncall_for, restriction_windows, segments_for
 from tests.ownership.factories import TeamFactory, UserFactory
 
 from .admin_helpers import page_data
@@ -171,6 +171,17 @@ def test_public_holidays_do_not_switch_weekly_windows_off():
         end_date=datetime.date(2026, 4, 3),
     )
     assert on_duty(rotation, utc(4, 3, 11)) == (utc(3, 30, 8), utc(4, 3, 16))
+
+
+def test_weekly_rotations_need_no_holiday_query(django_assert_num_queries):
+    rotation = weekly_rotation("Europe/London", [WORKWEEK], team=TeamFactory())
+    # Shifts and overrides only: a business-hours rotation of a team would add the holidays.
+    with django_assert_num_queries(2):
+        found = oncall_for([rotation], utc(4, 1, 12))
+    assert (found[rotation.pk].start, found[rotation.pk].end) == (utc(3, 30, 8), utc(4, 3, 16))
+    with django_assert_num_queries(2):
+        spans = segments_for([rotation], utc(3, 30), utc(4, 6))[rotation.pk]
+    assert [(s.start, s.end) for s in spans] == [(utc(3, 30, 8), utc(4, 3, 16))]
 
 
 def test_a_higher_layer_answers_where_it_has_someone_and_the_lower_one_elsewhere():
