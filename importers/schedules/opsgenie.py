@@ -249,7 +249,7 @@ class OpsgenieImport(OverrideSection, EscalationSection):
                 active=True,
             )
             mark = source_mark(schedule["id"], rotation["id"])
-            existing = Rotation.objects.filter(description__contains=mark).first()
+            existing = Rotation.objects.filter(description__contains=f"{mark}.").first()
             result = self.upsert(label, existing, data, people, anchor)
             if result is not None:
                 for key in (rotation["id"], rotation.get("name")):
@@ -267,7 +267,29 @@ class OpsgenieImport(OverrideSection, EscalationSection):
                     "rotation of the higher layer",
                 )
         self.schedule_rotations[schedule["id"]] = imported
+        self.retire(schedule, rotations)
         self.overrides(schedule, team, role, tz, len(planned) + 1, imported)
+
+    def retire(self, schedule: dict, rotations: list) -> None:
+        """Deactivate the imported rotations whose Opsgenie rotation left the schedule."""
+        marks = [
+            source_mark(schedule["id"], r.get("id"))
+            for r in rotations
+            if isinstance(r, dict) and r.get("id")
+        ]
+        marks.append(source_mark(schedule["id"], "overrides"))
+        prefix = source_mark(schedule["id"], "")
+        for rotation in Rotation.objects.filter(description__contains=prefix, active=True):
+            # A mark ends with "." (rotations) or ":" (the overrides rotation).
+            if any(f"{mark}{end}" in rotation.description for mark in marks for end in ".:"):
+                continue
+            done = self.write(
+                rotation.name, lambda r=rotation: rotation_update(rotation=r, active=False)
+            )
+            if done:
+                self.report.update(
+                    "rotation", f"{rotation.name} (active: no longer in the schedule)"
+                )
 
     def rotation_fields(self, schedule: dict, rotation: dict, tz, where: str):
         """Return (fields, participants, anchor, minutes of the week on duty), or None if over."""
@@ -278,7 +300,7 @@ class OpsgenieImport(OverrideSection, EscalationSection):
         end = parse_instant(rotation["endDate"], "endDate") if rotation.get("endDate") else None
         windows = restriction_windows(rotation.get("timeRestriction"))
         existing = Rotation.objects.filter(
-            description__contains=source_mark(schedule["id"], rotation["id"])
+            description__contains=f"{source_mark(schedule['id'], rotation['id'])}."
         ).first()
         if end is not None and end <= self.now:
             self.report.problem(where, f"ended {_local(end, tz)}: not imported")

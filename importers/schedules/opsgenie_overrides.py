@@ -29,7 +29,7 @@ class OverrideSection:
         if items is None:
             return  # none given: leave those imported before alone
         mark = source_mark(schedule["id"], "overrides")
-        wide = Rotation.objects.filter(description__contains=mark).first()
+        wide = Rotation.objects.filter(description__contains=f"{mark}:").first()
         targets: dict[str, list] = {}  # alias -> [(rotation, item)]
         # The overrides rotation is made for a schedule-wide override still to come that puts a
         # person on call.

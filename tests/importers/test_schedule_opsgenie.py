@@ -405,6 +405,18 @@ def test_changed_override_and_removed_override(platform):
     assert on_call(platform, "2026-11-10T11:00") == ("alice", "heidi")
 
 
+def test_rotation_left_out_of_the_schedule_stops_answering(platform):
+    run(bundle())
+    doc = bundle()
+    del doc["schedules"][0]["rotations"][2]  # Nights
+    report = run(doc)
+    assert "update rotation platform_schedule — Nights (active: no longer in the schedule)" in (
+        report.details
+    )
+    # Sun 25 Oct 22:00 CET: grace's night before; now Weekly's alice (week of 19 Oct).
+    assert on_call(platform, "2026-10-25T21:00") == ("alice", "ivan")
+
+
 def test_raw_api_responses_give_the_same_rotations(platform):
     doc = bundle()
     raw = [
