@@ -209,13 +209,6 @@ def bundle() -> dict:
     }
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    routing.responders_cache_clear()
-    yield
-    routing.responders_cache_clear()
-
-
 @pytest.fixture
 def platform():
     """Rota already has the Platform team (with alice) and a support policy for it."""
