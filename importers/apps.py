@@ -14,7 +14,7 @@ class ImportersConfig(AppConfig):
     def ready(self):
         # Importers register themselves when imported: import every module of the importer
         # packages, so the command line and the admin list them all.
-        for package in ("importers.history",):
+        for package in ("importers.history", "importers.schedules"):
             module = importlib.import_module(package)
             for info in pkgutil.iter_modules(module.__path__):
                 importlib.import_module(f"{package}.{info.name}")

@@ -1,0 +1,407 @@
+"""Grafana OnCall schedules, overrides and escalation chains, from its public API's JSON.
+
+The file and the way shifts are read are described in :mod:`.grafana_oncall_read`; the mapping
+to Rota is the README's table ("Schedules from Grafana OnCall"). In short: each schedule's team
+(or, without one, the schedule) is a Rota team found by name or created; each rolling_users or
+recurrent_event shift is a person rotation "<schedule> — <shift>" of that team, its ``level``
+the rotation's ``layer`` (level + 1); the schedule's overrides are overrides of one rotation
+"<schedule> — overrides" on the layer above all of them; an escalation chain sets the delays of
+the support policy whose support team is the team of the schedule it notifies. Rotations keep
+``source = "grafana-oncall"`` and ``source_id = "<schedule id>/<shift id>"``, overrides their id
+in ``reason``, so a second import updates instead of adding copies. Everything else is a
+problem naming the object.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.text import slugify
+
+from importers.base import ImportReport, Progress
+from importers.registry import register
+from importers.rota_yaml.reader import deal_from_start
+from incidents.models import EscalationPolicy
+from incidents.services.escalation_policies import (
+    escalation_policy_create,
+    escalation_policy_update,
+)
+from ownership.models import Team
+from ownership.services import team_create
+from rota.models import Override, Rotation, SupportPolicy
+from rota.services import override_create, override_update, rotation_create, rotation_update
+from rota.timeutil import local_to_utc, zone
+
+from .grafana_oncall_read import Unmappable, local_time, plan_rotation, read_bundle, zone_named
+
+NAME = "grafana-oncall-schedules"
+SOURCE = "grafana-oncall"
+DASH = "\u2014"
+ROLE_OF_STEP = ("primary", "secondary")
+DELAY_FIELDS = ("primary_delay_minutes", "secondary_delay_minutes", "lead_delay_minutes")
+
+
+def _errors(error: ValidationError) -> str:
+    if hasattr(error, "message_dict"):
+        return "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+    return " ".join(error.messages)
+
+
+class GrafanaImport:
+    """One import run over a read bundle (see ``run``)."""
+
+    def __init__(self, bundle: dict, report: ImportReport, now: datetime.datetime, progress):
+        self.b = bundle
+        self.report = report
+        self.now = now
+        self.progress = progress
+        self.users: dict[str, object] = {}
+        self.teams: dict[str, Team] = {}
+        self.created: list[Rotation] = []
+        self.secondary: set[str] = set()
+
+    # --- people and teams -------------------------------------------------------------------
+
+    def user(self, uid: str):
+        """Return the Rota account of a Grafana user: by e-mail, else username, else a new one."""
+        if uid in self.users:
+            return self.users[uid]
+        source = self.b["users"].get(uid)
+        if source is None:
+            raise Unmappable(f'user "{uid}" is not in the users section')
+        User = get_user_model()
+        email = (source.get("email") or "").strip()
+        username = (source.get("username") or "").strip() or email.split("@")[0]
+        found = User.objects.filter(email__iexact=email).first() if email else None
+        found = found or User.objects.filter(username=username).first()
+        if found is None:
+            if not username:
+                raise Unmappable(f'user "{uid}" has neither username nor email')
+            found = User(username=username, email=email)
+            found.set_unusable_password()
+            try:
+                found.full_clean()
+            except ValidationError as error:
+                raise Unmappable(f'user "{uid}": {_errors(error)}') from None
+            found.save()
+            self.report.create("person", f"{username} <{email}> (new account without a password)")
+        self.users[uid] = found
+        return found
+
+    def team_for(self, schedule: dict) -> Team:
+        team_id = str(schedule.get("team_id") or "")
+        source = self.b["teams"].get(team_id) if team_id else None
+        name = (source or {}).get("name") or schedule.get("name") or schedule["id"]
+        key = name.lower()
+        if key in self.teams:
+            return self.teams[key]
+        team = Team.objects.filter(name__iexact=name).first()
+        if team is None:
+            base = slugify(name)[:50] or "team"
+            slug, n = base, 1
+            while Team.objects.filter(slug=slug).exists():
+                n += 1
+                slug = f"{base}-{n}"
+            team = team_create(name=name, slug=slug)
+            self.report.create("team", f"{name} ({slug})")
+        self.teams[key] = team
+        return team
+
+    # --- rotations ----------------------------------------------------------------------------
+
+    def upsert_rotation(self, source_id: str, fields: dict, participants: list) -> Rotation:
+        rotation = Rotation.objects.filter(source=SOURCE, source_id=source_id).first()
+        label = fields["name"]
+        if rotation is None:
+            rotation = rotation_create(
+                source=SOURCE, source_id=source_id, participants=participants, **fields
+            )
+            self.report.create("rotation", label)
+            self.created.append(rotation)
+            return rotation
+        changes = {k: v for k, v in fields.items() if getattr(rotation, k) != v}
+        have = list(
+            rotation.participants.order_by("position", "id").values_list("user_id", flat=True)
+        )
+        moved = have != [u.pk for u in participants]
+        if not changes and not moved:
+            self.report.keep("rotation")
+            return rotation
+        rotation_update(rotation=rotation, participants=participants if moved else None, **changes)
+        what = sorted([*changes, *(["participants"] if moved else [])])
+        self.report.update("rotation", f"{label} ({', '.join(what)})")
+        return rotation
+
+    def schedule(self, schedule: dict) -> None:
+        sid = str(schedule["id"])
+        where = f'schedule "{schedule.get("name")}" ({sid})'
+        if schedule.get("type") == "ical":
+            self.report.problem(
+                where, "an iCal schedule: import its ical_url_primary with the iCal importer"
+            )
+            return
+        if schedule.get("ical_url_overrides"):
+            self.report.problem(
+                where, "ical_url_overrides is not read; add those overrides by hand"
+            )
+        try:
+            zone_name = zone_named(schedule.get("time_zone"), "time_zone")
+        except Unmappable as error:
+            self.report.problem(where, str(error))
+            return
+        team = self.team_for(schedule)
+        role = "secondary" if sid in self.secondary else "primary"
+        shifts, overrides, layer = [], [], 1
+        for shift_id in schedule.get("shifts") or []:
+            shift = self.b["on_call_shifts"].get(str(shift_id))
+            if shift is None:
+                self.report.problem(
+                    where, f'shift "{shift_id}" is not in the on_call_shifts section'
+                )
+            elif shift.get("type") == "override":
+                overrides.append(shift)
+            else:
+                shifts.append(shift)
+        for shift in shifts:
+            layer = max(layer, self.shift(schedule, shift, zone_name, team, role) or 0)
+        if overrides:
+            self.overrides(schedule, overrides, zone_name, team, role, layer + 1)
+
+    def shift(self, schedule, shift, zone_name, team, role) -> int | None:
+        where = f'shift "{shift.get("name")}" ({shift["id"]}) of schedule "{schedule.get("name")}"'
+        try:
+            shift_zone = zone_named(shift.get("time_zone") or zone_name, "time_zone")
+            plan = plan_rotation(shift, shift_zone)
+            people = [self.user(group[0]) for group in plan.groups]
+        except Unmappable as error:
+            self.report.problem(where, str(error))
+            return None
+        if len({p.pk for p in people}) != len(people):
+            self.report.problem(where, "a user takes two turns; Rota lists each person once")
+            return None
+        if plan.until is not None:
+            end = local_to_utc(plan.until, zone(shift_zone))
+            if end <= self.now:
+                self.report.problem(where, f"ended on {plan.until:%Y-%m-%d %H:%M}; not imported")
+                return None
+            self.report.problem(
+                where,
+                f"ends on {plan.until:%Y-%m-%d %H:%M} {shift_zone}; Rota rotations do not end: "
+                "make the rotation inactive then",
+            )
+        for loss in plan.losses:
+            self.report.problem(where, loss)
+        fields = {
+            **plan.fields,
+            "name": f"{schedule.get('name')} {DASH} {shift.get('name') or shift['id']}"[:150],
+            "team": team,
+            "role": role,
+        }
+        try:
+            self.upsert_rotation(f"{schedule['id']}/{shift['id']}", fields, people)
+        except ValidationError as error:
+            self.report.problem(where, _errors(error))
+            return None
+        return fields["layer"]
+
+    def overrides(self, schedule, overrides, zone_name, team, role, layer) -> None:
+        where = f'overrides of schedule "{schedule.get("name")}" ({schedule["id"]})'
+        rows = []
+        for shift in overrides:
+            here = f'override "{shift.get("name") or ""}" ({shift["id"]})'
+            try:
+                shift_zone = zone_named(shift.get("time_zone") or zone_name, "time_zone")
+                start = local_to_utc(
+                    local_time(shift.get("start"), shift_zone, "start"), zone(shift_zone)
+                )
+                seconds = shift.get("duration")
+                if not isinstance(seconds, int) or seconds <= 0:
+                    raise Unmappable(f'duration "{seconds}" is not a positive number of seconds')
+                end = start + datetime.timedelta(seconds=seconds)
+                users = shift.get("users") or [
+                    u for g in shift.get("rolling_users") or [] for u in g
+                ]
+                if not users:
+                    raise Unmappable("nobody covers (no users)")
+                if len(users) > 1:
+                    self.report.problem(here, "several users cover; Rota keeps the first")
+                user = self.user(str(users[0]))
+            except Unmappable as error:
+                self.report.problem(here, str(error))
+                continue
+            if end > self.now:  # past overrides are history, not configuration
+                rows.append((here, shift, start, end, user))
+        if not rows:
+            return
+        first = min(start for _, _, start, _, _ in rows)
+        fields = {
+            "name": f"{schedule.get('name')} {DASH} overrides"[:150],
+            "team": team,
+            "role": role,
+            "kind": "person",
+            "timezone": zone_name,
+            "start_date": first.astimezone(zone(zone_name)).date(),
+            "restriction": "none",
+            "restriction_windows": [],
+            "layer": layer,
+        }
+        try:
+            rotation = self.upsert_rotation(f"{schedule['id']}/overrides", fields, [])
+        except ValidationError as error:
+            self.report.problem(where, _errors(error))
+            return
+        for here, shift, start, end, user in rows:
+            reason = f"Grafana OnCall override {shift['id']}"
+            existing = Override.objects.filter(rotation=rotation, reason=reason).first()
+            data = {"start": start, "end": end, "user": user}
+            try:
+                if existing is None:
+                    override_create(rotation=rotation, reason=reason, **data)
+                    self.report.create("override", f"{here} on {rotation.name}")
+                elif any(getattr(existing, k) != v for k, v in data.items()):
+                    override_update(override=existing, **data)
+                    self.report.update("override", f"{here} on {rotation.name}")
+                else:
+                    self.report.keep("override")
+            except ValidationError as error:
+                self.report.problem(here, _errors(error))
+
+    # --- escalation -----------------------------------------------------------------------------
+
+    def chain_steps(self) -> dict[str, list]:
+        """Return {chain id: [(minutes, schedule id, policy)]} and report other steps."""
+        policies = defaultdict(list)
+        for policy in self.b["escalation_policies"].values():
+            policies[str(policy.get("escalation_chain_id"))].append(policy)
+        steps = {}
+        for cid, chain in self.b["escalation_chains"].items():
+            elapsed, found = 0, []
+            for policy in sorted(policies.get(cid, []), key=lambda p: p.get("position") or 0):
+                kind = policy.get("type")
+                here = (
+                    f"escalation policy {policy['id']} (position {policy.get('position')}) "
+                    f'of chain "{chain.get("name")}"'
+                )
+                if kind == "wait":
+                    elapsed += int(policy.get("duration") or 0)
+                elif kind == "notify_on_call_from_schedule":
+                    target = str(policy.get("notify_on_call_from_schedule") or "")
+                    if target not in self.b["schedules"]:
+                        self.report.problem(
+                            here, f'schedule "{target}" is not in the schedules section'
+                        )
+                    else:
+                        found.append((round(elapsed / 60), target, here))
+                else:
+                    self.report.problem(
+                        here,
+                        f'step "{kind}" has no Rota equivalent (Rota pages the on-call primary, '
+                        "secondary, then the team's leads)",
+                    )
+            steps[cid] = found
+        return steps
+
+    def roles_from_chains(self, steps: dict) -> None:
+        first = {found[0][1] for found in steps.values() if found}
+        for found in steps.values():
+            if len(found) > 1 and found[1][1] not in first:
+                self.secondary.add(found[1][1])
+
+    def escalation(self, steps: dict) -> None:
+        taken = {}
+        for cid, found in steps.items():
+            chain = self.b["escalation_chains"][cid]
+            where = f'escalation chain "{chain.get("name")}" ({cid})'
+            if not found:
+                self.report.problem(where, "notifies no schedule; nothing imported")
+                continue
+            team = self.team_for(self.b["schedules"][found[0][1]])
+            for _, target, here in found[1:]:
+                if self.team_for(self.b["schedules"][target]) != team:
+                    self.report.problem(
+                        here, f"notifies another team's schedule than {team.name}'s"
+                    )
+            if found[1:2] and found[1][1] == found[0][1]:
+                self.report.problem(
+                    found[1][2],
+                    "notifies the same schedule again; Rota pages each person once, so this "
+                    f"delay is the secondary's of {team.name}",
+                )
+            for _, _, here in found[3:]:
+                self.report.problem(here, "a fourth schedule step; Rota stops at the leads")
+            policies = list(SupportPolicy.objects.filter(dedicated_team=team)[:2])
+            if len(policies) != 1:
+                policies = list(SupportPolicy.objects.filter(name=chain.get("name"))[:1])
+            if not policies:
+                self.report.problem(
+                    where,
+                    f"no support policy has {team.name} as its support team (nor is named "
+                    f'"{chain.get("name")}"); create one and import again',
+                )
+                continue
+            policy = policies[0]
+            if policy.pk in taken:
+                self.report.problem(
+                    where, f"{policy.name} already took the delays of {taken[policy.pk]}"
+                )
+                continue
+            taken[policy.pk] = chain.get("name")
+            existing = EscalationPolicy.objects.filter(support_policy=policy).first()
+            delays = {f: getattr(existing, f) for f in DELAY_FIELDS} if existing else {}
+            previous = 0
+            for index, field in enumerate(DELAY_FIELDS):
+                value = found[index][0] if index < len(found) else delays.get(field, 0)
+                delays[field] = previous = max(value, previous)
+            try:
+                if existing is None:
+                    escalation_policy_create(support_policy=policy, **delays)
+                    self.report.create("escalation policy", f"of {policy.name} ({where})")
+                elif any(getattr(existing, f) != v for f, v in delays.items()):
+                    escalation_policy_update(policy=existing, **delays)
+                    self.report.update("escalation policy", f"of {policy.name} ({where})")
+                else:
+                    self.report.keep("escalation policy")
+            except ValidationError as error:
+                self.report.problem(where, _errors(error))
+
+    def load(self) -> None:
+        steps = self.chain_steps()
+        self.roles_from_chains(steps)
+        schedules = list(self.b["schedules"].values())
+        in_schedules = {str(s) for sc in schedules for s in sc.get("shifts") or []}
+        for shift_id, shift in self.b["on_call_shifts"].items():
+            if shift_id not in in_schedules:
+                self.report.problem(
+                    f'shift "{shift.get("name")}" ({shift_id})',
+                    "belongs to no schedule of the file",
+                )
+        for done, schedule in enumerate(schedules, start=1):
+            self.schedule(schedule)
+            self.progress(done, len(schedules))
+        self.escalation(steps)
+        if self.created:
+            deal_from_start(rotations=self.created, now=self.now)
+
+
+@register(
+    NAME,
+    label="Grafana OnCall schedules and escalation chains",
+    kind="schedule",
+    file_hint="Grafana OnCall API JSON bundle: users, teams, schedules, on_call_shifts, "
+    "escalation_chains, escalation_policies",
+)
+def run(data: bytes, *, options: dict, report: ImportReport, progress: Progress) -> None:
+    """Import Grafana OnCall schedules; see the module docstring and the README table.
+
+    ``options``: ``now`` (aware datetime, default the current time) is the instant the import
+    counts from: shifts are dealt from the rotations' starts and kept from ``now`` on, and
+    overrides and rotations over before it are left out. Raises ImportRefused when the file is
+    not a bundle.
+    """
+    bundle = read_bundle(data)
+    now = options.get("now") or timezone.now()
+    GrafanaImport(bundle, report, now, progress).load()
