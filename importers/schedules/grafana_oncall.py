@@ -138,7 +138,7 @@ class GrafanaImport:
 
     def schedule(self, schedule: dict) -> None:
         sid = str(schedule["id"])
-        where = f'schedule "{schedule.get("name")}" ({sid})'
+        where = f'schedule "{schedule.get("name") or ""}" ({sid})'
         if schedule.get("type") == "ical":
             self.report.problem(
                 where, "an iCal schedule: import its ical_url_primary with the iCal importer"
@@ -172,7 +172,10 @@ class GrafanaImport:
             self.overrides(schedule, overrides, zone_name, team, role, layer + 1)
 
     def shift(self, schedule, shift, zone_name, team, role) -> int | None:
-        where = f'shift "{shift.get("name")}" ({shift["id"]}) of schedule "{schedule.get("name")}"'
+        where = (
+            f'shift "{shift.get("name") or ""}" ({shift["id"]}) '
+            f'of schedule "{schedule.get("name") or ""}"'
+        )
         try:
             shift_zone = zone_named(shift.get("time_zone") or zone_name, "time_zone")
             plan = plan_rotation(shift, shift_zone)
@@ -209,7 +212,7 @@ class GrafanaImport:
         return fields["layer"]
 
     def overrides(self, schedule, overrides, zone_name, team, role, layer) -> None:
-        where = f'overrides of schedule "{schedule.get("name")}" ({schedule["id"]})'
+        where = f'overrides of schedule "{schedule.get("name") or ""}" ({schedule["id"]})'
         rows = []
         for shift in overrides:
             here = f'override "{shift.get("name") or ""}" ({shift["id"]})'
@@ -284,7 +287,7 @@ class GrafanaImport:
                 kind = policy.get("type")
                 here = (
                     f"escalation policy {policy['id']} (position {policy.get('position')}) "
-                    f'of chain "{chain.get("name")}"'
+                    f'of chain "{chain.get("name") or ""}"'
                 )
                 if kind == "wait":
                     elapsed += int(policy.get("duration") or 0)
@@ -315,7 +318,7 @@ class GrafanaImport:
         taken = {}
         for cid, found in steps.items():
             chain = self.b["escalation_chains"][cid]
-            where = f'escalation chain "{chain.get("name")}" ({cid})'
+            where = f'escalation chain "{chain.get("name") or ""}" ({cid})'
             if not found:
                 self.report.problem(where, "notifies no schedule; nothing imported")
                 continue
@@ -340,7 +343,7 @@ class GrafanaImport:
                 self.report.problem(
                     where,
                     f"no support policy has {team.name} as its support team (nor is named "
-                    f'"{chain.get("name")}"); create one and import again',
+                    f'"{chain.get("name") or ""}"); create one and import again',
                 )
                 continue
             policy = policies[0]
@@ -376,7 +379,7 @@ class GrafanaImport:
         for shift_id, shift in self.b["on_call_shifts"].items():
             if shift_id not in in_schedules:
                 self.report.problem(
-                    f'shift "{shift.get("name")}" ({shift_id})',
+                    f'shift "{shift.get("name") or ""}" ({shift_id})',
                     "belongs to no schedule of the file",
                 )
         for done, schedule in enumerate(schedules, start=1):

@@ -380,3 +380,93 @@ def test_command_dry_run_prints_the_plan(tmp_path):
     assert "would create rotation Platform on-call \u2014 Weekly" in text
     assert 'not imported: schedule "Legacy" (S2)' in text
     assert not Rotation.objects.exists()
+
+
+def one_shift(**shift) -> dict:
+    """A bundle with one schedule (Europe/Amsterdam, no team) holding one shift "X"."""
+    shift = {"id": "X", "name": "Shift", "level": 0, "week_start": "MO", **shift}
+    return bundle(
+        teams=[],
+        schedules=[{"id": "S9", "name": "Ops", "type": "web", "time_zone": "Europe/Amsterdam",
+                    "shifts": ["X"]}],
+        on_call_shifts=[shift],
+        escalation_chains=[],
+        escalation_policies=[],
+    )  # fmt: skip
+
+
+def test_weekly_weekend_rotation_hands_over_at_its_weeks_first_occurrence():
+    # week_start SU, by_day SA and SU from Sat 2026-10-03 22:00 for 4 h: Grafana OnCall's weeks
+    # run Sunday to Saturday, so one group holds Sun 22:00-02:00 and Sat 22:00-02:00 of one
+    # week; the handoff is the week's first occurrence, Sun 22:00, the Sunday before the start
+    # (2026-09-27). Turn order [bob], [carol]; Sun 2026-10-04 (the next week) is carol's.
+    report = run(
+        one_shift(type="rolling_users", start="2026-10-03T22:00:00", duration=4 * 3600,
+                  frequency="weekly", interval=1, week_start="SU", by_day=["SA", "SU"],
+                  rolling_users=[["U2"], ["U3"]])
+    )  # fmt: skip
+    assert report.problems == []
+    rotation = Rotation.objects.get(source_id="S9/X")
+    assert (rotation.start_date, rotation.handoff_time) == (
+        datetime.date(2026, 9, 27),
+        datetime.time(22, 0),
+    )
+    assert rotation.restriction_windows == [
+        {"from_day": 6, "from": "22:00", "to_day": 7, "to": "02:00"},
+        {"from_day": 7, "from": "22:00", "to_day": 1, "to": "02:00"},
+    ]
+    team = Team.objects.get(name="Ops")  # no team_id: the schedule's name, created
+    # Sat 2026-10-03 23:00 CEST = 21:00Z: bob's week (Sun 09-27 to Sun 10-04 22:00).
+    assert on_call(team, datetime.datetime(2026, 10, 3, 21, tzinfo=UTC)) == "bob"
+    # Sun 2026-10-04 23:00 CEST = 21:00Z: carol's week; 21:00 CEST = 19:00Z: nobody.
+    assert on_call(team, datetime.datetime(2026, 10, 4, 21, tzinfo=UTC)) == "carol"
+    assert on_call(team, datetime.datetime(2026, 10, 4, 19, tzinfo=UTC)) is None
+
+
+def test_daily_recurrent_event_is_a_window_every_day():
+    # daily from 08:00 for 8 h: on duty 08:00-16:00 every day; 1-day shifts handing over 08:00.
+    run(one_shift(type="recurrent_event", start="2026-10-01T08:00:00", duration=8 * 3600,
+                  frequency="daily", users=["U1"]))  # fmt: skip
+    rotation = Rotation.objects.get(source_id="S9/X")
+    assert (rotation.shift_length_unit, rotation.shift_length_count) == ("days", 1)
+    assert rotation.restriction_windows == [
+        {"from_day": d, "from": "08:00", "to_day": d, "to": "16:00"} for d in range(1, 8)
+    ]
+
+
+def test_groups_of_several_users_keep_the_first_and_name_the_others():
+    report = run(
+        one_shift(type="rolling_users", start="2026-10-05T09:00:00", duration=7 * 86400,
+                  frequency="weekly", rolling_users=[["U1", "U4"], ["U2"]])
+    )  # fmt: skip
+    (problem,) = report.problems
+    assert problem.where == 'shift "Shift" (X) of schedule "Ops"'
+    assert "left out: U4" in problem.message
+    rotation = Rotation.objects.get(source_id="S9/X")
+    order = list(rotation.participants.values_list("user__username", flat=True))
+    assert order == ["alice", "bob"]
+
+
+@pytest.mark.parametrize(
+    "shift, message",
+    [
+        ({"type": "rolling_users", "frequency": "daily", "by_day": ["MO", "WE"],
+          "rolling_users": [["U1"], ["U2"]], "duration": 3600}, "hands over on every occurrence"),
+        ({"type": "recurrent_event", "frequency": "weekly", "interval": 2, "duration": 3600,
+          "users": ["U1"]}, "every 2 weeks"),
+        ({"type": "recurrent_event", "frequency": "weekly", "duration": 3600, "users": ["U1"],
+          "until": "2026-09-20T00:00:00"}, "ended on 2026-09-20"),
+        ({"type": "recurrent_event", "frequency": "hourly", "duration": 1800, "users": ["U1"]},
+         "hourly"),
+        ({"type": "recurrent_event", "frequency": "weekly", "duration": 3600, "users": ["U99"]},
+         'user "U99"'),
+        ({"type": "recurrent_event", "frequency": "weekly", "duration": 3600, "users": ["U1"],
+          "time_zone": "Mars/Olympus"}, "not an IANA time zone"),
+    ],
+)  # fmt: skip
+def test_shifts_rota_cannot_hold_are_named_and_left_out(shift, message):
+    report = run(one_shift(start="2026-09-07T09:00:00", **shift))
+    (problem,) = report.problems
+    assert problem.where == 'shift "Shift" (X) of schedule "Ops"'
+    assert message in problem.message
+    assert not Rotation.objects.exists()
