@@ -4,8 +4,9 @@ The file and the way shifts are read are described in :mod:`.grafana_oncall_read
 to Rota is the README's table ("Schedules from Grafana OnCall"). In short: each schedule's team
 (or, without one, the schedule) is a Rota team found by name or created; each rolling_users or
 recurrent_event shift is a person rotation "<schedule> — <shift>" of that team, its ``level``
-the rotation's ``layer`` (level + 1); the schedule's overrides are overrides of one rotation
-"<schedule> — overrides" on the layer above all of them; an escalation chain sets the delays of
+the rotation's ``layer`` (level + 1); each override of the schedule is a Rota override of the
+rotation that answers at that time (split where that changes, see ``override_pieces``), so it
+beats every level as in Grafana OnCall; an escalation chain sets the delays of
 the support policy whose support team is the team of the schedule it notifies. Rotations keep
 ``source = "grafana-oncall"`` and ``source_id = "<schedule id>/<shift id>"``, overrides their id
 in ``reason``, so a second import updates instead of adding copies. Everything else is a
@@ -32,9 +33,12 @@ from incidents.services.escalation_policies import (
 )
 from ownership.models import Team
 from ownership.services import team_create
+from rota.dealing import subtract
+from rota.intervals import intersection
 from rota.models import Override, Rotation, SupportPolicy
-from rota.services import override_create, override_update, rotation_create, rotation_update
-from rota.timeutil import local_to_utc, zone
+from rota.services import override_create, override_delete, rotation_create, rotation_update
+from rota.timeutil import local_at, local_to_utc, zone
+from rota.weekly import weekly_windows
 
 from .grafana_oncall_read import Unmappable, local_time, plan_rotation, read_bundle, zone_named
 
@@ -49,6 +53,49 @@ def _errors(error: ValidationError) -> str:
     if hasattr(error, "message_dict"):
         return "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
     return " ".join(error.messages)
+
+
+def _on_duty(rotation: Rotation, start, end) -> list[tuple]:
+    """Return when within [start, end) an imported rotation has someone on duty.
+
+    Imported rotations are dealt without gaps from their first handoff, so that is its
+    restriction's windows from then on.
+    """
+    tz = zone(rotation.timezone)
+    begin = max(start, local_at(rotation.start_date, rotation.handoff_time, tz))
+    if begin >= end:
+        return []
+    if rotation.restriction == Rotation.Restriction.WEEKLY:
+        return weekly_windows(rotation.restriction_windows, begin, end, tz)
+    return [(begin, end)]
+
+
+def override_pieces(rotations: list[Rotation], start, end) -> tuple[list, list]:
+    """Split [start, end) by the rotation that answers (highest layer on duty, then id).
+
+    Return ``([(rotation, from, until)], [(from, until) nobody answers])``. A Grafana OnCall
+    override beats every level of its schedule; in Rota an override holds one rotation within
+    that rotation's hours, so each part goes to the rotation that would answer then. Parts
+    where none is on duty go to the highest rotation around the clock, if there is one.
+    """
+    remaining, pieces = [(start, end)], []
+    ordered = sorted(rotations, key=lambda r: (-r.layer, r.pk))
+    for rotation in ordered:
+        taken = intersection(remaining, _on_duty(rotation, start, end))
+        pieces += [(rotation, s, e) for s, e in taken]
+        remaining = [part for s, e in remaining for part in subtract(s, e, taken)]
+    around = [r for r in ordered if r.restriction == Rotation.Restriction.NONE]
+    if around and remaining:
+        pieces += [(around[0], s, e) for s, e in remaining]
+        remaining = []
+    pieces.sort(key=lambda piece: piece[1])
+    merged = []
+    for rotation, s, e in pieces:
+        if merged and merged[-1][0] == rotation and merged[-1][2] == s:
+            merged[-1] = (rotation, merged[-1][1], e)
+        else:
+            merged.append((rotation, s, e))
+    return merged, remaining
 
 
 class GrafanaImport:
@@ -155,7 +202,7 @@ class GrafanaImport:
             return
         team = self.team_for(schedule)
         role = "secondary" if sid in self.secondary else "primary"
-        shifts, overrides, layer = [], [], 1
+        shifts, overrides = [], []
         for shift_id in schedule.get("shifts") or []:
             shift = self.b["on_call_shifts"].get(str(shift_id))
             if shift is None:
@@ -166,12 +213,12 @@ class GrafanaImport:
                 overrides.append(shift)
             else:
                 shifts.append(shift)
-        for shift in shifts:
-            layer = max(layer, self.shift(schedule, shift, zone_name, team, role) or 0)
+        rotations = [self.shift(schedule, shift, zone_name, team, role) for shift in shifts]
+        rotations = [r for r in rotations if r is not None]
         if overrides:
-            self.overrides(schedule, overrides, zone_name, team, role, layer + 1)
+            self.overrides(schedule, overrides, zone_name, rotations)
 
-    def shift(self, schedule, shift, zone_name, team, role) -> int | None:
+    def shift(self, schedule, shift, zone_name, team, role) -> Rotation | None:
         where = (
             f'shift "{shift.get("name") or ""}" ({shift["id"]}) '
             f'of schedule "{schedule.get("name") or ""}"'
@@ -205,22 +252,19 @@ class GrafanaImport:
             "role": role,
         }
         try:
-            self.upsert_rotation(f"{schedule['id']}/{shift['id']}", fields, people)
+            return self.upsert_rotation(f"{schedule['id']}/{shift['id']}", fields, people)
         except ValidationError as error:
             self.report.problem(where, _errors(error))
             return None
-        return fields["layer"]
 
-    def overrides(self, schedule, overrides, zone_name, team, role, layer) -> None:
-        where = f'overrides of schedule "{schedule.get("name") or ""}" ({schedule["id"]})'
-        rows = []
+    def overrides(self, schedule, overrides, zone_name, rotations) -> None:
+        """Cover each override's window on whichever rotation of the schedule answers then."""
         for shift in overrides:
             here = f'override "{shift.get("name") or ""}" ({shift["id"]})'
             try:
                 shift_zone = zone_named(shift.get("time_zone") or zone_name, "time_zone")
-                start = local_to_utc(
-                    local_time(shift.get("start"), shift_zone, "start"), zone(shift_zone)
-                )
+                local = local_time(shift.get("start"), shift_zone, "start")
+                start = local_to_utc(local, zone(shift_zone))
                 seconds = shift.get("duration")
                 if not isinstance(seconds, int) or seconds <= 0:
                     raise Unmappable(f'duration "{seconds}" is not a positive number of seconds')
@@ -236,42 +280,42 @@ class GrafanaImport:
             except Unmappable as error:
                 self.report.problem(here, str(error))
                 continue
-            if end > self.now:  # past overrides are history, not configuration
-                rows.append((here, shift, start, end, user))
-        if not rows:
-            return
-        first = min(start for _, _, start, _, _ in rows)
-        fields = {
-            "name": f"{schedule.get('name')} {DASH} overrides"[:150],
-            "team": team,
-            "role": role,
-            "kind": "person",
-            "timezone": zone_name,
-            "start_date": first.astimezone(zone(zone_name)).date(),
-            "restriction": "none",
-            "restriction_windows": [],
-            "layer": layer,
-        }
-        try:
-            rotation = self.upsert_rotation(f"{schedule['id']}/overrides", fields, [])
-        except ValidationError as error:
-            self.report.problem(where, _errors(error))
-            return
-        for here, shift, start, end, user in rows:
-            reason = f"Grafana OnCall override {shift['id']}"
-            existing = Override.objects.filter(rotation=rotation, reason=reason).first()
-            data = {"start": start, "end": end, "user": user}
+            if end <= self.now:
+                continue  # past overrides are history, not configuration
+            pieces, uncovered = override_pieces(rotations, max(start, self.now), end)
+            for s, e in uncovered:
+                self.report.problem(
+                    here,
+                    f"{s:%Y-%m-%d %H:%M}-{e:%Y-%m-%d %H:%M} UTC lies outside every imported "
+                    "rotation's hours; that part is not imported",
+                )
             try:
-                if existing is None:
-                    override_create(rotation=rotation, reason=reason, **data)
-                    self.report.create("override", f"{here} on {rotation.name}")
-                elif any(getattr(existing, k) != v for k, v in data.items()):
-                    override_update(override=existing, **data)
-                    self.report.update("override", f"{here} on {rotation.name}")
-                else:
-                    self.report.keep("override")
+                self.write_override(here, shift["id"], pieces, user)
             except ValidationError as error:
                 self.report.problem(here, _errors(error))
+
+    def write_override(self, here, source_id, pieces, user) -> None:
+        """Make the overrides of one Grafana OnCall override exactly ``pieces`` (from now on)."""
+        reason = f"Grafana OnCall override {source_id}"
+        existing = list(
+            Override.objects.filter(
+                rotation__source=SOURCE, reason=reason, end__gt=self.now
+            ).select_related("rotation")
+        )
+        have = {(o.rotation_id, o.start, o.end, o.user_id) for o in existing}
+        wanted = {(r.pk, s, e, user.pk) for r, s, e in pieces}
+        if have == wanted:
+            self.report.keep("override")
+            return
+        for override in existing:
+            override_delete(override=override)
+        for rotation, s, e in pieces:
+            override_create(rotation=rotation, reason=reason, start=s, end=e, user=user)
+        names = ", ".join(dict.fromkeys(r.name for r, _, _ in pieces))
+        if existing:
+            self.report.update("override", f"{here} on {names}")
+        else:
+            self.report.create("override", f"{here} on {names}")
 
     # --- escalation -----------------------------------------------------------------------------
 

@@ -16,7 +16,9 @@ beat every level):
   CEST (UTC+2) until the clocks go back on Sun 2026-10-25, CET (UTC+1) until they go forward
   on Sun 2027-03-28.
 * "Weekend days" (level 2): dave on SA and SU from 10:00 local for 8 h (until 18:00 local).
-* "Erin covers": an override, 2026-10-27 12:00-14:00 UTC.
+* "Erin covers": an override, 2026-10-27 12:00-14:00 UTC (a Tuesday, carol's week).
+* "Erin again": an override, Sat 2026-10-31 08:00-10:00 UTC = 09:00-11:00 CET, across the start
+  of dave's window (10:00 CET = 09:00 UTC): erin answers throughout, then dave.
 
 The import counts from 2026-10-01 (option ``now``), so its shifts are dealt from the
 rotations' starts and kept from then on, 26 weeks ahead (past 2027-03-29).
@@ -73,7 +75,7 @@ def bundle(**changes) -> dict:
                         "team_id": "TPLAT",
                         "time_zone": "Europe/Amsterdam",
                         "on_call_now": ["U2"],
-                        "shifts": ["OROLL", "OWKND", "OOVR", "OMONTH", "OSINGLE"],
+                        "shifts": ["OROLL", "OWKND", "OOVR", "OOVR2", "OMONTH", "OSINGLE"],
                     }
                 ],
             },
@@ -137,6 +139,15 @@ def bundle(**changes) -> dict:
                 "start": "2026-10-27T12:00:00",
                 "duration": 7200,
                 "users": ["U5"],
+            },
+            {
+                "id": "OOVR2",
+                "name": "Erin again",
+                "type": "override",
+                "time_zone": None,
+                "start": "2026-10-31T09:00:00",
+                "duration": 7200,
+                "rolling_users": [["U5"]],
             },
             {
                 "id": "OMONTH",
@@ -250,6 +261,10 @@ INSTANTS = [
     (datetime.datetime(2026, 10, 27, 12, 0, tzinfo=UTC), "erin", "override starts"),
     (datetime.datetime(2026, 10, 27, 13, 59, tzinfo=UTC), "erin", "override"),
     (datetime.datetime(2026, 10, 27, 14, 0, tzinfo=UTC), "carol", "override ended"),
+    (datetime.datetime(2026, 10, 31, 7, 59, tzinfo=UTC), "carol", "Sat 08:59 CET"),
+    (datetime.datetime(2026, 10, 31, 8, 0, tzinfo=UTC), "erin", "Sat 09:00 CET, second one"),
+    (datetime.datetime(2026, 10, 31, 9, 30, tzinfo=UTC), "erin", "inside dave's window too"),
+    (datetime.datetime(2026, 10, 31, 10, 0, tzinfo=UTC), "dave", "Sat 11:00 CET, dave's"),
     (datetime.datetime(2027, 3, 28, 7, 59, tzinfo=UTC), "carol", "Sun 09:59 CEST, DST day"),
     (datetime.datetime(2027, 3, 28, 8, 0, tzinfo=UTC), "dave", "Sun 10:00 CEST, not CET"),
     (datetime.datetime(2027, 3, 28, 15, 59, tzinfo=UTC), "dave", "Sun 17:59 CEST"),
@@ -262,9 +277,9 @@ INSTANTS = [
 def test_who_is_on_call_after_the_import(platform):
     team, _ = platform
     report = run(bundle())
-    assert report.created["rotation"] == 3
+    assert report.created["rotation"] == 2
     assert report.created["person"] == 5  # alice .. erin; frank is only in an unmapped step
-    assert report.created["override"] == 1
+    assert report.created["override"] == 2
     assert "team" not in report.created  # Platform was found by name
     answers = [(at, on_call(team, at)) for at, _, _ in INSTANTS]
     assert answers == [(at, who) for at, who, _ in INSTANTS]
@@ -288,15 +303,16 @@ def test_rotations_keep_the_schedule_shape(platform):
         {"from_day": 6, "from": "10:00", "to_day": 6, "to": "18:00"},
         {"from_day": 7, "from": "10:00", "to_day": 7, "to": "18:00"},
     ]
-    overrides = Rotation.objects.get(source_id="S1/overrides")
-    assert overrides.layer == 4  # above the weekend's 3: an override beats every level
-    assert list(Override.objects.values_list("rotation__source_id", "start", "end")) == [
-        (
-            "S1/overrides",
-            datetime.datetime(2026, 10, 27, 12, tzinfo=UTC),
-            datetime.datetime(2026, 10, 27, 14, tzinfo=UTC),
-        )
+    # Each override holds the rotation answering at the time: the second one is split at the
+    # start of dave's window, so it beats both levels as in Grafana OnCall.
+    rows = Override.objects.order_by("start").values_list("rotation__source_id", "start", "end")
+    at = lambda day, hour: datetime.datetime(2026, 10, day, hour, tzinfo=UTC)  # noqa: E731
+    assert list(rows) == [
+        ("S1/OROLL", at(27, 12), at(27, 14)),
+        ("S1/OROLL", at(31, 8), at(31, 9)),
+        ("S1/OWKND", at(31, 9), at(31, 10)),
     ]
+    assert set(Override.objects.values_list("user__username", flat=True)) == {"erin"}
 
 
 def test_escalation_chain_sets_the_support_policy_delays(platform):
@@ -333,9 +349,9 @@ def test_second_import_changes_nothing(platform):
     shifts = sorted(Shift.objects.values_list("rotation_id", "start", "end", "user_id"))
     report = run(bundle())
     assert not report.changed
-    assert report.unchanged == {"rotation": 3, "override": 1, "escalation policy": 1}
-    assert Rotation.objects.count() == 3
-    assert Override.objects.count() == 1
+    assert report.unchanged == {"rotation": 2, "override": 2, "escalation policy": 1}
+    assert Rotation.objects.count() == 2
+    assert Override.objects.count() == 3
     assert sorted(Shift.objects.values_list("rotation_id", "start", "end", "user_id")) == shifts
 
 
@@ -343,16 +359,22 @@ def test_a_changed_shift_updates_its_rotation(platform):
     run(bundle())
     doc = bundle()
     doc["on_call_shifts"][1]["level"] = 5
+    doc["on_call_shifts"][2]["start"] = "2026-10-27T15:00:00"  # erin's Tuesday cover moves
     report = run(doc)
-    assert report.updated == {"rotation": 2}  # the weekend's layer, then the overrides' above it
+    assert report.updated == {"rotation": 1, "override": 1}
     assert Rotation.objects.get(source_id="S1/OWKND").layer == 6
-    assert Rotation.objects.get(source_id="S1/overrides").layer == 7
+    moved = Override.objects.get(reason="Grafana OnCall override OOVR")
+    assert (moved.start, moved.end) == (
+        datetime.datetime(2026, 10, 27, 15, tzinfo=UTC),
+        datetime.datetime(2026, 10, 27, 17, tzinfo=UTC),
+    )
+    assert Override.objects.count() == 3
 
 
 def test_dry_run_writes_nothing_and_lists_the_new_team():
     report = run(bundle(), dry_run=True)
     assert "create team Platform (platform)" in report.details
-    assert report.created["rotation"] == 3
+    assert report.created["rotation"] == 2
     assert not Team.objects.exists()
     assert not Rotation.objects.exists()
     assert not User.objects.exists()
