@@ -398,10 +398,11 @@ class GrafanaImport:
                 continue
             taken[policy.pk] = chain.get("name")
             existing = EscalationPolicy.objects.filter(support_policy=policy).first()
-            delays = {f: getattr(existing, f) for f in DELAY_FIELDS} if existing else {}
+            # Steps the chain lacks keep the current delays (Rota's defaults for a new row).
+            delays = {f: getattr(existing or EscalationPolicy(), f) for f in DELAY_FIELDS}
             previous = 0
             for index, field in enumerate(DELAY_FIELDS):
-                value = found[index][0] if index < len(found) else delays.get(field, 0)
+                value = found[index][0] if index < len(found) else delays[field]
                 delays[field] = previous = max(value, previous)
             try:
                 if existing is None:

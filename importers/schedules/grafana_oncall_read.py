@@ -182,7 +182,7 @@ def plan_rotation(shift: dict, zone_name: str) -> Plan:
     if len(days) != len(shift.get("by_day") or ()):
         raise Unmappable(f"by_day {shift.get('by_day')} holds a day none of {', '.join(DAYS)}")
     handoff = start
-    restriction, windows = "none", []
+    restriction, windows, crossing = "none", [], False
     if frequency == "weekly":
         week_start = DAYS.get(shift.get("week_start") or "SU", 7)
         if days and start.isoweekday() not in days:
@@ -204,6 +204,13 @@ def plan_rotation(shift: dict, zone_name: str) -> Plan:
             )
         else:
             restriction, windows = "weekly", _windows(days, start, duration)
+            minutes = duration.total_seconds() // 60
+            at = (handoff.isoweekday() - 1) * 1440 + handoff.hour * 60 + handoff.minute
+            if len(groups) > 1 and any(
+                0 < (at - (d - 1) * 1440 - start.hour * 60 - start.minute) % (7 * 1440) < minutes
+                for d in days
+            ):
+                crossing = True
     elif frequency == "daily":
         if days and len(days) < 7 and len(groups) > 1:
             raise Unmappable(
@@ -222,6 +229,11 @@ def plan_rotation(shift: dict, zone_name: str) -> Plan:
     if restriction == "weekly" and duration >= WEEK:
         restriction, windows = "none", []
     losses = []
+    if crossing:
+        losses.append(
+            f"an occurrence runs past the weekly handoff ({handoff:%a %H:%M}, the week's first "
+            "occurrence); in Rota the next person takes over its rest"
+        )
     several = [g for g in groups if len(g) > 1]
     if several:
         losses.append(

@@ -492,3 +492,74 @@ def test_shifts_rota_cannot_hold_are_named_and_left_out(shift, message):
     assert problem.where == 'shift "Shift" (X) of schedule "Ops"'
     assert message in problem.message
     assert not Rotation.objects.exists()
+
+
+def test_a_chains_second_schedule_is_the_secondary():
+    # Chain: notify "Ops" at once, wait 600 s, notify "Ops backup". Both schedules belong to
+    # team Ops, whose support policy takes primary 0, secondary 10 and (no third step) the
+    # default lead delay, 15. "Ops backup" (erin, around the clock) is the secondary rotation.
+    team = team_create(name="Ops", slug="ops")
+    policy = support_policy_create(name="Ops support", model="dedicated", dedicated_team=team)
+    weekly = {
+        "type": "rolling_users",
+        "start": "2026-09-07T09:00:00",
+        "duration": 604800,
+        "frequency": "weekly",
+        "week_start": "MO",
+        "level": 0,
+    }
+    doc = bundle(
+        teams=[{"id": "TOPS", "name": "Ops"}],
+        schedules=[
+            {"id": "S9", "name": "Ops", "type": "web", "team_id": "TOPS",
+             "time_zone": "Europe/Amsterdam", "shifts": ["A"]},
+            {"id": "S8", "name": "Ops backup", "type": "web", "team_id": "TOPS",
+             "time_zone": "UTC", "shifts": ["B"]},
+        ],
+        on_call_shifts=[
+            {"id": "A", "name": "Main", **weekly, "rolling_users": [["U1"]]},
+            {"id": "B", "name": "Backup", **weekly, "rolling_users": [["U5"]]},
+        ],
+        escalation_chains=[{"id": "C9", "name": "Ops chain", "team_id": "TOPS"}],
+        escalation_policies=[
+            {"id": "Q0", "escalation_chain_id": "C9", "position": 0,
+             "type": "notify_on_call_from_schedule", "notify_on_call_from_schedule": "S9"},
+            {"id": "Q1", "escalation_chain_id": "C9", "position": 1, "type": "wait",
+             "duration": 600},
+            {"id": "Q2", "escalation_chain_id": "C9", "position": 2,
+             "type": "notify_on_call_from_schedule", "notify_on_call_from_schedule": "S8"},
+        ],
+    )  # fmt: skip
+    report = run(doc)
+    assert report.problems == []
+    answer = routing.responders_for_team(team=team, at=datetime.datetime(2026, 11, 2, tzinfo=UTC))
+    assert (answer.primary.user.username, answer.secondary.user.username) == ("alice", "erin")
+    delays = EscalationPolicy.objects.get(support_policy=policy)
+    assert (
+        delays.primary_delay_minutes,
+        delays.secondary_delay_minutes,
+        delays.lead_delay_minutes,
+    ) == (0, 10, 15)
+
+
+def test_a_shift_with_an_end_ahead_is_imported_with_a_reminder():
+    report = run(
+        one_shift(type="recurrent_event", start="2026-09-07T09:00:00", duration=604800,
+                  frequency="weekly", users=["U1"], until="2027-01-01T00:00:00")
+    )  # fmt: skip
+    (problem,) = report.problems
+    assert "ends on 2027-01-01 00:00 Europe/Amsterdam" in problem.message
+    assert Rotation.objects.get(source_id="S9/X").active
+
+
+def test_an_occurrence_running_past_the_handoff_is_reported():
+    # by_day MO and SU from Mon 20:00 for 30 h, week_start MO: the week's first occurrence,
+    # and so the handoff, is Mon 20:00. Sunday's occurrence (Sun 20:00 to Tue 02:00) runs
+    # past the next Monday's 20:00 handoff: Grafana OnCall keeps it with the group of its
+    # week, Rota gives its last 6 hours to the next person, and says so.
+    report = run(
+        one_shift(type="rolling_users", start="2026-09-07T20:00:00", duration=30 * 3600,
+                  frequency="weekly", by_day=["MO", "SU"], rolling_users=[["U1"], ["U2"]])
+    )  # fmt: skip
+    (problem,) = report.problems
+    assert "past the weekly handoff (Mon 20:00" in problem.message
