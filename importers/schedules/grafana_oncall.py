@@ -142,7 +142,7 @@ class GrafanaImport:
     def team_for(self, schedule: dict) -> Team:
         team_id = str(schedule.get("team_id") or "")
         source = self.b["teams"].get(team_id) if team_id else None
-        name = (source or {}).get("name") or schedule.get("name") or schedule["id"]
+        name = ((source or {}).get("name") or schedule.get("name") or schedule["id"])[:100]
         key = name.lower()
         if key in self.teams:
             return self.teams[key]
@@ -203,7 +203,9 @@ class GrafanaImport:
         team = self.team_for(schedule)
         role = "secondary" if sid in self.secondary else "primary"
         shifts, overrides = [], []
-        for shift_id in schedule.get("shifts") or []:
+        named = [str(i) for i in schedule.get("shifts") or []]
+        named += [i for i, sh in self.b["on_call_shifts"].items() if str(sh.get("schedule")) == sid]
+        for shift_id in dict.fromkeys(named):
             shift = self.b["on_call_shifts"].get(str(shift_id))
             if shift is None:
                 self.report.problem(
@@ -226,12 +228,11 @@ class GrafanaImport:
         try:
             shift_zone = zone_named(shift.get("time_zone") or zone_name, "time_zone")
             plan = plan_rotation(shift, shift_zone)
-            people = [self.user(group[0]) for group in plan.groups]
+            begins = None
+            if shift.get("rotation_start"):
+                begins = local_time(shift["rotation_start"], shift_zone, "rotation_start")
         except Unmappable as error:
             self.report.problem(where, str(error))
-            return None
-        if len({p.pk for p in people}) != len(people):
-            self.report.problem(where, "a user takes two turns; Rota lists each person once")
             return None
         if plan.until is not None:
             end = local_to_utc(plan.until, zone(shift_zone))
@@ -243,6 +244,20 @@ class GrafanaImport:
                 f"ends on {plan.until:%Y-%m-%d %H:%M} {shift_zone}; Rota rotations do not end: "
                 "make the rotation inactive then",
             )
+        if begins is not None and local_to_utc(begins, zone(shift_zone)) > self.now:
+            self.report.problem(
+                where,
+                f"takes effect on {begins:%Y-%m-%d %H:%M} (rotation_start); Rota deals it from "
+                "its start: import again after that date, or edit the rotation then",
+            )
+        try:
+            people = [self.user(group[0]) for group in plan.groups]
+        except Unmappable as error:
+            self.report.problem(where, str(error))
+            return None
+        if len({p.pk for p in people}) != len(people):
+            self.report.problem(where, "a user takes two turns; Rota lists each person once")
+            return None
         for loss in plan.losses:
             self.report.problem(where, loss)
         fields = {
@@ -421,6 +436,11 @@ class GrafanaImport:
         self.roles_from_chains(steps)
         schedules = list(self.b["schedules"].values())
         in_schedules = {str(s) for sc in schedules for s in sc.get("shifts") or []}
+        in_schedules |= {
+            i
+            for i, sh in self.b["on_call_shifts"].items()
+            if str(sh.get("schedule")) in self.b["schedules"]
+        }
         for shift_id, shift in self.b["on_call_shifts"].items():
             if shift_id not in in_schedules:
                 self.report.problem(

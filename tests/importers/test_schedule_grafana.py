@@ -563,3 +563,13 @@ def test_an_occurrence_running_past_the_handoff_is_reported():
     )  # fmt: skip
     (problem,) = report.problems
     assert "past the weekly handoff (Mon 20:00" in problem.message
+
+
+def test_a_web_schedules_shift_is_found_by_its_schedule_field():
+    # The web UI's schedules need not list their shifts; each shift names its schedule.
+    doc = one_shift(type="recurrent_event", start="2026-09-07T09:00:00", duration=604800,
+                    frequency="weekly", users=["U1"], schedule="S9")  # fmt: skip
+    del doc["schedules"][0]["shifts"]
+    report = run(doc)
+    assert report.problems == []
+    assert Rotation.objects.get(source_id="S9/X").name == "Ops \u2014 Shift"
