@@ -16,7 +16,6 @@ problem naming the object.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -26,33 +25,21 @@ from django.utils.text import slugify
 from importers.base import ImportReport, Progress
 from importers.registry import register
 from importers.rota_yaml.reader import deal_from_start
-from incidents.models import EscalationPolicy
-from incidents.services.escalation_policies import (
-    escalation_policy_create,
-    escalation_policy_update,
-)
 from ownership.models import Team
 from ownership.services import team_create
 from rota.dealing import subtract
 from rota.intervals import intersection
-from rota.models import Override, Rotation, SupportPolicy
+from rota.models import Override, Rotation
 from rota.services import override_create, override_delete, rotation_create, rotation_update
 from rota.timeutil import local_at, local_to_utc, zone
 from rota.weekly import weekly_windows
 
+from .grafana_oncall_escalation import EscalationSection, errors_text
 from .grafana_oncall_read import Unmappable, local_time, plan_rotation, read_bundle, zone_named
 
 NAME = "grafana-oncall-schedules"
 SOURCE = "grafana-oncall"
 DASH = "\u2014"
-ROLE_OF_STEP = ("primary", "secondary")
-DELAY_FIELDS = ("primary_delay_minutes", "secondary_delay_minutes", "lead_delay_minutes")
-
-
-def _errors(error: ValidationError) -> str:
-    if hasattr(error, "message_dict"):
-        return "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
-    return " ".join(error.messages)
 
 
 def _on_duty(rotation: Rotation, start, end) -> list[tuple]:
@@ -98,7 +85,7 @@ def override_pieces(rotations: list[Rotation], start, end) -> tuple[list, list]:
     return merged, remaining
 
 
-class GrafanaImport:
+class GrafanaImport(EscalationSection):
     """One import run over a read bundle (see ``run``)."""
 
     def __init__(self, bundle: dict, report: ImportReport, now: datetime.datetime, progress):
@@ -133,7 +120,7 @@ class GrafanaImport:
             try:
                 found.full_clean()
             except ValidationError as error:
-                raise Unmappable(f'user "{uid}": {_errors(error)}') from None
+                raise Unmappable(f'user "{uid}": {errors_text(error)}') from None
             found.save()
             self.report.create("person", f"{username} <{email}> (new account without a password)")
         self.users[uid] = found
@@ -269,7 +256,7 @@ class GrafanaImport:
         try:
             return self.upsert_rotation(f"{schedule['id']}/{shift['id']}", fields, people)
         except ValidationError as error:
-            self.report.problem(where, _errors(error))
+            self.report.problem(where, errors_text(error))
             return None
 
     def overrides(self, schedule, overrides, zone_name, rotations) -> None:
@@ -307,7 +294,7 @@ class GrafanaImport:
             try:
                 self.write_override(here, shift["id"], pieces, user)
             except ValidationError as error:
-                self.report.problem(here, _errors(error))
+                self.report.problem(here, errors_text(error))
 
     def write_override(self, here, source_id, pieces, user) -> None:
         """Make the overrides of one Grafana OnCall override exactly ``pieces`` (from now on)."""
@@ -331,105 +318,6 @@ class GrafanaImport:
             self.report.update("override", f"{here} on {names}")
         else:
             self.report.create("override", f"{here} on {names}")
-
-    # --- escalation -----------------------------------------------------------------------------
-
-    def chain_steps(self) -> dict[str, list]:
-        """Return {chain id: [(minutes, schedule id, policy)]} and report other steps."""
-        policies = defaultdict(list)
-        for policy in self.b["escalation_policies"].values():
-            policies[str(policy.get("escalation_chain_id"))].append(policy)
-        steps = {}
-        for cid, chain in self.b["escalation_chains"].items():
-            elapsed, found = 0, []
-            for policy in sorted(policies.get(cid, []), key=lambda p: p.get("position") or 0):
-                kind = policy.get("type")
-                here = (
-                    f"escalation policy {policy['id']} (position {policy.get('position')}) "
-                    f'of chain "{chain.get("name") or ""}"'
-                )
-                if kind == "wait":
-                    elapsed += int(policy.get("duration") or 0)
-                elif kind == "notify_on_call_from_schedule":
-                    target = str(policy.get("notify_on_call_from_schedule") or "")
-                    if target not in self.b["schedules"]:
-                        self.report.problem(
-                            here, f'schedule "{target}" is not in the schedules section'
-                        )
-                    else:
-                        found.append((round(elapsed / 60), target, here))
-                else:
-                    self.report.problem(
-                        here,
-                        f'step "{kind}" has no Rota equivalent (Rota pages the on-call primary, '
-                        "secondary, then the team's leads)",
-                    )
-            steps[cid] = found
-        return steps
-
-    def roles_from_chains(self, steps: dict) -> None:
-        first = {found[0][1] for found in steps.values() if found}
-        for found in steps.values():
-            if len(found) > 1 and found[1][1] not in first:
-                self.secondary.add(found[1][1])
-
-    def escalation(self, steps: dict) -> None:
-        taken = {}
-        for cid, found in steps.items():
-            chain = self.b["escalation_chains"][cid]
-            where = f'escalation chain "{chain.get("name") or ""}" ({cid})'
-            if not found:
-                self.report.problem(where, "notifies no schedule; nothing imported")
-                continue
-            team = self.team_for(self.b["schedules"][found[0][1]])
-            for _, target, here in found[1:]:
-                if self.team_for(self.b["schedules"][target]) != team:
-                    self.report.problem(
-                        here, f"notifies another team's schedule than {team.name}'s"
-                    )
-            if found[1:2] and found[1][1] == found[0][1]:
-                self.report.problem(
-                    found[1][2],
-                    "notifies the same schedule again; Rota pages each person once, so this "
-                    f"delay is the secondary's of {team.name}",
-                )
-            for _, _, here in found[3:]:
-                self.report.problem(here, "a fourth schedule step; Rota stops at the leads")
-            policies = list(SupportPolicy.objects.filter(dedicated_team=team)[:2])
-            if len(policies) != 1:
-                policies = list(SupportPolicy.objects.filter(name=chain.get("name"))[:1])
-            if not policies:
-                self.report.problem(
-                    where,
-                    f"no support policy has {team.name} as its support team (nor is named "
-                    f'"{chain.get("name") or ""}"); create one and import again',
-                )
-                continue
-            policy = policies[0]
-            if policy.pk in taken:
-                self.report.problem(
-                    where, f"{policy.name} already took the delays of {taken[policy.pk]}"
-                )
-                continue
-            taken[policy.pk] = chain.get("name")
-            existing = EscalationPolicy.objects.filter(support_policy=policy).first()
-            # Steps the chain lacks keep the current delays (Rota's defaults for a new row).
-            delays = {f: getattr(existing or EscalationPolicy(), f) for f in DELAY_FIELDS}
-            previous = 0
-            for index, field in enumerate(DELAY_FIELDS):
-                value = found[index][0] if index < len(found) else delays[field]
-                delays[field] = previous = max(value, previous)
-            try:
-                if existing is None:
-                    escalation_policy_create(support_policy=policy, **delays)
-                    self.report.create("escalation policy", f"of {policy.name} ({where})")
-                elif any(getattr(existing, f) != v for f, v in delays.items()):
-                    escalation_policy_update(policy=existing, **delays)
-                    self.report.update("escalation policy", f"of {policy.name} ({where})")
-                else:
-                    self.report.keep("escalation policy")
-            except ValidationError as error:
-                self.report.problem(where, _errors(error))
 
     def load(self) -> None:
         steps = self.chain_steps()
