@@ -139,12 +139,27 @@ class Rotation(BoundedTimes, models.Model):
     active = models.BooleanField(
         default=True, help_text="Inactive rotations are not extended by the nightly job."
     )
+    source = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The tool this rotation was imported from (grafana-oncall); empty if typed in.",
+    )
+    source_id = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Its identifier there, so a second import updates it instead of adding a copy.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name", "id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_id"],
+                condition=~Q(source=""),
+                name="rotation_one_per_source_id",
+            ),
             models.CheckConstraint(
                 condition=Q(shift_length_count__gte=1), name="rotation_length_positive"
             ),

@@ -39,6 +39,8 @@ ROTATION_FIELDS = (
     "horizon_weeks",
     "swaps_require_approval",
     "active",
+    "source",
+    "source_id",
 )
 # Changing any of these moves slot boundaries or the turn order of future shifts.
 LAYOUT_FIELDS = {
