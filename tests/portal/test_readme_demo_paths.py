@@ -8,6 +8,7 @@ import pytest
 
 from portal.demo import seed as demo
 from tests.portal.pages_world import clear_caches
+from tests.seed_once import rolled_back_seed
 
 pytestmark = pytest.mark.django_db
 
@@ -21,11 +22,17 @@ CATALOG = [
 ]
 
 
+@pytest.fixture(scope="module")
+def demo_catalog(django_db_setup, django_db_blocker):
+    """The demo catalog, seeded once for the module (each test's changes are rolled back)."""
+    with rolled_back_seed(django_db_blocker, lambda: demo.seed_all(sections=CATALOG)) as seeded:
+        yield seeded
+
+
 @pytest.fixture
-def demo_client(make_client):
+def demo_client(demo_catalog, db, make_client):
     clear_caches()
-    seeded = demo.seed_all(sections=CATALOG)
-    yield make_client(seeded.users[demo.ENGINEER_USERNAME])
+    yield make_client(demo_catalog.users[demo.ENGINEER_USERNAME])
     clear_caches()
 
 
