@@ -3,13 +3,18 @@
 Playwright never downloads a browser here: the system Chromium (``apt-get install chromium``,
 done by .ci/run) is launched by path. Its sync API runs an event loop in this thread, so
 Django's guard against database calls from async code is lifted for these tests.
+
+The demo is seeded once per module and put back as seeded before each test (tests.seed_once),
+so the database is not flushed after every test as pytest-django does for live-server tests.
 """
 
 import os
 
 import pytest
 
+from core.caches import clear_all as clear_caches
 from tests.browser.demo import seed_portal_demo
+from tests.seed_once import SeededDatabase
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -38,11 +43,38 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(autouse=True)
+def _live_server_helper(request):
+    """Replaces pytest-django's helper of that name, which gives every live-server test
+    ``transactional_db``: its flush after each test would empty the demo seeded for the module.
+    Database access comes from ``demo`` instead."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    live_server = request.getfixturevalue("live_server")
+    live_server._live_server_modified_settings.enable()
+    yield
+    live_server._live_server_modified_settings.disable()
+
+
+@pytest.fixture(scope="module")
+def seeded_demo(django_db_setup, django_db_blocker):
+    """The demo organisation, seeded once for the module and emptied at its end."""
+    seeded = SeededDatabase(seed_portal_demo)
+    yield seeded
+    with django_db_blocker.unblock():
+        seeded.close()
+        clear_caches()
+
+
 @pytest.fixture
-def demo(transactional_db):
-    """Load the demo organisation with its rota and incidents."""
-    seed = seed_portal_demo()
-    yield seed
+def demo(seeded_demo, django_db_blocker):
+    """The demo organisation with its rota and incidents, as seeded (whatever the module's
+    earlier tests changed is undone); the test may use the database."""
+    with django_db_blocker.unblock():
+        clear_caches()
+        yield seeded_demo.fresh()
+        clear_caches()
 
 
 @pytest.fixture

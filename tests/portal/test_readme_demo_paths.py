@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from core.caches import clear_all as clear_caches
 from portal.demo import seed as demo
+from tests.seed_once import rolled_back_seed
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +22,18 @@ CATALOG = [
 ]
 
 
+@pytest.fixture(scope="module")
+def demo_catalog(django_db_setup, django_db_blocker):
+    """The demo catalog, seeded once for the module (each test's changes are rolled back)."""
+    with rolled_back_seed(django_db_blocker, lambda: demo.seed_all(sections=CATALOG)) as seeded:
+        yield seeded
+
+
 @pytest.fixture
-def demo_client(make_client):
-    seeded = demo.seed_all(sections=CATALOG)
-    yield make_client(seeded.users[demo.ENGINEER_USERNAME])
+def demo_client(demo_catalog, db, make_client):
+    clear_caches()
+    yield make_client(demo_catalog.users[demo.ENGINEER_USERNAME])
+    clear_caches()
 
 
 def test_every_documented_lookup_answers_on_the_demo_and_the_documented_answer_is_right(

@@ -1,19 +1,23 @@
-from datetime import UTC, datetime, timedelta
+"""What ``manage.py seed_demo`` loads, seeded once for the module (tests.seed_once): each test
+starts from the demo as seeded. The command's refusals, on an empty database, are in
+test_seed_demo_guards."""
+
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate as django_authenticate
 from django.contrib.auth import get_user_model
-from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.core.management import call_command
 from django.test import RequestFactory
 from django.utils import timezone
 
+from core.caches import clear_all as clear_caches
 from core.permissions import is_rota_admin
 from ownership.models import Component, Membership, OwnershipPeriod, Team
 from ownership.selectors import component_owner_at, ownership_for_path
-from portal.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_all, username_for
-from tests.ownership.factories import TeamFactory
+from portal.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, username_for
+from tests.seed_once import rolled_back_seed
 
 User = get_user_model()
 
@@ -30,9 +34,18 @@ def seed(*args):
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def seeded_once(django_db_setup, django_db_blocker):
+    with rolled_back_seed(django_db_blocker, seed) as output:
+        yield output
+
+
 @pytest.fixture
-def seeded(db):
-    return seed()
+def seeded(seeded_once, db):
+    """What the command printed; the database holds the demo as seeded."""
+    clear_caches()
+    yield seeded_once
+    clear_caches()
 
 
 def test_creates_product_teams_each_with_one_manager_and_one_lead(seeded):
@@ -135,47 +148,6 @@ def test_if_empty_leaves_a_seeded_database_alone(seeded):
     output = seed("--if-empty")
     assert "not empty" in output
     assert (User.objects.count(), Team.objects.count(), Component.objects.count()) == counts
-
-
-def test_if_empty_seeds_an_empty_database(db):
-    seed("--if-empty")
-    assert Team.objects.count() >= 7
-
-
-def test_refuses_a_database_that_already_holds_a_team(db):
-    TeamFactory()
-    with pytest.raises(CommandError, match="not empty"):
-        seed()
-    assert Component.objects.count() == 0
-    assert not User.objects.filter(username="admin").exists()
-
-
-def test_refuses_when_a_demo_username_is_taken(db):
-    User.objects.create_user(username="admin", password="something-else-123")
-    with pytest.raises(CommandError, match="admin"):
-        seed()
-    assert Team.objects.count() == 0
-    assert authenticate(username="admin", password=DEMO_PASSWORD) is None
-
-
-def test_loads_the_same_organisation_every_time(db):
-    now = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
-    histories = []
-    for _ in range(2):
-        with transaction.atomic():
-            seed_all(now=now)
-            histories.append(
-                sorted(
-                    OwnershipPeriod.objects.values_list(
-                        "component__slug", "team__slug", "valid_from", "valid_to"
-                    ),
-                    key=str,
-                )
-            )
-            transaction.set_rollback(True)
-    assert histories[0] == histories[1]
-    # A re-org leaves components with more than one period; make sure there was one to compare.
-    assert len({component for component, *_ in histories[0]}) < len(histories[0])
 
 
 def test_the_demo_manager_works_on_payments_only_in_the_admin(seeded, client):

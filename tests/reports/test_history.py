@@ -1,12 +1,16 @@
-"""The demo history: six months in which every report has something to show."""
+"""The demo history: six months in which every report has something to show.
+
+The demo is seeded once for the module (tests.seed_once); each test starts from it as seeded.
+That it comes out the same every time is in test_history_repeat (it needs an empty database).
+"""
 
 import datetime
 from collections import Counter
 
 import pytest
-from django.db import transaction
 from django.db.models import F
 
+from core.caches import clear_all as clear_caches
 from incidents.models import Bug, Incident, Page
 from portal.demo import seed as demo
 from portal.demo.history import holidays, seed_history
@@ -16,19 +20,27 @@ from reports.models import TeamCapacity
 from reports.replay import ReplayParameters
 from rota.models import Override, Shift, SupportPolicy, Unavailability
 from rota.routing import responders
+from tests.seed_once import rolled_back_seed
 
 NOW = datetime.datetime(2026, 3, 4, 12, 0, tzinfo=datetime.UTC)
 
 
-def seed_with_history(monkeypatch, now=NOW):
-    if seed_history not in demo.SECTIONS:
-        monkeypatch.setattr(demo, "SECTIONS", [*demo.SECTIONS, seed_history])
-    return demo.seed_all(now=now)
+def seed_with_history(now=NOW):
+    sections = demo.SECTIONS if seed_history in demo.SECTIONS else [*demo.SECTIONS, seed_history]
+    return demo.seed_all(now=now, sections=sections)
+
+
+@pytest.fixture(scope="module")
+def history_once(django_db_setup, django_db_blocker):
+    with rolled_back_seed(django_db_blocker, seed_with_history) as seeded:
+        yield seeded
 
 
 @pytest.fixture
-def history(db, monkeypatch):
-    return seed_with_history(monkeypatch)
+def history(history_once, db):
+    clear_caches()
+    yield history_once
+    clear_caches()
 
 
 def test_holidays_fall_on_the_right_days():
@@ -114,20 +126,3 @@ def test_the_demo_comparison_is_not_a_foregone_conclusion(history):
         ranking = build("model-comparison", ReportQuery(replay=params), now=NOW).report.decision
         firsts.add(tuple(ranking.ranking[0]))
     assert len(firsts) > 1, firsts
-
-
-def test_the_history_is_the_same_every_time(db, monkeypatch):
-    runs = []
-    for _ in range(2):
-        with transaction.atomic():
-            seed_with_history(monkeypatch)
-            runs.append(
-                list(
-                    Incident.objects.order_by("created_at", "component__slug").values_list(
-                        "created_at", "component__slug", "severity", "responder__username",
-                        "resolved_at",
-                    )
-                )
-            )  # fmt: skip
-            transaction.set_rollback(True)
-    assert runs[0] == runs[1]
