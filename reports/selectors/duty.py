@@ -1,6 +1,5 @@
 """Who is on duty in a report's period: turn takers, duty spans, the team rotation's schedule."""
 
-
 from django.db.models import Count, Exists, OuterRef
 
 from core.timeutil import ONE_DAY, local_at, zone

@@ -1,6 +1,5 @@
 """The work in a report's period: the component subtree, its incidents, pages and bugs."""
 
-
 from django.db.models import Exists, OuterRef, Q, Subquery
 
 from core.timeutil import ONE_DAY
