@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from core.admin_scope import RotaAdminOnly, TeamScopedAdmin, under
 from core.admin_secrets import SecretFieldsAdmin
 from core.admin_times import LocalTimesMixin, local_day_filter
-from rota.admin_shifts import ROTATION_TEAM_PATHS
+from rota.admin_common import ROTATION_TEAM_PATHS
 
 from . import services
 from .models import ChangeNotice, Delivery, NotificationPreference

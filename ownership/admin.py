@@ -1,4 +1,4 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
@@ -8,6 +8,7 @@ from django.forms.models import BaseInlineFormSet
 
 from core.admin_scope import RotaAdminOnly, TeamScopedAdmin
 from core.admin_secrets import SecretFieldsAdmin
+from core.admin_services import ServiceWritesAdmin
 from core.admin_times import LocalTimesMixin, local_day_filter
 from core.permissions import is_rota_admin
 
@@ -67,7 +68,10 @@ class TeamMembershipInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(TeamScopedAdmin, SecretFieldsAdmin, admin.ModelAdmin):
+class TeamAdmin(ServiceWritesAdmin, TeamScopedAdmin, SecretFieldsAdmin, admin.ModelAdmin):
+    # Saves are Django's (then the holiday refresh below); deletes go through the service.
+    service_delete = staticmethod(services.team_delete)
+    service_object = "team"
     # Managers change the teams they manage; new teams are the rota admins' (as in the API).
     team_paths = ("id",)
     manager_may_add = False
@@ -112,12 +116,6 @@ class TeamAdmin(TeamScopedAdmin, SecretFieldsAdmin, admin.ModelAdmin):
         if "public_holidays" in form.changed_data:
             services.team_public_holidays_changed(team=obj)
 
-    def delete_model(self, request, obj):
-        try:
-            services.team_delete(team=obj)
-        except ValidationError as exc:
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
-
 
 class ComponentPathInline(admin.TabularInline):
     model = ComponentPath
@@ -142,7 +140,9 @@ class OwnershipPeriodInline(LocalTimesMixin, admin.TabularInline):
 
 
 @admin.register(Component)
-class ComponentAdmin(TeamScopedAdmin, CatalogAdminMixin, admin.ModelAdmin):
+class ComponentAdmin(ServiceWritesAdmin, TeamScopedAdmin, CatalogAdminMixin, admin.ModelAdmin):
+    service_delete = staticmethod(services.component_delete)
+    service_object = "component"
     # As in the API: a manager changes the components their teams own, directly or inherited,
     # and gives a component only to a team they manage.
     team_paths = ("effective_owner_team",)
@@ -198,12 +198,6 @@ class ComponentAdmin(TeamScopedAdmin, CatalogAdminMixin, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.catalog_touch()  # the path globs inline may have changed
-
-    def delete_model(self, request, obj):
-        try:
-            services.component_delete(component=obj)
-        except ValidationError as exc:
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
 
 
 @admin.register(OwnershipPeriod)

@@ -1,8 +1,10 @@
-"""Admin for managers: sprint calendars, rotations (turn order, generation, preview), policies.
+"""Admin of rotations for managers: turn order, generation, preview.
 
-Shifts, overrides, swaps, leave and the audit trail are in :mod:`rota.admin_shifts`. Every
-save goes through :mod:`rota.services`, so the admin validates and records changes exactly as
-the API does.
+Sprint calendars, support policies and routing settings are in :mod:`rota.admin_policies`;
+shifts and overrides in :mod:`rota.admin_shifts`, leave in :mod:`rota.admin_leave`, swaps in
+:mod:`rota.admin_swaps`, the audit trail in :mod:`rota.admin_audit`. Every save goes through
+:mod:`rota.services` (:class:`core.admin_services.ServiceWritesAdmin`), so the admin validates
+and records changes exactly as the API does.
 """
 
 import datetime
@@ -10,90 +12,41 @@ import datetime
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 
-from core.admin_scope import RotaAdminOnly, TeamScopedAdmin
+from core.admin_scope import TeamScopedAdmin
+from core.admin_services import ServiceWritesAdmin, saved_as
 from ownership.admin_people import add_people_source
 
-from . import (
-    admin_shifts,  # registers the shift, leave and swap admins
+# Importing the admin_* modules registers their admins (audit, shifts, leave, swaps, policies).
+from . import (  # noqa: F401
+    admin_audit,
+    admin_leave,
+    admin_policies,
+    admin_shifts,
+    admin_swaps,
     selectors,
     services,
 )
+from .admin_common import ROTATION_TEAM_PATHS
 from .admin_forms import (
     GenerateForm,
     ParticipantFormSet,
-    SupportPolicyAdminForm,
     WeeklyWindowsField,
 )
 from .admin_preview import rotation_preview
-from .models import (
-    Rotation,
-    RotationParticipant,
-    RoutingSettings,
-    SprintCalendar,
-    SupportPolicy,
-    SupportPolicyComponent,
-)
+from .models import Rotation, RotationParticipant
 from .services.rotations import ROTATION_FIELDS
 
 PREVIEW_WEEKS = (2, 4, 8, 13, 26)
 
 # A manager picks people for overrides, shifts and leave among those of their rotations.
 add_people_source(selectors.rotation_people)
-
-
-def saved_as(obj, saved) -> None:
-    """Point the admin's form instance at the row a service created or changed."""
-    obj.pk = saved.pk
-    obj._state.adding = False
-    obj.refresh_from_db()
-
-
-# --- Sprint calendars -----------------------------------------------------------------------
-
-
-@admin.register(SprintCalendar)
-class SprintCalendarAdmin(RotaAdminOnly, admin.ModelAdmin):
-    list_display = ["name", "start_date", "length_days", "timezone", "current_sprint"]
-    list_filter = ["length_days", "timezone"]
-    search_fields = ["name"]
-    readonly_fields = ["upcoming_sprints"]
-    fields = ["name", "start_date", "length_days", "timezone", "upcoming_sprints"]
-
-    @admin.display(description="current sprint")
-    def current_sprint(self, calendar):
-        number, first, last = calendar.sprint_containing(timezone.localdate())
-        return f"#{number}: {first:%d %b} - {last:%d %b %Y}"
-
-    @admin.display(description="upcoming sprints")
-    def upcoming_sprints(self, calendar):
-        if calendar.pk is None:
-            return "Shown once the calendar is saved."
-        today = timezone.localdate()
-        first = calendar.sprint_number(today)
-        rows = [(n, *calendar.sprint_dates(n)) for n in range(first, first + 6)]
-        return format_html(
-            "<table><tr><th>Sprint</th><th>First day</th><th>Last day</th></tr>{}</table>",
-            format_html_join(
-                "",
-                "<tr><td>#{}</td><td>{:%a %d %b %Y}</td><td>{:%a %d %b %Y}</td></tr>",
-                rows,
-            ),
-        )
-
-    def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in form.changed_data}
-        if change:
-            services.sprint_calendar_update(calendar=obj, **data)
-        else:
-            saved_as(obj, services.sprint_calendar_create(**form.cleaned_data))
 
 
 # --- Rotations ------------------------------------------------------------------------------
@@ -113,9 +66,12 @@ class RotationParticipantInline(admin.TabularInline):
 
 
 @admin.register(Rotation)
-class RotationAdmin(TeamScopedAdmin, admin.ModelAdmin):
+class RotationAdmin(ServiceWritesAdmin, TeamScopedAdmin, admin.ModelAdmin):
+    # Saving is below (the rotation and its turn order in one service call); deleting here.
+    service_delete = staticmethod(services.rotation_delete)
+    service_object = "rotation"
     # The teams a rotation concerns, as rota.api.permissions.rotation_team_ids counts them.
-    team_paths = admin_shifts.ROTATION_TEAM_PATHS
+    team_paths = ROTATION_TEAM_PATHS
     owner_fields = ("team",)
     change_form_template = "admin/rota/rotation/change_form.html"
     list_display = [
@@ -237,16 +193,6 @@ class RotationAdmin(TeamScopedAdmin, admin.ModelAdmin):
                 rotation=rotation, participants=participants, regenerate=False
             )
 
-    def delete_model(self, request, obj):
-        try:
-            services.rotation_delete(rotation=obj)
-        except ValidationError as exc:
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
-
-    def delete_queryset(self, request, queryset):
-        for rotation in queryset:
-            self.delete_model(request, rotation)
-
     # Generation: an action for many rotations, a button on one rotation's page.
 
     def get_urls(self):
@@ -350,87 +296,3 @@ class RotationAdmin(TeamScopedAdmin, admin.ModelAdmin):
             extra_context["preview"] = rotation_preview(rotation=rotation, weeks=weeks)
             extra_context["preview_weeks"] = PREVIEW_WEEKS
         return super().change_view(request, object_id, form_url, extra_context)
-
-
-# --- Support policies -----------------------------------------------------------------------
-
-
-@admin.register(SupportPolicy)
-class SupportPolicyAdmin(RotaAdminOnly, admin.ModelAdmin):
-    form = SupportPolicyAdminForm
-    list_display = ["name", "model", "covers", "responders", "first_line_rotation"]
-    list_filter = ["model"]
-    search_fields = ["name", "description", "component_links__component__slug"]
-    list_select_related = ["team_rotation", "dedicated_team", "first_line_rotation"]
-    autocomplete_fields = ["team_rotation", "dedicated_team", "first_line_rotation"]
-    fieldsets = [
-        (None, {"fields": ["name", "description", "model", "covered_components"]}),
-        ("Who responds", {"fields": ["team_rotation", "dedicated_team", "first_line_rotation"]}),
-        ("First line", {"fields": ["owner_paging", "first_line_window_minutes"]}),
-    ]
-
-    def get_queryset(self, request):
-        links = SupportPolicyComponent.objects.select_related("component")
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(Prefetch("component_links", queryset=links))
-        )
-
-    @admin.display(description="covers")
-    def covers(self, policy):
-        slugs = [link.component.slug for link in policy.component_links.all()]
-        return ", ".join(slugs) if slugs else "everything else (the default policy)"
-
-    @admin.display(description="responders")
-    def responders(self, policy):
-        if policy.model == SupportPolicy.Model.ROTATING:
-            return f"team on shift in {policy.team_rotation}"
-        if policy.model == SupportPolicy.Model.DEDICATED:
-            return str(policy.dedicated_team)
-        return "the owning team"
-
-    def save_model(self, request, obj, form, change):
-        data = form.service_data()
-        components = list(form.cleaned_data.get("covered_components") or ())
-        if change:
-            current = SupportPolicy.objects.get(pk=obj.pk)
-            saved = services.support_policy_update(policy=current, components=components, **data)
-        else:
-            saved = services.support_policy_create(components=components, **data)
-        saved_as(obj, saved)
-
-    def save_related(self, request, form, formsets, change):
-        """Do nothing: the service saved the covered components with the policy."""
-
-    def delete_model(self, request, obj):
-        services.support_policy_delete(policy=obj)
-
-
-# --- Routing settings (one row) ---------------------------------------------------------------
-
-
-@admin.register(RoutingSettings)
-class RoutingSettingsAdmin(RotaAdminOnly, admin.ModelAdmin):
-    """The organisation's one row of routing settings: added once, never deleted."""
-
-    list_display = ["__str__", "fallback_rotation", "fallback_team", "cover_check_max_tier"]
-    list_select_related = ["fallback_rotation", "fallback_team"]
-    autocomplete_fields = ["fallback_rotation", "fallback_team"]
-    fields = ["fallback_rotation", "fallback_team", "cover_check_max_tier"]
-
-    def has_add_permission(self, request):
-        return (
-            super().has_add_permission(request)
-            and not RoutingSettings.objects.filter(pk=RoutingSettings.SINGLETON_ID).exists()
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        # Everything reads the row with pk 1, and cached on-call answers must notice at once.
-        services.routing_settings_update(
-            **{name: form.cleaned_data[name] for name in form.changed_data if name in self.fields}
-        )
-        obj.pk = RoutingSettings.SINGLETON_ID

@@ -35,21 +35,15 @@ rest. Imported shifts are marked edited: regeneration leaves them alone.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
-import hashlib
 import re
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
-import icalendar
-import recurring_ical_events
-import x_wr_timezone
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone as django_timezone
 
-from core.timeutil import ONE_DAY, UTC, local_to_utc, start_of_day, zone
+from core.timeutil import UTC, local_to_utc, start_of_day, zone
 from importers.base import ImportRefused, ImportReport, Progress
 from importers.registry import register
 from ownership.models import Team
@@ -57,29 +51,14 @@ from ownership.validators import validate_timezone
 from rota.models import Rotation, Shift
 from rota.services import rotation_create, shift_create, shift_delete, shift_update
 
+from .ical_feed import Occurrence, first_start, occurrences_in, read_calendar, where_of
+from .ical_people import People
+
 NAME = "ical-schedule"
 SOURCE = "ical"
 OPTIONS = ("mapping", "rotation", "team", "role", "timezone", "from", "until")
 WEEKS_AHEAD = 26
-MAX_OCCURRENCES = 20_000
 OCCURRENCE_SUFFIX = re.compile(r"/\d{8}T\d{6}Z$")
-EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-
-User = get_user_model()
-
-
-@dataclasses.dataclass(frozen=True)
-class Occurrence:
-    """One event occurrence: ``key`` is the shift's ``source_id``; times are UTC."""
-
-    key: str
-    uid: str
-    summary: str
-    start: datetime.datetime
-    end: datetime.datetime
-    attendees: tuple[str, ...]
-    description: str
-    where: str
 
 
 def _fail_option(name: str, message: str) -> NoReturn:
@@ -169,232 +148,7 @@ def _rotation(options: dict, report: ImportReport) -> Rotation:
     return rotation
 
 
-# --- reading the feed ----------------------------------------------------------------------
-
-
-def _calendar(data: bytes) -> icalendar.Calendar:
-    try:
-        calendar = icalendar.Calendar.from_ical(data)
-    except ValueError as error:
-        raise ImportRefused(f"not an iCalendar file ({error})") from None
-    if calendar.name != "VCALENDAR":
-        raise ImportRefused("not an iCalendar file (no BEGIN:VCALENDAR)")
-    return x_wr_timezone.to_standard(calendar)
-
-
-def _to_utc(value, tz: ZoneInfo) -> datetime.datetime:
-    """A DATE is midnight in ``tz``; a floating date-time is wall-clock time in ``tz``."""
-    if not isinstance(value, datetime.datetime):
-        return start_of_day(value, tz)
-    if value.tzinfo is None:
-        return local_to_utc(value, tz)
-    return value.astimezone(UTC)
-
-
-def _uid(event) -> str:
-    uid = str(event.get("UID", "")).strip()
-    if uid:
-        return uid
-    start = event.get("DTSTART")
-    seed = f"{start.to_ical().decode() if start else ''}\x1f{event.get('SUMMARY', '')}"
-    return "no-uid-" + hashlib.sha256(seed.encode()).hexdigest()[:32]
-
-
-def _key(uid: str, recurrence_id: datetime.datetime | None) -> str:
-    key = uid if recurrence_id is None else f"{uid}/{recurrence_id:%Y%m%dT%H%M%SZ}"
-    if len(key) > 255:  # the column's width; a hash keeps it unique
-        key = "sha256-" + hashlib.sha256(key.encode()).hexdigest()
-    return key
-
-
-def _where(uid: str, start: datetime.datetime, tz: ZoneInfo) -> str:
-    return f"event {uid} on {start.astimezone(tz):%Y-%m-%d %H:%M}"
-
-
-def _first_start(calendar, tz: ZoneInfo) -> datetime.datetime | None:
-    starts = [
-        _to_utc(event.get("DTSTART").dt, tz)
-        for event in calendar.walk("VEVENT")
-        if event.get("DTSTART") is not None
-    ]
-    return min(starts, default=None)
-
-
-def _occurrences(
-    calendar, tz: ZoneInfo, start: datetime.datetime, end: datetime.datetime, report
-) -> list[Occurrence]:
-    """Expand the events over [start, end) and return their occurrences, by start."""
-    families: dict[str, list] = {}
-    for event in calendar.walk("VEVENT"):
-        if event.get("DTSTART") is None:
-            report.problem(f"event {_uid(event)}", "no DTSTART: the event has no time")
-            continue
-        families.setdefault(_uid(event), []).append(event)
-    # Expand a little wider than asked, in local wall-clock terms, then keep what overlaps.
-    low = (start.astimezone(tz) - 2 * ONE_DAY).replace(tzinfo=None)
-    high = (end.astimezone(tz) + 2 * ONE_DAY).replace(tzinfo=None)
-    found: list[Occurrence] = []
-    for uid, members in families.items():
-        recurring = len(members) > 1 or any(
-            e.get("RRULE") is not None or e.get("RDATE") is not None for e in members
-        )
-        series = icalendar.Calendar()
-        for event in members:
-            series.add_component(event)
-        try:
-            events = recurring_ical_events.of(series).between(low, high)
-        except Exception as error:  # noqa: BLE001 - a bad rule skips that event alone
-            first = _to_utc(members[0].get("DTSTART").dt, tz)
-            report.problem(_where(uid, first, tz), f"cannot expand its recurrence: {error}")
-            continue
-        for event in events:
-            if str(event.get("STATUS", "")).upper() == "CANCELLED":
-                continue
-            occurrence_start = _to_utc(event.get("DTSTART").dt, tz)
-            where = _where(uid, occurrence_start, tz)
-            # recurring-ical-events gives every occurrence a DTEND (DTSTART when it has none).
-            occurrence_end = _to_utc(event.get("DTEND", event.get("DTSTART")).dt, tz)
-            if occurrence_end < occurrence_start:
-                report.problem(where, "it ends before it starts")
-                continue
-            if occurrence_end == occurrence_start:
-                report.problem(
-                    where, "it lasts no time (no DTEND or DURATION): a shift needs an end"
-                )
-                continue
-            if not (occurrence_start < end and occurrence_end > start):
-                continue
-            rid = event.get("RECURRENCE-ID")
-            key = _key(uid, _to_utc(rid.dt, tz) if recurring and rid is not None else None)
-            attendees = event.get("ATTENDEE") or []
-            if not isinstance(attendees, list):
-                attendees = [attendees]
-            found.append(
-                Occurrence(
-                    key=key,
-                    uid=uid,
-                    summary=str(event.get("SUMMARY", "")).strip(),
-                    start=occurrence_start,
-                    end=occurrence_end,
-                    attendees=tuple(str(a) for a in attendees),
-                    description=str(event.get("DESCRIPTION", "")),
-                    where=where,
-                )
-            )
-            if len(found) > MAX_OCCURRENCES:
-                raise ImportRefused(
-                    f"more than {MAX_OCCURRENCES} occurrences in the window: narrow it "
-                    "(--from, --until)"
-                )
-    found.sort(key=lambda o: (o.start, o.end, o.key))
-    return found
-
-
 # --- who is on call ------------------------------------------------------------------------
-
-
-def _words(term: str) -> re.Pattern:
-    return re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
-
-
-def _innermost(matches: list[tuple[tuple[int, int], object]]) -> set:
-    """Drop matches lying inside a longer one ("Ann Lee" inside "Ann Lee-Smith"); return who."""
-    return {
-        who
-        for span, who in matches
-        if not any(
-            other != span and other[0] <= span[0] and span[1] <= other[1] for other, _ in matches
-        )
-    }
-
-
-class People:
-    """Resolve an event to one Rota user, or say why not (see the module docstring)."""
-
-    def __init__(self, mapping: dict[str, str]):
-        self.users = list(User.objects.filter(is_active=True).order_by("username"))
-        self.by_username = {u.username.casefold(): u for u in self.users}
-        self.by_email: dict[str, list] = {}
-        for user in self.users:
-            if user.email:
-                self.by_email.setdefault(user.email.casefold(), []).append(user)
-        self.mapping = [(_words(text), text, target) for text, target in mapping.items()]
-        self.names = [
-            (_words(user.get_full_name()), user)
-            for user in self.users
-            if user.get_full_name().strip()
-        ]
-        self.usernames = [(_words(user.username), user) for user in self.users]
-        self.cache: dict[tuple, tuple] = {}
-
-    def _target(self, target: str):
-        target = target.strip().casefold()
-        user = self.by_username.get(target)
-        if user is not None:
-            return user
-        users = self.by_email.get(target, [])
-        return users[0] if len(users) == 1 else None
-
-    def _by_email(self, text: str) -> tuple[set, list[str]]:
-        emails = [e.casefold() for e in EMAIL.findall(text)]
-        users = {u for e in emails for u in self.by_email.get(e, [])}
-        return users, emails
-
-    def resolve(self, occurrence: Occurrence) -> tuple[object | None, str]:
-        """Return (user, "") or (None, why nobody or several people match)."""
-        # Occurrences of one recurring event name the same person: work it out once.
-        text = (occurrence.summary, occurrence.attendees, occurrence.description)
-        if text not in self.cache:
-            self.cache[text] = self._resolve(occurrence)
-        return self.cache[text]
-
-    def _resolve(self, occurrence: Occurrence) -> tuple[object | None, str]:
-        summary = occurrence.summary
-        shown = f'"{summary}"'
-        hits = []
-        for pattern, text, target in self.mapping:
-            match = pattern.search(summary)
-            if match is None:
-                continue
-            user = self._target(target)
-            if user is None:
-                return None, f'the mapping sends "{text}" to "{target}", who is no Rota user'
-            hits.append((match.span(), user))
-        if hits:
-            return self._one(_innermost(hits), shown, "the mapping")
-        unknown: list[str] = []
-        for label, text in (
-            ("the summary", summary),
-            ("the attendees", " ".join(occurrence.attendees)),
-            ("the description", occurrence.description),
-        ):
-            users, emails = self._by_email(text)
-            if users:
-                return self._one(users, shown, f"the e-mails in {label}")
-            unknown += emails
-        for label, patterns in (("full name", self.names), ("username", self.usernames)):
-            hits = [
-                (m.span(), user)
-                for pattern, user in patterns
-                for m in [pattern.search(summary)]
-                if m is not None
-            ]
-            if hits:
-                return self._one(_innermost(hits), shown, f"the {label}s in the summary")
-        why = f"nobody in Rota matches {shown}"
-        if unknown:
-            why += f" (no Rota user has the e-mail {', '.join(sorted(set(unknown)))})"
-        return None, why + "; map the summary to a username in the mapping file"
-
-    @staticmethod
-    def _one(users: set, shown: str, how: str) -> tuple[object | None, str]:
-        if len(users) == 1:
-            return next(iter(users)), ""
-        names = ", ".join(sorted(u.username for u in users))
-        return None, f"{shown} is ambiguous: {how} name {names}; say which in the mapping file"
-
-
-# --- writing -------------------------------------------------------------------------------
 
 
 def _without_overlaps(occurrences: list[Occurrence], report: ImportReport) -> list[Occurrence]:
@@ -438,7 +192,7 @@ def _sync(
         if key not in keys and shift.start < end and shift.end > start:
             who = shift.user.username if shift.user_id else "nobody"
             uid = OCCURRENCE_SUFFIX.sub("", key)
-            report.delete("shift", f"{_where(uid, shift.start, tz)} ({who})")
+            report.delete("shift", f"{where_of(uid, shift.start, tz)} ({who})")
             shift_delete(shift=shift)
     pending = []
     done = 0
@@ -519,10 +273,10 @@ def run(data: bytes, *, options: dict, report: ImportReport, progress: Progress)
     mapping = options.get("mapping") or {}
     if not isinstance(mapping, dict):
         raise ImportRefused("give {summary text: username or e-mail}", where="mapping")
-    calendar = _calendar(data)
+    calendar = read_calendar(data)
     rotation = _rotation(options, report)
     tz = zone(rotation.timezone)
-    start = _instant(options, "from", tz) or _first_start(calendar, tz)
+    start = _instant(options, "from", tz) or first_start(calendar, tz)
     end = _instant(options, "until", tz) or (
         django_timezone.now() + datetime.timedelta(weeks=WEEKS_AHEAD)
     )
@@ -530,7 +284,7 @@ def run(data: bytes, *, options: dict, report: ImportReport, progress: Progress)
         return
     if end <= start:
         _fail_option("until", "the window ends before it starts")
-    occurrences = _occurrences(calendar, tz, start, end, report)
+    occurrences = occurrences_in(calendar, tz, start, end, report)
     progress(0, len(occurrences))
     people = People({str(k): str(v) for k, v in mapping.items()})
     matched: dict[str, object] = {}

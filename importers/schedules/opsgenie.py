@@ -32,21 +32,18 @@ from __future__ import annotations
 import datetime
 import itertools
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.text import slugify
 
 from importers.base import ImportReport, Progress
 from importers.registry import register
-from ownership.models import Membership, Team
-from ownership.services import team_create, team_update
-from rota.models import Rotation, Shift
-from rota.services import rotation_create, rotation_generate, rotation_update
+from ownership.models import Team
+from rota.models import Rotation
+from rota.services import rotation_update
 from rota.slots import SlotClock
 
 from .opsgenie_escalations import EscalationSection
 from .opsgenie_overrides import OverrideSection
+from .opsgenie_people import PeopleSection
 from .opsgenie_read import (
     Bundle,
     Unmappable,
@@ -59,11 +56,11 @@ from .opsgenie_read import (
     turn_unit,
     week_minutes,
 )
+from .rotation_writes import RotationWrites
 
 NAME = "opsgenie-schedules"
 WEEK = range(7 * 24 * 60)
 TURN_FIELDS = {"start_date", "handoff_time", "shift_length_unit", "shift_length_count", "timezone"}
-User = get_user_model()
 
 
 @register(
@@ -82,8 +79,10 @@ def run(data: bytes, *, options: dict, report: ImportReport, progress: Progress)
     OpsgenieImport(read_documents(data), options, report, progress).run()
 
 
-class OpsgenieImport(OverrideSection, EscalationSection):
+class OpsgenieImport(PeopleSection, OverrideSection, EscalationSection, RotationWrites):
     """One import run over a ``Bundle``."""
+
+    layout_fields = TURN_FIELDS
 
     def __init__(self, bundle: Bundle, options: dict, report: ImportReport, progress: Progress):
         self.bundle = bundle
@@ -121,73 +120,6 @@ class OpsgenieImport(OverrideSection, EscalationSection):
         for escalation in sorted(self.bundle.escalations.values(), key=_name_key):
             self.step()
             self.escalation(escalation)
-
-    # --- people and teams ---------------------------------------------------------------
-
-    def person(self, ref: dict, where: str):
-        """Return the Rota user of an Opsgenie user reference (``id``, ``username``)."""
-        known = self.bundle.users.get(str(ref.get("id") or "")) or {}
-        email = str(ref.get("username") or known.get("username") or "").strip()
-        if "@" not in email:
-            raise Unmappable(
-                f"user {ref.get('id') or '?'} has no e-mail in the files: add GET /v2/users"
-            )
-        key = email.lower()
-        if key not in self.people:
-            user = User.objects.filter(email__iexact=email).order_by("pk").first()
-            if user is None:
-                known = known or self.bundle.users.get(key) or {}
-                user = self.write(where, lambda: _new_account(email, known.get("fullName") or ""))
-                if user is not None:
-                    self.report.create("person", f"{email} (new account without a password)")
-            self.people[key] = user
-        if self.people[key] is None:
-            raise Unmappable(f"user {email} could not be created")
-        return self.people[key]
-
-    def team(self, ref: dict, where: str) -> Team | None:
-        """Return the Rota team of an Opsgenie team (full object or ``{id, name}``)."""
-        full = self.bundle.teams.get(ref.get("id")) or ref
-        name = str(full.get("name") or "").strip()
-        if not name:
-            self.report.problem(where, "the team has no name in the files: add GET /v2/teams")
-            return None
-        if name in self.teams:
-            return self.teams[name]
-        slug = slugify(name)[:50] or "team"
-        team = Team.objects.filter(slug=slug).first() or Team.objects.filter(name=name).first()
-        members = []
-        for i, member in enumerate(full.get("members") or []):
-            here = f"{where} members[{i}]"
-            try:
-                user = self.person((member or {}).get("user") or {}, here)
-            except Unmappable as exc:
-                self.report.problem(here, str(exc))
-                continue
-            role = (
-                Membership.Role.LEAD
-                if str(member.get("role") or "").lower() == "admin"
-                else Membership.Role.ENGINEER
-            )
-            members.append((user, role))
-        if team is None:
-            team = self.write(where, lambda: team_create(name=name, slug=slug, members=members))
-            if team is not None:
-                self.report.create("team", f"{slug} ({len(members)} members)")
-        else:
-            have = {m.user_id: (m.user, m.role) for m in team.memberships.select_related("user")}
-            added = [(u, r) for u, r in members if u.pk not in have]
-            if added:
-                wanted = [*have.values(), *added]
-                if self.write(where, lambda: team_update(team=team, members=wanted)):
-                    who = ", ".join(u.email for u, _ in added)
-                    self.report.update("team", f"{team.slug} (members: + {who})")
-            else:
-                self.report.keep("team")
-        for key in (ref.get("id"), full.get("id"), name):
-            if key and team is not None:
-                self.teams[key] = team
-        return team
 
     # --- schedules ----------------------------------------------------------------------
 
@@ -378,79 +310,6 @@ class OpsgenieImport(OverrideSection, EscalationSection):
         }
         return data, people, anchor, week_minutes(windows)
 
-    def upsert(self, where, rotation, data, participants, anchor) -> Rotation | None:
-        """Create or update one rotation, dealing its shifts from ``anchor``."""
-        if rotation is None:
-            created = self.write(where, lambda: rotation_create(participants=participants, **data))
-            if created is not None:
-                self.deal(created, anchor)
-                self.report.create("rotation", f"{created.name} ({len(participants)} people)")
-            return created
-        if participants is not None and _same_turns(rotation, data, participants, anchor):
-            # The same handoffs and turn order, counted from an earlier turn: keep them.
-            data = {k: v for k, v in data.items() if k != "start_date"}
-            participants = None
-        changes = {k: v for k, v in data.items() if getattr(rotation, k) != v}
-        if participants is not None:
-            have = [p.user_id for p in rotation.participants.order_by("position", "id")]
-            if have == [p.pk for p in participants]:
-                participants = None
-        if not changes and participants is None:
-            self.report.keep("rotation")
-            return rotation
-        updated = self.write(
-            where,
-            lambda: rotation_update(
-                rotation=rotation, participants=participants, regenerate=False, **changes
-            ),
-        )
-        if updated is None:
-            return None
-        if participants is not None or TURN_FIELDS & set(changes):
-            # New handoffs or turn order: deal afresh from Opsgenie's turn in progress (the
-            # turn order would otherwise continue from the shifts dealt before).
-            Shift.objects.filter(rotation=updated).delete()
-            self.deal(updated, anchor)
-        what = sorted([*changes, *(["participants"] if participants is not None else [])])
-        self.report.update("rotation", f"{updated.name} ({', '.join(what)})")
-        return updated
-
-    def deal(self, rotation: Rotation, anchor) -> None:
-        if anchor is not None and rotation.participants.exists():
-            until = self.now + datetime.timedelta(weeks=rotation.horizon_weeks)
-            rotation_generate(rotation=rotation, until=until, now=min(anchor, self.now))
-
-    def write(self, where: str, action):
-        try:
-            return action()
-        except ValidationError as exc:
-            self.report.problem(where, "; ".join(_messages(exc)))
-            return None
-
-
-def _same_turns(rotation: Rotation, data: dict, participants, anchor) -> bool:
-    """Tell whether an existing rotation hands off at ``anchor`` to the same turn order."""
-    fields = ("shift_length_unit", "shift_length_count", "handoff_time", "timezone")
-    if any(getattr(rotation, f) != data[f] for f in fields) or rotation.is_sprint_based:
-        return False
-    have = [p.user_id for p in rotation.participants.order_by("position", "id")]
-    if len(have) != len(participants) or not have:
-        return False
-    clock = SlotClock(rotation)
-    index = clock.index_at(anchor)
-    if index < 0 or clock.boundary(index) != anchor:
-        return False
-    return [have[(index + j) % len(have)] for j in range(len(have))] == [p.pk for p in participants]
-
-
-def _new_account(email: str, full_name: str):
-    first, _, last = full_name.strip().partition(" ")
-    user = User(username=email[:150], email=email, first_name=first[:150], last_name=last[:150])
-    user.set_unusable_password()
-    user.full_clean()
-    user.save()
-    return user
-
 
 def _title(rotation: dict, label: str) -> str:
     """The rotation's name, or its place in the schedule (``2``) when it has none."""
@@ -463,12 +322,6 @@ def _rotation_name(schedule: str, rotation: str) -> str:
 
 def _local(instant: datetime.datetime, tz) -> str:
     return f"{instant.astimezone(tz):%Y-%m-%d %H:%M} {tz.key}"
-
-
-def _messages(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "message_dict"):
-        return [f"{field}: {m}" for field, ms in exc.message_dict.items() for m in ms]
-    return list(exc.messages)
 
 
 def _name_key(obj: dict) -> tuple:

@@ -22,29 +22,21 @@ policy, and left out; everything else is imported.
 
 from __future__ import annotations
 
-import datetime
-
 import yaml
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from importers.base import ImportRefused, ImportReport, Progress
 from importers.registry import register
 from ownership.models import Team
-from rota.models import Override, Rotation, Shift
+from rota.models import Rotation
 from rota.services import (
-    override_create,
-    override_delete,
-    override_update,
-    rotation_create,
-    rotation_generate,
     rotation_update,
 )
 from rota.services.rotations import LAYOUT_FIELDS
-from rota.slots import SlotClock
 
 from .pagerduty_check import compare_final_schedule
+from .pagerduty_overrides import OverrideSection
 from .pagerduty_policies import PolicySection
 from .pagerduty_read import (
     Bundle,
@@ -55,19 +47,14 @@ from .pagerduty_read import (
     parse_zone,
     read_documents,
     restriction_windows,
+    source_mark,
     turn_unit,
 )
+from .rotation_writes import RotationWrites
 
 NAME = "pagerduty-schedules"
-OVERRIDE_REASON = "PagerDuty override "
 ENDED = "ended"  # a layer whose end has passed
 User = get_user_model()
-
-
-def source_mark(schedule_id: str, layer_id: str) -> str:
-    """The text an imported rotation's description carries to be found again, bracketed so
-    that layer P1 is not found by layer P12's mark."""
-    return f"[PagerDuty schedule {schedule_id} layer {layer_id}]"
 
 
 def read_mapping(data: bytes | str | dict | None) -> dict:
@@ -120,8 +107,10 @@ def run(data: bytes, *, options: dict, report: ImportReport, progress: Progress)
     ScheduleImport(bundle, options, report, progress).run()
 
 
-class ScheduleImport(PolicySection):
+class ScheduleImport(PolicySection, OverrideSection, RotationWrites):
     """One import run over a ``Bundle``."""
+
+    layout_fields = LAYOUT_FIELDS
 
     def __init__(self, bundle: Bundle, options: dict, report: ImportReport, progress: Progress):
         self.bundle = bundle
@@ -352,152 +341,6 @@ class ScheduleImport(PolicySection):
             "restriction_windows": windows or [],
         }
         return data, participants, anchor
-
-    def upsert(self, where, rotation, data, participants, anchor) -> Rotation | None:
-        """Create or update one layer's rotation, dealing its shifts from ``anchor``."""
-        if rotation is None:
-            created = self.write(where, lambda: rotation_create(participants=participants, **data))
-            if created is not None:
-                self.deal(created, anchor)
-                self.report.create("rotation", f"{created.name} ({len(participants)} people)")
-            return created
-        if participants is not None and _same_turns(rotation, data, participants, anchor):
-            # The same handoffs and turn order, counted from an earlier start: keep them.
-            data = {k: v for k, v in data.items() if k != "start_date"}
-            participants = None
-        changes = {k: v for k, v in data.items() if getattr(rotation, k) != v}
-        if participants is not None:
-            have = list(rotation.participants.order_by("position", "id").values_list("user_id"))
-            if have == [(p.pk,) for p in participants]:
-                participants = None
-        if not changes and participants is None:
-            self.report.keep("rotation")
-            return rotation
-        updated = self.write(
-            where,
-            lambda: rotation_update(
-                rotation=rotation, participants=participants, regenerate=False, **changes
-            ),
-        )
-        if updated is None:
-            return None
-        if participants is not None or LAYOUT_FIELDS & set(changes):
-            # New handoffs or turn order: deal afresh from the turn in progress.
-            Shift.objects.filter(rotation=updated).delete()
-            self.deal(updated, anchor)
-        what = sorted([*changes, *(["participants"] if participants is not None else [])])
-        self.report.update("rotation", f"{updated.name} ({', '.join(what)})")
-        return updated
-
-    def deal(self, rotation: Rotation, anchor) -> None:
-        if rotation.participants.exists():
-            until = self.now + datetime.timedelta(weeks=rotation.horizon_weeks)
-            rotation_generate(rotation=rotation, until=until, now=min(anchor, self.now))
-
-    def write(self, where: str, action):
-        try:
-            return action()
-        except ValidationError as exc:
-            self.report.problem(where, "; ".join(_messages(exc)))
-            return None
-
-    # --- overrides ----------------------------------------------------------------------
-
-    def overrides(self, schedule, number, team, role, tz) -> Rotation | None:
-        """Import a schedule's overrides; return their rotation (None when it has none)."""
-        schedule_name = schedule.get("name") or schedule["id"]
-        where = f'schedule "{schedule_name}" overrides'
-        items = self.bundle.overrides.get(schedule["id"])
-        mark = source_mark(schedule["id"], "overrides")
-        rotation = Rotation.objects.filter(description__contains=mark).first()
-        if items is None:
-            return rotation  # no overrides given: leave any imported before alone
-        if rotation is None and not items:
-            return None
-        data = {
-            "name": f"{schedule_name} — overrides"[:150],
-            "description": f"Imported from {mark}: PagerDuty's overrides, above every layer",
-            "kind": Rotation.Kind.PERSON,
-            "timezone": tz.key,
-            "team": team,
-            "role": role,
-            "layer": number,
-            "shift_length_unit": Rotation.Unit.WEEKS,
-            "shift_length_count": 1,
-            "handoff_time": datetime.time(0, 0),
-            "start_date": rotation.start_date if rotation else self.now.astimezone(tz).date(),
-            "restriction": Rotation.Restriction.NONE,
-            "restriction_windows": [],
-            "active": True,
-        }
-        rotation = self.upsert(where, rotation, data, None if rotation else [], None)
-        if rotation is None:
-            return None
-        have = {
-            o.reason[len(OVERRIDE_REASON) :]: o
-            for o in Override.objects.filter(
-                rotation=rotation, reason__startswith=OVERRIDE_REASON
-            ).select_related("user")
-        }
-        seen = set()
-        for item in sorted(items, key=lambda o: (str(o.get("start")), o["id"])):
-            label = f'{where} "{item["id"]}"'
-            try:
-                start = parse_instant(item.get("start"), "start")
-                end = parse_instant(item.get("end"), "end")
-                if end <= start:
-                    raise Unmappable("ends before it starts")
-                user = self.person(item.get("user") or {})
-            except Unmappable as exc:
-                self.report.problem(label, str(exc))
-                seen.add(item["id"])  # keep an earlier import of it rather than delete it
-                continue
-            seen.add(item["id"])
-            if end <= self.now:
-                continue  # over: history, not configuration
-            found = have.get(item["id"])
-            values = {"start": start, "end": end, "user": user}
-            text = f"{user.username} {start.astimezone(tz):%Y-%m-%d %H:%M}"
-            if found is None:
-                done = self.write(
-                    label,
-                    lambda values=values, item=item: override_create(
-                        rotation=rotation, reason=OVERRIDE_REASON + item["id"], **values
-                    ),
-                )
-                if done is not None:
-                    self.report.create("override", f"{rotation.name}: {text}")
-            elif (found.start, found.end, found.user_id) != (start, end, user.pk):
-                if self.write(label, lambda f=found, v=values: override_update(override=f, **v)):
-                    self.report.update("override", f"{rotation.name}: {text}")
-            else:
-                self.report.keep("override")
-        for source_id, override in have.items():
-            if source_id not in seen and override.end > self.now:
-                override_delete(override=override)
-                self.report.delete("override", f"{rotation.name}: {source_id}")
-        return rotation
-
-
-def _same_turns(rotation: Rotation, data: dict, participants, anchor) -> bool:
-    """Tell whether an existing rotation hands off at ``anchor`` to the same turn order."""
-    fields = ("shift_length_unit", "shift_length_count", "handoff_time", "timezone")
-    if any(getattr(rotation, f) != data[f] for f in fields) or rotation.is_sprint_based:
-        return False
-    have = [p.user_id for p in rotation.participants.order_by("position", "id")]
-    if len(have) != len(participants) or not have:
-        return False
-    clock = SlotClock(rotation)
-    index = clock.index_at(anchor)
-    if index < 0 or clock.boundary(index) != anchor:
-        return False
-    return [have[(index + j) % len(have)] for j in range(len(have))] == [p.pk for p in participants]
-
-
-def _messages(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "message_dict"):
-        return [f"{field}: {m}" for field, ms in exc.message_dict.items() for m in ms]
-    return list(exc.messages)
 
 
 def _name_key(obj: dict) -> tuple:

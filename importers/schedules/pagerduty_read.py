@@ -48,6 +48,12 @@ class Bundle:
     loose_overrides: list[dict] | None = None  # a raw overrides response: which schedule?
 
 
+def source_mark(schedule_id: str, layer_id: str) -> str:
+    """The text an imported rotation's description carries to be found again, bracketed so
+    that layer P1 is not found by layer P12's mark."""
+    return f"[PagerDuty schedule {schedule_id} layer {layer_id}]"
+
+
 def _load(data: bytes):
     try:
         return json.loads(data)

@@ -40,6 +40,7 @@ from ..models import AlertState, InboxItem, Incident, Integration, TimelineEntry
 from ..models.choices import default_urgency
 from ..security import check_rate, safe_headers, verify_signature
 from ._common import timeline_add
+from .alert_states import AlertStates, late_resolution, repeated_firing
 from .incidents import incident_create, incident_resolve, incident_update
 
 logger = logging.getLogger(__name__)
@@ -214,108 +215,7 @@ def _mix_note(alert: payloads.Alert) -> str:
     return f"({done} of {len(alert.items)} alerts resolved, the others still firing.)"
 
 
-def _repeated_firing(item: payloads.AlertItem, state: AlertState | None) -> bool:
-    """Whether a firing alert is one already seen ended, or older than the last firing seen."""
-    if item.status != payloads.FIRING or item.starts_at is None or state is None:
-        return False
-    if state.starts_at is not None and item.starts_at < state.starts_at:
-        return True
-    return (
-        state.status == AlertState.Status.RESOLVED
-        and state.ends_at is not None
-        and item.starts_at <= state.ends_at
-    )
-
-
-def _late_resolution(item: payloads.AlertItem, state: AlertState | None) -> bool:
-    """Whether a resolved alert ends a firing older than the last firing seen."""
-    return (
-        item.status == payloads.RESOLVED
-        and item.starts_at is not None
-        and state is not None
-        and state.starts_at is not None
-        and item.starts_at < state.starts_at
-    )
-
-
-_FIELDS = ("status", "starts_at", "ends_at", "incident")
-
-
-def _fields(state: AlertState) -> tuple:
-    return (state.status, state.starts_at, state.ends_at, state.incident_id)
-
-
-class _States:
-    """The recorded alert states of one delivery: one query to read, two to write."""
-
-    def __init__(self, integration: Integration, alerts, now):
-        self.integration, self.now = integration, now
-        keys = {item.key for alert in alerts for item in alert.items}
-        self.by_key = (
-            {
-                state.key: state
-                for state in AlertState.objects.select_for_update(of=("self",))
-                .select_related("incident")
-                .filter(integration=integration, key__in=keys)
-            }
-            if keys
-            else {}
-        )
-        self.new: dict[str, AlertState] = {}
-        self.changed: dict[str, AlertState] = {}
-
-    def get(self, key: str) -> AlertState | None:
-        return self.by_key.get(key)
-
-    def record(self, alert: payloads.Alert, incident: Incident | None) -> None:
-        """Remember the start and end of each alert of ``alert`` that is not a repeat."""
-        for item in alert.items:
-            state = self.by_key.get(item.key)
-            if _repeated_firing(item, state) or _late_resolution(item, state):
-                continue  # an old message must not move the record back in time
-            if state is None:
-                state = AlertState(
-                    integration=self.integration,
-                    key=item.key,
-                    status=item.status,
-                    updated_at=self.now,
-                )
-                self.by_key[item.key] = self.new[item.key] = state
-            before = _fields(state)
-            if item.status == payloads.FIRING:
-                fresh = item.starts_at is not None and (
-                    state.starts_at is None or item.starts_at > state.starts_at
-                )
-                if state.status == AlertState.Status.RESOLVED or fresh or state.pk is None:
-                    state.starts_at = item.starts_at
-                state.status, state.ends_at = AlertState.Status.FIRING, None
-            else:
-                # Without an end (Rota's generic format has none) the firing's own start
-                # marks it: a later firing must have started after it.
-                ends = [
-                    t
-                    for t in (item.ends_at, item.starts_at, state.starts_at, state.ends_at)
-                    if t is not None
-                ]
-                state.status = AlertState.Status.RESOLVED
-                state.starts_at = item.starts_at or state.starts_at
-                state.ends_at = max(ends) if ends else None
-            if incident is not None:
-                state.incident = incident
-            if state.pk is not None and _fields(state) != before:
-                # Only what changed is written: a plain repeat costs no write.
-                state.updated_at = self.now
-                self.changed[item.key] = state
-
-    def save(self) -> None:
-        if self.new:
-            # Two HA replicas may insert the same alert at once; their records agree.
-            AlertState.objects.bulk_create(self.new.values(), ignore_conflicts=True)
-        if self.changed:
-            AlertState.objects.bulk_update(self.changed.values(), [*_FIELDS, "updated_at"])
-
-
-def _note_repeat(alert, repeated, states: _States, note, now, result: IngestResult) -> None:
+def _note_repeat(alert, repeated, states: AlertStates, note, now, result: IngestResult) -> None:
     """Note a repeated or late firing on the incident its alerts fed; page nobody."""
     fed = [states.get(item.key).incident for item in repeated]
     fed = [incident for incident in fed if incident is not None]
@@ -344,7 +244,7 @@ def _fire(integration, alert, component, note, now, result: IngestResult, states
     incident = _open_incident(integration, alert.fingerprint)
     if incident is None:
         firing = [item for item in alert.items if item.status == payloads.FIRING]
-        repeated = [item for item in firing if _repeated_firing(item, states.get(item.key))]
+        repeated = [item for item in firing if repeated_firing(item, states.get(item.key))]
         if firing and len(repeated) == len(firing) and not alert.truncated:
             _note_repeat(alert, repeated, states, note, now, result)
             return
@@ -384,7 +284,7 @@ def _fire(integration, alert, component, note, now, result: IngestResult, states
 
 def _clear(integration, alert, note, now, result: IngestResult, states) -> None:
     incident = _open_incident(integration, alert.fingerprint)
-    late = [item for item in alert.items if _late_resolution(item, states.get(item.key))]
+    late = [item for item in alert.items if late_resolution(item, states.get(item.key))]
     states.record(alert, None)
     if incident is None:
         # Nothing open: already resolved (a repeated "resolved"), or never opened.
@@ -423,7 +323,7 @@ def alerts_ingest(*, integration: Integration, alerts, now=None) -> IngestResult
     components = _components_for(integration, alerts)
     result = IngestResult()
     with transaction.atomic():
-        states = _States(integration, alerts, now)
+        states = AlertStates(integration, alerts, now)
         for alert, (component, note) in zip(alerts, components, strict=True):
             if alert.firing:
                 _fire(integration, alert, component, note, now, result, states)

@@ -2,7 +2,7 @@
 
 Two sorts of problem: each rotation's gaps, double bookings and leave conflicts
 (rota.selectors.checks.schedule_checks), and the critical components that nobody covers out of
-hours (rota.selectors.checks.cover_gaps). A manager hears about a rotation of their team (or of
+hours (rota.selectors.cover_gaps). A manager hears about a rotation of their team (or of
 their participant teams), about a double booking in either of its two rotations, and about a
 component their team owns or responds to; each problem once.
 """
@@ -12,7 +12,8 @@ from collections import defaultdict
 
 from ownership.models import Membership
 from rota.models import RotationParticipant, RoutingSettings
-from rota.selectors.checks import cover_gaps, schedule_checks
+from rota.selectors.checks import schedule_checks
+from rota.selectors.cover_gaps import cover_gaps
 
 from ..keys import warning_key
 from ..models import Delivery

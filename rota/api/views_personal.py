@@ -15,7 +15,7 @@ from ..models import SwapRequest, Unavailability
 from . import filters
 from .errors import RotaErrorsMixin
 from .permissions import can_manage_rotation, can_manage_user, managed_teams, request_is_rota_admin
-from .serializers import (
+from .serializers_personal import (
     ImportResultSerializer,
     SwapSerializer,
     UnavailabilityImportSerializer,

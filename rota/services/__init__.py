@@ -46,12 +46,11 @@ from .swaps import (
     swap_withdraw,
 )
 from .unavailability import (
-    ImportResult,
     unavailability_create,
     unavailability_delete,
-    unavailability_import_ics,
     unavailability_update,
 )
+from .unavailability_ics import ImportResult, unavailability_import_ics
 
 __all__ = [
     "GenerationResult",

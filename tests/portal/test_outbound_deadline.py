@@ -10,7 +10,7 @@ import pytest
 from core.netsafety import DeadlineExceeded, safe_urlopen
 from notifications.channels import ChannelError, webhook_post
 from rota.exceptions import CalendarImportError
-from rota.services.unavailability import fetch_calendar
+from rota.services.unavailability_ics import fetch_calendar
 from tests.notifications.chat import ChatServer, DrippingServer
 
 
@@ -75,7 +75,7 @@ def test_a_dripping_chat_webhook_is_a_passing_failure_after_its_timeout(settings
 
 def test_a_dripping_calendar_address_is_refused_after_the_fetch_deadline(monkeypatch):
     # An import by URL runs in a web request: it must give up at its deadline.
-    monkeypatch.setattr("rota.services.unavailability.FETCH_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr("rota.services.unavailability_ics.FETCH_TIMEOUT_SECONDS", 1)
     with DrippingServer() as server:
         took, error = _timed(lambda: fetch_calendar(server.url))
     assert isinstance(error, CalendarImportError)

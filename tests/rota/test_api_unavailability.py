@@ -198,7 +198,7 @@ def test_import_from_a_url_for_a_managed_team(make_client, manager_of, monkeypat
         fetched.append(url)
         return ICS
 
-    monkeypatch.setattr("rota.services.unavailability.fetch_calendar", fake_fetch)
+    monkeypatch.setattr("rota.services.unavailability_ics.fetch_calendar", fake_fetch)
     team = TeamFactory(slug="ops")
     response = make_client(manager_of(team)).post(
         f"{URL}import/",

@@ -13,7 +13,7 @@ import pytest
 from ownership.models import Component
 from rota.models import Rotation, RoutingSettings, SupportPolicy
 from rota.routing import responders
-from rota.selectors.checks import cover_gaps
+from rota.selectors.cover_gaps import cover_gaps
 from tests.ownership.factories import ComponentFactory, TeamFactory, UserFactory
 
 from .factories import (

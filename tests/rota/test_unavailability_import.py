@@ -480,7 +480,7 @@ def test_pruning_a_url_keeps_what_came_from_another_url(make_client, manager_of,
         "https://b.example.com/h.ics": calendar_of("Same name", D(2026, 5, 1)),
     }
     monkeypatch.setattr(
-        "rota.services.unavailability.fetch_calendar",
+        "rota.services.unavailability_ics.fetch_calendar",
         lambda url: served[url.replace("webcal://", "https://")],
     )
     api = make_client(manager_of(team))

@@ -1,0 +1,131 @@
+"""The work in a report's period: the component subtree, its incidents, pages and bugs."""
+
+from django.db.models import Exists, OuterRef, Q, Subquery
+
+from core.timeutil import ONE_DAY
+from incidents.models import Bug, Incident, Page
+from ownership.models import Component, OwnershipPeriod
+
+from ..records import (
+    BugRecord,
+    ComponentInfo,
+    IncidentRecord,
+    PageRecord,
+    Period,
+)
+
+PAGED = (Page.Status.SENT,)
+
+
+def component_subtree(component: Component | None):
+    """Return every component's record, and the ids of ``component``'s subtree (or None)."""
+    rows = list(Component.objects.values_list("id", "slug", "name", "parent_id"))
+    infos = {pk: ComponentInfo(pk, slug, name) for pk, slug, name, _ in rows}
+    if component is None:
+        return infos, None
+    children = {}
+    for pk, _, _, parent_id in rows:
+        children.setdefault(parent_id, []).append(pk)
+    subtree, stack = set(), [component.pk]
+    while stack:
+        pk = stack.pop()
+        if pk not in subtree:
+            subtree.add(pk)
+            stack.extend(children.get(pk, ()))
+    return infos, subtree
+
+
+def incidents_in(period: Period, subtree) -> tuple[list[IncidentRecord], set]:
+    """Return the incidents created in the period, and the ids of those with page rows."""
+    owner_bug = Bug.objects.filter(incident=OuterRef("pk"), team=OuterRef("owning_team"))
+    any_page = Page.objects.filter(incident=OuterRef("pk"))
+    rows = Incident.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
+    if subtree is not None:
+        rows = rows.filter(component_id__in=subtree)
+    rows = rows.annotate(owner_bug=Exists(owner_bug), paged=Exists(any_page)).values_list(
+        "id", "created_at", "severity", "urgency", "component_id", "owning_team_id",
+        "responding_team_id", "responder_id", "acknowledged_at", "mitigated_at", "resolved_at",
+        "mitigation_kind", "logged_minutes", "first_line_responder_id", "mitigated_by_id",
+        "owner_bug", "paged",
+    )  # fmt: skip
+    records, paged = [], set()
+    for row in rows.order_by("created_at", "id"):
+        *fields, owner_bug, has_pages = row
+        record = IncidentRecord(*fields)
+        handed_over = (
+            record.responding_team_id != record.owning_team_id
+            or record.first_line_user_id is not None
+        )
+        if owner_bug and handed_over and record.owning_team_id is not None:
+            record = IncidentRecord(*fields, bounced=True)
+        if has_pages:
+            paged.add(record.id)
+        records.append(record)
+    return records, paged
+
+
+def pages_in(period: Period, subtree, incidents: list[IncidentRecord], paged: set):
+    """Return one page per incident, step and person, plus implicit ones (see below).
+
+    An interrupting incident recorded without any page row (imported, or raised without
+    escalation) counts as one page to its first-line responder, else its primary, at creation.
+    """
+    rows = Page.objects.filter(
+        status__in=PAGED,
+        created_at__gte=period.start - ONE_DAY,
+        created_at__lt=period.end,
+        user__isnull=False,
+    )
+    if subtree is not None:
+        rows = rows.filter(incident__component_id__in=subtree)
+    seen, pages = set(), []
+    for incident_id, user_id, step, created, sent, team_id in rows.values_list(
+        "incident_id", "user_id", "step", "created_at", "sent_at", "incident__responding_team_id"
+    ).order_by("created_at", "id"):
+        at = sent or created
+        if (incident_id, step, user_id) in seen or not period.contains(at):
+            continue
+        seen.add((incident_id, step, user_id))
+        pages.append(PageRecord(incident_id, user_id, at, step, team_id))
+    for incident in incidents:
+        user_id = incident.first_line_user_id or incident.responder_id
+        if incident.urgency != "interrupting" or incident.id in paged or user_id is None:
+            continue
+        step = "first_line" if incident.first_line_user_id else "primary"
+        pages.append(
+            PageRecord(incident.id, user_id, incident.created_at, step, incident.responding_team_id)
+        )
+    pages.sort(key=lambda page: page.at)
+    return pages
+
+
+def _bug_logged_field() -> list[str]:
+    """Return ["logged_minutes"] once bugs record logged time, else nothing."""
+    names = {f.name for f in Bug._meta.get_fields()}
+    return ["logged_minutes"] if "logged_minutes" in names else []
+
+
+def bugs_in(period: Period, subtree) -> list[BugRecord]:
+    owner = OwnershipPeriod.objects.filter(
+        component=OuterRef("component"), valid_from__lte=OuterRef("created_at")
+    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=OuterRef("created_at")))
+    # Filed in the period, or investigated during some of it (hours fall where they're worked).
+    in_period = (
+        Q(created_at__gte=period.start, created_at__lt=period.end)
+        | Q(investigation_started_at__gte=period.start, investigation_started_at__lt=period.end)
+        | Q(investigation_started_at__lt=period.start, investigation_finished_at__gt=period.start)
+    )
+    rows = Bug.objects.filter(in_period)
+    if subtree is not None:
+        rows = rows.filter(component_id__in=subtree)
+    logged = _bug_logged_field()
+    rows = rows.annotate(owner=Subquery(owner.order_by("-valid_from").values("team_id")[:1]))
+    records = []
+    for row in rows.values(
+        "id", "created_at", "team_id", "component_id", "owner", "incident_id", "timebox_days",
+        "investigation_started_at", "investigation_finished_at", "timebox_ends_at", "outcome",
+        *logged,
+    ).order_by("created_at", "id"):  # fmt: skip
+        row["owning_team_id"] = row.pop("owner")
+        records.append(BugRecord(**row))
+    return records
