@@ -25,6 +25,7 @@ GROUP_MODULES = [
     "bench.incidents",
     "bench.reports",
     "bench.importers",
+    "bench.api",
 ]
 SUFFIX = "_bench"
 
