@@ -361,6 +361,7 @@ class GrafanaImport(EscalationSection):
     kind="schedule",
     file_hint="Grafana OnCall API JSON bundle: users, teams, schedules, on_call_shifts, "
     "escalation_chains, escalation_policies",
+    mapping_hint="takes no mapping (teams and people are matched by name and e-mail)",
 )
 def run(data: bytes, *, options: dict, report: ImportReport, progress: Progress) -> None:
     """Import Grafana OnCall schedules; see the module docstring and the README table.

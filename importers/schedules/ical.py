@@ -260,6 +260,7 @@ def _sync(
     label="Any iCalendar schedule",
     kind="schedule",
     file_hint="iCalendar (.ics) feed of an on-call schedule (Opsgenie, PagerDuty, Grafana, Google)",
+    mapping_hint="{summary text of the events: username or e-mail}",
 )
 def run(data: bytes, *, options: dict, report: ImportReport, progress: Progress) -> None:
     """Import the feed's events as shifts of a rotation; see the module docstring.

@@ -71,6 +71,7 @@ TURN_FIELDS = {"start_date", "handoff_time", "shift_length_unit", "shift_length_
     kind="schedule",
     file_hint="JSON of Opsgenie's API: a bundle, or raw users, teams, schedules "
     "(?expand=rotation), overrides and escalations responses (README: Schedules from Opsgenie)",
+    mapping_hint="takes no mapping (teams and people are matched by name and e-mail)",
 )
 def run(data: bytes, *, options: dict, report: ImportReport, progress: Progress) -> None:
     """Import Opsgenie schedules into teams, rotations, overrides and escalation delays.

@@ -97,6 +97,7 @@ def read_mapping(data: bytes | str | dict | None) -> dict:
     kind="schedule",
     file_hint="JSON of PagerDuty's API: a bundle, or raw schedule, overrides, escalation "
     "policy and users responses (README: Schedules from PagerDuty)",
+    mapping_hint="{schedule name or id: team slug}",
 )
 def run(data: bytes, *, options: dict, report: ImportReport, progress: Progress) -> None:
     """Import PagerDuty schedules into rotations, overrides and escalation delays.
