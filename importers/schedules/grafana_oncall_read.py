@@ -104,7 +104,7 @@ def zone_named(name, where: str) -> str:
     name = "UTC" if str(name).lower() == "etc/utc" else str(name)
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         raise Unmappable(f'{where} "{excerpt(name)}" is not an IANA time zone') from None
     return name
 

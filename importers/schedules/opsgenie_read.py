@@ -179,7 +179,7 @@ def parse_instant(value, field: str) -> datetime.datetime:
 def parse_zone(value) -> ZoneInfo:
     try:
         return ZoneInfo(str(value))
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         raise Unmappable(f'timezone "{excerpt(value)}" is not an IANA time zone') from None
 
 
