@@ -150,7 +150,7 @@ def parse_instant(value, what: str) -> datetime.datetime:
 def parse_zone(name) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
         raise Unmappable(f'time_zone "{excerpt(name)}" is not an IANA time zone') from None
 
 
