@@ -4,8 +4,11 @@
 page (``.../<id>/run/``) shows the report, lets the user map the source's unmapped services
 to components (importers that name services), and applies it with a Celery task whose
 progress it shows, refreshing itself until the task is done. Rota admins only: an import
-writes every team's history (403 for anyone else, managers included).
+writes every team's history (403 for anyone else, managers included, with an admin page
+saying so).
 """
+
+import functools
 
 from django import forms
 from django.contrib import admin, messages
@@ -43,15 +46,23 @@ def _importer_choices():
     return list(kinds.items())
 
 
+def _mapping_help() -> str:
+    """The mapping field's help: what each importer's mapping file maps (its ``mapping_hint``)."""
+    hints = [
+        f"{info.label}: {info.mapping_hint}"
+        for info in sorted(registry.IMPORTERS.values(), key=lambda i: (i.kind, i.label))
+        if info.mapping_hint
+    ]
+    return (
+        "Optional: YAML or JSON. Incident histories: {source service name: component slug} "
+        "(services left unmapped can be mapped after the dry run); " + "; ".join(hints) + "."
+    )
+
+
 class NewImportForm(forms.Form):
     importer = forms.ChoiceField(choices=_importer_choices)
     file = forms.FileField(help_text="The file the other tool exported.")
-    mapping = forms.FileField(
-        required=False,
-        help_text="Optional: YAML or JSON {source service name: component slug} (schedules: "
-        "{name in the source: username or e-mail}). Services left unmapped can be mapped "
-        "after the dry run.",
-    )
+    mapping = forms.FileField(required=False)
     options = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -59,6 +70,10 @@ class NewImportForm(forms.Form):
         "rotation=NAME, team=SLUG, role=primary|secondary, timezone=ZONE, from=DATE, "
         "until=DATE (README 'Moving to Rota').",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mapping"].help_text = _mapping_help()
 
     def _read(self, name: str) -> bytes | None:
         upload = self.cleaned_data.get(name)
@@ -143,11 +158,31 @@ class ImportRunAdmin(RotaAdminOnly, admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view
-        return [
+        urls = [
             path("new/", view(self.new_view), name="importers_importrun_new"),
             path("<int:pk>/run/", view(self.run_view), name="importers_importrun_run"),
             *super().get_urls(),
         ]
+        for pattern in urls:
+            pattern.callback = self._rota_admins_only(pattern.callback)
+        return urls
+
+    def _rota_admins_only(self, view):
+        """Wrap ``view``: staff who are not rota admins get the admin's "Only rota admins can
+        import" page (403); everyone else goes on to ``view`` (the admin's login for those
+        signed out)."""
+
+        @functools.wraps(view)
+        def guarded(request, *args, **kwargs):
+            user = request.user
+            if user.is_active and user.is_staff and not is_rota_admin(user):
+                context = self._context(request, "Only rota admins can import")
+                return TemplateResponse(
+                    request, "admin/importers/importrun/forbidden.html", context, status=403
+                )
+            return view(request, *args, **kwargs)
+
+        return guarded
 
     def add_view(self, request, form_url="", extra_context=None):
         return redirect("admin:importers_importrun_new")

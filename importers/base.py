@@ -18,6 +18,14 @@ from typing import Protocol
 
 from django.db import transaction
 
+EXCERPT_CHARS = 80
+
+
+def excerpt(text, limit: int = EXCERPT_CHARS) -> str:
+    """Return ``text`` (any value) cut to ``limit`` characters with "…", for error messages."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
 
 class ImportRefused(Exception):
     """The whole file cannot be imported (unreadable, wrong format); ``where`` names the place."""
@@ -50,7 +58,9 @@ class ImportReport:
     ``created``, ``updated``, ``unchanged`` and ``deleted`` count rows by kind (``"incident"``,
     ``"rotation"``, ...); ``details`` lists one line per created, updated or deleted object, for
     the dry-run listing;
-    ``problems`` lists what could not be mapped and why.
+    ``problems`` lists what could not be mapped and why; ``warnings`` what was imported but
+    deserves a look (another rotation that answers first, a difference from the source's own
+    rendering), each a ``Problem`` too.
     """
 
     source: str
@@ -61,6 +71,7 @@ class ImportReport:
     deleted: Counter = dataclasses.field(default_factory=Counter)
     details: list[str] = dataclasses.field(default_factory=list)
     problems: list[Problem] = dataclasses.field(default_factory=list)
+    warnings: list[Problem] = dataclasses.field(default_factory=list)
 
     def create(self, kind: str, label: str) -> None:
         self.created[kind] += 1
@@ -80,6 +91,10 @@ class ImportReport:
     def problem(self, where: str, message: str) -> None:
         self.problems.append(Problem(where, message))
 
+    def warn(self, where: str, message: str) -> None:
+        """Record something imported that may not behave as in the source (not a loss)."""
+        self.warnings.append(Problem(where, message))
+
     @property
     def changed(self) -> bool:
         return bool(
@@ -89,7 +104,7 @@ class ImportReport:
     def as_dict(self) -> dict:
         """JSON-ready shape: ``{"source", "dry_run", "created": {kind: n}, "updated": {...},
         "unchanged": {...}, "deleted": {...}, "details": [str],
-        "problems": [{"where", "message"}]}``."""
+        "problems": [{"where", "message"}], "warnings": [{"where", "message"}]}``."""
         return {
             "source": self.source,
             "dry_run": self.dry_run,
@@ -99,6 +114,7 @@ class ImportReport:
             "deleted": dict(self.deleted),
             "details": list(self.details),
             "problems": [dataclasses.asdict(p) for p in self.problems],
+            "warnings": [dataclasses.asdict(p) for p in self.warnings],
         }
 
     def summary_lines(self) -> list[str]:
@@ -118,6 +134,8 @@ class ImportReport:
             lines.append("nothing to import")
         for p in self.problems:
             lines.append(f"not imported: {p}")
+        for p in self.warnings:
+            lines.append(f"warning: {p}")
         return lines
 
 

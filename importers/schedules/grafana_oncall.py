@@ -19,6 +19,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -34,8 +35,10 @@ from rota.models import Override, Rotation
 from rota.services import override_create, override_delete, rotation_create, rotation_update
 from rota.weekly import weekly_windows
 
+from .formats import refuse_unknown_options
 from .grafana_oncall_escalation import EscalationSection, errors_text
 from .grafana_oncall_read import Unmappable, local_time, plan_rotation, read_bundle, zone_named
+from .rotation_writes import warn_other_rotations
 
 NAME = "grafana-oncall-schedules"
 SOURCE = "grafana-oncall"
@@ -206,6 +209,15 @@ class GrafanaImport(EscalationSection):
         rotations = [r for r in rotations if r is not None]
         if overrides:
             self.overrides(schedule, overrides, zone_name, rotations)
+        if rotations:
+            warn_other_rotations(
+                self.report,
+                where,
+                team=team,
+                role=role,
+                imported=Q(source=SOURCE, source_id__startswith=f"{sid}/"),
+                what="rotations",
+            )
 
     def shift(self, schedule, shift, zone_name, team, role) -> Rotation | None:
         where = (
@@ -349,6 +361,7 @@ class GrafanaImport(EscalationSection):
     kind="schedule",
     file_hint="Grafana OnCall API JSON bundle: users, teams, schedules, on_call_shifts, "
     "escalation_chains, escalation_policies",
+    mapping_hint="takes no mapping (teams and people are matched by name and e-mail)",
 )
 def run(data: bytes, *, options: dict, report: ImportReport, progress: Progress) -> None:
     """Import Grafana OnCall schedules; see the module docstring and the README table.
@@ -356,8 +369,9 @@ def run(data: bytes, *, options: dict, report: ImportReport, progress: Progress)
     ``options``: ``now`` (aware datetime, default the current time) is the instant the import
     counts from: shifts are dealt from the rotations' starts and kept from ``now`` on, and
     overrides and rotations over before it are left out. Raises ImportRefused when the file is
-    not a bundle.
+    not a bundle, or an option (or a mapping) is given.
     """
+    refuse_unknown_options(options, ("now",))
     bundle = read_bundle(data)
     now = options.get("now") or timezone.now()
     GrafanaImport(bundle, report, now, progress).load()

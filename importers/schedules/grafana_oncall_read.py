@@ -26,7 +26,9 @@ import datetime
 import json
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from importers.base import ImportRefused
+from importers.base import ImportRefused, excerpt
+
+from .formats import foreign_hint, refuse_foreign
 
 SECTIONS = (
     "users",
@@ -36,6 +38,7 @@ SECTIONS = (
     "escalation_chains",
     "escalation_policies",
 )
+REQUIRED = ("users", "on_call_shifts", "schedules")
 DAYS = {"MO": 1, "TU": 2, "WE": 3, "TH": 4, "FR": 5, "SA": 6, "SU": 7}
 WEEK = datetime.timedelta(days=7)
 UNIT = {"hourly": "hours", "daily": "days", "weekly": "weeks"}
@@ -72,15 +75,23 @@ def _items(value, section: str) -> list[dict]:
 
 
 def read_bundle(data: bytes) -> dict[str, dict[str, dict]]:
-    """Return ``{section: {id: object}}`` for every section; raise ImportRefused if unreadable."""
+    """Return ``{section: {id: object}}`` for every section.
+
+    Raise ImportRefused if unreadable, without the ``users``, ``on_call_shifts`` and
+    ``schedules`` sections, or with the marks of PagerDuty's or Opsgenie's JSON.
+    """
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ImportRefused(f"not JSON ({error})") from None
-    if not isinstance(doc, dict) or not any(key in doc for key in SECTIONS):
+    missing = [key for key in REQUIRED if not isinstance(doc, dict) or key not in doc]
+    if missing:
         raise ImportRefused(
-            "expected one JSON object with the sections " + ", ".join(SECTIONS) + " (see README)"
+            f"no {' / '.join(missing)} section{'s' if len(missing) > 1 else ''}: this is not a "
+            f"Grafana OnCall bundle{foreign_hint(doc, 'grafana')}; expected one JSON object "
+            "with the sections " + ", ".join(SECTIONS) + " (see README)"
         )
+    refuse_foreign(doc, "grafana")
     return {
         section: {str(item["id"]): item for item in _items(doc.get(section), section)}
         for section in SECTIONS
@@ -93,8 +104,8 @@ def zone_named(name, where: str) -> str:
     name = "UTC" if str(name).lower() == "etc/utc" else str(name)
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Unmappable(f'{where} "{name}" is not an IANA time zone') from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
+        raise Unmappable(f'{where} "{excerpt(name)}" is not an IANA time zone') from None
     return name
 
 
@@ -103,7 +114,9 @@ def local_time(value, zone_name: str, field: str) -> datetime.datetime:
     try:
         moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        raise Unmappable(f'{field} "{value}" is not a date-time yyyy-MM-ddTHH:mm:ss') from None
+        raise Unmappable(
+            f'{field} "{excerpt(value)}" is not a date-time yyyy-MM-ddTHH:mm:ss'
+        ) from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(ZoneInfo(zone_name)).replace(tzinfo=None)
     return moment

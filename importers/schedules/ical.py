@@ -93,7 +93,7 @@ def _rotation(options: dict, report: ImportReport) -> Rotation:
     """Find the rotation the options name, or create it; raise ImportRefused when neither."""
     name = _text(options, "rotation")
     if not name:
-        _fail_option("rotation", "give the rotation's name (--rotation)")
+        _fail_option("rotation", "give the rotation's name (rotation=NAME)")
     slug = _text(options, "team")
     team = None
     if slug:
@@ -114,7 +114,9 @@ def _rotation(options: dict, report: ImportReport) -> Rotation:
         found = found.filter(team=team)
     found = list(found.select_related("team")[:2])
     if len(found) > 1:
-        _fail_option("rotation", f'several rotations are called "{name}": give the team (--team)')
+        _fail_option(
+            "rotation", f'several rotations are called "{name}": give the team (team=SLUG)'
+        )
     if found:
         rotation = found[0]
         if rotation.kind != Rotation.Kind.PERSON:
@@ -131,7 +133,7 @@ def _rotation(options: dict, report: ImportReport) -> Rotation:
                 )
         return rotation
     if team is None:
-        _fail_option("rotation", f'no rotation "{name}": give its team (--team) to create it')
+        _fail_option("rotation", f'no rotation "{name}": give its team (team=SLUG) to create it')
     try:
         rotation = rotation_create(
             name=name,
@@ -258,6 +260,7 @@ def _sync(
     label="Any iCalendar schedule",
     kind="schedule",
     file_hint="iCalendar (.ics) feed of an on-call schedule (Opsgenie, PagerDuty, Grafana, Google)",
+    mapping_hint="{summary text of the events: username or e-mail}",
 )
 def run(data: bytes, *, options: dict, report: ImportReport, progress: Progress) -> None:
     """Import the feed's events as shifts of a rotation; see the module docstring.

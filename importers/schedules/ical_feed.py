@@ -12,7 +12,7 @@ import recurring_ical_events
 import x_wr_timezone
 
 from core.timeutil import ONE_DAY, UTC, local_to_utc, start_of_day
-from importers.base import ImportRefused
+from importers.base import ImportRefused, excerpt
 
 MAX_OCCURRENCES = 20_000
 
@@ -35,10 +35,24 @@ def read_calendar(data: bytes) -> icalendar.Calendar:
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except ValueError as error:
-        raise ImportRefused(f"not an iCalendar file ({error})") from None
+        raise ImportRefused(f"not an iCalendar file ({_bad_line(data, error)})") from None
     if calendar.name != "VCALENDAR":
         raise ImportRefused("not an iCalendar file (no BEGIN:VCALENDAR)")
     return x_wr_timezone.to_standard(calendar)
+
+
+def _bad_line(data: bytes, error: ValueError) -> str:
+    """Name the first line icalendar cannot read, as ``line N: <excerpt>``; else the error's
+    first 80 characters (the parser's messages quote the whole offending content)."""
+    text = data.decode("utf-8", errors="replace")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line[:1] in " \t":  # blank, or a folded line's continuation
+            continue
+        try:
+            icalendar.parser.Contentline(line).parts()
+        except ValueError:
+            return f"line {number} cannot be read: {excerpt(line)!r}"
+    return excerpt(str(error))
 
 
 def _to_utc(value, tz: ZoneInfo) -> datetime.datetime:
@@ -143,7 +157,7 @@ def occurrences_in(
             if len(found) > MAX_OCCURRENCES:
                 raise ImportRefused(
                     f"more than {MAX_OCCURRENCES} occurrences in the window: narrow it "
-                    "(--from, --until)"
+                    "(from=, until=)"
                 )
     found.sort(key=lambda o: (o.start, o.end, o.key))
     return found

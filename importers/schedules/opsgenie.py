@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime
 import itertools
 
+from django.db.models import Q
 from django.utils import timezone
 
 from importers.base import ImportReport, Progress
@@ -41,6 +42,7 @@ from rota.models import Rotation
 from rota.services import rotation_update
 from rota.slots import SlotClock
 
+from .formats import refuse_unknown_options
 from .opsgenie_escalations import EscalationSection
 from .opsgenie_overrides import OverrideSection
 from .opsgenie_people import PeopleSection
@@ -56,7 +58,7 @@ from .opsgenie_read import (
     turn_unit,
     week_minutes,
 )
-from .rotation_writes import RotationWrites
+from .rotation_writes import RotationWrites, warn_other_rotations
 
 NAME = "opsgenie-schedules"
 WEEK = range(7 * 24 * 60)
@@ -69,13 +71,16 @@ TURN_FIELDS = {"start_date", "handoff_time", "shift_length_unit", "shift_length_
     kind="schedule",
     file_hint="JSON of Opsgenie's API: a bundle, or raw users, teams, schedules "
     "(?expand=rotation), overrides and escalations responses (README: Schedules from Opsgenie)",
+    mapping_hint="takes no mapping (teams and people are matched by name and e-mail)",
 )
 def run(data: bytes, *, options: dict, report: ImportReport, progress: Progress) -> None:
     """Import Opsgenie schedules into teams, rotations, overrides and escalation delays.
 
     ``options``: ``now`` (an aware datetime: import as of then; default now). Raise
-    ``ImportRefused`` when the file is not Opsgenie JSON; everything else is reported.
+    ``ImportRefused`` when the file is not Opsgenie JSON or an option (or a mapping) is given;
+    everything else is reported.
     """
+    refuse_unknown_options(options, ("now",))
     OpsgenieImport(read_documents(data), options, report, progress).run()
 
 
@@ -201,6 +206,14 @@ class OpsgenieImport(PeopleSection, OverrideSection, EscalationSection, Rotation
         self.schedule_rotations[schedule["id"]] = imported
         self.retire(schedule, rotations)
         self.overrides(schedule, team, role, tz, len(planned) + 1, imported)
+        warn_other_rotations(
+            self.report,
+            where,
+            team=team,
+            role=role,
+            imported=Q(description__contains=source_mark(schedule["id"], "")),
+            what="rotations",
+        )
 
     def retire(self, schedule: dict, rotations: list) -> None:
         """Deactivate the imported rotations whose Opsgenie rotation left the schedule."""

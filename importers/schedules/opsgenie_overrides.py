@@ -32,15 +32,22 @@ class OverrideSection:
         wide = Rotation.objects.filter(description__contains=f"{mark}:").first()
         targets: dict[str, list] = {}  # alias -> [(rotation, item)]
         # The overrides rotation is made for a schedule-wide override still to come that puts a
-        # person on call.
+        # Rota user on call, above a rotation of the schedule that was imported.
         needs_wide = any(
             isinstance(i, dict)
             and not i.get("rotations")
             and self.ahead(i.get("endDate"))
             and (i.get("user") or {}).get("type", "user") == "user"
+            and self.maps(i.get("user") or {}, f'{where} "{i.get("alias")}"')
             for i in items
         )
-        if needs_wide or wide is not None:
+        if needs_wide and wide is None and not imported:
+            self.report.problem(
+                where,
+                "no rotation of the schedule was imported, so neither are its schedule-wide "
+                "overrides",
+            )
+        elif needs_wide or wide is not None:
             data = {
                 "name": f"{name} — overrides"[:150],
                 "description": f"Imported from {mark}: Opsgenie's schedule-wide overrides, "
@@ -118,6 +125,14 @@ class OverrideSection:
             if (rotation_id, alias) not in seen and override.end > self.now:
                 override_delete(override=override)
                 self.report.delete("override", f"{override.rotation.name}: {alias}")
+
+    def maps(self, ref: dict, label: str) -> bool:
+        """Tell whether an override's user is (or becomes) a Rota user; failures reported later."""
+        try:
+            self.person(ref, label)
+        except Unmappable:
+            return False
+        return True
 
     def ahead(self, value) -> bool:
         """Tell whether an Opsgenie instant is after now (unreadable ones count: reported later)."""

@@ -23,8 +23,10 @@ import datetime
 import json
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from importers.base import ImportRefused
+from importers.base import ImportRefused, excerpt
 from rota.models import Rotation
+
+from .formats import refuse_foreign
 
 UNITS = {"hourly": Rotation.Unit.HOURS, "daily": Rotation.Unit.DAYS, "weekly": Rotation.Unit.WEEKS}
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
@@ -60,7 +62,8 @@ class Bundle:
 
 
 def read_documents(data: bytes | str | list | dict) -> Bundle:
-    """Parse the file(s) into a ``Bundle``; raise ``ImportRefused`` when it is not Opsgenie JSON."""
+    """Parse the file(s) into a ``Bundle``; raise ``ImportRefused`` when it is not Opsgenie JSON
+    (or has the marks of PagerDuty's or Grafana OnCall's, see :mod:`.formats`)."""
     if isinstance(data, bytes | str):
         try:
             doc = json.loads(data)
@@ -68,6 +71,7 @@ def read_documents(data: bytes | str | list | dict) -> Bundle:
             raise ImportRefused(f"not JSON: {exc}") from None
     else:
         doc = data
+    refuse_foreign(doc, "opsgenie")
     bundle = Bundle()
     documents = doc if isinstance(doc, list) else [doc]
     for index, document in enumerate(documents):
@@ -166,17 +170,17 @@ def parse_instant(value, field: str) -> datetime.datetime:
     try:
         parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise Unmappable(f'{field} "{value}" is not an ISO 8601 date and time') from None
+        raise Unmappable(f'{field} "{excerpt(value)}" is not an ISO 8601 date and time') from None
     if parsed.tzinfo is None:
-        raise Unmappable(f'{field} "{value}" has no UTC offset')
+        raise Unmappable(f'{field} "{excerpt(value)}" has no UTC offset')
     return parsed.astimezone(datetime.UTC)
 
 
 def parse_zone(value) -> ZoneInfo:
     try:
         return ZoneInfo(str(value))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Unmappable(f'timezone "{value}" is not an IANA time zone') from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
+        raise Unmappable(f'timezone "{excerpt(value)}" is not an IANA time zone') from None
 
 
 def turn_unit(rotation: dict) -> tuple[str, int]:

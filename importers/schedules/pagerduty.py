@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import yaml
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 
-from importers.base import ImportRefused, ImportReport, Progress
+from importers.base import ImportRefused, ImportReport, Progress, excerpt
 from importers.registry import register
 from ownership.models import Team
 from rota.models import Rotation
@@ -35,6 +36,7 @@ from rota.services import (
 )
 from rota.services.rotations import LAYOUT_FIELDS
 
+from .formats import refuse_unknown_options
 from .pagerduty_check import compare_final_schedule
 from .pagerduty_overrides import OverrideSection
 from .pagerduty_policies import PolicySection
@@ -50,7 +52,7 @@ from .pagerduty_read import (
     source_mark,
     turn_unit,
 )
-from .rotation_writes import RotationWrites
+from .rotation_writes import RotationWrites, warn_other_rotations
 
 NAME = "pagerduty-schedules"
 ENDED = "ended"  # a layer whose end has passed
@@ -95,15 +97,36 @@ def read_mapping(data: bytes | str | dict | None) -> dict:
     kind="schedule",
     file_hint="JSON of PagerDuty's API: a bundle, or raw schedule, overrides, escalation "
     "policy and users responses (README: Schedules from PagerDuty)",
+    mapping_hint="{schedule name or id: team slug}",
 )
 def run(data: bytes, *, options: dict, report: ImportReport, progress: Progress) -> None:
     """Import PagerDuty schedules into rotations, overrides and escalation delays.
 
     ``options``: ``team`` (a team slug for every schedule), ``mapping`` (see ``read_mapping``),
     ``now`` (an aware datetime: import as of then; default now). Raise ``ImportRefused`` when
-    the file is not PagerDuty JSON.
+    the file is not PagerDuty JSON, an option is unknown, a team slug is not in Rota, or the
+    file has schedules and neither ``team`` nor a mapping of teams is given.
     """
+    refuse_unknown_options(options, ("team", "mapping", "now"))
     bundle = read_documents(data)
+    mapping = read_mapping(options.get("mapping"))
+    slug = options.get("team") or None
+    if slug is not None and not Team.objects.filter(slug=slug).exists():
+        raise ImportRefused(f'no Rota team has the slug "{excerpt(slug)}"', where="option team")
+    unknown = sorted(
+        set(mapping["teams"].values()) - set(Team.objects.values_list("slug", flat=True))
+    )
+    if unknown:
+        raise ImportRefused(
+            f"no Rota team has the slug {', '.join(repr(excerpt(u)) for u in unknown)}",
+            where="mapping teams",
+        )
+    if bundle.schedules and slug is None and not mapping["teams"]:
+        raise ImportRefused(
+            "give the Rota team of the schedules (team=SLUG), or a mapping "
+            "{schedule name or id: team slug}",
+            where="option team",
+        )
     ScheduleImport(bundle, options, report, progress).run()
 
 
@@ -178,7 +201,7 @@ class ScheduleImport(PolicySection, OverrideSection, RotationWrites):
         )
         if not slug:
             raise Unmappable(
-                "a PagerDuty schedule has no team: give --team SLUG or map it in --mapping"
+                "a PagerDuty schedule has no team: give team=SLUG or map it in the mapping"
             )
         team = Team.objects.filter(slug=slug).first()
         if team is None:
@@ -232,25 +255,23 @@ class ScheduleImport(PolicySection, OverrideSection, RotationWrites):
                 complete = False
             elif rotation is not ENDED:
                 imported.append(rotation)
-        overrides = self.overrides(schedule, len(layers) + 1, team, role, tz)
+        overrides = self.overrides(
+            schedule, len(layers) + 1, team, role, tz, beneath=bool(imported)
+        )
         if overrides is not None:
             imported.append(overrides)
         if complete and imported:
             compare_final_schedule(
                 schedule, imported, now=self.now, email_of=self.email_of, report=self.report
             )
-        others = (
-            Rotation.objects.filter(team=team, role=role, kind=Rotation.Kind.PERSON, active=True)
-            .exclude(description__contains=f"[PagerDuty schedule {schedule['id']} layer ")
-            .order_by("name")
+        warn_other_rotations(
+            self.report,
+            where,
+            team=team,
+            role=role,
+            imported=Q(description__contains=f"[PagerDuty schedule {schedule['id']} layer "),
+            what="layers",
         )
-        for other in others:
-            self.report.problem(
-                where,
-                f'team {team.slug} also has rotation "{other.name}" as {role}; it answers '
-                "beside the imported layers (highest layer first): deactivate it if this "
-                "schedule replaces it",
-            )
 
     def email_of(self, ref) -> str:
         """Return the e-mail of a PagerDuty user reference, or its name when none is known."""

@@ -4,15 +4,19 @@
 PagerDuty has on call, entry by entry. When the file holds them, the import asks Rota, at the
 start and the last second of each entry still to come (within the shifts Rota has dealt), who
 the imported rotations put on duty (the highest layer with someone, as routing does), and
-reports every disagreement, so a mapping that lost something shows before it is applied.
+warns of every disagreement (everything was imported; the answers differ), naming the leave
+in Rota that explains it when there is one, so a mapping that lost something shows before it
+is applied.
 """
 
 from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth import get_user_model
+
 from importers.base import ImportReport
-from rota.models import Rotation, Shift
+from rota.models import Rotation, Shift, Unavailability
 from rota.selectors.schedule import oncall_for
 
 from .pagerduty_read import Unmappable, parse_instant, parse_zone
@@ -34,7 +38,7 @@ def on_duty(rotations: list[Rotation], at: datetime.datetime):
 def compare_final_schedule(
     schedule: dict, rotations: list[Rotation], *, now, email_of, report: ImportReport
 ) -> int:
-    """Report where Rota's answer differs from PagerDuty's rendered final schedule.
+    """Warn where Rota's answer differs from PagerDuty's rendered final schedule.
 
     ``email_of(user reference)`` gives the e-mail a PagerDuty entry's user is matched by.
     Return the number of instants compared.
@@ -63,11 +67,28 @@ def compare_final_schedule(
             if got != expected:
                 local = instant.astimezone(tz)
                 differences.append(
-                    f"at {local:%Y-%m-%d %H:%M:%S} {tz.key}: PagerDuty has {expected}, "
-                    f"Rota {got or 'nobody'}"
+                    f"differs from PagerDuty's rendering: at {local:%Y-%m-%d %H:%M:%S} "
+                    f"{tz.key}: PagerDuty has {expected}, Rota {got or 'nobody'}"
+                    + _leave_note(expected, local.date())
                 )
     for text in differences[:SHOWN]:
-        report.problem(where, text)
+        report.warn(where, text)
     if len(differences) > SHOWN:
-        report.problem(where, f"and {len(differences) - SHOWN} more differences")
+        report.warn(where, f"and {len(differences) - SHOWN} more differences")
     return compared
+
+
+def _leave_note(email: str, day: datetime.date) -> str:
+    """`` (name is on leave in Rota from … to …)`` when leave explains a difference, else ""."""
+    user = get_user_model().objects.filter(email__iexact=email).order_by("pk").first()
+    if user is None:
+        return ""
+    away = (
+        Unavailability.objects.filter(user=user, start_date__lte=day, end_date__gte=day)
+        .order_by("start_date")
+        .first()
+    )
+    if away is None:
+        return ""
+    what = "on leave" if away.kind == Unavailability.Kind.LEAVE else "away"
+    return f" ({user.username} is {what} in Rota from {away.start_date} to {away.end_date})"

@@ -21,8 +21,13 @@ OVERRIDE_REASON = "PagerDuty override "
 class OverrideSection:
     """Uses the importer's ``bundle``, ``report``, ``now``, ``person``, ``upsert``, ``write``."""
 
-    def overrides(self, schedule, number, team, role, tz) -> Rotation | None:
-        """Import a schedule's overrides; return their rotation (None when it has none)."""
+    def overrides(self, schedule, number, team, role, tz, *, beneath=True) -> Rotation | None:
+        """Import a schedule's overrides; return their rotation (None when it has none).
+
+        ``beneath`` tells whether a layer of the schedule was imported: without one, and
+        without an override still to come that maps to a Rota user, no overrides rotation is
+        made (it would hold nobody).
+        """
         schedule_name = schedule.get("name") or schedule["id"]
         where = f'schedule "{schedule_name}" overrides'
         items = self.bundle.overrides.get(schedule["id"])
@@ -30,7 +35,25 @@ class OverrideSection:
         rotation = Rotation.objects.filter(description__contains=mark).first()
         if items is None:
             return rotation  # no overrides given: leave any imported before alone
-        if rotation is None and not items:
+        wanted, seen = [], set()  # (item, start, end, user) still to come; ids in the file
+        for item in sorted(items, key=lambda o: (str(o.get("start")), o["id"])):
+            seen.add(item["id"])  # a failed one keeps an earlier import of it, not deleted
+            try:
+                start = parse_instant(item.get("start"), "start")
+                end = parse_instant(item.get("end"), "end")
+                if end <= start:
+                    raise Unmappable("ends before it starts")
+                user = self.person(item.get("user") or {})
+            except Unmappable as exc:
+                self.report.problem(f'{where} "{item["id"]}"', str(exc))
+                continue
+            if end > self.now:  # those over are history, not configuration
+                wanted.append((item, start, end, user))
+        if rotation is None and not (wanted and beneath):
+            if wanted:
+                self.report.problem(
+                    where, "no layer of the schedule was imported, so neither are its overrides"
+                )
             return None
         data = {
             "name": f"{schedule_name} — overrides"[:150],
@@ -57,22 +80,8 @@ class OverrideSection:
                 rotation=rotation, reason__startswith=OVERRIDE_REASON
             ).select_related("user")
         }
-        seen = set()
-        for item in sorted(items, key=lambda o: (str(o.get("start")), o["id"])):
+        for item, start, end, user in wanted:
             label = f'{where} "{item["id"]}"'
-            try:
-                start = parse_instant(item.get("start"), "start")
-                end = parse_instant(item.get("end"), "end")
-                if end <= start:
-                    raise Unmappable("ends before it starts")
-                user = self.person(item.get("user") or {})
-            except Unmappable as exc:
-                self.report.problem(label, str(exc))
-                seen.add(item["id"])  # keep an earlier import of it rather than delete it
-                continue
-            seen.add(item["id"])
-            if end <= self.now:
-                continue  # over: history, not configuration
             found = have.get(item["id"])
             values = {"start": start, "end": end, "user": user}
             text = f"{user.username} {start.astimezone(tz):%Y-%m-%d %H:%M}"

@@ -142,6 +142,6 @@ class PolicySection:
         self.report.problem(
             where,
             f"Rota keeps delays per support policy and {len(found) or 'no'} support policies "
-            f"have {team.slug} as their team: name one under support_policies in --mapping",
+            f"have {team.slug} as their team: name one under support_policies in the mapping",
         )
         return None

@@ -24,7 +24,9 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.timeutil import local_to_utc
-from importers.base import ImportRefused
+from importers.base import ImportRefused, excerpt
+
+from .formats import refuse_foreign
 
 WEEK = 7 * 86400
 DAY = 86400
@@ -78,9 +80,11 @@ def read_documents(data: bytes) -> Bundle:
     id: [...]}, "escalation_policies": [...]}`` (any key may be left out) or one of PagerDuty's
     raw responses: ``{"schedule": {...}}``, ``{"escalation_policy": {...}}``, ``{"user":
     {...}}`` or a list response (``{"users": [...]}``, ``{"overrides": [...]}``...). Raise
-    ``ImportRefused`` naming the document when it is none of these.
+    ``ImportRefused`` naming the document when it is none of these, or when the file has the
+    marks of Opsgenie's or Grafana OnCall's JSON (see :mod:`.formats`).
     """
     loaded = _load(data)
+    refuse_foreign(loaded, "pagerduty")
     documents = loaded if isinstance(loaded, list) else [loaded]
     bundle = Bundle()
     for number, doc in enumerate(documents, start=1):
@@ -137,17 +141,17 @@ def parse_instant(value, what: str) -> datetime.datetime:
     try:
         instant = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise Unmappable(f'{what} "{value}" is not an ISO 8601 time') from None
+        raise Unmappable(f'{what} "{excerpt(value)}" is not an ISO 8601 time') from None
     if instant.tzinfo is None:
-        raise Unmappable(f'{what} "{value}" has no UTC offset')
+        raise Unmappable(f'{what} "{excerpt(value)}" has no UTC offset')
     return instant.astimezone(datetime.UTC)
 
 
 def parse_zone(name) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise Unmappable(f'time_zone "{name}" is not an IANA time zone') from None
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
+        raise Unmappable(f'time_zone "{excerpt(name)}" is not an IANA time zone') from None
 
 
 def turn_unit(seconds) -> tuple[str, int]:
@@ -198,9 +202,11 @@ class LayerClock:
 def _time_of_day(value, what: str) -> int:
     match = _TIME_OF_DAY.match(value) if isinstance(value, str) else None
     if match is None or int(match[1]) > 23 or int(match[2]) > 59:
-        raise Unmappable(f'{what} "{value}" is not a time HH:MM:SS')
+        raise Unmappable(f'{what} "{excerpt(value)}" is not a time HH:MM:SS')
     if match[3] not in (None, "00"):
-        raise Unmappable(f'{what} "{value}" has seconds; Rota\'s windows are whole minutes')
+        raise Unmappable(
+            f'{what} "{excerpt(value)}" has seconds; Rota\'s windows are whole minutes'
+        )
     return int(match[1]) * 60 + int(match[2])
 
 

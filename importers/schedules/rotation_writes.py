@@ -2,7 +2,8 @@
 
 Shared by the Opsgenie and PagerDuty schedule importers as :class:`RotationWrites`, a mixin of
 their import classes (which carry ``report``, an ``ImportReport``, and ``now``, an aware
-datetime). This module registers no importer.
+datetime); :func:`warn_other_rotations` by every schedule importer. This module registers no
+importer.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
+from importers.base import ImportReport
 from rota.models import Rotation, Shift
 from rota.services import rotation_create, rotation_generate, rotation_update
 from rota.slots import SlotClock
@@ -101,3 +104,30 @@ def messages(exc: ValidationError) -> list[str]:
     if hasattr(exc, "message_dict"):
         return [f"{field}: {m}" for field, ms in exc.message_dict.items() for m in ms]
     return list(exc.messages)
+
+
+def warn_other_rotations(
+    report: ImportReport, where: str, *, team, role: str, imported: Q, what: str
+) -> int:
+    """Warn about each other active person rotation of ``team`` with ``role``.
+
+    Rota's on-call answer takes, among a team's active rotations of one role, the highest layer
+    with someone on duty, then the oldest rotation: another rotation can answer instead of the
+    imported ones, which are the rotations ``imported`` (a filter) selects. ``what`` names
+    them ("layers", "rotations"). Return the number of warnings.
+    """
+    others = (
+        Rotation.objects.filter(team=team, role=role, kind=Rotation.Kind.PERSON, active=True)
+        .exclude(imported)
+        .order_by("name", "pk")
+    )
+    count = 0
+    for other in others:
+        count += 1
+        report.warn(
+            where,
+            f'team {team.slug} also has rotation "{other.name}" as {role}; it answers '
+            f"beside the imported {what} (highest layer first): deactivate it if this "
+            "schedule replaces it",
+        )
+    return count

@@ -36,7 +36,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from importers.base import execute
+from importers.base import ImportRefused, execute
 from importers.registry import get
 from importers.schedules.pagerduty_api import FetchFailed, fetch_bundle
 from importers.schedules.pagerduty_read import Unmappable, restriction_windows
@@ -323,19 +323,29 @@ def test_what_cannot_be_mapped_is_reported_by_name(team):
         "are left out",
         'escalation policy "Platform EP" level 4: Rota escalates in three steps (primary, '
         "secondary, leads): left out",
+        'schedule "Platform" overrides: no layer of the schedule was imported, so neither are '
+        "its overrides",
     }
-    # The rest is imported: the overrides rotation, the secondary schedule, the delays.
-    assert set(Rotation.objects.values_list("name", flat=True)) == {
-        "Platform — overrides",
-        "Platform Secondary — Daily",
-    }
+    # The rest is imported: the secondary schedule, the delays; no overrides rotation holding
+    # overrides above no layer.
+    assert set(Rotation.objects.values_list("name", flat=True)) == {"Platform Secondary — Daily"}
     assert EscalationPolicy.objects.get().lead_delay_minutes == 25
 
 
-def test_a_schedule_without_a_team_is_reported(team):
-    report = run(team=None)
-    assert 'schedule "Platform": a PagerDuty schedule has no team' in str(report.problems[0])
+def test_schedules_without_a_team_are_refused_whole(team):
+    # Neither team= nor a mapping: a missing option, so nothing is imported (not a report).
+    with pytest.raises(ImportRefused, match=r"option team: give the Rota team of the schedules"):
+        run(team=None)
     assert Rotation.objects.count() == 0
+
+
+def test_a_schedule_left_out_of_the_mapping_is_reported(team):
+    report = run(team=None, mapping={"Platform Secondary": "platform"})
+    assert str(report.problems[0]) == (
+        'schedule "Platform": a PagerDuty schedule has no team: give team=SLUG or map it in '
+        "the mapping"
+    )
+    assert set(Rotation.objects.values_list("name", flat=True)) == {"Platform Secondary — Daily"}
 
 
 def test_the_command_reads_raw_responses_from_several_files(team, tmp_path, capsys):
@@ -433,17 +443,20 @@ RENDERED = [
 def test_the_import_checks_itself_against_pagerdutys_final_schedule(team):
     bundle = copy.deepcopy(BUNDLE)
     bundle["schedules"][0]["final_schedule"] = {"rendered_schedule_entries": RENDERED}
-    assert run(bundle, dry_run=True).problems == []
-    # Had PagerDuty rendered alice from Mon 7 Dec 09:00, the import would say so.
+    report = run(bundle, dry_run=True)
+    assert (report.problems, report.warnings) == ([], [])
+    # Had PagerDuty rendered alice from Mon 7 Dec 09:00, the import would warn of it; the
+    # schedule is imported all the same (nothing under "not imported").
     bundle["schedules"][0]["final_schedule"]["rendered_schedule_entries"][3] = entry(
         "alice", "2026-12-07T09:00:00Z", "2026-12-11T18:00:00Z"
     )
-    problems = [str(p) for p in run(bundle, dry_run=True).problems]
-    assert problems == [
-        'schedule "Platform" final schedule: at 2026-12-07 09:00:00 Europe/London: PagerDuty '
-        "has alice@example.com, Rota carol@example.com",
-        'schedule "Platform" final schedule: at 2026-12-11 17:59:59 Europe/London: PagerDuty '
-        "has alice@example.com, Rota carol@example.com",
+    report = run(bundle, dry_run=True)
+    assert report.problems == []
+    assert [str(p) for p in report.warnings] == [
+        'schedule "Platform" final schedule: differs from PagerDuty\'s rendering: at 2026-12-07 '
+        "09:00:00 Europe/London: PagerDuty has alice@example.com, Rota carol@example.com",
+        'schedule "Platform" final schedule: differs from PagerDuty\'s rendering: at 2026-12-11 '
+        "17:59:59 Europe/London: PagerDuty has alice@example.com, Rota carol@example.com",
     ]
 
 
@@ -451,8 +464,9 @@ def test_other_rotations_of_the_role_are_pointed_out(team):
     rotation_create(
         name="Old primary", team=team, role="primary", start_date=datetime.date(2026, 1, 5)
     )
-    problems = [str(p) for p in run().problems]
-    assert problems == [
+    report = run()
+    assert report.problems == []
+    assert [str(p) for p in report.warnings] == [
         'schedule "Platform": team platform also has rotation "Old primary" as primary; it '
         "answers beside the imported layers (highest layer first): deactivate it if this "
         "schedule replaces it"

@@ -39,5 +39,5 @@ class Command(BaseCommand):
             for line in report.details:
                 self.stdout.write(f"  {('would ' if report.dry_run else '') + line}")
         for line in report.summary_lines():
-            failed = line.startswith("not imported")
+            failed = line.startswith(("not imported", "warning"))
             self.stdout.write(self.style.WARNING(line) if failed else self.style.SUCCESS(line))

@@ -76,7 +76,7 @@ class Command(BaseCommand):
             for line in report.details:
                 self.stdout.write(f"  {line}")
         for line in report.summary_lines():
-            failed = line.startswith("not imported")
+            failed = line.startswith(("not imported", "warning"))
             self.stdout.write(self.style.WARNING(line) if failed else line)
 
 
