@@ -57,6 +57,11 @@ def _utc(value: datetime.datetime) -> datetime.datetime:
 
 def build_feed(feed: Feed) -> bytes:
     """Render the feed as iCalendar bytes, with a VTIMEZONE for every TZID used."""
+    return feed_calendar(feed).to_ical()
+
+
+def feed_calendar(feed: Feed) -> icalendar.Calendar:
+    """The feed as an ``icalendar.Calendar``, with a VTIMEZONE for every TZID used."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -121,4 +126,4 @@ def build_feed(feed: Feed) -> bytes:
             zoneinfo.ZoneInfo(name), first_date=first_date, last_date=last_date
         )
         calendar.subcomponents.insert(index, vtimezone)
-    return calendar.to_ical()
+    return calendar

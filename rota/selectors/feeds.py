@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -77,6 +77,9 @@ class FeedState:
     scope: FeedScope
     etag: str
     last_modified: datetime.datetime
+    # The first start and last end of the rows the feed shows (None: no rows).
+    first_start: datetime.datetime | None = None
+    last_end: datetime.datetime | None = None
 
 
 def _window_start(now) -> datetime.datetime:
@@ -202,9 +205,15 @@ def feed_state(*, token: FeedToken, now=None, busy: bool | None = None) -> FeedS
         seq=Sum("sequence"),
         rotations=Max("rotation__updated_at"),
         teams=Max("team__updated_at"),
+        first=Min("start"),
+        last=Max("end"),
     )
     overrides = Override.objects.filter(scope.overrides, end__gt=scope.window_start).aggregate(
-        n=Count("id"), changed=Max("updated_at"), seq=Sum("sequence")
+        n=Count("id"),
+        changed=Max("updated_at"),
+        seq=Sum("sequence"),
+        first=Min("start"),
+        last=Max("end"),
     )
     # A removed shift leaves no row to date it, but an audit row of its removal.
     removed = ShiftChange.objects.filter(scope.shifts, action=ShiftChange.Action.DELETED).aggregate(
@@ -237,34 +246,46 @@ def feed_state(*, token: FeedToken, now=None, busy: bool | None = None) -> FeedS
         preference,
         window_moved,
     ]
-    return FeedState(scope=scope, etag=etag, last_modified=max(s for s in stamps if s))
+    firsts = [s for s in (shifts["first"], overrides["first"]) if s]
+    lasts = [s for s in (shifts["last"], overrides["last"]) if s]
+    return FeedState(
+        scope=scope,
+        etag=etag,
+        last_modified=max(s for s in stamps if s),
+        first_start=min(firsts) if firsts else None,
+        last_end=max(lasts) if lasts else None,
+    )
 
 
 def feed_build(*, state: FeedState) -> Feed:
     """Load the feed's rows and their final schedule and describe them as calendar events.
 
-    Four queries whatever the number of shifts: the shifts, the overrides, and the final
-    schedule of their rotations (two).
+    Two queries whatever the number of shifts (a third for holidays when a restricted
+    rotation has a team): every shift and every override of the feed's rotations from the
+    first start to the last end of the rows it shows (``state.first_start``/``last_end``),
+    which are also the rows its final schedule is made of.
     """
     scope = state.scope
-    related = ("rotation", "rotation__team", "team", "user")
-    shifts = list(
-        Shift.objects.filter(scope.shifts, end__gt=scope.window_start)
-        .select_related(*related)
-        .order_by("start", "rotation_id")
-    )
-    overrides = list(
-        Override.objects.filter(scope.overrides, end__gt=scope.window_start)
-        .select_related(*related)
-        .order_by("start")
-    )
-    rows = [*shifts, *overrides]
-    schedule = {}
-    if rows:
-        rotations = list({row.rotation_id: row.rotation for row in rows}.values())
+    shifts, overrides, schedule = [], [], {}
+    if state.first_start is not None:
+        first, last = state.first_start, state.last_end
+        related = ("rotation", "rotation__team", "team", "user")
+        every_shift = list(
+            Shift.objects.filter(scope.shifts, start__lt=last, end__gt=first)
+            .select_related(*related)
+            .order_by("start", "rotation_id")
+        )
+        every_override = list(
+            Override.objects.filter(scope.overrides, start__lt=last, end__gt=first)
+            .select_related(*related)
+            .order_by("start")
+        )
+        after = scope.window_start
+        shifts = [row for row in every_shift if row.end > after]
+        overrides = [row for row in every_override if row.end > after]
+        rotations = list({row.rotation_id: row.rotation for row in [*shifts, *overrides]}.values())
         # From the first row's start, so that no shift is cut at the window's edge.
-        start, end = min(r.start for r in rows), max(r.end for r in rows)
-        schedule = segments_for(rotations, start, end)
+        schedule = segments_for(rotations, first, last, rows=(every_shift, every_override))
     events = feed_events(scope=scope, shifts=shifts, overrides=overrides, schedule=schedule)
     refresh = getattr(settings, "ROTA_FEED_REFRESH_MINUTES", DEFAULT_REFRESH_MINUTES)
     return Feed(
