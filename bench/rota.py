@@ -2,6 +2,8 @@
 
 import datetime
 import random
+import statistics
+import time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -10,11 +12,14 @@ from django.db import connection, reset_queries
 from django.test import Client
 from django.utils import timezone
 
+from core import caches
 from ownership import services as ownership_services
 from ownership.models import Membership, Team
 from rota import services
+from rota.feeds import build_feed, feed_calendar
 from rota.models import Rotation, RotationParticipant, Shift
 from rota.routing import responders
+from rota.selectors.feeds import feed_build, feed_state
 from rota.services.feeds import feed_token_get_or_create, feed_token_string
 
 from .harness import Bench, group
@@ -79,8 +84,6 @@ def bench_rota(bench: Bench) -> None:
 
     def generate_all():
         return sum(services.rotation_generate(rotation=r, until=until) for r in rotations)
-
-    import time
 
     started = time.perf_counter()
     db, queries, created = _db_seconds(generate_all)
@@ -189,8 +192,10 @@ def bench_feeds(bench: Bench) -> None:
         rotation=rotation, until=today + datetime.timedelta(days=640), now=now
     )
     person = people[0]
-    url = f"/calendar/{feed_token_string(feed_token_get_or_create(user=person))}.ics"
+    token = feed_token_get_or_create(user=person)
+    url = f"/calendar/{feed_token_string(token)}.ics"
     client = Client()
+    time.sleep(1)  # Last-Modified is given once the second of the last change is over
     first = client.get(url)
     events = first.content.count(b"BEGIN:VEVENT")
     bench.note(f"feed: {events} events over 2 years for one person, {len(first.content):,} bytes")
@@ -203,9 +208,68 @@ def bench_feeds(bench: Bench) -> None:
         prepare=cache.clear,
     )
     bench.measure("GET feed, from the cache", lambda: client.get(url), repeat=300, warmup=20)
+    _feed_render_vs_icalendar(bench, token)
     bench.measure(
         "GET feed with If-None-Match (304)",
         lambda: client.get(url, HTTP_IF_NONE_MATCH=etag),
         repeat=1000,
         warmup=50,
+    )
+    modified = first["Last-Modified"]
+    bench.measure(
+        "GET feed with If-Modified-Since (304)",
+        lambda: client.get(url, HTTP_IF_MODIFIED_SINCE=modified),
+        repeat=1000,
+        warmup=50,
+    )
+    bench.measure(
+        "GET feed with If-None-Match (304), new process",
+        lambda: client.get(url, HTTP_IF_NONE_MATCH=etag),
+        repeat=100,
+        warmup=5,
+        prepare=_fresh_process,
+    )
+
+
+def _fresh_process() -> None:
+    caches.clear_all()
+    cache.clear()
+
+
+def _cpu_ms(fn, repeat: int) -> float:
+    """Median CPU time of ``fn`` in milliseconds (this process only: no waiting counted)."""
+    times = []
+    for _ in range(repeat):
+        started = time.process_time()
+        fn()
+        times.append(time.process_time() - started)
+    return statistics.median(times) * 1000
+
+
+def _feed_render_vs_icalendar(bench: Bench, token) -> None:
+    """Rendering a feed (rows to bytes) against icalendar serializing the same events."""
+
+    def render():
+        return build_feed(feed_build(state=feed_state(token=token)))
+
+    feed = feed_build(state=feed_state(token=token))
+    calendar = feed_calendar(feed)
+    assert calendar.to_ical() == render()  # the very same bytes
+    rendered = bench.measure("feed render: rows to iCalendar bytes", render, repeat=20, warmup=2)
+    serialized = bench.measure(
+        "icalendar alone: to_ical() of the same Calendar", calendar.to_ical, repeat=20, warmup=2
+    )
+    built = bench.measure(
+        "icalendar alone: build the same Calendar, to_ical()",
+        lambda: feed_calendar(feed).to_ical(),
+        repeat=20,
+        warmup=2,
+    )
+    cpu_render, cpu_serialize = _cpu_ms(render, 10), _cpu_ms(calendar.to_ical, 10)
+    bench.note(
+        f"feed render {rendered.median_ms:.0f} ms vs icalendar to_ical() "
+        f"{serialized.median_ms:.0f} ms: {rendered.median_ms / serialized.median_ms:.2f}x "
+        f"(CPU {cpu_render:.0f} vs {cpu_serialize:.0f} ms: {cpu_render / cpu_serialize:.2f}x); "
+        f"vs icalendar building and serializing the Calendar {built.median_ms:.0f} ms: "
+        f"{rendered.median_ms / built.median_ms:.2f}x"
     )

@@ -55,8 +55,35 @@ def _utc(value: datetime.datetime) -> datetime.datetime:
     return value.astimezone(datetime.UTC)
 
 
+class _Values:
+    """Property values encoded once per feed and shared by the events that repeat them.
+
+    Most values of a feed repeat (status, categories, stamps of rows generated together, the
+    end of one shift as the start of the next); icalendar spends most of a feed's build
+    encoding values. Each is encoded by ``Event.add`` itself, so it is exactly what adding it
+    would give; shared values are only read when serialized.
+    """
+
+    def __init__(self):
+        self.known = {}
+
+    def __call__(self, name: str, value):
+        key = (name, value, getattr(value, "tzinfo", None))
+        found = self.known.get(key)
+        if found is None:
+            probe = icalendar.Event()
+            probe.add(name, list(value) if isinstance(value, tuple) else value)
+            found = self.known[key] = probe[name.upper()]
+        return found
+
+
 def build_feed(feed: Feed) -> bytes:
     """Render the feed as iCalendar bytes, with a VTIMEZONE for every TZID used."""
+    return feed_calendar(feed).to_ical()
+
+
+def feed_calendar(feed: Feed) -> icalendar.Calendar:
+    """The feed as an ``icalendar.Calendar``, with a VTIMEZONE for every TZID used."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -74,35 +101,39 @@ def build_feed(feed: Feed) -> bytes:
     calendar.add("x-published-ttl", _duration(feed.refresh))
 
     first = last = None
+    value = _Values()
     for item in feed.events:
         zone = zoneinfo.ZoneInfo(item.timezone)
         event = icalendar.Event()
         event.add("uid", item.uid)
         stamp = _utc(item.stamp or item.created or item.start)
-        event.add("dtstamp", stamp)
+        event.add("dtstamp", value("dtstamp", stamp))
         if item.created:
-            event.add("created", _utc(item.created))
-        event.add("last-modified", stamp)
-        event.add("dtstart", item.start.astimezone(zone))
-        event.add("dtend", item.end.astimezone(zone))
-        event.add("sequence", item.sequence)
-        event.add("summary", item.summary)
+            event.add("created", value("created", _utc(item.created)))
+        event.add("last-modified", value("last-modified", stamp))
+        event.add("dtstart", value("dtstart", item.start.astimezone(zone)))
+        event.add("dtend", value("dtend", item.end.astimezone(zone)))
+        event.add("sequence", value("sequence", item.sequence))
+        event.add("summary", value("summary", item.summary))
         if item.description:
             event.add("description", item.description)
         if item.url:
-            event.add("url", item.url)
+            event.add("url", value("url", item.url))
         if item.location:
-            event.add("location", item.location)
+            event.add("location", value("location", item.location))
         if item.categories:
-            event.add("categories", list(item.categories))
-        event.add("status", item.status)
+            event.add("categories", value("categories", item.categories))
+        event.add("status", value("status", item.status))
         # TRANSP is what free/busy lookups read (RFC 5545 3.8.2.7); Outlook reads its own
         # X-MICROSOFT-CDO-BUSYSTATUS first ([MS-OXCICAL] 2.1.3.1.1.20.9). A cancelled event
         # keeps no time busy whatever was asked.
         busy = item.busy and item.status != "CANCELLED"
-        event.add("transp", "OPAQUE" if busy else "TRANSPARENT")
-        event.add("x-microsoft-cdo-busystatus", "BUSY" if busy else "FREE")
-        event.add("class", "PUBLIC")
+        event.add("transp", value("transp", "OPAQUE" if busy else "TRANSPARENT"))
+        event.add(
+            "x-microsoft-cdo-busystatus",
+            value("x-microsoft-cdo-busystatus", "BUSY" if busy else "FREE"),
+        )
+        event.add("class", value("class", "PUBLIC"))
         calendar.add_component(event)
         first = min(first, item.start) if first else item.start
         last = max(last, item.end) if last else item.end
@@ -121,4 +152,4 @@ def build_feed(feed: Feed) -> bytes:
             zoneinfo.ZoneInfo(name), first_date=first_date, last_date=last_date
         )
         calendar.subcomponents.insert(index, vtimezone)
-    return calendar.to_ical()
+    return calendar

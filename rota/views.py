@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
@@ -46,7 +47,13 @@ def calendar_feed(request, token):
             )
     version = feed_version(token=feed_token, busy=busy)
     etag = f'"{version.fingerprint}"'
-    not_modified = get_conditional_response(request, etag=etag, last_modified=version.last_modified)
+    # HTTP dates count whole seconds: a change made in this second could be followed by
+    # another in the same second, which that date could not tell apart, so no date is given
+    # (nor trusted) until the second is over. The ETag validates meanwhile.
+    last_modified = int(version.last_modified)
+    if last_modified >= int(timezone.now().timestamp()):
+        last_modified = None
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if not_modified is None:
         body = feed_body(token=feed_token, version=version)
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -54,7 +61,8 @@ def calendar_feed(request, token):
     else:
         response = not_modified
     response["ETag"] = etag
-    response["Last-Modified"] = http_date(version.last_modified)
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
     # Calendar apps poll; let them and any proxy revalidate, but never share the response.
     response["Cache-Control"] = "private, max-age=300, must-revalidate"
     response["X-Robots-Tag"] = "noindex, nofollow"

@@ -5,16 +5,17 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from ownership.models import Membership
+from ownership.models import Membership, Team
 
 from ..feeds import Feed, build_feed
-from ..models import FeedToken, Override, Rotation, Shift
+from ..models import FeedToken, Override, Rotation, Shift, ShiftChange
 from ..routing import versions as routing_versions
 from .feed_events import feed_events
 from .schedule import segments_for
@@ -77,11 +78,13 @@ class FeedState:
     scope: FeedScope
     etag: str
     last_modified: datetime.datetime
+    # The first start and last end of the rows the feed shows (None: no rows).
+    first_start: datetime.datetime | None = None
+    last_end: datetime.datetime | None = None
 
 
 def _window_start(now) -> datetime.datetime:
-    days = getattr(settings, "ROTA_FEED_PAST_DAYS", DEFAULT_PAST_DAYS)
-    start = (now - datetime.timedelta(days=days)).astimezone(datetime.UTC)
+    start = (now - datetime.timedelta(days=_past_days())).astimezone(datetime.UTC)
     # Whole days, so the fingerprint (and the cache) only change once a day with time.
     return start.replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -176,15 +179,25 @@ def feed_scope(*, token: FeedToken, now=None, busy: bool | None = None) -> FeedS
     )
 
 
+def _past_days() -> int:
+    return getattr(settings, "ROTA_FEED_PAST_DAYS", DEFAULT_PAST_DAYS)
+
+
 def feed_state(*, token: FeedToken, now=None, busy: bool | None = None) -> FeedState:
-    """The feed's fingerprint (ETag) and last change, from two aggregate queries.
+    """The feed's fingerprint (ETag) and last change (Last-Modified), from four queries.
 
     Every change to a shift or override bumps its ``updated_at`` (and ``sequence``; a cover
     added, moved or removed bumps those of the shifts under it, and a team holiday added,
-    moved or removed those of the restricted duty it re-cuts), a removal lowers a count,
-    renaming a rotation or team changes theirs, and the busy status and the owner's feed
-    sequence are part of it, so the fingerprint changes whenever the rendered feed would.
-    ``busy`` is the URL's ``?busy=`` (None: the owner's preference).
+    moved or removed those of the restricted duty it re-cuts), a removal lowers a count and
+    leaves a dated ``ShiftChange`` row, renaming a rotation or team changes theirs, and the
+    busy status and the owner's feed sequence are part of it, so the fingerprint changes
+    whenever the rendered feed would. ``busy`` is the URL's ``?busy=`` (None: the owner's
+    preference).
+
+    ``last_modified`` is read from the same rows, so every process gives the same one: the
+    latest ``updated_at`` of those shifts, covers, rotations and teams, of the owner's feed
+    preference, and of a shift removal from those rotations, and at least 00:00 UTC of the
+    day (the window moves then, which changes the fingerprint too).
     """
     scope = feed_scope(token=token, now=now, busy=busy)
     shifts = Shift.objects.filter(scope.shifts, end__gt=scope.window_start).aggregate(
@@ -193,10 +206,20 @@ def feed_state(*, token: FeedToken, now=None, busy: bool | None = None) -> FeedS
         seq=Sum("sequence"),
         rotations=Max("rotation__updated_at"),
         teams=Max("team__updated_at"),
+        first=Min("start"),
+        last=Max("end"),
     )
     overrides = Override.objects.filter(scope.overrides, end__gt=scope.window_start).aggregate(
-        n=Count("id"), changed=Max("updated_at"), seq=Sum("sequence")
+        n=Count("id"),
+        changed=Max("updated_at"),
+        seq=Sum("sequence"),
+        first=Min("start"),
+        last=Max("end"),
     )
+    # A removed shift leaves no row to date it, but an audit row of its removal.
+    removed = ShiftChange.objects.filter(scope.shifts, action=ShiftChange.Action.DELETED).aggregate(
+        at=Max("changed_at")
+    )["at"]
     parts = [
         "v2",
         token.key,
@@ -210,37 +233,80 @@ def feed_state(*, token: FeedToken, now=None, busy: bool | None = None) -> FeedS
         *(str(overrides[k]) for k in ("n", "changed", "seq")),
     ]
     etag = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
-    stamps = [s for s in (shifts["changed"], overrides["changed"], shifts["rotations"]) if s] or [
-        token.created_at
+    try:
+        preference = token.user.notification_preference.updated_at
+    except ObjectDoesNotExist:
+        preference = None
+    window_moved = scope.window_start + datetime.timedelta(days=_past_days())
+    stamps = [
+        shifts["changed"],
+        shifts["rotations"],
+        shifts["teams"],
+        overrides["changed"],
+        removed,
+        preference,
+        window_moved,
     ]
-    return FeedState(scope=scope, etag=etag, last_modified=max(stamps))
+    firsts = [s for s in (shifts["first"], overrides["first"]) if s]
+    lasts = [s for s in (shifts["last"], overrides["last"]) if s]
+    return FeedState(
+        scope=scope,
+        etag=etag,
+        last_modified=max(s for s in stamps if s),
+        first_start=min(firsts) if firsts else None,
+        last_end=max(lasts) if lasts else None,
+    )
+
+
+def _attach_related(rows) -> None:
+    """Give shifts or overrides their rotation (with its team), team and user: three queries.
+
+    Each rotation, team and person is loaded once and shared by all of its rows, where a
+    join would build one copy per row (most of a feed's load time).
+    """
+    rotations = Rotation.objects.in_bulk({row.rotation_id for row in rows})
+    team_ids = {row.team_id for row in rows} | {r.team_id for r in rotations.values()}
+    teams = Team.objects.in_bulk(team_ids - {None})
+    users = get_user_model().objects.in_bulk({row.user_id for row in rows} - {None})
+    for rotation in rotations.values():
+        Rotation.team.field.set_cached_value(rotation, teams.get(rotation.team_id))
+    for row in rows:
+        fields = type(row)._meta
+        fields.get_field("rotation").set_cached_value(row, rotations[row.rotation_id])
+        fields.get_field("team").set_cached_value(row, teams.get(row.team_id))
+        fields.get_field("user").set_cached_value(row, users.get(row.user_id))
 
 
 def feed_build(*, state: FeedState) -> Feed:
     """Load the feed's rows and their final schedule and describe them as calendar events.
 
-    Four queries whatever the number of shifts: the shifts, the overrides, and the final
-    schedule of their rotations (two).
+    Five queries whatever the number of shifts (a sixth for holidays when a restricted
+    rotation has a team): every shift and every override of the feed's rotations from the
+    first start to the last end of the rows it shows (``state.first_start``/``last_end``),
+    which are also the rows its final schedule is made of, then their rotations, teams and
+    people.
     """
     scope = state.scope
-    related = ("rotation", "rotation__team", "team", "user")
-    shifts = list(
-        Shift.objects.filter(scope.shifts, end__gt=scope.window_start)
-        .select_related(*related)
-        .order_by("start", "rotation_id")
-    )
-    overrides = list(
-        Override.objects.filter(scope.overrides, end__gt=scope.window_start)
-        .select_related(*related)
-        .order_by("start")
-    )
-    rows = [*shifts, *overrides]
-    schedule = {}
-    if rows:
-        rotations = list({row.rotation_id: row.rotation for row in rows}.values())
+    shifts, overrides, schedule = [], [], {}
+    if state.first_start is not None:
+        first, last = state.first_start, state.last_end
+        every_shift = list(
+            Shift.objects.filter(scope.shifts, start__lt=last, end__gt=first).order_by(
+                "start", "rotation_id"
+            )
+        )
+        every_override = list(
+            Override.objects.filter(scope.overrides, start__lt=last, end__gt=first).order_by(
+                "start"
+            )
+        )
+        _attach_related([*every_shift, *every_override])
+        after = scope.window_start
+        shifts = [row for row in every_shift if row.end > after]
+        overrides = [row for row in every_override if row.end > after]
+        rotations = list({row.rotation_id: row.rotation for row in [*shifts, *overrides]}.values())
         # From the first row's start, so that no shift is cut at the window's edge.
-        start, end = min(r.start for r in rows), max(r.end for r in rows)
-        schedule = segments_for(rotations, start, end)
+        schedule = segments_for(rotations, first, last, rows=(every_shift, every_override))
     events = feed_events(scope=scope, shifts=shifts, overrides=overrides, schedule=schedule)
     refresh = getattr(settings, "ROTA_FEED_REFRESH_MINUTES", DEFAULT_REFRESH_MINUTES)
     return Feed(
@@ -261,22 +327,24 @@ FEED_CACHE_SECONDS = 24 * 60 * 60
 @dataclass
 class FeedVersion:
     fingerprint: str
-    last_modified: int  # a POSIX timestamp in whole seconds, as HTTP dates have
+    last_modified: float  # a POSIX timestamp: the feed's last change, the same in every process
     state: FeedState | None = None  # loaded when the fingerprint had to be computed
     busy: bool = False  # the busy status the fingerprint is of
 
 
 def feed_version(*, token: FeedToken, now=None, busy: bool | None = None) -> FeedVersion:
-    """The feed's ETag fingerprint and Last-Modified, usually from the cache (two queries).
+    """The feed's ETag fingerprint and Last-Modified, usually from the cache (no query).
 
     The fingerprint only changes with the rota or the catalog (both replace a version tag on
     every write), with the day (the window moves) or with the busy status and the owner's
-    feed sequence (read with the token), so it is kept per those. Last-Modified is when a
-    fingerprint was first served: a removed shift changes the fingerprint but need not raise
-    any stored timestamp. ``busy`` is the URL's ``?busy=`` (None: the owner's preference).
+    feed sequence (read with the token), so it is kept per those. The version tags come with
+    a token loaded by ``feed_token_resolve``; for another token they cost one query. On a
+    cache miss, :func:`feed_state` computes both from the rows (four queries), so every
+    process answers the same. ``busy`` is the URL's ``?busy=`` (None: the owner's preference).
     """
     now = now or timezone.now()
-    rota_tag, catalog_tag = routing_versions()
+    tags = getattr(token, "version_tags", None) or routing_versions()
+    rota_tag, catalog_tag = tags
     shown_busy, offset = feed_busy_status(token=token, busy=busy)
     key = (
         f"rota:feed:state:{token.key}:{rota_tag}:{catalog_tag}:{now:%Y%m%d}"
@@ -286,13 +354,10 @@ def feed_version(*, token: FeedToken, now=None, busy: bool | None = None) -> Fee
     known = cache.get(key)
     if known is None:
         state = feed_state(token=token, now=now, busy=shown_busy)
-        known = (state.etag, state.last_modified)
+        known = (state.etag, state.last_modified.timestamp())
         cache.set(key, known, FEED_CACHE_SECONDS)
     fingerprint, changed = known
-    seen_key = f"rota:feed:seen:{fingerprint}"
-    first_seen = int(max(changed, now).timestamp())
-    cache.add(seen_key, first_seen, FEED_CACHE_SECONDS)
-    return FeedVersion(fingerprint, cache.get(seen_key, first_seen), state, shown_busy)
+    return FeedVersion(fingerprint, changed, state, shown_busy)
 
 
 def feed_body(*, token: FeedToken, version: FeedVersion) -> bytes:

@@ -209,25 +209,38 @@ class Duty:
     windows: list[tuple] | None  # None: on duty all the time (no restriction)
 
 
-def duty_for(rotations: list[Rotation], start, end) -> dict[int, Duty]:
+def duty_for(rotations: list[Rotation], start, end, *, rows=None) -> dict[int, Duty]:
     """Return each rotation's final schedule within [start, end) and its duty windows.
 
-    Two queries, and a third for holidays when a restricted rotation has a team.
+    Two queries, and a third for holidays when a restricted rotation has a team. ``rows``,
+    when given, is (shifts, overrides) already loaded, each in start order: at least every
+    row of these rotations overlapping [start, end), with team and user; the two queries are
+    then saved.
     """
     ids = [rotation.pk for rotation in rotations]
     if not ids:
         return {}
+    if rows is None:
+        shift_rows = (
+            Shift.objects.filter(rotation_id__in=ids, start__lt=end, end__gt=start)
+            .select_related("team", "user")
+            .order_by("start")
+        )
+        override_rows = (
+            Override.objects.filter(rotation_id__in=ids, start__lt=end, end__gt=start)
+            .select_related("team", "user")
+            .order_by("start")
+        )
+    else:
+        shift_rows, override_rows = rows
     shifts = defaultdict(list)
-    rows = Shift.objects.filter(rotation_id__in=ids, start__lt=end, end__gt=start)
-    for shift in rows.select_related("team", "user").order_by("start"):
-        shifts[shift.rotation_id].append(shift)
+    for shift in shift_rows:
+        if shift.start < end and shift.end > start:
+            shifts[shift.rotation_id].append(shift)
     overrides = defaultdict(list)
-    for override in (
-        Override.objects.filter(rotation_id__in=ids, start__lt=end, end__gt=start)
-        .select_related("team", "user")
-        .order_by("start")
-    ):
-        overrides[override.rotation_id].append(override)
+    for override in override_rows:
+        if override.start < end and override.end > start:
+            overrides[override.rotation_id].append(override)
     raw = {
         rotation.pk: _unrestricted(
             rotation, shifts[rotation.pk], overrides[rotation.pk], start, end
@@ -246,12 +259,13 @@ def duty_for(rotations: list[Rotation], start, end) -> dict[int, Duty]:
     return result
 
 
-def segments_for(rotations: list[Rotation], start, end) -> dict[int, list[Segment]]:
+def segments_for(rotations: list[Rotation], start, end, *, rows=None) -> dict[int, list[Segment]]:
     """Return the final schedule of each rotation within [start, end).
 
-    Two queries, and a third for holidays when a restricted rotation has a team.
+    Two queries, and a third for holidays when a restricted rotation has a team; none but
+    that third with ``rows`` already loaded (see :func:`duty_for`).
     """
-    return {pk: duty.segments for pk, duty in duty_for(rotations, start, end).items()}
+    return {pk: duty.segments for pk, duty in duty_for(rotations, start, end, rows=rows).items()}
 
 
 def final_schedule(*, rotation: Rotation, start, end) -> list[Segment]:

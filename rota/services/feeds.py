@@ -14,8 +14,11 @@ import secrets
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 
-from ..models import FeedToken
+from ownership.models import CatalogVersion
+
+from ..models import FeedToken, RotaVersion
 
 KEY_CHARS = 32
 MAC_CHARS = 32
@@ -66,7 +69,11 @@ def feed_token_regenerate(*, token: FeedToken) -> FeedToken:
 
 
 def feed_token_resolve(value: str) -> FeedToken | None:
-    """Return the live token a URL names, or None (unknown, forged, or owner deactivated)."""
+    """Return the live token a URL names, or None (unknown, forged, or owner deactivated).
+
+    One query. The token comes with ``version_tags``: the (rota, catalog) version tags read
+    in the same query, as ``rota.routing.versions()`` gives them.
+    """
     if not isinstance(value, str) or not TOKEN_RE.match(value):
         return None
     key, mac = value[:KEY_CHARS], value[KEY_CHARS:]
@@ -74,13 +81,20 @@ def feed_token_resolve(value: str) -> FeedToken | None:
     if not any(hmac.compare_digest(mac, _mac(key, secret)) for secret in _secrets()):
         return None
     token = (
-        # With the owner's preferences, which say whether the feed shows them busy.
+        # With the owner's preferences, which say whether the feed shows them busy, and the
+        # rota and catalog version tags the feed's cached fingerprint is kept under: a
+        # feed that has not changed is answered from this one query.
         FeedToken.objects.select_related(
             "user", "user__notification_preference", "team", "rotation", "rotation__team"
+        )
+        .annotate(
+            rota_tag=Subquery(RotaVersion.objects.filter(pk=1).values("tag")),
+            catalog_tag=Subquery(CatalogVersion.objects.filter(pk=1).values("version")),
         )
         .filter(key=key)
         .first()
     )
     if token is None or not token.user.is_active:
         return None
+    token.version_tags = (token.rota_tag, token.catalog_tag)
     return token

@@ -179,16 +179,16 @@ def test_the_documented_busy_values_are_taken_in_any_case(client, feed_org, valu
 
 
 def test_a_busy_feed_costs_no_more_queries(client, django_assert_num_queries, feed_org):
-    # The preference comes with the token: the same nine queries as a free feed (token,
-    # versions, memberships, two fingerprints, shifts, overrides, final schedule x2), and a
-    # revalidation stays at two whatever the number of events.
+    # The preference comes with the token: the same ten queries as a free feed (token with
+    # the version tags, memberships, two fingerprints, the last removal, shifts, overrides,
+    # their rotations, teams and people), and a revalidation stays at one.
     alice = feed_org["people"]["alice"]
     set_busy(alice, True)
     token = feed_token_get_or_create(user=alice)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(url(token))
     assert {e[:2] for e in shown(response).values()} == {BUSY, FREE}
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         assert client.get(url(token), HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
 
 
