@@ -32,6 +32,7 @@ class Occurrence:
 
 
 def read_calendar(data: bytes) -> icalendar.Calendar:
+    """Parse an iCalendar file; raise ImportRefused when it is not one."""
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except ValueError as error:
@@ -81,10 +82,12 @@ def _key(uid: str, recurrence_id: datetime.datetime | None) -> str:
 
 
 def where_of(uid: str, start: datetime.datetime, tz: ZoneInfo) -> str:
+    """Name an occurrence in the report: "event <uid> on <local start>"."""
     return f"event {uid} on {start.astimezone(tz):%Y-%m-%d %H:%M}"
 
 
 def first_start(calendar, tz: ZoneInfo) -> datetime.datetime | None:
+    """Return the earliest event start of the calendar (UTC), or None when it has none."""
     starts = [
         _to_utc(event.get("DTSTART").dt, tz)
         for event in calendar.walk("VEVENT")

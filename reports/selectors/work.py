@@ -106,6 +106,7 @@ def _bug_logged_field() -> list[str]:
 
 
 def bugs_in(period: Period, subtree) -> list[BugRecord]:
+    """Return the bugs of the component subtree logged in the period (one query)."""
     owner = OwnershipPeriod.objects.filter(
         component=OuterRef("component"), valid_from__lte=OuterRef("created_at")
     ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=OuterRef("created_at")))

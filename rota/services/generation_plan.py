@@ -15,6 +15,8 @@ from .leave import DUTY_ROLES
 
 @dataclass(frozen=True)
 class Planned:
+    """One planned turn: UTC ``start``/``end``, who takes it, whether it clashes with leave."""
+
     start: datetime.datetime
     end: datetime.datetime
     key: Key
@@ -22,6 +24,7 @@ class Planned:
 
 
 def key_of(team_id, user_id) -> Key | None:
+    """Return the dealing key of a holder: ("team", id), ("user", id), or None for nobody."""
     if team_id is not None:
         return ("team", team_id)
     if user_id is not None:
@@ -125,6 +128,7 @@ def avoided(history, kept_at, start, end) -> set:
 
 
 def plan_slots(clock, first, plan_end, pools, windows, kept, dealer, recent=()) -> list[Planned]:
+    """Plan the turns from slot ``first`` to ``plan_end`` around the ``kept`` shifts."""
     planned = []
     kept_spans = [(s.start, s.end, s) for s in kept]
     # Who actually holds each kept shift, by start: (end, holder).
@@ -160,6 +164,7 @@ def plan_slots(clock, first, plan_end, pools, windows, kept, dealer, recent=()) 
 
 
 def assignment(key: Key) -> dict:
+    """Return the shift columns of a key: team_id, user_id and their generated_* copies."""
     team_id = key[1] if key[0] == "team" else None
     user_id = key[1] if key[0] == "user" else None
     return {

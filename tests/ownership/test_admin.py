@@ -1,6 +1,6 @@
 import pytest
 
-from ownership.models import Component, OwnershipPeriod
+from ownership.models import Component, OwnershipPeriod, Team
 
 from .factories import ComponentFactory, TeamFactory, UserFactory
 
@@ -131,3 +131,24 @@ def test_admin_sets_a_teams_weekly_triage_and_refuses_half_of_it(admin_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     team.refresh_from_db()
     assert (team.triage_weekday, team.triage_time.isoformat()) == (2, "09:15:00")
+
+
+def test_deleting_teams_from_the_list_goes_through_the_service_one_by_one(admin_client):
+    # Worked out on paper: "Empty" owns nothing and goes; "Owner" still owns one component
+    # (owner set on the row, no history yet), which team_delete refuses: it stays, and the
+    # refusal is shown naming it. Django alone would have deleted both (owner_team is SET_NULL).
+    empty = TeamFactory(name="Empty")
+    owner = TeamFactory(name="Owner")
+    component = ComponentFactory(owner_team=None)
+    Component.objects.filter(pk=component.pk).update(owner_team=owner)
+    response = admin_client.post(
+        "/admin/ownership/team/",
+        {"action": "delete_selected", "_selected_action": [empty.pk, owner.pk], "post": "yes"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert not Team.objects.filter(pk=empty.pk).exists()
+    assert Team.objects.filter(pk=owner.pk).exists()
+    assert Component.objects.get(pk=component.pk).owner_team_id == owner.pk
+    shown = [str(m) for m in response.context["messages"]]
+    assert "Owner still owns 1 component(s); give them to another team first." in shown
