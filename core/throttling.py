@@ -37,6 +37,8 @@ from django.utils import timezone
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
+from core import caches as process_caches
+
 CACHE_PREFIX = "api-rate"
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$", re.IGNORECASE)
@@ -68,6 +70,9 @@ def parse_rate(text: str) -> Rate:
         )
     multiplier = int(match.group(2) or 1)
     return Rate(int(match.group(1)), multiplier * PERIODS[match.group(3).lower()], text.strip())
+
+
+process_caches.register("core.throttling.parse_rate", parse_rate.cache_clear)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ APPS = ["core", "ownership", "rota", "incidents", "notifications", "reports", "p
 NOT_CACHES = {("importers.registry", "IMPORTERS")}
 REGISTERED = [
     "core.providers.imported",
+    "core.throttling.parse_rate",
     "core.timeutil.zone",
     "ownership.api.path_json",
     "ownership.path_lookup",
