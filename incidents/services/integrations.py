@@ -5,10 +5,11 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from core.services import apply_fields, model_update
+
 from ..exceptions import UnknownIntegration
 from ..models import Integration
 from ..security import hash_token, new_token, token_matches
-from ._common import apply_fields
 
 FIELDS = (
     "name",
@@ -48,10 +49,7 @@ def integration_create(*, by=None, **data) -> tuple[Integration, str]:
 @transaction.atomic
 def integration_update(*, integration: Integration, **data) -> Integration:
     """Change an integration's settings (the token changes only by regeneration)."""
-    apply_fields(integration, FIELDS, data)
-    integration.full_clean()
-    integration.save()
-    return integration
+    return model_update(instance=integration, fields=FIELDS, data=data)[0]
 
 
 @transaction.atomic

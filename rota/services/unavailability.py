@@ -15,12 +15,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.netsafety import DeadlineExceeded, UnsafeURL, safe_urlopen
+from core.services import apply_fields
 from core.timeutil import ONE_DAY, zone
 
 from ..exceptions import CalendarImportError
 from ..models import Unavailability
 from ..selectors.people import person_zone_name
-from ._common import apply_fields, rota_touch, team_holidays_touch
+from ._common import rota_touch, team_holidays_touch
 from .leave import LeaveResult, leave_covers_remove, leave_settle
 
 FIELDS = ("user", "team", "start_date", "end_date", "reason", "kind")
