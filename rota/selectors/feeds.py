@@ -15,7 +15,7 @@ from ownership.models import Membership
 
 from ..feeds import Feed, build_feed
 from ..models import FeedToken, Override, Rotation, Shift
-from ..routing import versions as routing_versions
+from ..routing_cache import versions as routing_versions
 from .feed_events import feed_events
 from .schedule import segments_for
 
