@@ -46,6 +46,8 @@ def model_update(*, instance: models.Model, fields, data: dict) -> tuple[models.
     Returns ``(instance, changed)``. A change runs ``full_clean()`` (Django's ValidationError,
     a message per field, for a bad value) and saves only the changed columns plus the
     ``auto_now`` ones. A name outside ``fields`` raises TypeError, as for :func:`apply_fields`.
+    Changes are found by comparing with ``instance``: pass the row as stored, not one a form
+    already changed (a ModelAdmin's ``obj``), or the edit is taken for no change.
     """
     changed = apply_fields(instance, fields, data)
     if not changed:

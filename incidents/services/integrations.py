@@ -5,7 +5,7 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from core.services import apply_fields, model_update
+from core.services import apply_fields
 
 from ..exceptions import UnknownIntegration
 from ..models import Integration
@@ -49,7 +49,12 @@ def integration_create(*, by=None, **data) -> tuple[Integration, str]:
 @transaction.atomic
 def integration_update(*, integration: Integration, **data) -> Integration:
     """Change an integration's settings (the token changes only by regeneration)."""
-    return model_update(instance=integration, fields=FIELDS, data=data)[0]
+    # Saved whatever apply_fields reports: the admin hands in the instance its form already
+    # changed, so "nothing changed" would drop the edit (hence not model_update).
+    apply_fields(integration, FIELDS, data)
+    integration.full_clean()
+    integration.save()
+    return integration
 
 
 @transaction.atomic
