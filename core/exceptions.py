@@ -3,6 +3,7 @@
 import logging
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
@@ -53,10 +54,100 @@ def database_unavailable_response(exc: BaseException):
     return response
 
 
-class Conflict(exceptions.APIException):
+# --- domain errors -----------------------------------------------------------------------
+#
+# Every app's named refusals subclass DomainError (or InvalidInput, for bad input), so that
+# one place answers each of them: ``api_exception_handler`` for the API, ``error_text`` and
+# ``error_status`` for portal pages and the admin. The apps raise; nobody maps per view.
+
+
+class DomainError(Exception):
+    """A refusal of the domain: a message for people, the HTTP status it answers, a field.
+
+    ``message`` is a sentence naming the rows concerned (never an id alone); ``field``, when
+    given, names the input the refusal is about. The API answers ``status_code`` with
+    ``{"detail": message}`` (400: ``{field or "non_field_errors": [message]}``).
+    """
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_message = "The request was refused."
+
+    def __init__(self, message: str = "", *, field: str | None = None):
+        message = message or self.default_message
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Conflict(DomainError):
+    """The request conflicts with the current state (someone else changed it first): 409."""
+
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the resource."
-    default_code = "conflict"
+    default_message = "The request conflicts with the current state of the resource."
+
+
+class InvalidState(DomainError):
+    """The row is not in a state that allows the requested step (a resolved incident): 409."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_message = "This is not possible in the current state."
+
+
+class NotAllowed(DomainError, PermissionDenied):
+    """The person may not do this: 403, with the message (Django's PermissionDenied too)."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_message = "You may not do this."
+
+
+class InvalidInput(DomainError, DjangoValidationError):
+    """Bad input the domain names: a Django ValidationError (a message per field), 400.
+
+    Built as ValidationError is (``InvalidInput({"start": "..."})``), so forms, the admin and
+    ``full_clean`` callers show it like any other validation error; ``field`` is the first
+    field named.
+    """
+
+    def __init__(self, message, code=None, params=None):
+        DjangoValidationError.__init__(self, message, code, params)
+        self.field = next(iter(getattr(self, "error_dict", {})), None)
+
+
+def error_text(exc: BaseException) -> str:
+    """Say what went wrong, for a person: a page's or the admin's message, whatever ``exc``.
+
+    A validation error's messages are joined by spaces; a refused delete names what still
+    depends on the row (see :func:`still_in_use`); a domain error gives its message.
+    """
+    if isinstance(exc, DjangoValidationError):
+        return " ".join(exc.messages)
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return still_in_use(exc).message
+    if isinstance(exc, DomainError):
+        return exc.message
+    return str(exc)
+
+
+def error_status(exc: BaseException) -> int:
+    """Return the HTTP status a page answers ``exc`` with (400 for bad input, 409 in use)."""
+    if isinstance(exc, DjangoValidationError):
+        return status.HTTP_400_BAD_REQUEST
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return status.HTTP_409_CONFLICT
+    if isinstance(exc, DomainError):
+        return exc.status_code
+    if isinstance(exc, PermissionDenied):
+        return status.HTTP_403_FORBIDDEN
+    return status.HTTP_400_BAD_REQUEST
+
+
+def as_api_error(exc: DomainError) -> exceptions.APIException:
+    """Return DRF's answer to a domain error: its status, ``{"detail": message}`` (or fields)."""
+    if exc.status_code == status.HTTP_400_BAD_REQUEST:
+        return exceptions.ValidationError({exc.field or "non_field_errors": [exc.message]})
+    answer = exceptions.APIException(exc.message)
+    answer.status_code = exc.status_code
+    return answer
 
 
 def _named(obj) -> str:
@@ -106,21 +197,26 @@ def api_exception_handler(exc, context):
     ``ValidationError({"component": "Unknown component 'x'."})`` or ``ValidationError("...")``
     gets the same list-valued shape (``rest_framework.serializers.as_serializer_error``). Django's
     ValidationError answers 400, and so does a number too large for the database in a query
-    parameter (``too_large_numbers``); a refused delete and a racing write answer 409.
+    parameter (``too_large_numbers``); a refused delete and a racing write answer 409. A
+    domain error (:class:`DomainError`) answers its own status with its message.
     """
     if isinstance(exc, DATABASE_UNAVAILABLE):
         return database_unavailable_response(exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_error_detail(exc))
+    elif isinstance(exc, DomainError):
+        exc = as_api_error(exc)
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        exc = as_api_error(still_in_use(exc))
     if isinstance(exc, exceptions.ValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
-    elif isinstance(exc, ProtectedError | RestrictedError):
-        exc = still_in_use(exc)
     elif isinstance(exc, OverflowError) and context.get("request") is not None:
         exc = too_large_numbers(context["request"])
     elif isinstance(exc, IntegrityError):
         logger.warning("Integrity error answered as 409: %s", exc)
-        exc = Conflict("The change conflicts with another change made at the same time; retry.")
+        exc = as_api_error(
+            Conflict("The change conflicts with another change made at the same time; retry.")
+        )
     return exception_handler(exc, context)
 
 

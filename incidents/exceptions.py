@@ -2,9 +2,12 @@
 
 Bad input is a Django ValidationError (a message per field; the API answers 400). A request
 that conflicts with the current state (acknowledging a resolved incident) raises one of the
-state errors below, which the API answers with 409 Conflict. Alert webhook refusals carry the
-HTTP status the sender gets.
+``InvalidState`` errors below, which the API answers with 409 and pages show with their
+message (see :mod:`core.exceptions`). Alert webhook refusals carry the HTTP status the sender
+gets.
 """
+
+from core.exceptions import DomainError, InvalidState
 
 
 def person_name(user) -> str:
@@ -12,7 +15,7 @@ def person_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(InvalidState):
     """An incident cannot move from its current status to the requested one.
 
     The message names the incident by its title and component, and who made the step already,
@@ -35,19 +38,15 @@ class IllegalTransition(Exception):
         super().__init__(message)
 
 
-class BugStateError(Exception):
+class BugStateError(InvalidState):
     """A bug is not in a state that allows the requested step."""
 
 
-class AlertRefused(Exception):
+class AlertRefused(DomainError):
     """An alert webhook request was refused; ``status_code`` is what the sender gets."""
 
     status_code = 400
     reason = "payload"
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class UnknownIntegration(AlertRefused):

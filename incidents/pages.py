@@ -13,12 +13,12 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.exceptions import DomainError, error_status, error_text
 from core.pages import add_errors, page
 from ownership.models import Component, Team
 
 from . import selectors, services
 from .api.permissions import can_respond
-from .exceptions import IllegalTransition
 from .models import Incident, Page, Severity
 
 PAGE_SIZE = 25
@@ -233,10 +233,12 @@ def _act(request, pk, name, form_class, service, *, open_to_all=False, done=""):
     if form.is_valid():
         try:
             service(incident=incident, by=request.user, **form.cleaned_data)
-        except IllegalTransition as exc:
-            return _render_detail(request, pk, errors={name: str(exc)}, status=409)
         except ValidationError as exc:
             add_errors(form, exc)
+        except DomainError as exc:  # a step the incident's status no longer allows: 409
+            return _render_detail(
+                request, pk, errors={name: error_text(exc)}, status=error_status(exc)
+            )
         else:
             messages.success(request, done)
             return redirect("portal-incident", pk=pk)

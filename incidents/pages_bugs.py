@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.exceptions import DomainError, error_status, error_text
 from core.pages import add_errors, page
 
 from . import selectors, services
 from .api.permissions import can_work_on_bug
-from .exceptions import BugStateError
 from .models import Bug
 
 
@@ -63,10 +63,10 @@ def bug_decide(request, pk):
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         try:
             services.bug_decide(bug=bug, by=request.user, **data)
-        except BugStateError as exc:
-            return _render(request, pk, form=form, error=str(exc), status=409)
         except ValidationError as exc:
             add_errors(form, exc)
+        except DomainError as exc:  # a bug decided already: 409
+            return _render(request, pk, form=form, error=error_text(exc), status=error_status(exc))
         else:
             messages.success(request, f'The bug "{bug.title}" is decided.')
             return redirect("portal-bug", pk=pk)

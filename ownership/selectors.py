@@ -56,6 +56,28 @@ def managed_team_ids(user) -> set[int]:
     )
 
 
+# A team's leadership: who is paged after its on-call people, and who hears about its bugs.
+LEADER_ROLES = (Membership.Role.LEAD, Membership.Role.MANAGER)
+
+
+def leads_and_managers(team_ids) -> dict[int, list[Membership]]:
+    """Return {team id: its lead and manager memberships}, users loaded, by username.
+
+    One query (none for no teams); a team with neither is absent from the answer.
+    """
+    found: dict[int, list[Membership]] = {}
+    team_ids = set(team_ids)
+    if not team_ids:
+        return found
+    for membership in (
+        Membership.objects.filter(team_id__in=team_ids, role__in=LEADER_ROLES)
+        .select_related("user")
+        .order_by("user__username")
+    ):
+        found.setdefault(membership.team_id, []).append(membership)
+    return found
+
+
 # --- Path lookup ----------------------------------------------------------------------------
 
 

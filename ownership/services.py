@@ -5,7 +5,6 @@ denormalised ``effective_owner_team`` and the dated ownership history stay right
 """
 
 import contextlib
-import uuid
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
@@ -14,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.permissions import is_rota_admin
+from core.services import apply_fields, version_touch
 
 from .models import CatalogVersion, Component, ComponentPath, Membership, OwnershipPeriod, Team
 from .paths import GlobError, canonical_pattern
@@ -50,17 +50,7 @@ COMPONENT_FIELDS = (
 
 def catalog_touch() -> None:
     """Bump the catalog version so every process's lookup cache sees the change."""
-    tag = uuid.uuid4().hex
-    if not CatalogVersion.objects.filter(pk=1).update(version=tag):
-        CatalogVersion.objects.update_or_create(pk=1, defaults={"version": tag})
-
-
-def _apply(instance, fields, data):
-    unknown = set(data) - set(fields)
-    if unknown:
-        raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
-    for name, value in data.items():
-        setattr(instance, name, value)
+    version_touch(CatalogVersion, field="version")
 
 
 # --- Teams ----------------------------------------------------------------------------------
@@ -70,7 +60,7 @@ def _apply(instance, fields, data):
 def team_create(*, members: Iterable[tuple] | None = None, **data) -> Team:
     """Create a team; members is an iterable of (user, role)."""
     team = Team()
-    _apply(team, TEAM_FIELDS, data)
+    apply_fields(team, TEAM_FIELDS, data)
     team.full_clean()
     team.save()
     if members is not None:
@@ -87,7 +77,7 @@ def team_update(*, team: Team, members: Iterable[tuple] | None = None, by=None, 
     ``by`` is the person asking (see :func:`team_set_members` for what a manager may not do).
     """
     before = team.public_holidays
-    _apply(team, TEAM_FIELDS, data)
+    apply_fields(team, TEAM_FIELDS, data)
     team.full_clean()
     team.save()
     if team.public_holidays != before:
@@ -185,7 +175,7 @@ def component_create(
 ) -> Component:
     """Create a component with its path globs and start its ownership history."""
     component = Component()
-    _apply(component, COMPONENT_FIELDS, data)
+    apply_fields(component, COMPONENT_FIELDS, data)
     component.full_clean(exclude=["effective_owner_team"])
     component.save()
     if paths is not None:
@@ -206,7 +196,7 @@ def component_update(
     **data,
 ) -> Component:
     """Change a component; a new owner or parent is recorded in the history, dated ``at``."""
-    _apply(component, COMPONENT_FIELDS, data)
+    apply_fields(component, COMPONENT_FIELDS, data)
     component.full_clean(exclude=["effective_owner_team"])
     component.save()
     if paths is not None:

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from core.pages import add_errors, field_errors, page
+from core.exceptions import DomainError, error_text
+from core.pages import add_errors, page
 from ownership.models import Membership
 
 from . import services
@@ -26,7 +27,6 @@ from .api.permissions import (
     managed_teams,
     request_is_rota_admin,
 )
-from .exceptions import SwapError
 from .models import Override, RotationParticipant, Shift, SwapRequest, Unavailability
 from .selectors.duty import same_holder
 from .selectors.leave import shift_leave_clashes
@@ -229,11 +229,8 @@ def my_rota(request):
 
 
 def _refused(request, key, exc):
-    if isinstance(exc, ValidationError):
-        text = " ".join(msg for msgs in field_errors(exc).values() for msg in msgs)
-    else:
-        text = str(exc)
-    return _render(request, errors={key: text}, status=400)
+    """Show a refusal next to the row it concerns; the page answers 400 (a form refused)."""
+    return _render(request, errors={key: error_text(exc)}, status=400)
 
 
 @page
@@ -248,7 +245,7 @@ def shift_offer(request, pk):
     message = form.cleaned_data["message"] if form.is_valid() else ""
     try:
         services.swap_offer(shift=shift, by=request.user, message=message)
-    except (ValidationError, SwapError) as exc:
+    except (ValidationError, DomainError) as exc:
         return _refused(request, key, exc)
     messages.success(request, "Your shift is on offer; the others in the rotation can take it.")
     return redirect("my-rota")
@@ -261,7 +258,7 @@ def _swap_step(request, pk, service, allowed, done):
         return _refused(request, key, ValidationError("You may not do that with this swap."))
     try:
         swap = service(swap=swap, by=request.user)
-    except (ValidationError, SwapError) as exc:
+    except (ValidationError, DomainError) as exc:
         return _refused(request, key, exc)
     messages.success(request, done(swap))
     return redirect("my-rota")

@@ -37,11 +37,11 @@ creation and escalation, bug assignment, the portal's Now board and the reports'
    team's leads and managers. ``Responders.fallback`` says so. With no fallback (or nobody in
    it) the answer's ``warning`` says plainly that nobody will be paged.
 
-Every lookup runs a fixed number of queries whatever the number of rotations and shifts.
+Every lookup runs a fixed number of queries whatever the number of rotations and shifts. The
+answers at this instant, cached per process, come from :mod:`rota.routing_cache`.
 """
 
 import datetime
-import itertools
 from collections import defaultdict
 from dataclasses import replace
 
@@ -49,9 +49,8 @@ from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 
-from core import caches
-from ownership.models import Component, Membership, Team
-from ownership.selectors import component_owner_at
+from ownership.models import Component, Team
+from ownership.selectors import component_owner_at, leads_and_managers
 
 from .models import Rotation, RoutingSettings, SupportPolicy
 from .routing_rules import (  # noqa: F401 - the rules' types and helpers are routing's API
@@ -63,10 +62,11 @@ from .routing_rules import (  # noqa: F401 - the rules' types and helpers are ro
     build_escalation,
     escalation_delays_for,
     leads_or_managers,
+    leads_or_managers_of,
     oncall_from,
     pick_people,
 )
-from .selectors.schedule import oncall_for, tracking_validity
+from .selectors.schedule import oncall_for
 
 # --- loading ------------------------------------------------------------------------------
 
@@ -143,24 +143,8 @@ def _load(*, condition: Q, team_ids, at, extra=()) -> Loaded:
             (r for r in rotations if r.pk == settings.fallback_rotation_id), None
         )
     segments = oncall_for(rotations, at)
-    members = _leads_and_managers(team_ids)
+    members = leads_and_managers(team_ids)
     return Loaded(rotations=rotations, segments=segments, members=members, settings=settings)
-
-
-def _leads_and_managers(team_ids) -> dict:
-    """Return {team id: its lead and manager memberships, users loaded} (one query, or none)."""
-    members = defaultdict(list)
-    if not team_ids:
-        return members
-    for membership in (
-        Membership.objects.filter(
-            team_id__in=team_ids, role__in=[Membership.Role.LEAD, Membership.Role.MANAGER]
-        )
-        .select_related("user")
-        .order_by("user__username")
-    ):
-        members[membership.team_id].append(membership)
-    return members
 
 
 def _now(at):
@@ -365,7 +349,7 @@ def responders_for_rotations(*, rotations, at=None) -> dict[int, Responders]:
             teams[rotation.pk] = followed.team if followed else None
         else:
             teams[rotation.pk] = rotation.team
-    members = _leads_and_managers({t.pk for t in teams.values() if t is not None})
+    members = leads_and_managers({t.pk for t in teams.values() if t is not None})
     for rotation in people:
         answers[rotation.pk] = _person_rotation_answer(rotation, segments, members, at)
     return answers
@@ -403,152 +387,3 @@ def _person_rotation_answer(rotation, segments, members, at) -> Responders:
     if oncall is None and result.warning is None:
         result.warning = f"Nobody is on duty in rotation {rotation.name}."
     return result
-
-
-# --- "Who is on call now", cached ---------------------------------------------------------
-#
-# The answer only changes at a shift or override boundary, or when someone edits the rota or
-# the catalog. A process keeps each answer until the first boundary among the segments it was
-# built from, and drops it as soon as the rota or catalog version tag changes (one query).
-# Where nobody is on duty the next start is unknown, so such answers live a minute at most.
-
-MAX_CACHE = datetime.timedelta(minutes=5)
-GAP_CACHE = datetime.timedelta(minutes=1)
-_CACHE_SIZE = 10_000
-_answers: dict = {}
-_stamps = itertools.count(1)
-
-
-def versions() -> tuple:
-    """The rota and catalog version tags, in one cheap query (this runs on every lookup)."""
-    from ownership.models import CatalogVersion
-
-    from .models import RotaVersion
-
-    quote = connection.ops.quote_name
-    rota_table = quote(RotaVersion._meta.db_table)
-    catalog_table = quote(CatalogVersion._meta.db_table)
-    # Only the models' own quoted table names are interpolated; the ORM's query compiler would
-    # cost more than the query itself here.
-    sql = (
-        f"SELECT (SELECT tag FROM {rota_table} WHERE id = 1),"  # noqa: S608
-        f" (SELECT version FROM {catalog_table} WHERE id = 1)"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return cursor.fetchone()
-
-
-def responders_now(*, component=None, team=None, rotation=None) -> Responders:
-    """Return responders at this instant for one of component, team or rotation, cached.
-
-    ``component`` and ``team`` are slugs or objects, ``rotation`` an id or object.
-    """
-    return responders_now_versioned(component=component, team=team, rotation=rotation)[0]
-
-
-def responders_now_versioned(*, component=None, team=None, rotation=None) -> tuple:
-    """Return (responders now, a number that changes whenever the cached answer is rebuilt).
-
-    Callers may cache what they derive from the answer (e.g. its JSON) under that number.
-    """
-    if component is not None:
-        key = ("component", getattr(component, "slug", component))
-
-        def compute(at):
-            return responders(component=key[1], at=at)
-    elif team is not None:
-        key = ("team", getattr(team, "slug", team))
-
-        def compute(at):
-            return responders_for_team(team=Team.objects.get(slug=key[1]), at=at)
-    else:
-        key = ("rotation", getattr(rotation, "pk", rotation))
-
-        def compute(at):
-            return responders_for_rotation(
-                rotation=Rotation.objects.select_related("follows_team_rotation").get(pk=key[1]),
-                at=at,
-            )
-
-    now = timezone.now()
-    versions_now = versions()
-    hit = _answers.get(key)
-    if hit is not None and hit[0] == versions_now and now < hit[1]:
-        return replace(hit[2], at=now), hit[3]
-    with tracking_validity() as ends:
-        result = compute(now)
-    limit = now + (GAP_CACHE if None in ends else MAX_CACHE)
-    valid_until = min([limit, *(end for end in ends if end is not None)])
-    if len(_answers) >= _CACHE_SIZE:
-        _answers.clear()
-    stamp = next(_stamps)
-    _answers[key] = (versions_now, valid_until, result, stamp)
-    return result, stamp
-
-
-def responders_now_for_teams(*, teams) -> dict[int, Responders]:
-    """Return responders_now(team=...) for many teams, computing the stale ones in one batch."""
-    teams = list(teams)
-    now = timezone.now()
-    versions_now = versions()
-    answers, missing = {}, []
-    for team in teams:
-        hit = _answers.get(("team", team.slug))
-        if hit is not None and hit[0] == versions_now and now < hit[1]:
-            answers[team.pk] = replace(hit[2], at=now)
-        else:
-            missing.append(team)
-    if not missing:
-        return answers
-    with tracking_validity() as ends:
-        computed = responders_for_teams(teams=missing, at=now)
-    # One batch: every answer holds until the first boundary any of them depends on.
-    limit = now + (GAP_CACHE if None in ends else MAX_CACHE)
-    valid_until = min([limit, *(end for end in ends if end is not None)])
-    if len(_answers) + len(missing) >= _CACHE_SIZE:
-        _answers.clear()
-    for team in missing:
-        _answers[("team", team.slug)] = (
-            versions_now,
-            valid_until,
-            computed[team.pk],
-            next(_stamps),
-        )
-        answers[team.pk] = computed[team.pk]
-    return answers
-
-
-def responders_now_for_rotations(*, rotations) -> dict[int, Responders]:
-    """Return responders_now(rotation=...) for many rotations, computing the stale ones in one
-    batch. ``rotations`` carry ``follows_team_rotation`` and ``team`` loaded."""
-    rotations = list({r.pk: r for r in rotations}.values())
-    now = timezone.now()
-    versions_now = versions()
-    answers, missing = {}, []
-    for rotation in rotations:
-        hit = _answers.get(("rotation", rotation.pk))
-        if hit is not None and hit[0] == versions_now and now < hit[1]:
-            answers[rotation.pk] = replace(hit[2], at=now)
-        else:
-            missing.append(rotation)
-    if not missing:
-        return answers
-    with tracking_validity() as ends:
-        computed = responders_for_rotations(rotations=missing, at=now)
-    limit = now + (GAP_CACHE if None in ends else MAX_CACHE)
-    valid_until = min([limit, *(end for end in ends if end is not None)])
-    if len(_answers) + len(missing) >= _CACHE_SIZE:
-        _answers.clear()
-    for rotation in missing:
-        _answers[("rotation", rotation.pk)] = (
-            versions_now,
-            valid_until,
-            computed[rotation.pk],
-            next(_stamps),
-        )
-        answers[rotation.pk] = computed[rotation.pk]
-    return answers
-
-
-caches.register("rota.routing.answers", _answers.clear)

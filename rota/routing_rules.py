@@ -162,7 +162,8 @@ def leads_or_managers(leads, managers, paged=frozenset()) -> tuple[str, tuple]:
     return str(Membership.Role.MANAGER), tuple(u for u in managers if u.pk not in paged)
 
 
-def _leads_or_managers_of(memberships, paged) -> tuple[str, tuple]:
+def leads_or_managers_of(memberships, paged=frozenset()) -> tuple[str, tuple]:
+    """Return :func:`leads_or_managers` for a team's lead and manager memberships."""
     return leads_or_managers(
         [m.user for m in memberships if m.role == Membership.Role.LEAD],
         [m.user for m in memberships if m.role == Membership.Role.MANAGER],
@@ -222,7 +223,7 @@ def build_escalation(result: Responders, loaded: Loaded, *, use_fallback: bool =
         oncall = result.secondary
         add("secondary", (oncall.user,), oncall.rotation, oncall.shift_end)
     if result.responding_team is not None:
-        role, users = _leads_or_managers_of(loaded.members.get(result.responding_team.pk, ()), seen)
+        role, users = leads_or_managers_of(loaded.members.get(result.responding_team.pk, ()), seen)
         add(role, users, team=result.responding_team)
     result.escalation = steps
     if nobody_on_call and result.warning is None:

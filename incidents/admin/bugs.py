@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 
 from core.admin_scope import TeamScopedAdmin
 from core.admin_times import LocalTimesMixin, local_day_filter
+from core.exceptions import DomainError, error_text
 
 from .. import selectors, services
-from ..exceptions import BugStateError
 from ..models import Bug
 from ._common import URL_FIELDS, severity_badge
 
@@ -127,8 +127,8 @@ class BugAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
             try:
                 act(bug)
                 done += 1
-            except (BugStateError, ValidationError) as exc:
-                self.message_user(request, f"{bug.title}: {exc}", messages.WARNING)
+            except (DomainError, ValidationError) as exc:
+                self.message_user(request, f"{bug.title}: {error_text(exc)}", messages.WARNING)
         if done:
             self.message_user(request, f"{verb} {done} bug(s).", messages.SUCCESS)
 

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 
 from core.admin_scope import RotaAdminOnly, TeamScopedAdmin
 from core.admin_times import LocalTimesMixin, local_day_filter
+from core.exceptions import DomainError, error_text
 
 from .. import services
-from ..exceptions import IllegalTransition
 from ..models import EscalationPolicy, Incident, Page, TimelineEntry
 from ._common import STATUS_COLOURS, URL_FIELDS, badge, severity_badge
 
@@ -225,8 +225,8 @@ class IncidentAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
             try:
                 service(incident=incident, by=request.user)
                 done += 1
-            except IllegalTransition as exc:
-                refused.append(str(exc))
+            except DomainError as exc:  # a status that no longer allows the step
+                refused.append(error_text(exc))
         if done:
             self.message_user(request, f"{verb} {done} incident(s).", messages.SUCCESS)
         for message in refused:

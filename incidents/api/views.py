@@ -15,7 +15,6 @@ from core.permissions import ReadOrManage
 
 from .. import selectors, services
 from ..models import TimelineEntry
-from .errors import IncidentErrorsMixin
 from .filters import BugFilter, IncidentFilter
 from .permissions import (
     IntegrationPermission,
@@ -39,7 +38,6 @@ from .serializers import (
 
 
 class IncidentViewSet(
-    IncidentErrorsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -145,7 +143,6 @@ class IncidentViewSet(
 
 
 class BugViewSet(
-    IncidentErrorsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

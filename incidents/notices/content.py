@@ -22,6 +22,7 @@ from notifications.messages import (
 )
 from notifications.models import Delivery
 from ownership.models import Membership, Team
+from ownership.selectors import LEADER_ROLES
 
 from ..models import Bug
 from ..selectors import triage_queue
@@ -81,7 +82,7 @@ def triage(delivery: Delivery, audience: Audience, now) -> Content:
     day = datetime.date.fromisoformat(delivery.payload["day"])
     if team is None or meeting_at(team, day) != delivery.occurs_at:
         raise NoLongerApplies("The triage meeting moved or was cancelled.")
-    roles = [Membership.Role.LEAD, Membership.Role.MANAGER]
+    roles = LEADER_ROLES
     if not _holds_role(audience.user_id, team.pk, roles):
         raise NoLongerApplies("The person is no longer a lead or manager of the team.")
     bugs = list(triage_queue(team=team, now=now))

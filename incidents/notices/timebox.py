@@ -15,13 +15,14 @@ from notifications.plans import Plan, plans_for_person
 from notifications.recipients import recipients_for
 from notifications.selectors.duties import members_by_team
 from ownership.models import Membership
+from ownership.selectors import LEADER_ROLES
 
 from ..models import Bug
 
 
 def team_leaders(team_ids) -> dict[int, list[int]]:
     """Return each team's leads, or its managers for a team without a lead."""
-    found = members_by_team(team_ids, roles=[Membership.Role.LEAD, Membership.Role.MANAGER])
+    found = members_by_team(team_ids, roles=LEADER_ROLES)
     leads = members_by_team(found, roles=[Membership.Role.LEAD])
     return {team_id: leads.get(team_id) or people for team_id, people in found.items()}
 

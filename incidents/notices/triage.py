@@ -16,13 +16,14 @@ from notifications.models import Delivery
 from notifications.plans import Plan, plans_for_person
 from notifications.recipients import recipients_for
 from notifications.selectors.duties import members_by_team
-from ownership.models import Membership, Team
+from ownership.models import Team
+from ownership.selectors import LEADER_ROLES
 
 from ..models import Bug
 
 AGENDA_TIME = datetime.time(8, 0)
 AGENDA_BEFORE = datetime.timedelta(hours=1)
-AGENDA_ROLES = (Membership.Role.LEAD, Membership.Role.MANAGER)
+AGENDA_ROLES = LEADER_ROLES
 
 
 def meeting_at(team: Team, day: datetime.date) -> datetime.datetime | None:

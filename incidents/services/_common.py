@@ -3,19 +3,6 @@
 from ..models import Incident, TimelineEntry
 
 
-def apply_fields(instance, allowed, data) -> list[str]:
-    """Set ``data`` on ``instance``, refusing names outside ``allowed``; return what changed."""
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
-    changed = []
-    for name, value in data.items():
-        if getattr(instance, name) != value:
-            setattr(instance, name, value)
-            changed.append(name)
-    return changed
-
-
 def timeline_add(
     *, incident: Incident, kind: str, text: str, by=None, at=None, data=None
 ) -> TimelineEntry:

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.services import apply_fields
 from core.timeutil import zone
 from ownership.models import Component
 from rota.routing import responders
@@ -11,7 +12,6 @@ from rota.routing import responders
 from ..exceptions import BugStateError, person_name
 from ..models import Bug, Severity
 from ..workdays import add_working_days
-from ._common import apply_fields
 
 EDITABLE = ("title", "description", "severity", "team", "ticket_url", "timebox_days", "incident")
 

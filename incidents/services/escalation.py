@@ -24,9 +24,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ownership.models import Membership
+from ownership.selectors import leads_and_managers
 from rota.models import SupportPolicy
-from rota.routing import escalation_delays_for, leads_or_managers
+from rota.routing import escalation_delays_for, leads_or_managers_of
 from rota.selectors.holidays import team_in_business_hours
 
 from ..models import EscalationPolicy, Incident, Page, TimelineEntry, Urgency
@@ -166,18 +166,8 @@ def _leads_or_managers(incident: Incident, paged) -> tuple[str, tuple]:
     """Return the responding team's leads not in ``paged`` (user ids), else its managers."""
     if incident.responding_team_id is None:
         return Step.LEAD, ()
-    members = (
-        Membership.objects.filter(
-            team_id=incident.responding_team_id,
-            role__in=[Membership.Role.LEAD, Membership.Role.MANAGER],
-        )
-        .select_related("user")
-        .order_by("user__username")
-    )
-    by_role = {Membership.Role.LEAD: [], Membership.Role.MANAGER: []}
-    for membership in members:
-        by_role[membership.role].append(membership.user)
-    return leads_or_managers(by_role[Membership.Role.LEAD], by_role[Membership.Role.MANAGER], paged)
+    members = leads_and_managers([incident.responding_team_id]).get(incident.responding_team_id, [])
+    return leads_or_managers_of(members, paged)
 
 
 def _already_paged(incident: Incident) -> set:

@@ -2,8 +2,9 @@
 
 from django.db import transaction
 
+from core.services import apply_fields, model_update
+
 from ..models import EscalationPolicy
-from ._common import apply_fields
 
 FIELDS = (
     "support_policy",
@@ -33,10 +34,7 @@ def escalation_policy_update(*, policy: EscalationPolicy, **data) -> EscalationP
     Raise ValidationError when the delays decrease or a default row exists already.
     """
     policy = EscalationPolicy.objects.select_for_update().get(pk=policy.pk)
-    apply_fields(policy, FIELDS, data)
-    policy.full_clean()
-    policy.save()
-    return policy
+    return model_update(instance=policy, fields=FIELDS, data=data)[0]
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.services import apply_fields
 from ownership.models import Component, Membership, Team
 from ownership.selectors import component_owner_at
 from rota.routing import responders
@@ -12,7 +13,7 @@ from rota.routing import responders
 from ..exceptions import IllegalTransition
 from ..models import Incident, Severity, TimelineEntry
 from ..models.choices import default_urgency
-from ._common import apply_fields, timeline_add, who
+from ._common import timeline_add, who
 from .bugs import bug_create
 from .escalation import escalation_advance, escalation_goes_on, escalation_stop
 

@@ -5,10 +5,11 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from core.services import apply_fields
+
 from ..exceptions import UnknownIntegration
 from ..models import Integration
 from ..security import hash_token, new_token, token_matches
-from ._common import apply_fields
 
 FIELDS = (
     "name",
@@ -48,6 +49,8 @@ def integration_create(*, by=None, **data) -> tuple[Integration, str]:
 @transaction.atomic
 def integration_update(*, integration: Integration, **data) -> Integration:
     """Change an integration's settings (the token changes only by regeneration)."""
+    # Saved whatever apply_fields reports: the admin hands in the instance its form already
+    # changed, so "nothing changed" would drop the edit (hence not model_update).
     apply_fields(integration, FIELDS, data)
     integration.full_clean()
     integration.save()

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from ownership.models import Membership
+from ownership.selectors import LEADER_ROLES
 from rota.models import Override, Rotation, Shift
 from rota.selectors.duty import LOOKBACK, pieces
 from rota.selectors.schedule import segments_for
 
 from ..recipients import chunked
 
-HANDOFF_ROLES = (Membership.Role.LEAD, Membership.Role.MANAGER)
+HANDOFF_ROLES = LEADER_ROLES
 # segments_for works on [start, end); duty starting exactly at the end of a scan window counts.
 _INCLUSIVE = datetime.timedelta(seconds=1)
 

@@ -3,9 +3,11 @@
 import re
 from dataclasses import dataclass, field
 
+from core.exceptions import DomainError
 
-class CatalogImportError(Exception):
-    """The file cannot be imported; ``errors`` lists every problem found."""
+
+class CatalogImportError(DomainError):
+    """The file cannot be imported (400); ``errors`` lists every problem found, one a line."""
 
     def __init__(self, errors):
         self.errors = list(errors)

@@ -6,7 +6,7 @@ from core.pages import page
 from incidents import selectors as incidents
 from ownership import selectors
 from ownership.models import Component
-from rota.routing import responders_now
+from rota.routing_cache import responders_now
 
 COMPONENT_INCIDENTS = 15
 

@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from core.pages import page
 from ownership import selectors as ownership
-from rota.routing import responders_now
+from rota.routing_cache import responders_now
 from rota.selectors.board import now_board
 
 # Search results show who is on call for this many components; the rest link to their pages.

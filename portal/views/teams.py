@@ -12,7 +12,7 @@ from incidents import selectors as incidents
 from ownership import selectors
 from reports.capacity import buffer_now
 from rota.api.permissions import leave_reason_visible
-from rota.routing import responders_now
+from rota.routing_cache import responders_now
 from rota.selectors import team_holidays_upcoming
 
 from .timeline import DEFAULT_WEEKS, MAX_WEEKS, build_timeline, rotations_of_team

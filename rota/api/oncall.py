@@ -19,7 +19,7 @@ from core import caches
 from ownership.api.serializers import InstantQuerySerializer
 from ownership.models import Team
 
-from .. import routing
+from .. import routing, routing_cache
 from ..models import Rotation
 
 # The JSON of cached "now" answers, by routing's cache stamp.
@@ -148,7 +148,7 @@ class OnCallView(APIView):
             if at is None:
                 # Cached until the next boundary and dropped on any rota or catalog edit;
                 # so is its JSON, of which only "at" changes from one call to the next.
-                result, stamp = routing.responders_now_versioned(**{target: value})
+                result, stamp = routing_cache.responders_now_versioned(**{target: value})
                 body = _rendered.get(stamp)
                 if body is None:
                     body = OnCallSerializer(result).data

@@ -10,12 +10,11 @@ from rest_framework.views import APIView
 
 from .. import services
 from ..routing import routing_settings
-from .errors import RotaErrorsMixin
 from .permissions import request_is_rota_admin
 from .serializers import RoutingSettingsSerializer
 
 
-class RoutingSettingsView(RotaErrorsMixin, APIView):
+class RoutingSettingsView(APIView):
     """The organisation's routing settings: who answers when nobody is on call."""
 
     serializer_class = RoutingSettingsSerializer

@@ -22,7 +22,6 @@ from ..models import (
     SupportPolicyComponent,
 )
 from . import filters
-from .errors import RotaErrorsMixin
 from .permissions import (
     can_manage_rotation,
     managed_teams,
@@ -53,7 +52,7 @@ class StaffOnlyWrites:
         return request_is_rota_admin(request)
 
 
-class SprintCalendarViewSet(RotaErrorsMixin, StaffOnlyWrites, viewsets.ModelViewSet):
+class SprintCalendarViewSet(StaffOnlyWrites, viewsets.ModelViewSet):
     """Sprint calendars; sprint N's dates under ``sprints``. Staff only change them."""
 
     queryset = SprintCalendar.objects.all()
@@ -88,7 +87,7 @@ class SprintCalendarViewSet(RotaErrorsMixin, StaffOnlyWrites, viewsets.ModelView
         return Response(SprintSerializer(rows, many=True).data)
 
 
-class RotationViewSet(RotaErrorsMixin, viewsets.ModelViewSet):
+class RotationViewSet(viewsets.ModelViewSet):
     """Rotations and their turn order.
 
     Staff, and managers of a team the rotation concerns (its team; for team rotations, any
@@ -167,7 +166,7 @@ class RotationManagedMixin:
             raise PermissionDenied("Only staff and the rotation's team managers may do this.")
 
 
-class ShiftViewSet(RotaErrorsMixin, RotationManagedMixin, viewsets.ModelViewSet):
+class ShiftViewSet(RotationManagedMixin, viewsets.ModelViewSet):
     """Shifts, the rota's rows. Staff and the rotation's managers add and edit them by hand.
 
     An edit marks the shift ``edited`` (regeneration keeps it) and bumps its ``sequence``.
@@ -212,7 +211,7 @@ class ShiftViewSet(RotaErrorsMixin, RotationManagedMixin, viewsets.ModelViewSet)
         services.shift_delete(shift=instance, by=self.request.user)
 
 
-class OverrideViewSet(RotaErrorsMixin, RotationManagedMixin, viewsets.ModelViewSet):
+class OverrideViewSet(RotationManagedMixin, viewsets.ModelViewSet):
     """Overrides: someone covers a window of a rotation.
 
     Staff and the rotation's managers manage every override; anyone may cover for someone,
@@ -280,7 +279,7 @@ class OverrideViewSet(RotaErrorsMixin, RotationManagedMixin, viewsets.ModelViewS
         services.override_delete(override=instance)
 
 
-class SupportPolicyViewSet(RotaErrorsMixin, StaffOnlyWrites, viewsets.ModelViewSet):
+class SupportPolicyViewSet(StaffOnlyWrites, viewsets.ModelViewSet):
     """Support policies: which support model applies to which components. Staff change them."""
 
     serializer_class = SupportPolicySerializer

@@ -13,7 +13,6 @@ from .. import services
 from ..exceptions import CalendarImportError
 from ..models import SwapRequest, Unavailability
 from . import filters
-from .errors import RotaErrorsMixin
 from .permissions import can_manage_rotation, can_manage_user, managed_teams, request_is_rota_admin
 from .serializers_personal import (
     ImportResultSerializer,
@@ -24,7 +23,6 @@ from .serializers_personal import (
 
 
 class SwapViewSet(
-    RotaErrorsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -108,7 +106,7 @@ class SwapViewSet(
         return Response(self.get_serializer(swap).data)
 
 
-class UnavailabilityViewSet(RotaErrorsMixin, viewsets.ModelViewSet):
+class UnavailabilityViewSet(viewsets.ModelViewSet):
     """Leave and public holidays of people and teams; ``import`` reads an iCalendar file or URL.
 
     Everyone manages their own; managers also those of their teams and their teams' members;

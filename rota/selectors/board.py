@@ -10,7 +10,8 @@ from core import caches
 from ownership.models import Team
 
 from ..models import SupportPolicy
-from ..routing import Responders, responders_now_for_rotations, responders_now_for_teams, versions
+from ..routing import Responders
+from ..routing_cache import responders_now_for_rotations, responders_now_for_teams, versions
 
 # Answers are cached per process until the first shift among them ends, a minute at most:
 # someone may start a shift in what is a gap now, and nobody's end tells when.

@@ -16,7 +16,7 @@ from ownership.models import Membership, Team
 
 from ..feeds import Feed, build_feed
 from ..models import FeedToken, Override, Rotation, Shift, ShiftChange
-from ..routing import versions as routing_versions
+from ..routing_cache import versions as routing_versions
 from .feed_events import feed_events
 from .schedule import segments_for
 

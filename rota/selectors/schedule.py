@@ -274,7 +274,7 @@ def final_schedule(*, rotation: Rotation, start, end) -> list[Segment]:
 
 
 # Collects the ends of the segments that on-call answers were built from, so that a caller
-# can cache an answer until the first of them (see rota.routing.responders_now).
+# can cache an answer until the first of them (see rota.routing_cache.responders_now).
 _validity: contextvars.ContextVar = contextvars.ContextVar("rota_validity", default=None)
 
 

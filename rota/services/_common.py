@@ -1,12 +1,12 @@
 """Helpers shared by the rota's services."""
 
 import datetime
-import uuid
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.services import version_touch
 from core.timeutil import ONE_DAY, UTC, date_span, window_text, zone
 
 from ..exceptions import ShiftOverlap
@@ -15,18 +15,7 @@ from ..models import Override, Rotation, RotaVersion, Shift, ShiftChange
 
 def rota_touch() -> None:
     """Replace the rota version tag so every process's on-call cache notices the change."""
-    tag = uuid.uuid4().hex
-    if not RotaVersion.objects.filter(pk=1).update(tag=tag):
-        RotaVersion.objects.update_or_create(pk=1, defaults={"tag": tag})
-
-
-def apply_fields(instance, allowed, data):
-    """Set ``data`` on ``instance``, refusing names outside ``allowed``."""
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
-    for name, value in data.items():
-        setattr(instance, name, value)
+    version_touch(RotaVersion, field="tag")
 
 
 def shift_snapshot(shift: Shift) -> dict:

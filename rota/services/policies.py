@@ -5,10 +5,11 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.services import apply_fields
 from ownership.models import Component
 
 from ..models import RoutingSettings, SupportPolicy, SupportPolicyComponent
-from ._common import apply_fields, rota_touch
+from ._common import rota_touch
 
 FIELDS = (
     "name",

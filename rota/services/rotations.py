@@ -8,10 +8,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.services import apply_fields
 from ownership.models import Team
 
 from ..models import Rotation, RotationParticipant, Shift, SprintCalendar, SwapRequest
-from ._common import apply_fields, rota_touch
+from ._common import rota_touch
 from .generation import rotation_regenerate
 
 User = get_user_model()

@@ -9,12 +9,12 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.services import apply_fields
 from core.timeutil import ensure_aware, zone
 
 from ..exceptions import OverrideOverlap
 from ..models import Override, Rotation, Shift, ShiftChange
 from ._common import (
-    apply_fields,
     change_row,
     check_no_overlap,
     rota_touch,

@@ -2,8 +2,10 @@
 
 from django.db import transaction
 
+from core.services import apply_fields
+
 from ..models import Unavailability
-from ._common import apply_fields, rota_touch, team_holidays_touch
+from ._common import rota_touch, team_holidays_touch
 from .leave import LeaveResult, leave_covers_remove, leave_settle
 
 FIELDS = ("user", "team", "start_date", "end_date", "reason", "kind")

@@ -18,12 +18,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.netsafety import DeadlineExceeded, UnsafeURL, safe_urlopen
+from core.services import apply_fields
 from core.timeutil import ONE_DAY, zone
 
 from ..exceptions import CalendarImportError
 from ..models import Unavailability
 from ..selectors.people import person_zone_name
-from ._common import apply_fields, rota_touch
+from ._common import rota_touch
 from .leave import leave_covers_remove, leave_settle
 from .unavailability import FIELDS, _touch_holiday_duty
 

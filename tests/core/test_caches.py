@@ -13,7 +13,7 @@ from ownership.api import views as ownership_api
 from ownership.selectors import path_lookup_cache
 from portal.demo import seed as demo_seed
 from reports import standby, workcal
-from rota import routing
+from rota import routing_cache
 from rota.api import oncall as oncall_api
 from rota.selectors.board import board_cache
 from tests.ownership.factories import ComponentFactory, MembershipFactory, TeamFactory
@@ -110,13 +110,13 @@ def test_clear_all_empties_every_cache(client):
         workcal._opening,
         demo_seed.organisation,
     ]
-    assert routing._answers and oncall_api._rendered and ownership_api._rendered
+    assert routing_cache._answers and oncall_api._rendered and ownership_api._rendered
     assert path_lookup_cache.answers and board_cache._entry is not None
     assert all(fn.cache_info().currsize for fn in lru)
 
     caches.clear_all()
 
-    assert not routing._answers and not oncall_api._rendered and not ownership_api._rendered
+    assert not routing_cache._answers and not oncall_api._rendered and not ownership_api._rendered
     assert not path_lookup_cache.answers and path_lookup_cache.version is None
     assert board_cache._entry is None
     assert [fn.cache_info().currsize for fn in lru] == [0] * len(lru)
