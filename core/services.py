@@ -4,6 +4,7 @@ import uuid
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import timezone
 
 
 def _stored(instance: models.Model, name: str, value):
@@ -65,9 +66,12 @@ def version_touch(model: type[models.Model], *, field: str) -> str:
     for and compare it with one primary-key read, so a change seen by one process is seen by
     all. A random tag rather than a counter: a rolled-back change cannot leave a cache keyed
     by a value a later, different change would produce again. Call it in the transaction of
-    the change.
+    the change. A model with a ``changed_at`` field gets it set to now (UTC) as well.
     """
     tag = uuid.uuid4().hex
-    if not model.objects.filter(pk=1).update(**{field: tag}):
-        model.objects.update_or_create(pk=1, defaults={field: tag})
+    values = {field: tag}
+    if any(f.name == "changed_at" for f in model._meta.fields):
+        values["changed_at"] = timezone.now()
+    if not model.objects.filter(pk=1).update(**values):
+        model.objects.update_or_create(pk=1, defaults=values)
     return tag

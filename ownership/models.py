@@ -318,6 +318,8 @@ class CatalogVersion(models.Model):
     """
 
     version = models.CharField(max_length=32, default="initial")
+    # When the version was last replaced (see RotaVersion.changed_at).
+    changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "catalog version"

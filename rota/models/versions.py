@@ -11,6 +11,9 @@ class RotaVersion(models.Model):
     """
 
     tag = models.CharField(max_length=32, default="initial")
+    # When the tag was last replaced: dates changes that leave no row of their own (a removal),
+    # e.g. for a calendar feed's Last-Modified.
+    changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "rota version"

@@ -8,14 +8,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from ownership.models import Membership, Team
+from ownership.models import CatalogVersion, Membership, Team
 
 from ..feeds import Feed, build_feed
-from ..models import FeedToken, Override, Rotation, Shift, ShiftChange
+from ..models import FeedToken, Override, Rotation, RotaVersion, Shift, ShiftChange
 from ..routing_cache import versions as routing_versions
 from .feed_events import feed_events
 from .schedule import segments_for
@@ -196,8 +196,10 @@ def feed_state(*, token: FeedToken, now=None, busy: bool | None = None) -> FeedS
 
     ``last_modified`` is read from the same rows, so every process gives the same one: the
     latest ``updated_at`` of those shifts, covers, rotations and teams, of the owner's feed
-    preference, and of a shift removal from those rotations, and at least 00:00 UTC of the
-    day (the window moves then, which changes the fingerprint too).
+    preference, of a shift removal from those rotations, and of the rota's and the catalog's
+    last change (``RotaVersion.changed_at``, ``CatalogVersion.changed_at``: what leaves no row,
+    such as a removed membership, is dated there), and at least 00:00 UTC of the day (the
+    window moves then, which changes the fingerprint too).
     """
     scope = feed_scope(token=token, now=now, busy=busy)
     shifts = Shift.objects.filter(scope.shifts, end__gt=scope.window_start).aggregate(
@@ -216,10 +218,19 @@ def feed_state(*, token: FeedToken, now=None, busy: bool | None = None) -> FeedS
         first=Min("start"),
         last=Max("end"),
     )
-    # A removed shift leaves no row to date it, but an audit row of its removal.
+    # A removed shift leaves no row to date it, but an audit row of its removal. Other
+    # changes leave none at all (a membership or a cover over no shift removed, a rotation
+    # deleted): the rota's and the catalog's versions date them. Those move with any edit,
+    # so Last-Modified may be later than this feed's own last change, never earlier.
     removed = ShiftChange.objects.filter(scope.shifts, action=ShiftChange.Action.DELETED).aggregate(
         at=Max("changed_at")
     )["at"]
+    catalog_changed = CatalogVersion.objects.filter(pk=1).values("changed_at")
+    rota_changed, catalog_changed = (
+        RotaVersion.objects.filter(pk=1)
+        .values_list("changed_at", Subquery(catalog_changed[:1]))
+        .first()
+    ) or (None, None)
     parts = [
         "v2",
         token.key,
@@ -244,6 +255,8 @@ def feed_state(*, token: FeedToken, now=None, busy: bool | None = None) -> FeedS
         shifts["teams"],
         overrides["changed"],
         removed,
+        rota_changed,
+        catalog_changed,
         preference,
         window_moved,
     ]

@@ -13,9 +13,9 @@ from django.utils.http import http_date, parse_http_date
 
 from core import caches
 from notifications.models import NotificationPreference
-from ownership.models import Team
+from ownership.models import CatalogVersion, Team
 from rota import services
-from rota.models import Override, Rotation, Shift, ShiftChange
+from rota.models import Override, Rotation, RotaVersion, Shift, ShiftChange
 from rota.services.feeds import feed_token_get_or_create, feed_token_string
 from tests.ownership.factories import MembershipFactory, UserFactory
 
@@ -42,6 +42,8 @@ def _settle(at):
     Team.objects.update(updated_at=at)
     ShiftChange.objects.update(changed_at=at)
     NotificationPreference.objects.update(updated_at=at)
+    RotaVersion.objects.update(changed_at=at)
+    CatalogVersion.objects.update(changed_at=at)
 
 
 @pytest.fixture
@@ -106,6 +108,7 @@ def test_editing_a_shift_moves_both_validators_forward(client, alice_feed):
     services.shift_update(shift=shift, end=shift.end - HOUR)
     edited = settled + datetime.timedelta(minutes=1)
     Shift.objects.filter(pk=shift.pk).update(updated_at=edited)
+    RotaVersion.objects.update(changed_at=edited)  # the edit dated the rota's version too
 
     _fresh_process()
     after = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
@@ -181,9 +184,35 @@ def test_the_304_path_is_one_query(client, alice_feed, django_assert_num_queries
     with django_assert_num_queries(1):
         assert client.get(url, **{header: value}).status_code == 304
     # Cold (a process that never served the feed): that query, then the memberships, the
-    # shift and cover fingerprints and the last removal, once; then one query again.
+    # shift and cover fingerprints, the last removal and the versions' dates, once; then one
+    # query again.
     _fresh_process()
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.get(url, **{header: value}).status_code == 304
     with django_assert_num_queries(1):
         assert client.get(url, **{header: value}).status_code == 304
+
+
+def test_a_change_that_leaves_no_row_still_moves_last_modified(client, alice_feed, monkeypatch):
+    # Bob leaves the team: no shift, cover or rotation row of Alice's feed is written, but her
+    # feed changes (her team's support duty lists its members). Worked out on paper: the
+    # catalog's version is dated at the removal, a minute after everything else was settled,
+    # so Last-Modified moves to that minute and If-Modified-Since gets the new feed.
+    from ownership import services as ownership_services
+    from ownership.models import Membership
+
+    alice, rotation, settled = alice_feed
+    url = _url(feed_token_get_or_create(user=alice))
+    first = client.get(url)
+    assert first["Last-Modified"] == _expected(settled)
+
+    removal = settled + datetime.timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: removal)
+    team = Membership.objects.get(user__username="bob").team
+    ownership_services.team_set_members(team=team, members=[(alice, Membership.Role.ENGINEER)])
+    monkeypatch.setattr(timezone, "now", lambda: removal + datetime.timedelta(seconds=1))
+
+    _fresh_process()
+    after = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert after.status_code == 200
+    assert after["Last-Modified"] == http_date(removal.timestamp())
