@@ -18,7 +18,7 @@ from importers.base import ImportRefused, ImportReport, Progress
 from importers.registry import register
 from incidents.models import Bug
 
-from .bugs_common import SourceBug, load_mapping, save_bugs
+from .bugs_common import SourceBug, in_line_order, load_mapping, save_bugs
 
 REPO_URL = re.compile(
     r"^https://[^/]+/(?:repos/)?(?P<repo>[^/]+/[^/]+?)(?:/(?:issues|pull)/\d+)?/?$"
@@ -144,3 +144,4 @@ def import_github_bugs(
     mapping = load_mapping(options.get("mapping"))
     bugs = read_github_json(data, report=report)
     save_bugs(bugs, source=Bug.Source.GITHUB, mapping=mapping, report=report, progress=progress)
+    in_line_order(report)
