@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import re
 from collections import defaultdict
 
@@ -125,6 +126,39 @@ def load_mapping(data) -> Mapping:
         mapping.issue_types = tuple(name_key(t) for t in types)
     mapping.jira_url = str(raw.get("jira_url") or "").rstrip("/")
     return mapping
+
+
+def read_mapping(data: bytes | str) -> dict:
+    """Read a bug mapping file for the admin; return it as a JSON-ready dict.
+
+    The file's shape is :func:`load_mapping`'s; raises ``ImportRefused`` as it does.
+    """
+    try:
+        raw = yaml.safe_load(data) if data else {}
+    except yaml.YAMLError as exc:
+        raise ImportRefused(f"not YAML or JSON ({exc})", where="mapping file") from None
+    load_mapping(raw or {})
+    return json.loads(json.dumps(raw or {}, default=str))
+
+
+def add_picks(mapping: dict, picks: dict[str, str]) -> dict:
+    """Return ``mapping`` (a bug mapping dict) with ``picks`` ({source name: slug}) added
+    under ``components``."""
+    return {**mapping, "components": {**(mapping.get("components") or {}), **picks}}
+
+
+def unplaced_names(bugs: list[SourceBug], mapping) -> list[str]:
+    """Return the source names (sorted, once each) of the bugs no component could be found
+    for: their components, or their labels when they have none."""
+    mapping = load_mapping(mapping or {})
+    components = {c.slug: c for c in Component.objects.all()}
+    by_name = {name_key(c.name): c for c in components.values()}
+    by_name.update({name_key(slug): c for slug, c in components.items()})
+    names = set()
+    for bug in bugs:
+        if _component(bug, mapping, components, by_name)[0] is None:
+            names.update(bug.components or bug.labels)
+    return sorted(names)
 
 
 def _pairs(raw: dict, key: str) -> dict[str, str]:

@@ -21,7 +21,16 @@ from importers.base import ImportRefused, ImportReport, Progress
 from importers.registry import register
 from incidents.models import Bug
 
-from .bugs_common import SourceBug, in_line_order, load_mapping, name_key, save_bugs
+from .bugs_common import (
+    SourceBug,
+    add_picks,
+    in_line_order,
+    load_mapping,
+    name_key,
+    read_mapping,
+    save_bugs,
+    unplaced_names,
+)
 
 REQUIRED = ("Issue key", "Summary", "Created")
 COMPONENT_COLUMNS = ("Component/s", "Components")
@@ -170,3 +179,19 @@ def import_jira_bugs(
     bugs = read_jira_csv(data, tz_name=tz_name, mapping=mapping, report=report)
     save_bugs(bugs, source=Bug.Source.JIRA, mapping=mapping, report=report, progress=progress)
     in_line_order(report)
+
+
+def _unplaced(data: bytes, mapping: dict) -> list[str]:
+    """The Jira components (or labels) of bugs that ``mapping`` places nowhere (admin picker).
+
+    Times do not decide where a bug goes: the file is read in UTC here.
+    """
+    bugs = read_jira_csv(
+        data, tz_name="UTC", mapping=load_mapping(mapping or {}), report=ImportReport("jira")
+    )
+    return unplaced_names(bugs, mapping)
+
+
+import_jira_bugs.read_mapping = read_mapping
+import_jira_bugs.add_picks = add_picks
+import_jira_bugs.unmapped_services = _unplaced
