@@ -7,6 +7,8 @@ Every expected value is worked out on paper from the inline files.
 import datetime
 import json
 
+from django.urls import reverse
+
 from importers.history.incidents import load_mapping
 from incidents.models import Incident, TimelineEntry
 
@@ -90,7 +92,7 @@ def test_a_source_that_moved_on_is_followed_forward(world):
     assert incident.resolved_by is None and incident.acknowledged_by is None
 
 
-def test_silenced_at_is_the_acknowledgement_when_acknowledged_at_is_empty(world):
+def test_silenced_at_is_the_acknowledgement_when_acknowledged_at_is_empty(world, user_client):
     # Silenced at 10:06 then resolved at 10:30, never acknowledged: acknowledged at 10:06,
     # so the time to acknowledge is 6 minutes (not "never acknowledged").
     resolved = group(
@@ -100,6 +102,10 @@ def test_silenced_at_is_the_acknowledgement_when_acknowledged_at_is_empty(world)
     incident = Incident.objects.get(source_id="IG1")
     assert incident.acknowledged_at == datetime.datetime(2026, 3, 1, 10, 6, tzinfo=UTC)
     assert incident.acknowledged_at - incident.created_at == datetime.timedelta(minutes=6)
+    # The one incident of the period: MTTA 6 minutes (none at all before the fix).
+    period = {"from": "2026-02-23", "to": "2026-03-08"}
+    body = user_client.get(reverse("report-incidents"), period).json()
+    assert (body["summary"]["incidents"], body["summary"]["mtta_minutes"]) == (1, 6.0)
 
 
 def test_each_imported_incident_says_where_it_came_from(world):
