@@ -47,6 +47,7 @@ def test_unchanged_source_leaves_what_rota_did_alone(world, staff_client, staff_
     assert incident.status == "triggered"
     answer = staff_client.post(f"/api/v1/incidents/{incident.pk}/resolve/", {}, format="json")
     assert answer.status_code == 200, answer.content
+    Incident.objects.filter(pk=incident.pk).update(severity="SEV1")  # raised in Rota
 
     again = run_import(GF, data, mapping=MAPPING)
     # Same file: the source row did not change, so the resolution made in Rota stands.
@@ -54,6 +55,7 @@ def test_unchanged_source_leaves_what_rota_did_alone(world, staff_client, staff_
     incident.refresh_from_db()
     assert incident.status == "resolved"
     assert incident.resolved_at is not None and incident.resolved_by == staff_user
+    assert incident.severity == "SEV1"
 
 
 def test_a_changed_source_never_moves_the_status_back(world, staff_client, staff_user):
