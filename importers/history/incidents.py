@@ -74,6 +74,7 @@ class SourceIncident:
     description: str = ""
     link: str = ""
     status: str = ""  # Incident.Status; empty: from the times
+    number: str = ""  # the number people know it by (Opsgenie tinyId, PagerDuty #), if any
 
 
 class Unreadable(ValueError):
@@ -279,6 +280,7 @@ def incidents_import(
     owners = Owners()
     existing = {incident.source_id: incident for incident in Incident.objects.filter(source=source)}
     seen: dict[str, str] = {}
+    numbers: dict[str, str] = {}  # source id -> what the timeline note calls it
     new: list[Incident] = []
     changed: list[Incident] = []
     done = 0
@@ -310,6 +312,7 @@ def incidents_import(
             incident = Incident(
                 source=source, source_id=item.source_id, source_hash=digest, **values
             )
+            numbers[item.source_id] = item.number or item.source_id
         elif incident.source_hash == digest:
             # The source did not change since the last import: what Rota did since stays.
             report.keep("incident")
@@ -331,12 +334,12 @@ def incidents_import(
             changed.append(incident)
             report.update("incident", label)
         if len(new) >= BATCH:
-            create_imported(new, source, kind_label)
+            create_imported(new, source, kind_label, numbers)
             new = []
         if len(changed) >= BATCH:
             Incident.objects.bulk_update(changed, [*_FIELDS])
             changed = []
-    create_imported(new, source, kind_label)
+    create_imported(new, source, kind_label, numbers)
     Incident.objects.bulk_update(changed, [*_FIELDS], batch_size=BATCH)
     progress(done, total if total is not None else done)
 

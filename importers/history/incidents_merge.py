@@ -51,8 +51,11 @@ def merge(incident: Incident, values: dict, digest: str) -> bool:
     return any(getattr(incident, name) != value for name, value in before.items())
 
 
-def create_imported(new: list[Incident], source: str, kind_label: str) -> None:
-    """Insert ``new`` with a timeline entry each: "Imported from Opsgenie (alert 2007) on ..."."""
+def create_imported(
+    new: list[Incident], source: str, kind_label: str, numbers: dict[str, str]
+) -> None:
+    """Insert ``new`` with a timeline entry each: "Imported from Opsgenie (alert 2007) on ...",
+    naming each by ``numbers[source_id]`` (its tinyId, incident number or id)."""
     Incident.objects.bulk_create(new)
     name = Incident.Source(source).label
     unit = kind_label.removeprefix(name).strip()
@@ -62,7 +65,8 @@ def create_imported(new: list[Incident], source: str, kind_label: str) -> None:
             incident=incident,
             kind=TimelineEntry.Kind.NOTE,
             at=now,
-            text=f"Imported from {name} ({unit} {incident.source_id}) on {now:%Y-%m-%d}.",
+            text=f"Imported from {name} ({unit} {numbers.get(incident.source_id)}) "
+            f"on {now:%Y-%m-%d}.",
             data={"imported": source},
         )
         for incident in new

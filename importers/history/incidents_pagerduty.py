@@ -94,8 +94,10 @@ def _incident(row: dict, where: str) -> SourceIncident:
     status = (row.get("status") or "").strip().lower()
     if status and status not in STATUS:
         raise Unreadable(f'status "{status}" is none of {", ".join(STATUS)}')
+    number = (row.get("incident_number") or "").strip()
     return SourceIncident(
         where=where,
+        number=f"#{number}" if number else "",
         source_id=source_id,
         title=_first(row, COLUMNS["title"])[1],
         service=service,

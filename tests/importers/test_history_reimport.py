@@ -126,3 +126,17 @@ def test_a_missing_created_time_names_the_column_the_file_has(world):
     data = b"id,service_name,title,created_at\nQ1,checkout,Down,\n"
     report = run_import(PD, data)
     assert [str(p) for p in report.problems] == ["line 2: no created time (created_at is empty)"]
+
+
+def test_the_timeline_note_names_the_alert_as_people_know_it(world):
+    # Opsgenie's tinyId (1791), PagerDuty's incident number (#101): not the long ids.
+    run_import("opsgenie-alerts", sample("opsgenie_alerts.json"))
+    entry = TimelineEntry.objects.get(incident__title="Payment provider webhook failures")
+    assert entry.text.startswith("Imported from Opsgenie (alert 1791) on ")
+    run_import(
+        PD,
+        sample("pagerduty_incidents.csv"),
+        mapping=load_mapping(sample("pagerduty_mapping.yaml")),
+    )
+    entry = TimelineEntry.objects.get(incident__source="pagerduty", incident__source_id="PABC001")
+    assert entry.text.startswith("Imported from PagerDuty (incident #101) on ")
