@@ -10,6 +10,7 @@ saying so).
 
 import functools
 
+import yaml
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -31,6 +32,7 @@ from .services import (
     import_run_check,
     import_run_progress,
     import_run_remap,
+    last_mapping,
 )
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # two years of PagerDuty incidents is about 3 MB
@@ -63,6 +65,14 @@ class NewImportForm(forms.Form):
     importer = forms.ChoiceField(choices=_importer_choices)
     file = forms.FileField(help_text="The file the other tool exported.")
     mapping = forms.FileField(required=False)
+    mapping_text = forms.CharField(
+        label="Mapping (text)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Or the mapping as YAML or JSON text, in the importer's documented format "
+        "(bug importers: components, severity, outcome, default_component, issue_types, "
+        "jira_url). Filled in from the last import with the same importer.",
+    )
     options = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -101,10 +111,18 @@ class NewImportForm(forms.Form):
                 )
             data["options_dict"][key.strip()] = value.strip()
         raw = self._read("mapping")
+        field = "mapping"
+        if raw and data.get("mapping_text", "").strip():
+            raise forms.ValidationError({field: "Give the mapping as a file or as text, not both."})
+        if not raw:
+            raw, field = data.get("mapping_text", "").strip(), "mapping_text"
+        # Each importer reads its own documented mapping format (bug importers: a dict of
+        # sections); the others map {source name: slug or person}.
+        read = getattr(registry.get(data["importer"]).run, "read_mapping", load_mapping)
         try:
-            data["mapping_dict"] = load_mapping(raw) if raw else {}
+            data["mapping_dict"] = read(raw) if raw else {}
         except ImportRefused as error:
-            raise forms.ValidationError({"mapping": error.message}) from None
+            raise forms.ValidationError({field: error.message}) from None
         return data
 
 
@@ -204,7 +222,14 @@ class ImportRunAdmin(RotaAdminOnly, admin.ModelAdmin):
         """Upload a file for an importer; dry-run it and go to its page."""
         if not is_rota_admin(request.user):
             raise PermissionDenied
-        form = NewImportForm(request.POST or None, request.FILES or None)
+        chosen = request.GET.get("importer", "")
+        initial = {}
+        if chosen in registry.IMPORTERS:
+            # Start from the mapping the last import with this importer used (picks included).
+            last = last_mapping(chosen)
+            text = yaml.safe_dump(last, allow_unicode=True, sort_keys=False) if last else ""
+            initial = {"importer": chosen, "mapping_text": text}
+        form = NewImportForm(request.POST or None, request.FILES or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             run = import_run_check(
@@ -251,5 +276,6 @@ class ImportRunAdmin(RotaAdminOnly, admin.ModelAdmin):
                 sum(run.report.get(name, {}).values()) for name in ("created", "updated", "deleted")
             ),
             list_url=reverse("admin:importers_importrun_changelist"),
+            again_url=f"{reverse('admin:importers_importrun_new')}?importer={run.importer}",
         )
         return TemplateResponse(request, "admin/importers/importrun/run.html", context)

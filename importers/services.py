@@ -82,11 +82,27 @@ def import_run_check(
 
 
 def import_run_remap(*, run: ImportRun, mapping: dict[str, str]) -> ImportRun:
-    """Add ``mapping`` ({source service: component slug}) to the run's and dry-run it again."""
+    """Add ``mapping`` ({source name: component slug}) to the run's and dry-run it again.
+
+    The picks are kept as the run's mapping (bug importers file them under ``components``),
+    so the next import with this importer can start from them (:func:`last_mapping`).
+    """
     if run.status != ImportRun.Status.CHECKED:
         raise NotApplicable(f"This import is {run.get_status_display().lower()}.")
-    run.options = {**run.options, "mapping": {**run.options.get("mapping", {}), **mapping}}
+    add = getattr(registry.get(run.importer).run, "add_picks", None)
+    known = run.options.get("mapping") or {}
+    merged = add(known, mapping) if add else {**known, **mapping}
+    run.options = {**run.options, "mapping": merged}
     return _dry_run(run)
+
+
+def last_mapping(importer: str) -> dict:
+    """Return the mapping of the latest checked or applied run of ``importer`` ({} if none)."""
+    runs = ImportRun.objects.filter(importer=importer).exclude(status=ImportRun.Status.REFUSED)
+    for options in runs.values_list("options", flat=True)[:20]:
+        if (options or {}).get("mapping"):
+            return options["mapping"]
+    return {}
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ STATE_CHOICES = [
     ("open", "Open (not resolved)"),
     ("", "Any status"),
     *Incident.Status.choices,
+    ("imported", "Imported from another tool"),
 ]
 
 
@@ -49,8 +50,10 @@ class IncidentFilterForm(forms.Form):
         """Narrow ``incidents`` down to what the valid fields ask for."""
         data = self.cleaned_data
         state = data.get("state")
-        if state == "open":
-            incidents = incidents.exclude(status=Incident.Status.RESOLVED)
+        if state == "open":  # live work: imported history stays out
+            incidents = incidents.exclude(status=Incident.Status.RESOLVED).filter(source="")
+        elif state == "imported":
+            incidents = incidents.exclude(source="")
         elif state:
             incidents = incidents.filter(status=state)
         if data.get("severity"):

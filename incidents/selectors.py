@@ -32,7 +32,9 @@ def incident_timeline(*, incident: Incident):
 
 
 def open_incidents():
-    return incident_list().exclude(status=Incident.Status.RESOLVED)
+    """Return the live open incidents: not resolved, and not imported history (an incident
+    still open in the tool it came from is nobody's work in Rota)."""
+    return incident_list().exclude(status=Incident.Status.RESOLVED).filter(source="")
 
 
 def open_incidents_for_rotation(*, rotation):

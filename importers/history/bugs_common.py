@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
+import re
 from collections import defaultdict
 
 import yaml
@@ -19,6 +21,8 @@ from django.core.exceptions import ValidationError
 from importers.base import ImportRefused, ImportReport, Progress
 from incidents.models import Bug, Severity
 from ownership.models import Component, OwnershipPeriod
+
+from .incidents_merge import fingerprint
 
 KIND = "bug"
 
@@ -122,6 +126,39 @@ def load_mapping(data) -> Mapping:
         mapping.issue_types = tuple(name_key(t) for t in types)
     mapping.jira_url = str(raw.get("jira_url") or "").rstrip("/")
     return mapping
+
+
+def read_mapping(data: bytes | str) -> dict:
+    """Read a bug mapping file for the admin; return it as a JSON-ready dict.
+
+    The file's shape is :func:`load_mapping`'s; raises ``ImportRefused`` as it does.
+    """
+    try:
+        raw = yaml.safe_load(data) if data else {}
+    except yaml.YAMLError as exc:
+        raise ImportRefused(f"not YAML or JSON ({exc})", where="mapping file") from None
+    load_mapping(raw or {})
+    return json.loads(json.dumps(raw or {}, default=str))
+
+
+def add_picks(mapping: dict, picks: dict[str, str]) -> dict:
+    """Return ``mapping`` (a bug mapping dict) with ``picks`` ({source name: slug}) added
+    under ``components``."""
+    return {**mapping, "components": {**(mapping.get("components") or {}), **picks}}
+
+
+def unplaced_names(bugs: list[SourceBug], mapping) -> list[str]:
+    """Return the source names (sorted, once each) of the bugs no component could be found
+    for: their components, or their labels when they have none."""
+    mapping = load_mapping(mapping or {})
+    components = {c.slug: c for c in Component.objects.all()}
+    by_name = {name_key(c.name): c for c in components.values()}
+    by_name.update({name_key(slug): c for slug, c in components.items()})
+    names = set()
+    for bug in bugs:
+        if _component(bug, mapping, components, by_name)[0] is None:
+            names.update(bug.components or bug.labels)
+    return sorted(names)
 
 
 def _pairs(raw: dict, key: str) -> dict[str, str]:
@@ -236,18 +273,49 @@ def save_bugs(
             f'{item.source_id} "{fields["title"]}" on {component.slug}, {fields["severity"]}, '
             f"{fields['outcome'] or 'open'}"
         )
+        digest = fingerprint(fields)
         bug = existing.get(item.source_id)
         if bug is None:
-            bug = Bug(source=source, source_id=item.source_id, **fields)
+            bug = Bug(source=source, source_id=item.source_id, source_hash=digest, **fields)
             if _saved(bug, item.where, report):
                 report.create(KIND, label)
-        elif any(getattr(bug, name) != value for name, value in fields.items()):
-            for name, value in fields.items():
-                setattr(bug, name, value)
+        elif bug.source_hash == digest:
+            report.keep(KIND)  # the source did not change: what Rota decided since stays
+        elif _merge(bug, fields, digest):
             if _saved(bug, item.where, report):
                 report.update(KIND, label)
         else:
+            Bug.objects.filter(pk=bug.pk).update(source_hash=digest)
             report.keep(KIND)
+
+
+def _merge(bug: Bug, fields: dict, digest: str) -> bool:
+    """Apply a changed source bug; never reopen one that is closed. True if anything changed.
+
+    A bug the source still has open but Rota closed keeps Rota's outcome, closing time and
+    decider; a bug the source closed takes the source's outcome and time.
+    """
+    before = {name: getattr(bug, name) for name in fields}
+    bug.source_hash = digest
+    closing = {"closed_at", "outcome"}
+    for name, value in fields.items():
+        if name not in closing:
+            setattr(bug, name, value)
+    if fields["outcome"]:
+        bug.closed_at, bug.outcome = fields["closed_at"], fields["outcome"]
+    return any(getattr(bug, name) != value for name, value in before.items())
+
+
+def in_line_order(report: ImportReport) -> None:
+    """Sort ``report.problems`` by the line or item they name (``line 6 (PAY-105)``,
+    ``item 4 (#45)``), whichever step of the import found them; others keep their place last.
+    """
+
+    def place(problem) -> int:
+        match = re.match(r"(?:line|item) (\d+)", problem.where)
+        return int(match.group(1)) if match else 1 << 62
+
+    report.problems.sort(key=place)
 
 
 def _saved(bug: Bug, where: str, report: ImportReport) -> bool:

@@ -18,7 +18,15 @@ from importers.base import ImportRefused, ImportReport, Progress
 from importers.registry import register
 from incidents.models import Bug
 
-from .bugs_common import SourceBug, load_mapping, save_bugs
+from .bugs_common import (
+    SourceBug,
+    add_picks,
+    in_line_order,
+    load_mapping,
+    read_mapping,
+    save_bugs,
+    unplaced_names,
+)
 
 REPO_URL = re.compile(
     r"^https://[^/]+/(?:repos/)?(?P<repo>[^/]+/[^/]+?)(?:/(?:issues|pull)/\d+)?/?$"
@@ -144,3 +152,14 @@ def import_github_bugs(
     mapping = load_mapping(options.get("mapping"))
     bugs = read_github_json(data, report=report)
     save_bugs(bugs, source=Bug.Source.GITHUB, mapping=mapping, report=report, progress=progress)
+    in_line_order(report)
+
+
+def _unplaced(data: bytes, mapping: dict) -> list[str]:
+    """The labels of issues that ``mapping`` places on no component (admin picker)."""
+    return unplaced_names(read_github_json(data, report=ImportReport("github")), mapping)
+
+
+import_github_bugs.read_mapping = read_mapping
+import_github_bugs.add_picks = add_picks
+import_github_bugs.unmapped_services = _unplaced

@@ -21,7 +21,16 @@ from importers.base import ImportRefused, ImportReport, Progress
 from importers.registry import register
 from incidents.models import Bug
 
-from .bugs_common import SourceBug, load_mapping, name_key, save_bugs
+from .bugs_common import (
+    SourceBug,
+    add_picks,
+    in_line_order,
+    load_mapping,
+    name_key,
+    read_mapping,
+    save_bugs,
+    unplaced_names,
+)
 
 REQUIRED = ("Issue key", "Summary", "Created")
 COMPONENT_COLUMNS = ("Component/s", "Components")
@@ -57,11 +66,9 @@ def _zone_name(options: dict) -> str:
     return name
 
 
-def read_jira_csv(
-    data: bytes, *, tz_name: str, mapping, report: ImportReport
-) -> tuple[list[SourceBug], dict[str, list[int]]]:
-    """Return the bugs of a Jira CSV export and ``{issue type: [line]}`` of the rows skipped
-    as no bug type; rows that cannot be read go to ``report``.
+def read_jira_csv(data: bytes, *, tz_name: str, mapping, report: ImportReport) -> list[SourceBug]:
+    """Return the bugs of a Jira CSV export; rows that cannot be read, and rows of an issue
+    type not in ``mapping.issue_types``, go to ``report`` by line and key.
 
     Raises ``ImportRefused`` when the file is not a Jira CSV export (no header with the
     required columns).
@@ -95,7 +102,7 @@ def read_jira_csv(
     def every(row, indexes) -> list[str]:
         return [row[i].strip() for i in indexes if i < len(row) and row[i].strip()]
 
-    bugs, skipped_types = [], {}
+    bugs = []
     line = 1  # the header's last physical line
     while True:
         start = line + 1
@@ -115,7 +122,11 @@ def read_jira_csv(
             continue
         issue_type = one(row, "Issue Type")
         if issue_type and name_key(issue_type) not in mapping.issue_types:
-            skipped_types.setdefault(issue_type, []).append(start)
+            report.problem(
+                where,
+                f'Issue Type "{issue_type}" is not a bug type (list the types to import under '
+                '"issue_types" in the mapping file)',
+            )
             continue
         try:
             created = parse_jira_time(one(row, "Created"), tz_name)
@@ -146,17 +157,7 @@ def read_jira_csv(
                 outcome_names=[resolution, *labels] if resolution else labels,
             )
         )
-    return bugs, skipped_types
-
-
-def _report_skipped(skipped_types: dict[str, list[int]], report: ImportReport) -> None:
-    for issue_type, lines in skipped_types.items():
-        shown = ", ".join(map(str, lines[:10])) + (", ..." if len(lines) > 10 else "")
-        report.problem(
-            f"line{'s' if len(lines) > 1 else ''} {shown}",
-            f'Issue Type "{issue_type}" is not a bug type (list the types to import under '
-            '"issue_types" in the mapping file)',
-        )
+    return bugs
 
 
 @register(
@@ -175,6 +176,22 @@ def import_jira_bugs(
     """
     tz_name = _zone_name(options)
     mapping = load_mapping(options.get("mapping"))
-    bugs, skipped = read_jira_csv(data, tz_name=tz_name, mapping=mapping, report=report)
+    bugs = read_jira_csv(data, tz_name=tz_name, mapping=mapping, report=report)
     save_bugs(bugs, source=Bug.Source.JIRA, mapping=mapping, report=report, progress=progress)
-    _report_skipped(skipped, report)
+    in_line_order(report)
+
+
+def _unplaced(data: bytes, mapping: dict) -> list[str]:
+    """The Jira components (or labels) of bugs that ``mapping`` places nowhere (admin picker).
+
+    Times do not decide where a bug goes: the file is read in UTC here.
+    """
+    bugs = read_jira_csv(
+        data, tz_name="UTC", mapping=load_mapping(mapping or {}), report=ImportReport("jira")
+    )
+    return unplaced_names(bugs, mapping)
+
+
+import_jira_bugs.read_mapping = read_mapping
+import_jira_bugs.add_picks = add_picks
+import_jira_bugs.unmapped_services = _unplaced

@@ -28,6 +28,8 @@ from incidents.models import Incident, Severity, Urgency
 from incidents.models.choices import default_urgency
 from ownership.models import Component, OwnershipPeriod
 
+from .incidents_merge import LIFECYCLE_BY, create_imported, fingerprint, merge
+
 # PagerDuty's and Opsgenie's default priorities P1-P5 (README "Moving to Rota").
 PRIORITY_SEVERITY = {
     "P1": Severity.SEV1,
@@ -72,6 +74,7 @@ class SourceIncident:
     description: str = ""
     link: str = ""
     status: str = ""  # Incident.Status; empty: from the times
+    number: str = ""  # the number people know it by (Opsgenie tinyId, PagerDuty #), if any
 
 
 class Unreadable(ValueError):
@@ -277,6 +280,7 @@ def incidents_import(
     owners = Owners()
     existing = {incident.source_id: incident for incident in Incident.objects.filter(source=source)}
     seen: dict[str, str] = {}
+    numbers: dict[str, str] = {}  # source id -> what the timeline note calls it
     new: list[Incident] = []
     changed: list[Incident] = []
     done = 0
@@ -302,15 +306,21 @@ def incidents_import(
             continue
         values = _values(item, component, owners.team_id(component, item.created_at))
         label = f"{kind_label} {item.source_id} ({item.where}) in {component.slug}"
+        digest = fingerprint(values)
         incident = existing.get(item.source_id)
         if incident is None:
-            incident = Incident(source=source, source_id=item.source_id, **values)
-        elif all(getattr(incident, name) == value for name, value in values.items()):
+            incident = Incident(
+                source=source, source_id=item.source_id, source_hash=digest, **values
+            )
+            numbers[item.source_id] = item.number or item.source_id
+        elif incident.source_hash == digest:
+            # The source did not change since the last import: what Rota did since stays.
             report.keep("incident")
             continue
-        else:
-            for name, value in values.items():
-                setattr(incident, name, value)
+        elif not merge(incident, values, digest):
+            changed.append(incident)  # only the fingerprint is new
+            report.keep("incident")
+            continue
         try:
             _clean(incident)
         except ValidationError as error:
@@ -324,17 +334,17 @@ def incidents_import(
             changed.append(incident)
             report.update("incident", label)
         if len(new) >= BATCH:
-            Incident.objects.bulk_create(new)
+            create_imported(new, source, kind_label, numbers)
             new = []
         if len(changed) >= BATCH:
             Incident.objects.bulk_update(changed, [*_FIELDS])
             changed = []
-    Incident.objects.bulk_create(new)
+    create_imported(new, source, kind_label, numbers)
     Incident.objects.bulk_update(changed, [*_FIELDS], batch_size=BATCH)
     progress(done, total if total is not None else done)
 
 
-_FIELDS = tuple(name.removesuffix("_id") for name in COMPARED)
+_FIELDS = (*(name.removesuffix("_id") for name in COMPARED), *LIFECYCLE_BY, "source_hash")
 
 
 def source_services(items: Iterator[SourceIncident | Problem]) -> list[str]:

@@ -86,8 +86,9 @@ def _incident(group, where: str) -> SourceIncident:
     if state not in STATES:
         raise Unreadable(f'state "{state}" is none of {", ".join(STATES)}')
     acknowledged = parse_time(group.get("acknowledged_at"), "acknowledged_at")
-    if state == "silenced" and acknowledged is None:
-        # Silencing is the responder's answer to the page: it counts as the acknowledgement.
+    if acknowledged is None:
+        # Silencing is the responder's answer to the page: it counts as the acknowledgement,
+        # whatever state the group reached since (resolved after a silence, say).
         acknowledged = parse_time(group.get("silenced_at"), "silenced_at")
     resolved = parse_time(group.get("resolved_at"), "resolved_at")
     labels = _labels(group)

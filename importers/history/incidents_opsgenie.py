@@ -93,6 +93,7 @@ def _incident(alert, where: str) -> SourceIncident:
     tiny = alert.get("tinyId")
     return SourceIncident(
         where=f"{where} (tinyId {tiny})" if tiny else f'{where} (id "{source_id}")',
+        number=str(tiny or ""),
         source_id=source_id,
         title=str(alert.get("message") or ""),
         description=str(alert.get("description") or ""),

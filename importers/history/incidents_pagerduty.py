@@ -51,11 +51,12 @@ def _header(name: str) -> str:
 
 
 def _first(row: dict, names: tuple) -> tuple[str, str]:
-    """Return (column, value) of the first of ``names`` with a value, else (names[0], "")."""
+    """Return (column, value) of the first of ``names`` with a value, else (the first of
+    ``names`` the file has, "")."""
     for name in names:
         if (row.get(name) or "").strip():
             return name, row[name].strip()
-    return names[0], ""
+    return next((name for name in names if name in row), names[0]), ""
 
 
 def _seconds(created, row: dict, column: str):
@@ -78,7 +79,7 @@ def _incident(row: dict, where: str) -> SourceIncident:
     column, value = _first(row, COLUMNS["created"])
     created = parse_time(value, column)
     if created is None:
-        raise Unreadable("no created time (created_on is empty)")
+        raise Unreadable(f"no created time ({column} is empty)")
     column, value = _first(row, COLUMNS["acknowledged"])
     acknowledged = parse_time(value, column) or _seconds(created, row, "seconds_to_first_ack")
     column, value = _first(row, COLUMNS["resolved"])
@@ -93,8 +94,10 @@ def _incident(row: dict, where: str) -> SourceIncident:
     status = (row.get("status") or "").strip().lower()
     if status and status not in STATUS:
         raise Unreadable(f'status "{status}" is none of {", ".join(STATUS)}')
+    number = (row.get("incident_number") or "").strip()
     return SourceIncident(
         where=where,
+        number=f"#{number}" if number else "",
         source_id=source_id,
         title=_first(row, COLUMNS["title"])[1],
         service=service,

@@ -91,6 +91,12 @@ class Bug(BoundedTimes, models.Model):
         help_text="The bug's identifier in its source: a Jira issue key (OPS-12) or a GitHub "
         "issue (owner/repo#12). A re-import updates the bug with the same one.",
     )
+    source_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Fingerprint of the source row at the last import: unchanged, it is skipped.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

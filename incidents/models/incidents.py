@@ -160,6 +160,12 @@ class Incident(BoundedTimes, models.Model):
     source_id = models.CharField(
         max_length=100, blank=True, help_text="The incident's identifier in that tool."
     )
+    source_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Fingerprint of the source row at the last import: unchanged, it is skipped.",
+    )
 
     # Escalation state, written by incidents.services.escalation only.
     escalation_level = models.PositiveSmallIntegerField(default=0, editable=False)

@@ -139,3 +139,70 @@ def test_only_rota_admins_import(world):
 
     superuser = UserFactory(is_staff=True, is_superuser=True)
     assert signed_in(superuser).get(reverse(NEW)).status_code == 200
+
+
+# The README's bug mapping, onto the world's components (worked out on paper against
+# samples/jira_bugs.csv): PAY-101, PAY-102 (Payments -> ledger), CHK-7, CHK-9 (Checkout UI ->
+# checkout) are placed; WEB-3 ("Legacy UI", "Web shop") and WEB-4 ("Legacy UI") are not;
+# PAY-110 is a Story.
+BUG_MAPPING = """\
+components:
+  Payments: ledger
+  Checkout UI: checkout
+severity:
+  customer-impact: SEV2
+outcome:
+  Obsolete: wont_fix
+issue_types: [Bug, Defect]
+jira_url: https://example.atlassian.net
+"""
+
+
+def test_bug_importers_take_their_documented_mapping_and_offer_the_picker(world):
+    client = signed_in(rota_admin())
+    response = upload(
+        client,
+        "jira-bugs",
+        "jira_bugs.csv",
+        mapping=SimpleUploadedFile("map.yaml", BUG_MAPPING.encode()),
+        options="timezone=Europe/London",
+    )
+    assert response.status_code == 302, response.context and response.context["form"].errors
+    run = ImportRun.objects.get()
+    assert run.status == "checked" and run.report["created"] == {"bug": 4}
+    assert run.unmapped == ["Legacy UI", "Web shop"]
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert "Components and labels without a component" in page
+    assert '<label for="id_service_0">Legacy UI:</label>' in page
+    assert "<strong>line 8 (WEB-4)</strong>: component &quot;Legacy UI&quot; is no Rota" in page
+
+    # Legacy UI -> search-api places WEB-3 and WEB-4 as well: six bugs, nothing unmapped.
+    client.post(run.get_absolute_url(), {"service_0": "search-api"})
+    run.refresh_from_db()
+    assert run.report["created"] == {"bug": 6} and run.unmapped == []
+    assert run.options["mapping"]["components"] == {
+        "Payments": "ledger",
+        "Checkout UI": "checkout",
+        "Legacy UI": "search-api",
+    }
+    assert run.options["mapping"]["jira_url"] == "https://example.atlassian.net"
+
+    # The next Jira import starts from that mapping, picks included.
+    form = client.get(reverse(NEW), {"importer": "jira-bugs"}).context["form"]
+    assert form.initial["importer"] == "jira-bugs"
+    assert "Legacy UI: search-api" in form.initial["mapping_text"]
+    assert "jira_url: https://example.atlassian.net" in form.initial["mapping_text"]
+
+
+def test_a_bug_mapping_given_as_text_is_checked_by_the_bug_importer(world):
+    client = signed_in(rota_admin())
+    response = upload(
+        client, "github-bugs", "github_issues.json", mapping_text="components:\n  x: nowhere\n"
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["mapping_text"] == [
+        '"x" maps to "nowhere", which is no Rota component'
+    ]
+    response = upload(client, "github-bugs", "github_issues.json", mapping_text="labels: {}\n")
+    assert response.context["form"].errors["mapping_text"][0].startswith("unknown key labels")
+    assert ImportRun.objects.count() == 0

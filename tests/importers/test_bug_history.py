@@ -112,8 +112,8 @@ def test_jira_csv_is_imported_with_severities_components_teams_and_london_times(
         'not imported: line 8 (WEB-4): component "Legacy UI" is no Rota component: map it under '
         '"components" in the mapping file' in output
     )
-    assert 'not imported: line 9: Issue Type "Story" is not a bug type' in output
-    assert output.index("line 8 (WEB-4)") < output.index("line 9:")  # in file order
+    assert 'not imported: line 9 (PAY-110): Issue Type "Story" is not a bug type' in output
+    assert output.index("line 8 (WEB-4)") < output.index("line 9 (PAY-110)")  # in file order
     # Imported history tells nobody: no mail, no chat webhook (Django's test runner keeps
     # outgoing requests out, and the notifications scanner has no delivery to make).
     assert mail.outbox == []
@@ -156,12 +156,39 @@ def test_a_second_import_updates_instead_of_duplicating(org):
     assert Bug.objects.count() == 8
     assert "unchanged: 5 bug" in again and "created:" not in again
 
-    # Edited in Rota since: the next import puts the source's word back (one update).
+    # Edited in Rota since, source unchanged: the edit stays (the source row decides).
     Bug.objects.filter(source_id="CHK-9").update(severity="SEV1", title="Edited")
     third = run("jira", JIRA, "--timezone", "Europe/London")
-    assert "updated: 1 bug" in third and "unchanged: 4 bug" in third
-    assert Bug.objects.get(source_id="CHK-9").severity == "SEV4"
+    assert "unchanged: 5 bug" in third and "updated:" not in third
+    assert Bug.objects.get(source_id="CHK-9").severity == "SEV1"
     assert Bug.objects.count() == 8
+
+
+def test_a_changed_source_bug_is_updated_but_never_reopened(org, tmp_path):
+    header = "Issue key,Summary,Issue Type,Priority,Resolution,Created,Resolved,Component/s\n"
+    first = tmp_path / "first.csv"
+    first.write_text(header + "OPS-1,Slow page,Bug,Low,,1/Feb/25 9:00 AM,,Payments\n")
+    run("jira", str(first), "--timezone", "UTC")
+    # Closed in Rota as won't fix at 3 Feb 12:00 UTC.
+    closed_at = utc(2, 3, 12)
+    Bug.objects.filter(source_id="OPS-1").update(outcome="wont_fix", closed_at=closed_at)
+
+    # The source raised the priority (Low -> High = SEV2) but still has the bug open: the
+    # severity follows the source, Rota's closing stays.
+    second = tmp_path / "second.csv"
+    second.write_text(header + "OPS-1,Slow page,Bug,High,,1/Feb/25 9:00 AM,,Payments\n")
+    assert "updated: 1 bug" in run("jira", str(second), "--timezone", "UTC")
+    bug = Bug.objects.get(source_id="OPS-1")
+    assert (bug.severity, bug.outcome, bug.closed_at) == ("SEV2", "wont_fix", closed_at)
+
+    # Then fixed at the source on 4 Feb 10:00: the source's outcome and time are taken.
+    third = tmp_path / "third.csv"
+    third.write_text(
+        header + "OPS-1,Slow page,Bug,High,Fixed,1/Feb/25 9:00 AM,4/Feb/25 10:00 AM,Payments\n"
+    )
+    assert "updated: 1 bug" in run("jira", str(third), "--timezone", "UTC")
+    bug.refresh_from_db()
+    assert (bug.outcome, bug.closed_at) == ("fixed", utc(2, 4, 10))
 
 
 def test_a_dry_run_lists_what_it_would_do_and_writes_nothing(org):
@@ -176,7 +203,9 @@ def test_a_dry_run_lists_what_it_would_do_and_writes_nothing(org):
     assert "line 8 (WEB-4)" in output
 
     run("jira", JIRA, "--timezone", "Europe/London")
-    Bug.objects.filter(source_id="PAY-101").update(severity="SEV4")
+    # Imported before fingerprints were kept (none stored) and edited since: the source's
+    # values would be put back, but the dry run writes nothing.
+    Bug.objects.filter(source_id="PAY-101").update(severity="SEV4", source_hash="")
     dry = run("jira", JIRA, "--timezone", "Europe/London", "--dry-run")
     assert "would update: 1 bug" in dry
     assert Bug.objects.get(source_id="PAY-101").severity == "SEV4"
@@ -228,6 +257,24 @@ def test_errors_name_the_line_or_item(org, tmp_path):
     assert Bug.objects.count() == 1
 
 
+def test_problems_are_listed_in_line_order(org, tmp_path):
+    # Line 2 cannot be placed (found when saving), line 3 is a Story and line 4 has a bad
+    # date (both found when reading, before saving): listed 2, 3, 4 all the same.
+    bad = tmp_path / "order.csv"
+    bad.write_text(
+        "Issue key,Summary,Issue Type,Created,Resolved,Component/s\n"
+        "OPS-1,Nowhere,Bug,1/Feb/25 9:00 AM,,Legacy UI\n"
+        "OPS-2,A story,Story,1/Feb/25 9:00 AM,,Payments\n"
+        "OPS-3,Bad date,Bug,31/Feb/25 9:00 AM,,Payments\n"
+    )
+    lines = [line for line in run("jira", str(bad)).splitlines() if "not imported" in line]
+    assert [line.split(":")[1].strip() for line in lines] == [
+        "line 2 (OPS-1)",
+        "line 3 (OPS-2)",
+        "line 4 (OPS-3)",
+    ]
+
+
 def test_paginated_github_output_is_read_whole(org, tmp_path):
     # `gh api --paginate` writes one page's list after another.
     text = (SAMPLES / "github_issues.json").read_text()
@@ -276,8 +323,8 @@ def test_both_importers_are_registered_for_the_admin_page(org):
     # is now web. Imported: CHK-7 (its label "checkout" is a slug), WEB-3, WEB-4. Reported:
     # PAY-101, PAY-102, CHK-9 and the Story.
     assert report.created == {"bug": 3}
-    assert sorted(p.where for p in report.problems) == [
-        "line 2 (PAY-101)", "line 4 (PAY-102)", "line 6 (CHK-9)", "line 9",
+    assert [p.where for p in report.problems] == [
+        "line 2 (PAY-101)", "line 4 (PAY-102)", "line 6 (CHK-9)", "line 9 (PAY-110)",
     ]  # fmt: skip
     report = execute(
         IMPORTERS["github-bugs"].run, b"[]", source="github-bugs", options={}, dry_run=True

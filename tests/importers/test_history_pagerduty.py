@@ -101,7 +101,9 @@ def test_imported_history_is_never_paged_or_notified(
         run_import(PD, sample("pagerduty_incidents.csv"), mapping=MAPPING)
     assert Incident.objects.count() == 5
     assert Page.objects.count() == 0
-    assert TimelineEntry.objects.count() == 0
+    # One note each, "Imported from PagerDuty ...", and nothing paged or escalated.
+    assert set(TimelineEntry.objects.values_list("kind", flat=True)) == {"note"}
+    assert TimelineEntry.objects.count() == 5
     assert mail.outbox == []
     assert callbacks == []
     assert published == []
