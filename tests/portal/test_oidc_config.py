@@ -221,3 +221,60 @@ def test_a_new_username_avoids_one_taken():
     UserFactory(username="alex-2")
     user = oidc_sign_in(issuer=ISSUER, claims={"sub": "9", "email": "Alex@other.example"})
     assert user.username == "alex-3"
+
+
+@pytest.mark.django_db
+def test_a_manager_claim_raises_a_hand_given_role_and_gives_it_back(oidc):
+    # Worked out on paper: ana is an engineer of Payments by hand. The claim "pay" says
+    # manager: the membership becomes manager (recorded as raised from engineer), and she gets
+    # staff and Managers. The claim gone: engineer again, not staff, no Managers, no grant.
+    oidc(GROUPS=GROUPS)
+    payments = TeamFactory(slug="payments")
+    Group.objects.get_or_create(name="Managers")
+    user = UserFactory(is_staff=False)
+    membership = MembershipFactory(team=payments, user=user, role="engineer")
+
+    oidc_claims_sync(user=user, groups=["pay"])
+    membership.refresh_from_db()
+    user.refresh_from_db()
+    assert membership.role == "manager"
+    assert user.is_staff
+    assert list(user.groups.values_list("name", flat=True)) == ["Managers"]
+    assert ClaimGrant.objects.get(membership=membership).raised_from == "engineer"
+
+    oidc_claims_sync(user=user, groups=[])
+    membership.refresh_from_db()
+    user.refresh_from_db()
+    assert membership.role == "engineer"  # kept: given by hand
+    assert not user.is_staff
+    assert not user.groups.exists()
+    assert not ClaimGrant.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_lower_claim_leaves_a_hand_given_lead_and_grants_no_admin(oidc):
+    # A lead by hand whose claim says engineer stays lead; a claim below manager gives
+    # neither staff nor Managers (the empty admin of before).
+    oidc(
+        GROUPS='{"pay": {"team": "payments"}, "pay-managers": {"team": "payments", "role": "manager"}}'
+    )
+    payments = TeamFactory(slug="payments")
+    Group.objects.get_or_create(name="Managers")
+    user = UserFactory(is_staff=False)
+    membership = MembershipFactory(team=payments, user=user, role="lead")
+
+    oidc_claims_sync(user=user, groups=["pay"])
+    membership.refresh_from_db()
+    user.refresh_from_db()
+    assert membership.role == "lead"
+    assert not user.is_staff and not user.groups.exists()
+    assert not ClaimGrant.objects.exists()
+
+    # Raised to manager, then the manager claim drops to engineer: back to lead, no staff.
+    oidc_claims_sync(user=user, groups=["pay-managers"])
+    oidc_claims_sync(user=user, groups=["pay"])
+    membership.refresh_from_db()
+    user.refresh_from_db()
+    assert membership.role == "lead"
+    assert not user.is_staff and not user.groups.exists()
+    assert not ClaimGrant.objects.exists()
