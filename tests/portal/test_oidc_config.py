@@ -74,6 +74,26 @@ def test_check_names_what_a_half_configuration_lacks(oidc):
     assert "ROTA_OIDC_ISSUER" in errors[1].msg
 
 
+def test_check_reports_every_wrong_group_at_once(oidc):
+    # Three wrong entries (two groups, one of them a list with a bad item) and a good one:
+    # three errors, in the setting's order, the good entry in none.
+    oidc(
+        CLIENT_ID="rota",
+        CLIENT_SECRET="s",
+        ISSUER="https://idp.example.com",
+        GROUPS='{"x": "admin", "ok": {"team": "pay"}, '
+        '"y": [{"team": "pay", "role": "boss"}, "rota_admin", {"role": "lead"}]}',
+    )
+    errors = [m.msg for m in run_checks() if m.id == "oidc.E001"]
+    assert [e.split(":")[0] for e in errors] == [
+        "ROTA_OIDC_GROUPS['x']",
+        "ROTA_OIDC_GROUPS['y']",
+        "ROTA_OIDC_GROUPS['y']",
+    ]
+    assert "role 'boss' is not one of" in errors[1]
+    assert 'got {"role": "lead"}' in errors[2]
+
+
 def test_check_is_silent_when_off_and_warns_of_plain_http_for_deploy(oidc):
     assert not [m for m in run_checks(include_deployment_checks=True) if m.id.startswith("oidc")]
     oidc(CLIENT_ID="rota", CLIENT_SECRET="s", ISSUER="http://idp.example.com")
@@ -255,9 +275,8 @@ def test_a_manager_claim_raises_a_hand_given_role_and_gives_it_back(oidc):
 def test_a_lower_claim_leaves_a_hand_given_lead_and_grants_no_admin(oidc):
     # A lead by hand whose claim says engineer stays lead; a claim below manager gives
     # neither staff nor Managers (the empty admin of before).
-    oidc(
-        GROUPS='{"pay": {"team": "payments"}, "pay-managers": {"team": "payments", "role": "manager"}}'
-    )
+    pay_managers = '"pay-managers": {"team": "payments", "role": "manager"}'
+    oidc(GROUPS='{"pay": {"team": "payments"}, ' + pay_managers + "}")
     payments = TeamFactory(slug="payments")
     Group.objects.get_or_create(name="Managers")
     user = UserFactory(is_staff=False)
