@@ -44,6 +44,7 @@ class Provider:
     token_endpoint: str
     userinfo_endpoint: str
     jwks_endpoint: str
+    end_session_endpoint: str = ""  # RP-initiated logout; empty when not advertised
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ def provider() -> Provider:
     cfg = raw()
     endpoints = {name: cfg[name] for name in ENDPOINTS}
     issuer = cfg["ISSUER"]
+    end_session = ""
     if not all(endpoints.values()):
         document = discover(issuer)
         discovered = {
@@ -132,6 +134,7 @@ def provider() -> Provider:
         }
         endpoints = {name: endpoints[name] or discovered[name] for name in ENDPOINTS}
         issuer = document.get("issuer") or issuer
+        end_session = str(document.get("end_session_endpoint") or "")
         if not all(endpoints.values()):
             raise ProviderUnavailable(f"{cfg['ISSUER']}: the discovery document lacks endpoints")
     return Provider(
@@ -145,6 +148,7 @@ def provider() -> Provider:
         token_endpoint=endpoints["TOKEN_ENDPOINT"],
         userinfo_endpoint=endpoints["USERINFO_ENDPOINT"],
         jwks_endpoint=endpoints["JWKS_ENDPOINT"],
+        end_session_endpoint=end_session,
     )
 
 
