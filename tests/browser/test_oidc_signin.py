@@ -170,15 +170,17 @@ def test_groups_give_team_roles_and_take_back_only_what_they_gave(idp, new_page)
     assert signed_in_as(page)
 
     # Worked out on paper: payments from two groups takes the higher role (manager);
-    # billing was given by hand and keeps its role; the canteen group maps to nothing.
+    # billing was given by hand as engineer and is raised to the mapped manager; the canteen
+    # group maps to nothing.
     omar.refresh_from_db()
     roles = dict(omar.memberships.values_list("team__slug", "role"))
-    assert roles == {"payments": "manager", "search": "lead", "billing": "engineer"}
+    assert roles == {"payments": "manager", "search": "lead", "billing": "manager"}
     assert set(omar.groups.values_list("name", flat=True)) == {ROTA_ADMINS_GROUP, "Managers"}
     assert omar.is_staff
     assert page.get_by_role("link", name="Admin").is_visible()
 
-    # Next sign-in the provider lists search-leads only: what the claims gave goes.
+    # Next sign-in the provider lists search-leads only: what the claims gave goes, and
+    # billing is lowered back to its hand-given engineer.
     idp.set_people({"omar": {**person, "groups": ["search-leads"]}})
     page = new_page()
     sign_in_at_provider(page, idp, "omar")
