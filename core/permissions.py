@@ -12,6 +12,38 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from core.providers import provider
 
 ROTA_ADMINS_GROUP = "Rota admins"
+# The apps whose every model permission the "Rota admins" group holds: Rota's own, and the
+# users, groups, API tokens and task schedules that README gives rota admins.
+ROTA_ADMIN_APPS = (
+    "ownership",
+    "rota",
+    "incidents",
+    "notifications",
+    "reports",
+    "importers",
+    "portal",
+    "oidc",
+    "auth",
+    "knox",
+    "django_celery_beat",
+)
+
+
+def rota_admins_permissions_sync(app_config=None, using="default", **kwargs) -> None:
+    """Give the "Rota admins" group every model permission of ``app_config``'s app.
+
+    A ``post_migrate`` receiver (connected in ``portal.apps``): Django creates an app's
+    permissions on the same signal, just before, so a model added later is covered at the
+    next ``migrate``. Apps outside :data:`ROTA_ADMIN_APPS` are left alone. The permissions
+    are ordinary rows of the group, visible in *Authentication › Groups*.
+    """
+    if app_config is None or app_config.label not in ROTA_ADMIN_APPS:
+        return
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.using(using).get_or_create(name=ROTA_ADMINS_GROUP)
+    permissions = Permission.objects.using(using).filter(content_type__app_label=app_config.label)
+    group.permissions.add(*permissions)
 
 
 def is_rota_admin(user) -> bool:

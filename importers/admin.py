@@ -158,7 +158,7 @@ class ImportRunAdmin(RotaAdminOnly, admin.ModelAdmin):
     readonly_fields = fields
 
     # Rota admins only; unlike RotaAdminOnly, no model permission is needed on top (the
-    # "Rota admins" group holds none of this app's).
+    # role decides here, not the model permissions the "Rota admins" group also holds).
     def has_module_permission(self, request):
         return is_rota_admin(request.user)
 

@@ -72,6 +72,9 @@ class ImportReport:
     details: list[str] = dataclasses.field(default_factory=list)
     problems: list[Problem] = dataclasses.field(default_factory=list)
     warnings: list[Problem] = dataclasses.field(default_factory=list)
+    # kind -> its plural in the summary ("component": "components"); a kind not here is
+    # written as it is.
+    plurals: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def create(self, kind: str, label: str) -> None:
         self.created[kind] += 1
@@ -128,7 +131,10 @@ class ImportReport:
             ("would delete" if self.dry_run else "deleted", self.deleted),
         ):
             if counter:
-                parts = ", ".join(f"{n} {kind}" for kind, n in sorted(counter.items()))
+                parts = ", ".join(
+                    f"{n} {kind if n == 1 else self.plurals.get(kind, kind)}"
+                    for kind, n in sorted(counter.items())
+                )
                 lines.append(f"{label}: {parts}")
         if not lines:
             lines.append("nothing to import")

@@ -232,6 +232,14 @@ class RotaUserAdmin(RotaAdminOnly, UserAdmin):
 
     inlines = [*UserAdmin.inlines, TeamMembershipInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Rota admins manage people, but only a superuser makes a superuser or hands out raw
+        # permissions: otherwise a rota admin could raise themselves above the role.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "user_permissions"]
+        return readonly
+
     def _picking_for(self, request) -> set[int] | None:
         """Return the teams a manager picks people for, or None if Django's rules apply."""
         if is_rota_admin(request.user) and super().has_view_permission(request):

@@ -7,6 +7,7 @@ from incidents import pages_bugs as bug_pages
 from rota import pages as rota_pages
 
 from . import views
+from .oidc.logout import SignOut
 from .views import tokens as token_pages
 
 handler404 = "core.exceptions.api_not_found"
@@ -52,6 +53,8 @@ urlpatterns = [
     path("", include("rota.urls")),
     path("", include("notifications.urls")),
     path("reports/", include("reports.urls")),
+    # Before Django's own: also ends the identity provider's session (portal.oidc.logout).
+    path("accounts/logout/", SignOut.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/oidc/", include("portal.oidc.urls")),
     path("admin/", admin.site.urls),

@@ -25,6 +25,9 @@ from django.db import transaction
 
 from importers.base import ImportRefused, ImportReport, Progress
 from importers.registry import register
+from incidents.models import EscalationPolicy, Integration
+from ownership.models import Component, Team
+from rota.models import Rotation, RoutingSettings, SprintCalendar, SupportPolicy
 
 from .export import ExportRefused, export_rota
 from .load import Loader
@@ -33,10 +36,27 @@ from .schema import SECTIONS, VERSION
 __all__ = ["ExportRefused", "export_rota", "run"]
 
 
+class _YamlLoader(yaml.SafeLoader):
+    """YAML 1.1 as ``safe_load`` reads it, but ``10:30`` unquoted stays the text "10:30".
+
+    YAML 1.1 reads digits with colons as a number in base 60 (10:30 is 630); this document
+    has no such numbers, only times of day, so a reviewer's unquoted time is read as written.
+    """
+
+    def construct_yaml_int(self, node):
+        text = self.construct_scalar(node)
+        if ":" in text:
+            return text
+        return super().construct_yaml_int(node)
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:int", _YamlLoader.construct_yaml_int)
+
+
 def parse(data: bytes | str) -> dict:
     """Return the document as plain data; ``ImportRefused`` for unreadable YAML (with its line)."""
     try:
-        doc = yaml.safe_load(data)
+        doc = yaml.load(data, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
@@ -49,6 +69,16 @@ def parse(data: bytes | str) -> dict:
             f"unknown document version (this Rota reads {VERSION})", where="version"
         )
     return doc
+
+
+def _plurals() -> dict[str, str]:
+    """Each kind the summary counts -> its plural, the model's ``verbose_name_plural``."""
+    models = (Team, Component, Rotation, RoutingSettings, SprintCalendar, SupportPolicy)
+    plurals = {
+        str(m._meta.verbose_name): str(m._meta.verbose_name_plural)
+        for m in (*models, EscalationPolicy, Integration)
+    }
+    return {**plurals, "person": "people"}
 
 
 @register(
@@ -64,6 +94,7 @@ def run(data: bytes, *, options: dict, report: ImportReport, progress: Progress)
     ``new_urls`` (a list) receives ``(name, url)`` for each integration created.
     """
     doc = parse(data)
+    report.plurals.update(_plurals())
     for key in doc:
         if key not in SECTIONS:
             report.problem(key, f"unknown section (known: {', '.join(SECTIONS)})")

@@ -39,6 +39,20 @@ class ExportRefused(Exception):
     """The database holds something the document cannot name unambiguously."""
 
 
+class _Time(str):
+    """A time of day, ``HH:MM``: always written in quotes, so every time in the file looks
+    alike (PyYAML quotes 10:30, base 60 in YAML 1.1, but not 09:00)."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(
+    _Time, lambda dumper, data: dumper.represent_scalar("tag:yaml.org,2002:str", data, "'")
+)
+
+
 def _plain(value):
     """Return a model value in its document form: natural keys for rows, ``HH:MM`` for times."""
     if isinstance(value, Team | Component):
@@ -46,7 +60,7 @@ def _plain(value):
     if isinstance(value, Rotation | SprintCalendar | SupportPolicy):
         return value.name
     if isinstance(value, datetime.time):
-        return value.strftime("%H:%M:%S" if value.second else "%H:%M")
+        return _Time(value.strftime("%H:%M:%S" if value.second else "%H:%M"))
     return value
 
 
@@ -160,8 +174,13 @@ def export_document() -> dict:
 
 def dump(doc: dict) -> str:
     """Return ``doc`` as YAML text, keys in the order given, with the explanatory header."""
-    body = yaml.safe_dump(
-        doc, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+    body = yaml.dump(
+        doc,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
     )
     return HEADER + body
 

@@ -96,7 +96,10 @@ class Reader:
         try:
             return field.to_python(raw)
         except ValidationError as exc:
-            self.report.problem(path, " ".join(exc.messages))
+            if isinstance(field, models.TimeField):  # as the windows say it
+                self.report.problem(path, f'"{raw}" is not a time HH:MM')
+            else:
+                self.report.problem(path, " ".join(exc.messages))
             return FAILED
 
     def windows(self, raw, path: str):

@@ -44,6 +44,7 @@ class Provider:
     token_endpoint: str
     userinfo_endpoint: str
     jwks_endpoint: str
+    end_session_endpoint: str = ""  # RP-initiated logout; empty when not advertised
 
 
 @dataclass(frozen=True)
@@ -84,10 +85,7 @@ def configuration_errors() -> list[str]:
             + ", ".join(f"ROTA_OIDC_{name}" for name in missing)
             + "."
         )
-    try:
-        group_mapping()
-    except ImproperlyConfigured as exc:
-        errors.append(str(exc))
+    errors.extend(group_mapping_errors())
     return errors
 
 
@@ -125,6 +123,7 @@ def provider() -> Provider:
     cfg = raw()
     endpoints = {name: cfg[name] for name in ENDPOINTS}
     issuer = cfg["ISSUER"]
+    end_session = ""
     if not all(endpoints.values()):
         document = discover(issuer)
         discovered = {
@@ -135,6 +134,7 @@ def provider() -> Provider:
         }
         endpoints = {name: endpoints[name] or discovered[name] for name in ENDPOINTS}
         issuer = document.get("issuer") or issuer
+        end_session = str(document.get("end_session_endpoint") or "")
         if not all(endpoints.values()):
             raise ProviderUnavailable(f"{cfg['ISSUER']}: the discovery document lacks endpoints")
     return Provider(
@@ -148,6 +148,7 @@ def provider() -> Provider:
         token_endpoint=endpoints["TOKEN_ENDPOINT"],
         userinfo_endpoint=endpoints["USERINFO_ENDPOINT"],
         jwks_endpoint=endpoints["JWKS_ENDPOINT"],
+        end_session_endpoint=end_session,
     )
 
 
@@ -177,22 +178,40 @@ def group_mapping() -> dict[str, list[Grant]]:
 
     The setting is a JSON object; each value is ``"rota_admin"``, ``{"team": "<slug>",
     "role": "manager" | "lead" | "engineer"}`` (role defaults to engineer) or a list of these.
-    Raises ``ImproperlyConfigured`` naming the group whose value is wrong.
+    Raises ``ImproperlyConfigured`` naming every group whose value is wrong, one a line.
     """
+    mapping, errors = _parse_groups()
+    if errors:
+        raise ImproperlyConfigured("\n".join(errors))
+    return mapping
+
+
+def group_mapping_errors() -> list[str]:
+    """Return one sentence for each wrong entry of ``ROTA_OIDC_GROUPS`` (empty: fine)."""
+    return _parse_groups()[1]
+
+
+def _parse_groups() -> tuple[dict[str, list[Grant]], list[str]]:
     text = raw()["GROUPS"]
     if not text.strip():
-        return {}
+        return {}, []
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"ROTA_OIDC_GROUPS is not valid JSON: {exc}") from None
+        return {}, [f"ROTA_OIDC_GROUPS is not valid JSON: {exc}"]
     if not isinstance(data, dict):
-        raise ImproperlyConfigured("ROTA_OIDC_GROUPS must be a JSON object: group -> grant.")
-    mapping = {}
+        return {}, ["ROTA_OIDC_GROUPS must be a JSON object: group -> grant."]
+    mapping, errors = {}, []
     for group, value in data.items():
         items = value if isinstance(value, list) else [value]
-        mapping[group] = [_grant(group, item) for item in items]
-    return mapping
+        grants = []
+        for item in items:
+            try:
+                grants.append(_grant(group, item))
+            except ImproperlyConfigured as exc:
+                errors.append(str(exc))
+        mapping[group] = grants
+    return mapping, errors
 
 
 def _grant(group: str, item) -> Grant:

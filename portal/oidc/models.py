@@ -39,7 +39,9 @@ class ClaimGrant(models.Model):
     """Something the provider's group claims gave a person: a membership, a group, or staff.
 
     Only what is recorded here is taken back when the claims stop giving it; memberships,
-    groups and staff status given by hand are never touched.
+    groups and staff status given by hand are never removed. A hand-given membership whose
+    role the claims raised is recorded with ``raised_from`` (its own role), and lowered back
+    to it when the claims stop raising it.
     """
 
     user = models.ForeignKey(
@@ -50,6 +52,13 @@ class ClaimGrant(models.Model):
     )
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE)
     staff = models.BooleanField(default=False, help_text="The claims made the person staff.")
+    raised_from = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=Membership.Role.choices,
+        help_text="A membership given by hand whose role the claims raised: the role it had "
+        "before, given back when the claims stop raising it. Empty: the claims made it.",
+    )
 
     class Meta:
         constraints = [

@@ -127,8 +127,10 @@ def oidc_claims_sync(*, user, groups: list) -> None:
     Adds the memberships (team, role), the "Rota admins" group, the managers' group
     (``ROTA_OIDC_MANAGERS_GROUP``, when it exists) and staff status the groups give, and
     records each as a ``ClaimGrant``; takes back the recorded ones the groups no longer give.
-    Memberships, groups and staff status given by hand are left as they are (a manual
-    membership keeps its role). A team slug that names no team is logged and skipped.
+    Memberships, groups and staff status given by hand are never removed; a hand-given
+    membership is raised to a higher claimed role and lowered back to its own when the claims
+    stop raising it. Staff and the managers' group come with a manager membership only.
+    A team slug that names no team is logged and skipped.
     """
     mapping = config.group_mapping()
     wanted_roles: dict[str, str] = {}
@@ -147,40 +149,72 @@ def oidc_claims_sync(*, user, groups: list) -> None:
     wanted = {teams[slug].pk: role for slug, role in wanted_roles.items() if slug in teams}
 
     grants = list(ClaimGrant.objects.filter(user=user).select_related("membership", "group"))
-    memberships_changed = _sync_memberships(user, wanted, grants)
+    memberships_changed, manager = _sync_memberships(user, wanted, grants)
 
     wanted_groups = set()
     if rota_admin:
         wanted_groups.add(ROTA_ADMINS_GROUP)
-    if Membership.Role.MANAGER in wanted.values():
+    if manager:
         wanted_groups.add(config.raw()["MANAGERS_GROUP"])
     _sync_groups(user, wanted_groups, grants)
-    _sync_staff(user, rota_admin or Membership.Role.MANAGER in wanted.values(), grants)
+    _sync_staff(user, rota_admin or manager, grants)
     if memberships_changed:
         catalog_touch()  # routing's escalation path (leads, managers) reads memberships
 
 
-def _sync_memberships(user, wanted: dict[int, str], grants: list[ClaimGrant]) -> bool:
+def _higher(role: str, than: str) -> bool:
+    return config.ROLE_RANK[role] > config.ROLE_RANK[than]
+
+
+def _sync_memberships(user, wanted: dict[int, str], grants: list[ClaimGrant]) -> tuple[bool, bool]:
+    """Make the claimed memberships ``wanted`` (team id -> role) so; return (changed, manager).
+
+    A claimed membership is created, re-roled or deleted; a hand-given one is only raised to a
+    higher claimed role (recorded with ``raised_from``) and lowered back to that role when the
+    claims no longer raise it. ``manager`` tells whether a claim made or kept someone manager.
+    """
     existing = {m.team_id: m for m in Membership.objects.filter(user=user)}
     granted = {g.membership.team_id: g for g in grants if g.membership_id}
-    changed = False
+    changed = manager = False
     for team_id, grant in granted.items():
-        if team_id not in wanted:
+        if team_id in wanted:
+            continue
+        if grant.raised_from:  # given by hand: back to its own role, kept
+            _set_role(grant.membership, grant.raised_from)
+            grant.delete()
+        else:
             grant.membership.delete()  # and the grant with it
-            changed = True
+        changed = True
     for team_id, role in wanted.items():
         membership = existing.get(team_id)
+        grant = granted.get(team_id)
         if membership is None:
             membership = Membership(team_id=team_id, user=user, role=role)
             membership.full_clean()
             membership.save()
             ClaimGrant.objects.create(user=user, membership=membership)
             changed = True
-        elif team_id in granted and membership.role != role:
-            membership.role = role
-            membership.save(update_fields=["role"])
-            changed = True
-    return changed
+        elif grant is None:
+            if _higher(role, membership.role):  # raise a hand-given role, remembering it
+                ClaimGrant.objects.create(
+                    user=user, membership=membership, raised_from=membership.role
+                )
+                changed |= _set_role(membership, role)
+        elif grant.raised_from and not _higher(role, grant.raised_from):
+            changed |= _set_role(membership, grant.raised_from)  # its own role suffices again
+            grant.delete()
+        else:
+            changed |= _set_role(membership, role)
+        manager |= role == Membership.Role.MANAGER == membership.role
+    return changed, manager
+
+
+def _set_role(membership, role: str) -> bool:
+    if membership.role == role:
+        return False
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return True
 
 
 def _sync_groups(user, wanted: set[str], grants: list[ClaimGrant]) -> None:

@@ -35,6 +35,31 @@ def _unavailable(request, exc):
     )
 
 
+def _misconfigured(exc: requests.RequestException) -> bool:
+    """Tell whether the provider refused Rota itself, not this sign-in: the token endpoint's
+    401, or an OAuth error ``invalid_client`` / ``unauthorized_client`` (RFC 6749 §5.2: a
+    wrong client secret or id). An expired code (``invalid_grant``) is not."""
+    response = getattr(exc, "response", None)
+    if response is None:
+        return False
+    if response.status_code == 401:
+        return True
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return False
+    return error in ("invalid_client", "unauthorized_client")
+
+
+def _refused_rota(request, exc):
+    logger.error("identity provider refused Rota's client credentials: %s", exc)
+    return _back_to_sign_in(
+        request,
+        f"Sign-in with {config.provider_name()} is misconfigured: tell a rota admin. "
+        "Meanwhile, sign in with your Rota password.",
+    )
+
+
 class SignInStart(OIDCAuthenticationRequestView):
     """GET /accounts/oidc/authenticate/?next=<path>: redirect to the provider's sign-in page."""
 
@@ -72,7 +97,9 @@ class SignInCallback(OIDCAuthenticationCallbackView):
         except config.ProviderUnavailable as exc:
             return _unavailable(request, exc)
         except requests.RequestException as exc:
-            # The token, userinfo or key endpoint failed or refused the code.
+            # The token, userinfo or key endpoint failed, refused the code, or refused Rota.
+            if _misconfigured(exc):
+                return _refused_rota(request, exc)
             return _unavailable(request, exc)
         except SuspiciousOperation as exc:
             logger.warning("identity provider sign-in refused: %s", exc)

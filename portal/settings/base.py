@@ -129,6 +129,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # nonce="{{ request.csp_nonce }}". Style attributes stay allowed (style-src-attr): the rota
 # timeline places its blocks with computed left/width, and the admin sets display on elements.
 # Swagger UI and the favicon use data: images.
+_oidc_issuer = urlsplit(env("ROTA_OIDC_ISSUER", default=""))
+_oidc_origin = [f"{_oidc_issuer.scheme}://{_oidc_issuer.netloc}"] if _oidc_issuer.netloc else []
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -140,7 +142,8 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF],
+        # and the identity provider's: Sign out (a form) goes on to end its session there.
+        "form-action": [SELF, *_oidc_origin],
         "frame-ancestors": [NONE],
     },
 }
@@ -202,6 +205,9 @@ ROTA_OIDC = {
 OIDC_USE_PKCE = True
 OIDC_TOKEN_USE_BASIC_AUTH = env("ROTA_OIDC_TOKEN_AUTH", default="basic") != "post"
 OIDC_TIMEOUT = 10
+# Signing out also ends the provider's session when it offers that (portal.oidc.logout).
+OIDC_STORE_ID_TOKEN = True
+OIDC_OP_LOGOUT_URL_METHOD = "portal.oidc.logout.provider_logout_url"
 OIDC_REDIRECT_FIELD_NAME = "next"
 
 LOGIN_URL = "/accounts/login/"

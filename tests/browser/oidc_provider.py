@@ -72,6 +72,7 @@ def oidc_provider(live_server, tmp_path_factory):
         "OIDC_TEST_CLIENT_ID": CLIENT_ID,
         "OIDC_TEST_CLIENT_SECRET": CLIENT_SECRET,
         "OIDC_TEST_REDIRECT_URI": f"{live_server.url}/accounts/oidc/callback/",
+        "OIDC_TEST_POST_LOGOUT_URI": f"{live_server.url}/",  # LOGOUT_REDIRECT_URL
     }
     with log_file.open("w") as log:
         process = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments

@@ -43,6 +43,11 @@ def idp(oidc_provider, settings):  # noqa: F811
         "SCOPES": "openid email profile groups",
         "GROUPS": GROUPS,
     }
+    # As ROTA_OIDC_ISSUER in the environment gives it: sign-out's form may go on to the provider.
+    policy = settings.CONTENT_SECURITY_POLICY
+    directives = {**policy["DIRECTIVES"]}
+    directives["form-action"] = [*directives["form-action"], oidc_provider.issuer]
+    settings.CONTENT_SECURITY_POLICY = {**policy, "DIRECTIVES": directives}
     # Flushed between transactional tests: the groups the migrations and the demo create.
     Group.objects.get_or_create(name=ROTA_ADMINS_GROUP)
     Group.objects.get_or_create(name="Managers")
@@ -165,15 +170,17 @@ def test_groups_give_team_roles_and_take_back_only_what_they_gave(idp, new_page)
     assert signed_in_as(page)
 
     # Worked out on paper: payments from two groups takes the higher role (manager);
-    # billing was given by hand and keeps its role; the canteen group maps to nothing.
+    # billing was given by hand as engineer and is raised to the mapped manager; the canteen
+    # group maps to nothing.
     omar.refresh_from_db()
     roles = dict(omar.memberships.values_list("team__slug", "role"))
-    assert roles == {"payments": "manager", "search": "lead", "billing": "engineer"}
+    assert roles == {"payments": "manager", "search": "lead", "billing": "manager"}
     assert set(omar.groups.values_list("name", flat=True)) == {ROTA_ADMINS_GROUP, "Managers"}
     assert omar.is_staff
     assert page.get_by_role("link", name="Admin").is_visible()
 
-    # Next sign-in the provider lists search-leads only: what the claims gave goes.
+    # Next sign-in the provider lists search-leads only: what the claims gave goes, and
+    # billing is lowered back to its hand-given engineer.
     idp.set_people({"omar": {**person, "groups": ["search-leads"]}})
     page = new_page()
     sign_in_at_provider(page, idp, "omar")
@@ -229,3 +236,39 @@ def test_passwords_still_sign_in_beside_the_provider(idp, new_page, live_server)
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(f"{live_server.url}/")
     assert signed_in_as(page) == "Quinn Lee"
+
+
+def test_signing_out_ends_the_provider_session_too(idp, new_page, live_server):
+    idp.set_people({"olga": {"email": "olga@example.org", "email_verified": True}})
+    page = new_page()
+    sign_in_at_provider(page, idp, "olga")
+    assert signed_in_as(page) == "olga"
+
+    page.get_by_role("button", name="Sign out").click()
+    # The provider asks to confirm (RP-initiated logout), then sends the browser back.
+    page.wait_for_url(f"{idp.issuer}/session/end**")
+    page.get_by_role("button", name="Yes, sign me out").click()
+    page.wait_for_url(f"{live_server.url}/**")
+    assert signed_in_as(page) == ""
+
+    # Same browser: the provider asks who you are again instead of signing olga straight in.
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").click()
+    page.wait_for_url(f"{idp.issuer}/interaction/**")
+    assert page.locator("input[name=login]").count() == 1
+
+
+def test_a_wrong_client_secret_says_sign_in_is_misconfigured(idp, new_page, settings, caplog):
+    settings.ROTA_OIDC = {**settings.ROTA_OIDC, "CLIENT_SECRET": "not-the-secret"}
+    idp.set_people({"olga": {"email": "olga@example.org", "email_verified": True}})
+    page = new_page()
+    sign_in_at_provider(page, idp, "olga")
+
+    assert signed_in_as(page) == ""
+    assert page.locator(".messages").inner_text().strip() == (
+        f"Sign-in with {PROVIDER_NAME} is misconfigured: tell a rota admin. "
+        "Meanwhile, sign in with your Rota password."
+    )
+    errors = [r for r in caplog.records if r.name == "portal.oidc.views"]
+    assert [r.levelname for r in errors] == ["ERROR"]
+    assert "401" in errors[0].getMessage()

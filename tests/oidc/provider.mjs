@@ -29,6 +29,7 @@ const configuration = {
       client_id: need('OIDC_TEST_CLIENT_ID'),
       client_secret: need('OIDC_TEST_CLIENT_SECRET'),
       redirect_uris: [need('OIDC_TEST_REDIRECT_URI')],
+      post_logout_redirect_uris: [need('OIDC_TEST_POST_LOGOUT_URI')],
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',

@@ -74,6 +74,26 @@ def test_check_names_what_a_half_configuration_lacks(oidc):
     assert "ROTA_OIDC_ISSUER" in errors[1].msg
 
 
+def test_check_reports_every_wrong_group_at_once(oidc):
+    # Three wrong entries (two groups, one of them a list with a bad item) and a good one:
+    # three errors, in the setting's order, the good entry in none.
+    oidc(
+        CLIENT_ID="rota",
+        CLIENT_SECRET="s",
+        ISSUER="https://idp.example.com",
+        GROUPS='{"x": "admin", "ok": {"team": "pay"}, '
+        '"y": [{"team": "pay", "role": "boss"}, "rota_admin", {"role": "lead"}]}',
+    )
+    errors = [m.msg for m in run_checks() if m.id == "oidc.E001"]
+    assert [e.split(":")[0] for e in errors] == [
+        "ROTA_OIDC_GROUPS['x']",
+        "ROTA_OIDC_GROUPS['y']",
+        "ROTA_OIDC_GROUPS['y']",
+    ]
+    assert "role 'boss' is not one of" in errors[1]
+    assert 'got {"role": "lead"}' in errors[2]
+
+
 def test_check_is_silent_when_off_and_warns_of_plain_http_for_deploy(oidc):
     assert not [m for m in run_checks(include_deployment_checks=True) if m.id.startswith("oidc")]
     oidc(CLIENT_ID="rota", CLIENT_SECRET="s", ISSUER="http://idp.example.com")
@@ -221,3 +241,59 @@ def test_a_new_username_avoids_one_taken():
     UserFactory(username="alex-2")
     user = oidc_sign_in(issuer=ISSUER, claims={"sub": "9", "email": "Alex@other.example"})
     assert user.username == "alex-3"
+
+
+@pytest.mark.django_db
+def test_a_manager_claim_raises_a_hand_given_role_and_gives_it_back(oidc):
+    # Worked out on paper: ana is an engineer of Payments by hand. The claim "pay" says
+    # manager: the membership becomes manager (recorded as raised from engineer), and she gets
+    # staff and Managers. The claim gone: engineer again, not staff, no Managers, no grant.
+    oidc(GROUPS=GROUPS)
+    payments = TeamFactory(slug="payments")
+    Group.objects.get_or_create(name="Managers")
+    user = UserFactory(is_staff=False)
+    membership = MembershipFactory(team=payments, user=user, role="engineer")
+
+    oidc_claims_sync(user=user, groups=["pay"])
+    membership.refresh_from_db()
+    user.refresh_from_db()
+    assert membership.role == "manager"
+    assert user.is_staff
+    assert list(user.groups.values_list("name", flat=True)) == ["Managers"]
+    assert ClaimGrant.objects.get(membership=membership).raised_from == "engineer"
+
+    oidc_claims_sync(user=user, groups=[])
+    membership.refresh_from_db()
+    user.refresh_from_db()
+    assert membership.role == "engineer"  # kept: given by hand
+    assert not user.is_staff
+    assert not user.groups.exists()
+    assert not ClaimGrant.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_lower_claim_leaves_a_hand_given_lead_and_grants_no_admin(oidc):
+    # A lead by hand whose claim says engineer stays lead; a claim below manager gives
+    # neither staff nor Managers (the empty admin of before).
+    pay_managers = '"pay-managers": {"team": "payments", "role": "manager"}'
+    oidc(GROUPS='{"pay": {"team": "payments"}, ' + pay_managers + "}")
+    payments = TeamFactory(slug="payments")
+    Group.objects.get_or_create(name="Managers")
+    user = UserFactory(is_staff=False)
+    membership = MembershipFactory(team=payments, user=user, role="lead")
+
+    oidc_claims_sync(user=user, groups=["pay"])
+    membership.refresh_from_db()
+    user.refresh_from_db()
+    assert membership.role == "lead"
+    assert not user.is_staff and not user.groups.exists()
+    assert not ClaimGrant.objects.exists()
+
+    # Raised to manager, then the manager claim drops to engineer: back to lead, no staff.
+    oidc_claims_sync(user=user, groups=["pay-managers"])
+    oidc_claims_sync(user=user, groups=["pay"])
+    membership.refresh_from_db()
+    user.refresh_from_db()
+    assert membership.role == "lead"
+    assert not user.is_staff and not user.groups.exists()
+    assert not ClaimGrant.objects.exists()
