@@ -4,9 +4,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from importers.base import ImportRefused, execute
+from importers.management.progress import ProgressBar
 from importers.registry import get
 
 FORMATS = {"jira": "jira-bugs", "github": "github-bugs"}
@@ -17,23 +17,6 @@ def _read(name: str) -> bytes:
         return Path(name).read_bytes()
     except OSError as exc:
         raise CommandError(f"Cannot read {name}: {exc.strerror or exc}") from None
-
-
-class TqdmProgress:
-    """Progress as a tqdm bar on standard error (silent when that is not a terminal)."""
-
-    def __init__(self, description: str):
-        self.description = description
-        self.bar = None
-
-    def __call__(self, done: int, total: int | None) -> None:
-        if self.bar is None:
-            self.bar = tqdm(total=total, desc=self.description, unit="bug", disable=None)
-        self.bar.update(done - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 class Command(BaseCommand):
@@ -69,7 +52,7 @@ class Command(BaseCommand):
         import_options = {"timezone": options["timezone"] or settings.TIME_ZONE}
         if options["mapping"]:
             import_options["mapping"] = _read(options["mapping"])
-        progress = TqdmProgress(info.label)
+        progress = ProgressBar(info.label, unit="bug")
         try:
             report = execute(
                 info.run,

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from importers import registry
 from importers.base import ImportRefused, execute
+from importers.management.progress import ProgressBar
 from importers.schedules.grafana_oncall import NAME
 
 
@@ -29,10 +30,15 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Cannot read {options['file']}: {error.strerror or error}"
             ) from None
+        progress = ProgressBar("Grafana OnCall", unit="schedule", file=self.stderr._out)
         try:
-            report = execute(info.run, data, source=NAME, dry_run=options["dry_run"])
+            report = execute(
+                info.run, data, source=NAME, dry_run=options["dry_run"], progress=progress
+            )
         except ImportRefused as error:
             raise CommandError(f"Nothing was imported: {error}") from None
+        finally:
+            progress.close()
         if report.dry_run:
             self.stdout.write("Dry run: nothing was written.")
         if report.dry_run or options["verbosity"] >= 2:

@@ -3,11 +3,11 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from importers import registry
 from importers.base import ImportRefused, execute
 from importers.history.incidents import load_mapping
+from importers.management.progress import ProgressBar
 
 
 class Command(BaseCommand):
@@ -41,12 +41,7 @@ class Command(BaseCommand):
                 mapping = load_mapping(_read(options["mapping"]))
             except ImportRefused as error:
                 raise CommandError(f"{options['mapping']}: {error}") from None
-        bar = tqdm(total=None, unit=" incidents", file=self.stderr._out, disable=None)
-
-        def progress(done, total):
-            if total is not None and bar.total != total:
-                bar.total = total
-            bar.update(done - bar.n)
+        progress = ProgressBar(info.label, unit="incident", file=self.stderr._out)
 
         try:
             report = execute(
@@ -60,7 +55,7 @@ class Command(BaseCommand):
         except ImportRefused as error:
             raise CommandError(f"{options['file']}: {error}") from None
         finally:
-            bar.close()
+            progress.close()
         if report.dry_run:
             self.stdout.write("Dry run: nothing was written.")
         for line in report.summary_lines():

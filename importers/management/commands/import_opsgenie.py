@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from importers import registry
 from importers.base import ImportRefused, execute
+from importers.management.progress import ProgressBar
 from importers.schedules.opsgenie import NAME
 
 
@@ -25,10 +26,19 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         documents = [_json_of(path) for path in options["files"]]
         data = json.dumps(documents).encode()
+        progress = ProgressBar("Opsgenie", unit="rotation", file=self.stderr._out)
         try:
-            report = execute(registry.get(NAME).run, data, source=NAME, dry_run=options["dry_run"])
+            report = execute(
+                registry.get(NAME).run,
+                data,
+                source=NAME,
+                dry_run=options["dry_run"],
+                progress=progress,
+            )
         except ImportRefused as error:
             raise CommandError(f"Nothing was imported: {error}") from None
+        finally:
+            progress.close()
         if report.dry_run:
             self.stdout.write("Dry run: nothing was written.")
         if report.dry_run or options["verbosity"] >= 2:

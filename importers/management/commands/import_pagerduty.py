@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from importers import registry
 from importers.base import ImportRefused, execute
+from importers.management.progress import ProgressBar
 from importers.schedules.pagerduty import NAME, read_mapping
 from importers.schedules.pagerduty_api import FetchFailed, fetch_bundle
 
@@ -60,6 +61,7 @@ class Command(BaseCommand):
         except ImportRefused as error:
             raise CommandError(f"{options['mapping']}: {error}") from None
         data = json.dumps(documents).encode()
+        progress = ProgressBar("PagerDuty", unit="object", file=self.stderr._out)
         try:
             report = execute(
                 registry.get(NAME).run,
@@ -67,9 +69,12 @@ class Command(BaseCommand):
                 source=NAME,
                 options={"team": options["team"], "mapping": mapping},
                 dry_run=options["dry_run"],
+                progress=progress,
             )
         except ImportRefused as error:
             raise CommandError(f"Nothing was imported: {error}") from None
+        finally:
+            progress.close()
         if report.dry_run:
             self.stdout.write("Dry run: nothing was written.")
         if report.dry_run or options["verbosity"] >= 2:

@@ -1,10 +1,9 @@
 """Import a rota YAML document written by export_rota (or by hand), in one transaction."""
 
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 
 from importers.base import ImportRefused, execute
+from importers.management.progress import ProgressBar
 from importers.registry import get
 from ownership.management.commands.import_catalog import read_input
 
@@ -30,16 +29,11 @@ class Command(BaseCommand):
             "not name (people are never deleted)",
         )
 
-    def progress(self, done, total):
-        if total and sys.stderr.isatty():
-            sys.stderr.write(f"\rimporting {done}/{total}")
-            if done == total:
-                sys.stderr.write("\n")
-
     def handle(self, *args, **options):
         text = read_input(options["file"], options.get("stdin"))
         new_urls = []
         importer = get("rota-yaml")
+        progress = ProgressBar(importer.label, unit="object", file=self.stderr._out)
         try:
             report = execute(
                 importer.run,
@@ -51,10 +45,12 @@ class Command(BaseCommand):
                     "new_urls": None if options["dry_run"] else new_urls,
                 },
                 dry_run=options["dry_run"],
-                progress=self.progress,
+                progress=progress,
             )
         except ImportRefused as exc:
             raise CommandError(f"{exc}; nothing was changed.") from None
+        finally:
+            progress.close()
         if report.problems:
             count = len(report.problems)
             raise CommandError(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import yaml
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from importers import registry
 from importers.base import ImportRefused, execute
+from importers.management.progress import ProgressBar
 
 NAMED_OPTIONS = ("rotation", "team", "role", "timezone", "from", "until")
 
@@ -65,12 +65,7 @@ class Command(BaseCommand):
         given["mapping"] = {}
         if options["mapping"] is not None:
             given["mapping"] = _mapping(options["mapping"])
-        bar = tqdm(total=None, unit=" shifts", file=self.stderr._out, disable=None)
-
-        def progress(done, total):
-            if total is not None and bar.total != total:
-                bar.total = total
-            bar.update(done - bar.n)
+        progress = ProgressBar(info.label, unit="shift", file=self.stderr._out)
 
         try:
             report = execute(
@@ -84,7 +79,7 @@ class Command(BaseCommand):
         except ImportRefused as error:
             raise CommandError(f"{options['file']}: {error}") from None
         finally:
-            bar.close()
+            progress.close()
         if report.dry_run:
             self.stdout.write("Dry run: nothing was written.")
         for line in report.summary_lines():
