@@ -5,10 +5,10 @@ import icalendar
 import pytest
 from django.utils import timezone
 
-from ownership.models import Team
+from ownership.models import CatalogVersion, Team
 from rota import services
 from rota.feeds import build_feed
-from rota.models import FeedToken, Rotation, Shift
+from rota.models import FeedToken, Rotation, RotaVersion, Shift
 from rota.selectors.feeds import feed_build, feed_state
 from rota.services.feeds import (
     feed_token_get_or_create,
@@ -282,6 +282,8 @@ def _settle_an_hour_ago():
     Shift.objects.update(updated_at=an_hour_ago)
     Rotation.objects.update(updated_at=an_hour_ago)
     Team.objects.update(updated_at=an_hour_ago)
+    RotaVersion.objects.update(changed_at=an_hour_ago)
+    CatalogVersion.objects.update(changed_at=an_hour_ago)
 
 
 def test_304_when_unchanged_and_200_after_a_change(client, recent):
@@ -326,10 +328,10 @@ def test_feed_query_count_does_not_grow_with_shifts(client, django_assert_num_qu
     rotation = _weekly([alice, bob], start=start)
     _generate(rotation, start=start, days=weeks * 7)
     url = _url(feed_token_get_or_create(user=alice))
-    # token with the version tags, memberships, two fingerprints, the last removal, then the
-    # shifts and overrides (also what the final schedule is made of) and their rotations,
-    # teams and people
-    with django_assert_num_queries(10):
+    # token with the version tags, memberships, two fingerprints, the last removal, the
+    # versions' change times, then the shifts and overrides (also what the final schedule is
+    # made of) and their rotations, teams and people
+    with django_assert_num_queries(11):
         assert client.get(url).status_code == 200
     # Unchanged since: the token with the version tags only, for a 304 or the cached body.
     etag = client.get(url)["ETag"]

@@ -179,13 +179,14 @@ def test_the_documented_busy_values_are_taken_in_any_case(client, feed_org, valu
 
 
 def test_a_busy_feed_costs_no_more_queries(client, django_assert_num_queries, feed_org):
-    # The preference comes with the token: the same ten queries as a free feed (token with
-    # the version tags, memberships, two fingerprints, the last removal, shifts, overrides,
-    # their rotations, teams and people), and a revalidation stays at one.
+    # The preference comes with the token: the same eleven queries as a free feed (token with
+    # the version tags, memberships, two fingerprints, the last removal, the versions' change
+    # times, shifts, overrides, their rotations, teams and people), and a revalidation stays
+    # at one.
     alice = feed_org["people"]["alice"]
     set_busy(alice, True)
     token = feed_token_get_or_create(user=alice)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(url(token))
     assert {e[:2] for e in shown(response).values()} == {BUSY, FREE}
     with django_assert_num_queries(1):
