@@ -13,6 +13,7 @@ from importers import registry
 from importers.base import ImportRefused, execute
 
 from .models import ImportRun
+from .queue import publish_import
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 100  # rows between two progress writes
@@ -108,14 +109,12 @@ def last_mapping(importer: str) -> dict:
 @transaction.atomic
 def import_run_apply(*, run: ImportRun) -> ImportRun:
     """Queue the real import of a dry-run-checked file; a Celery task runs it."""
-    from .tasks import run_import
-
     run = ImportRun.objects.select_for_update().get(pk=run.pk)
     if run.status != ImportRun.Status.CHECKED:
         raise NotApplicable(f"This import is {run.get_status_display().lower()}.")
     run.status = ImportRun.Status.QUEUED
     run.save(update_fields=["status"])
-    transaction.on_commit(lambda: run_import.delay(run.pk))
+    transaction.on_commit(lambda: publish_import(run.pk))
     return run
 
 

@@ -1,15 +1,16 @@
 """Admin of swap requests: made by engineers, approved or rejected here by managers."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
 from core.admin_scope import TeamScopedAdmin, under
 from core.admin_times import LocalTimesMixin, local_day_filter
+from core.exceptions import DomainError, error_text
 
 from . import services
 from .admin_common import ROTATION_TEAM_PATHS, local
-from .exceptions import SwapError
 from .models import SwapRequest
 
 
@@ -84,8 +85,8 @@ class SwapRequestAdmin(TeamScopedAdmin, LocalTimesMixin, admin.ModelAdmin):
                 done += 1
                 if warning:
                     warnings.append(f"#{swap.pk}: {warning}")
-            except SwapError as exc:
-                failed.append(f"#{swap.pk}: {exc}")
+            except (DomainError, ValidationError) as exc:
+                failed.append(f"#{swap.pk}: {error_text(exc)}")
         if done:
             self.message_user(
                 request, f"{verb.capitalize()} {done} swap{'s' * (done != 1)}.", messages.SUCCESS

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from core.exceptions import DomainError, error_text
+from core.exceptions import DomainError, NotAllowed, error_status, error_text
 from core.pages import add_errors, page
 from ownership.models import Membership
 
@@ -229,8 +229,12 @@ def my_rota(request):
 
 
 def _refused(request, key, exc):
-    """Show a refusal next to the row it concerns; the page answers 400 (a form refused)."""
-    return _render(request, errors={key: error_text(exc)}, status=400)
+    """Show a refusal next to the row it concerns, answering the status the API answers.
+
+    ``exc`` is a ValidationError (400), a domain error (its status: 409 for a conflict such
+    as a started shift, 403 for :class:`~core.exceptions.NotAllowed`) — see ``error_status``.
+    """
+    return _render(request, errors={key: error_text(exc)}, status=error_status(exc))
 
 
 @page
@@ -240,7 +244,7 @@ def shift_offer(request, pk):
     shift = get_object_or_404(Shift.objects.select_related("rotation"), pk=pk)
     key = f"shift-{pk}"
     if shift.user_id != request.user.pk:
-        return _refused(request, key, ValidationError("You can only offer your own shift."))
+        return _refused(request, key, NotAllowed("You can only offer your own shift."))
     form = OfferForm(request.POST)
     message = form.cleaned_data["message"] if form.is_valid() else ""
     try:
@@ -255,7 +259,7 @@ def _swap_step(request, pk, service, allowed, done):
     swap = get_object_or_404(SwapRequest.objects.select_related("shift__rotation"), pk=pk)
     key = f"swap-{pk}"
     if not allowed(swap):
-        return _refused(request, key, ValidationError("You may not do that with this swap."))
+        return _refused(request, key, NotAllowed("You may not do that with this swap."))
     try:
         swap = service(swap=swap, by=request.user)
     except (ValidationError, DomainError) as exc:
@@ -362,7 +366,7 @@ def leave_delete(request, pk):
     """Remove an entry of my leave."""
     entry = get_object_or_404(Unavailability.objects.select_related("user"), pk=pk)
     if entry.user is None or not can_manage_user(request, entry.user):
-        return _refused(request, f"leave-{pk}", ValidationError("This is not your leave."))
+        return _refused(request, f"leave-{pk}", NotAllowed("This is not your leave."))
     services.unavailability_delete(unavailability=entry)
     messages.success(request, "The leave is removed.")
     return redirect("my-rota")

@@ -86,13 +86,6 @@ def window_errors(windows) -> list[str]:
     return errors
 
 
-def validate_windows(windows) -> None:
-    """Raise ValidationError (one message per problem) when the windows are malformed."""
-    errors = window_errors(windows)
-    if errors:
-        raise ValidationError(errors)
-
-
 def _minute_of_week(window: dict, end: str) -> int:
     t = _time(window[end])
     return (window[f"{end}_day"] - 1) * 1440 + t.hour * 60 + t.minute

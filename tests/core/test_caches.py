@@ -1,9 +1,11 @@
 """Every process-local cache is in the registry, and ``clear_all`` empties each of them."""
 
+import collections
 import datetime
 import functools
 import importlib
 import pkgutil
+import types
 
 import pytest
 from django.utils import timezone
@@ -50,15 +52,37 @@ def _modules():
             yield importlib.import_module(info.name)
 
 
+CACHE_WORDS = ("cache", "rendered", "answers", "memo")
+# Class attributes are only suspect when named like a cache (a class's choices are lists).
+CLASS_CACHE_WORDS = ("cache", "memo")
+CONTAINERS = (dict, set, list)  # and their subclasses: defaultdict, OrderedDict, Counter, ...
+
+
+def _named(name, words) -> bool:
+    return any(word in name.lower() for word in words)
+
+
 def _looks_like_a_cache(module, name, value) -> bool:
-    """Memoised functions, objects of a *Cache class, and module-level containers that are
-    empty between uses or named like a cache."""
+    """Memoised functions, objects of a *Cache class, and module-level containers (dict, set,
+    list or a subclass) that are empty between uses or named like a cache."""
     if isinstance(value, functools._lru_cache_wrapper):
         return value.__module__ == module.__name__
-    if type(value) in (dict, set, list) and not name.startswith("__"):
-        cachey = any(word in name.lower() for word in ("cache", "rendered", "answers", "memo"))
-        return cachey or not value
+    if isinstance(value, CONTAINERS) and not name.startswith("__"):
+        return _named(name, CACHE_WORDS) or not value
     return hasattr(value, "clear") and "cache" in type(value).__name__.lower()
+
+
+def _suspects(module):
+    """Yield ``(dotted name, value)`` of what in ``module`` looks like a process cache: its
+    globals, and the class attributes of its own classes that are containers named like a
+    cache (``_cache = {}`` on a class lives as long as the process)."""
+    for name, value in vars(module).items():
+        if _looks_like_a_cache(module, name, value):
+            yield name, value
+        if isinstance(value, type) and value.__module__ == module.__name__:
+            for attr, held in vars(value).items():
+                if isinstance(held, CONTAINERS) and _named(attr, CLASS_CACHE_WORDS):
+                    yield f"{name}.{attr}", held
 
 
 def test_every_process_cache_in_the_apps_is_registered():
@@ -66,12 +90,40 @@ def test_every_process_cache_in_the_apps_is_registered():
     unregistered = [
         f"{module.__name__}.{name}"
         for module in _modules()
-        for name, value in vars(module).items()
-        if _looks_like_a_cache(module, name, value)
-        and (module.__name__, name) not in NOT_CACHES
-        and id(value) not in registered
+        for name, value in _suspects(module)
+        if (module.__name__, name) not in NOT_CACHES and id(value) not in registered
     ]
     assert unregistered == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [collections.defaultdict(list), collections.OrderedDict(), collections.Counter()],
+    ids=["defaultdict", "OrderedDict", "Counter"],
+)
+def test_the_finder_sees_subclasses_of_dict_as_caches(value):
+    # Worked out on paper: an empty defaultdict/OrderedDict/Counter at module level is a cache
+    # between uses; a non-empty one is too when named like a cache, and not otherwise.
+    module = types.ModuleType("rota.example")
+    assert _looks_like_a_cache(module, "_seen", value)
+    value["x"] = 1
+    assert _looks_like_a_cache(module, "_answer_cache", value)
+    assert not _looks_like_a_cache(module, "CHOICES", value)
+
+
+def test_the_finder_sees_a_cache_kept_on_a_class():
+    # Worked out on paper: Lookup._memo (a dict on a class of this module) is found, its
+    # ``choices`` list is not (not named like a cache), nor a class imported from elsewhere.
+    module = types.ModuleType("rota.example")
+
+    class Lookup:
+        _memo = {}
+        choices = ["a"]
+
+    Lookup.__module__ = "rota.example"
+    module.Lookup = Lookup
+    module.OrderedDict = collections.OrderedDict
+    assert [name for name, _value in _suspects(module)] == ["Lookup._memo"]
 
 
 def test_the_registry_lists_the_known_caches():

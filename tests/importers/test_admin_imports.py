@@ -20,6 +20,10 @@ NEW = "admin:importers_importrun_new"
 @pytest.fixture
 def eager():
     """Run Celery tasks in the caller, as a worker would, once the transaction commits."""
+    # The services publish by task name; registering the task here, as a worker does, lets
+    # the eager run find it.
+    from importers import tasks  # noqa: F401
+
     before = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield

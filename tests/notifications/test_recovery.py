@@ -54,7 +54,6 @@ def test_every_task_retries_database_errors_with_a_capped_backoff():
         "incidents.record_page_sent",
         "incidents.scan_escalations",
         "rota.extend_rotations",
-        "rota.generate_rotation",
     ):
         task = app.tasks[name]
         assert set(task.autoretry_for) == {OperationalError, InterfaceError}, name

@@ -1,5 +1,8 @@
 import pytest
+from django.contrib.admin.models import DELETION, LogEntry
 
+from core.exceptions import Conflict
+from ownership.admin import TeamAdmin
 from ownership.models import Component, OwnershipPeriod, Team
 
 from .factories import ComponentFactory, TeamFactory, UserFactory
@@ -152,3 +155,79 @@ def test_deleting_teams_from_the_list_goes_through_the_service_one_by_one(admin_
     assert Component.objects.get(pk=component.pk).owner_team_id == owner.pk
     shown = [str(m) for m in response.context["messages"]]
     assert "Owner still owns 1 component(s); give them to another team first." in shown
+    # Only the one team deleted is counted; no success message claims both.
+    assert "Successfully deleted 1 team." in shown
+    assert len(shown) == 2, shown
+    assert LogEntry.objects.filter(action_flag=DELETION, object_id=str(owner.pk)).count() == 0
+    assert LogEntry.objects.filter(action_flag=DELETION, object_id=str(empty.pk)).count() == 1
+
+
+def test_bulk_delete_where_every_row_is_refused_claims_no_deletion(admin_client):
+    # Worked out on paper: the one team selected owns a component; nothing is deleted, so the
+    # only message is the refusal.
+    owner = TeamFactory(name="Owner")
+    component = ComponentFactory(owner_team=None)
+    Component.objects.filter(pk=component.pk).update(owner_team=owner)
+    response = admin_client.post(
+        "/admin/ownership/team/",
+        {"action": "delete_selected", "_selected_action": [owner.pk], "post": "yes"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert Team.objects.filter(pk=owner.pk).exists()
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == ["Owner still owns 1 component(s); give them to another team first."]
+
+
+def test_single_delete_of_a_team_goes_and_says_so(admin_client):
+    # Worked out on paper: "Empty" owns nothing; the service deletes it, Django says so once.
+    empty = TeamFactory(name="Empty")
+    response = admin_client.post(
+        f"/admin/ownership/team/{empty.pk}/delete/", {"post": "yes"}, follow=True
+    )
+    assert response.status_code == 200
+    assert not Team.objects.filter(pk=empty.pk).exists()
+    shown = [str(m) for m in response.context["messages"]]
+    assert len(shown) == 1 and "was deleted successfully" in shown[0], shown
+
+
+def test_single_delete_refused_shows_only_the_refusal_and_goes_back(admin_client):
+    # Worked out on paper: "Owner" owns a component, team_delete refuses; the team stays, the
+    # answer redirects to its change page, and the only message is the refusal (no
+    # "was deleted successfully", no deletion logged).
+    owner = TeamFactory(name="Owner")
+    component = ComponentFactory(owner_team=None)
+    Component.objects.filter(pk=component.pk).update(owner_team=owner)
+    url = f"/admin/ownership/team/{owner.pk}/delete/"
+    response = admin_client.post(url, {"post": "yes"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/ownership/team/{owner.pk}/change/"
+    page = admin_client.get(response["Location"])
+    shown = [str(m) for m in page.context["messages"]]
+    assert shown == ["Owner still owns 1 component(s); give them to another team first."]
+    assert Team.objects.filter(pk=owner.pk).exists()
+    assert not LogEntry.objects.filter(action_flag=DELETION, object_id=str(owner.pk)).exists()
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_conflict_raised_by_the_delete_service_is_a_message_not_a_500(
+    admin_client, monkeypatch, bulk
+):
+    # Worked out on paper: the service raises Conflict (409) instead of a ValidationError; the
+    # admin shows its message and keeps the row, single or bulk, with no success message.
+    team = TeamFactory(name="Busy")
+
+    def refuse(*, team, **_kwargs):
+        raise Conflict(f"{team.name} is being changed by someone else; try again.")
+
+    monkeypatch.setattr(TeamAdmin, "service_delete", staticmethod(refuse))
+    if bulk:
+        post = {"action": "delete_selected", "_selected_action": [team.pk], "post": "yes"}
+        response = admin_client.post("/admin/ownership/team/", post, follow=True)
+    else:
+        url = f"/admin/ownership/team/{team.pk}/delete/"
+        response = admin_client.post(url, {"post": "yes"}, follow=True)
+    assert response.status_code == 200
+    assert Team.objects.filter(pk=team.pk).exists()
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == ["Busy is being changed by someone else; try again."]

@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from core.exceptions import NotAllowed
 from core.timeutil import wall_clock
 from rota import services
 from rota.models import Shift, SwapRequest
@@ -128,7 +129,8 @@ def test_my_rota_does_not_offer_a_started_shift_and_refuses_the_post(org, client
     assert "ask a manager for a cover" in page
 
     response = client.post(f"/me/shifts/{org['shift'].pk}/offer/")
-    assert response.status_code == 400
+    # The same 409 the API answers for a started shift (the page shows the reason).
+    assert response.status_code == 409
     assert started_text(org["shift"]) in response.content.decode()
     assert not SwapRequest.objects.exists()
 
@@ -208,3 +210,29 @@ def test_requires_approval_is_explained_as_copied_when_taken(org, admin_client):
     page = admin_client.get(f"/admin/rota/swaprequest/{swap.pk}/change/").content.decode()
     assert "Copied from the rotation when the shift is taken." in page
     assert "when the shift is offered" not in page
+
+
+def test_admin_approve_action_shows_any_domain_refusal_instead_of_a_500(org, client, monkeypatch):
+    # Worked out on paper: the approval service refuses with NotAllowed (a DomainError that is
+    # no SwapError); the action names the swap and the reason, approves nothing, no 500.
+    swap = taken_before_start(org, approval=True)
+    services.swap_take(swap=swap, by=org["alice"], now=org["shift"].start - datetime.timedelta(1))
+    org["maria"].user_permissions.add(*Permission.objects.filter(codename__endswith="swaprequest"))
+    client.force_login(org["maria"])
+
+    def refuse(*, swap, by):
+        raise NotAllowed("Only a manager of the rotation's team may approve this swap.")
+
+    monkeypatch.setattr(services, "swap_approve", refuse)
+    response = client.post(
+        "/admin/rota/swaprequest/",
+        {"action": "approve", "_selected_action": [swap.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    texts = [str(m) for m in response.context["messages"]]
+    assert texts == [
+        f"Not approved: #{swap.pk}: Only a manager of the rotation's team may approve this swap."
+    ]
+    assert holder(org) == "kwame"
