@@ -111,7 +111,7 @@ def test_offering_someone_elses_shift_is_refused_on_the_page(client, world, team
     shift = next_shift(world, team)
     client.force_login(alice)
     response = client.post(f"/me/shifts/{shift.pk}/offer/")
-    assert response.status_code == 400
+    assert response.status_code == 403  # not hers to offer: the API's 403
     assert "You can only offer your own shift." in response.content.decode()
     assert not SwapRequest.objects.exists()
 
@@ -145,7 +145,7 @@ def test_a_swap_taken_by_someone_else_first_is_explained(client, world, team, al
     SwapRequest.objects.filter(pk=swap.pk).update(status="approved")
     client.force_login(alice)
     response = client.post(f"/me/swaps/{swap.pk}/take/")
-    assert response.status_code == 400
+    assert response.status_code == 409  # a conflict with what happened first: the API's 409
     assert "Someone else took this shift first." in response.content.decode()
 
 
@@ -163,7 +163,7 @@ def test_where_approval_is_required_a_manager_approves_on_the_page(client, world
 
     # engineers do not approve
     response = client.post(f"/me/swaps/{swap.pk}/approve/")
-    assert response.status_code == 400
+    assert response.status_code == 403
 
     manager = MembershipFactory(team=team, role="manager").user
     client.force_login(manager)
@@ -187,7 +187,7 @@ def test_a_manager_rejects_a_taken_swap(client, world, team, alice):
 def test_only_the_offerer_withdraws_an_offer(client, world, team, alice, bob):
     swap = SwapRequestFactory(shift=next_shift(world, team))
     client.force_login(alice)
-    assert client.post(f"/me/swaps/{swap.pk}/cancel/").status_code == 400
+    assert client.post(f"/me/swaps/{swap.pk}/cancel/").status_code == 403
     client.force_login(bob)
     assert client.post(f"/me/swaps/{swap.pk}/cancel/").status_code == 302
     swap.refresh_from_db()
@@ -231,7 +231,7 @@ def test_remove_my_leave_but_not_someone_elses(client, alice, bob):
     mine = Unavailability.objects.create(user=alice, start_date=today, end_date=today)
     theirs = Unavailability.objects.create(user=bob, start_date=today, end_date=today)
     client.force_login(alice)
-    assert client.post(f"/me/leave/{theirs.pk}/delete/").status_code == 400
+    assert client.post(f"/me/leave/{theirs.pk}/delete/").status_code == 403
     assert client.post(f"/me/leave/{mine.pk}/delete/").status_code == 302
     assert list(Unavailability.objects.all()) == [theirs]
 
