@@ -14,6 +14,7 @@ import yaml
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.utils import timezone
 
 from importers.base import execute
@@ -126,7 +127,16 @@ def build_organisation() -> dict:
 
 
 def empty_database() -> None:
+    # The test runs in a transaction; on PostgreSQL its deferred foreign-key checks must fire
+    # before TRUNCATE may run ("pending trigger events"), and are deferred again after.
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     call_command("flush", interactive=False, verbosity=0)
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     assert all(model.objects.count() == 0 for model in MODELS)
 
 
