@@ -1,10 +1,13 @@
-"""The progress bar every import command shows on standard error (tqdm).
+"""What the import commands share: the progress bar (tqdm), reading the file, the report.
 
 Importers report progress as ``progress(done, total)`` (:class:`importers.base.Progress`); this
 turns it into one bar, drawn only when standard error is a terminal, so logs and pipes stay
 clean.
 """
 
+from pathlib import Path
+
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
 
@@ -46,3 +49,22 @@ class ProgressBar:
     def __exit__(self, *exc_info):
         self.close()
         return False
+
+
+def read_file(path) -> bytes:
+    """Return the bytes of the file at ``path``; CommandError naming it when it cannot be read."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise CommandError(f"{path}: {error.strerror or error}") from None
+
+
+def write_report(stdout, report, *, verbosity: int) -> None:
+    """Write an import report: the dry-run notice, the summary, and at verbosity 2 the details."""
+    if report.dry_run:
+        stdout.write("Dry run: nothing was written.")
+    for line in report.summary_lines():
+        stdout.write(line)
+    if verbosity >= 2:
+        for line in report.details:
+            stdout.write(f"  {line}")

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from importers import registry
 from importers.base import ImportRefused, execute
 from importers.history.incidents import load_mapping
-from importers.management.progress import ProgressBar
+from importers.management.progress import ProgressBar, read_file, write_report
 
 
 class Command(BaseCommand):
@@ -34,11 +34,11 @@ class Command(BaseCommand):
                 f"Unknown format {name!r}; choose one of {', '.join(sorted(_history()))}."
             )
         info = registry.get(name)
-        data = _read(options["file"])
+        data = read_file(options["file"])
         mapping = {}
         if options["mapping"] is not None:
             try:
-                mapping = load_mapping(_read(options["mapping"]))
+                mapping = load_mapping(read_file(options["mapping"]))
             except ImportRefused as error:
                 raise CommandError(f"{options['mapping']}: {error}") from None
         progress = ProgressBar(info.label, unit="incident", file=self.stderr._out)
@@ -56,21 +56,8 @@ class Command(BaseCommand):
             raise CommandError(f"{options['file']}: {error}") from None
         finally:
             progress.close()
-        if report.dry_run:
-            self.stdout.write("Dry run: nothing was written.")
-        for line in report.summary_lines():
-            self.stdout.write(line)
-        if options["verbosity"] >= 2:
-            for line in report.details:
-                self.stdout.write(f"  {line}")
+        write_report(self.stdout, report, verbosity=options["verbosity"])
 
 
 def _history() -> dict:
     return {name: info for name, info in registry.IMPORTERS.items() if info.kind == "history"}
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise CommandError(f"{path}: {error.strerror}") from None

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from importers import registry
 from importers.base import ImportRefused, execute
-from importers.management.progress import ProgressBar
+from importers.management.progress import ProgressBar, read_file, write_report
 
 NAMED_OPTIONS = ("rotation", "team", "role", "timezone", "from", "until")
 
@@ -52,7 +52,7 @@ class Command(BaseCommand):
                 f"Unknown format {name!r}; choose one of {', '.join(sorted(_schedules()))}."
             )
         info = registry.get(name)
-        data = _read(options["file"])
+        data = read_file(options["file"])
         given = {}
         for item in options["option"]:
             key, sep, value = item.partition("=")
@@ -80,30 +80,17 @@ class Command(BaseCommand):
             raise CommandError(f"{options['file']}: {error}") from None
         finally:
             progress.close()
-        if report.dry_run:
-            self.stdout.write("Dry run: nothing was written.")
-        for line in report.summary_lines():
-            self.stdout.write(line)
-        if options["verbosity"] >= 2:
-            for line in report.details:
-                self.stdout.write(f"  {line}")
+        write_report(self.stdout, report, verbosity=options["verbosity"])
 
 
 def _schedules() -> dict:
     return {name: info for name, info in registry.IMPORTERS.items() if info.kind == "schedule"}
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise CommandError(f"{path}: {error.strerror}") from None
-
-
 def _mapping(path: Path) -> dict[str, str]:
     """Read a YAML or JSON ``{name in the source: username or e-mail}`` file."""
     try:
-        mapping = yaml.safe_load(_read(path)) or {}
+        mapping = yaml.safe_load(read_file(path)) or {}
     except yaml.YAMLError as error:
         raise CommandError(f"{path}: not YAML or JSON ({error})") from None
     if not isinstance(mapping, dict) or not all(
