@@ -141,6 +141,17 @@ def _increment(key: str, ttl: int, peek: str | None = None) -> tuple[int, int]:
     return count, (int(cache.get(peek) or 0) if peek is not None else 0)
 
 
+def count_in_window(key: str, *, limit: int, window: int, now: float) -> tuple[int, int]:
+    """Count one request under ``key`` in the fixed ``window`` (seconds) holding ``now`` (a
+    POSIX timestamp); return (requests counted in the window, whole seconds left in it).
+
+    The caller refuses when the first number passes its ``limit``; one cache round trip on Redis.
+    """
+    number, left = _window(Rate(limit, window, f"{limit}/{window}s"), now)
+    hits, _ = _increment(f"{CACHE_PREFIX}:{key}:{window}:{number}", window)
+    return hits, left
+
+
 def count(scope: str, ident: str, *, failures_of: str | None = None) -> Decision:
     """Count one request of ``ident`` at the ``scope`` rate; return the Decision.
 

@@ -5,7 +5,7 @@ import hmac
 import secrets
 import time
 
-from django.core.cache import cache
+from core.throttling import count_in_window
 
 from .exceptions import BadSignature, RateLimited, StaleTimestamp
 
@@ -75,20 +75,15 @@ def verify_signature(*, secret: str, headers, body: bytes, now: float | None = N
 def check_rate(*, integration_id: int, limit: int, now: float | None = None) -> None:
     """Count a request against the integration's per-minute budget; refuse beyond it.
 
-    A fixed one-minute window in the shared cache: cheap, and good enough to stop a
-    misconfigured sender from flooding the database.
+    A fixed one-minute window in the shared cache, counted like the API's rate limits
+    (:func:`core.throttling.count_in_window`): cheap, and enough to stop a misconfigured sender
+    from flooding the database.
     """
     now = time.time() if now is None else now
-    window = int(now // 60)
-    key = f"incidents:alert-rate:{integration_id}:{window}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
+    count, retry_after = count_in_window(
+        f"alert-rate:{integration_id}", limit=limit, window=60, now=now
+    )
     if count > limit:
-        retry_after = max(1, int(60 - now % 60))
         raise RateLimited(
             f"More than {limit} requests this minute for this integration; retry in "
             f"{retry_after} s.",
