@@ -42,6 +42,48 @@ class Result:
 
 
 @dataclass
+class Target:
+    """A figure held against a target: a ratio to a reference measured in the same run, or an
+    absolute bound (``reference`` None)."""
+
+    group: str
+    name: str
+    value: float
+    unit: str
+    limit: float
+    reference: str | None = None
+    reference_value: float | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.reference_value is None:
+            return None
+        return self.value / self.reference_value if self.reference_value else math.inf
+
+    @property
+    def met(self) -> bool:
+        measured = self.ratio if self.ratio is not None else self.value
+        return measured <= self.limit
+
+    def describe(self) -> tuple[str, ...]:
+        if self.ratio is None:
+            reference, ratio, limit = "-", "-", f"<= {self.limit:g} {self.unit}"
+        else:
+            reference = f"{self.reference} {self.reference_value:.3g} {self.unit}"
+            ratio, limit = f"{self.ratio:.2f}x", f"<= {self.limit:g}x"
+        value = f"{self.value:.3g} {self.unit}"
+        return (
+            self.group,
+            self.name,
+            value,
+            reference,
+            ratio,
+            limit,
+            "met" if self.met else "MISSED",
+        )
+
+
+@dataclass
 class Bench:
     """Runs measurements for one group and collects their results."""
 
@@ -49,6 +91,7 @@ class Bench:
     results: list[Result] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     fixtures: dict = field(default_factory=dict)
+    targets: list[Target] = field(default_factory=list)
 
     def measure(
         self,
@@ -116,10 +159,41 @@ class Bench:
         )
         return result
 
+    def target(
+        self,
+        name: str,
+        value: float,
+        *,
+        unit: str,
+        limit: float,
+        reference: str | None = None,
+        reference_value: float | None = None,
+    ) -> Target:
+        """Hold ``value`` (in ``unit``) against a target and record it for the summary.
+
+        With ``reference`` (what was measured beside it, in this run and the same unit) the
+        target is ``value / reference_value <= limit``; without, ``value <= limit``.
+        """
+        target = Target(self.group, name, value, unit, limit, reference, reference_value)
+        self.targets.append(target)
+        cells = target.describe()
+        print(
+            f"  target {name}: {cells[2]}, reference {cells[3]}, {cells[4]} ({cells[5]}): "
+            f"{cells[6]}",
+            flush=True,
+        )
+        return target
+
     def note(self, text: str) -> None:
         """Record a figure that is not a repeated timing (e.g. the cost of building the data)."""
         self.notes.append(text)
         print(f"  {text}", flush=True)
+
+
+def targets_table(targets: list[Target]) -> str:
+    """Format the figures held against targets as a plain-text table."""
+    header = ("group", "figure", "value", "reference (same run)", "ratio", "target", "")
+    return _format(header, [t.describe() for t in targets], left={0, 1, 3, 6})
 
 
 def table(results: list[Result]) -> str:
@@ -137,8 +211,12 @@ def table(results: list[Result]) -> str:
         )
         for r in results
     ]
+    return _format(header, rows, left={0, 1})
+
+
+def _format(header: tuple, rows: list[tuple], *, left: set[int]) -> str:
+    """Lay out rows under header; columns in ``left`` align left, numbers right."""
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    left = {0, 1}  # text columns; numbers line up on the right
 
     def line(row):
         cells = zip(row, widths, strict=True)

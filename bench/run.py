@@ -87,7 +87,7 @@ def main(argv=None) -> int:
         import django
         from django.db import connection
 
-        from bench.harness import GROUPS, Bench, table
+        from bench.harness import GROUPS, Bench, table, targets_table
 
         for module in GROUP_MODULES:
             importlib.import_module(module)
@@ -121,6 +121,10 @@ def main(argv=None) -> int:
     for bench in benches:
         for text in bench.notes:
             print(f"  {bench.group}: {text}")
+    targets = [target for bench in benches for target in bench.targets]
+    if targets:
+        print("\nTargets: each figure beside its reference, measured in this run")
+        print(targets_table(targets))
     print(f"\nTotal {time.perf_counter() - started:.1f} s")
     return 0
 
