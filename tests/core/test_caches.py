@@ -36,6 +36,7 @@ REGISTERED = [
     "reports.workcal.opening",
     "rota.api.oncall_json",
     "rota.board",
+    "rota.feeds.event_bytes",
     "rota.routing.answers",
 ]
 
