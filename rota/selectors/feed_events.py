@@ -1,14 +1,17 @@
-"""The calendar events of a feed: the loaded rows and final schedule, as plain data, composed
-by :func:`rota.feed_text.compose_events` (which holds the text and contact rules)."""
+"""The calendar events of a feed: its rows loaded as plain data with their final schedule,
+composed by :func:`rota.feed_text.compose_events` (which holds the text and contact rules)."""
 
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.urls import reverse
+
+from ownership.models import Team
 
 from ..feed_text import DutyPart, DutyRotation, DutyRow, Holder, compose_events
 from ..feeds import FeedEvent
-from ..models import FeedToken, Rotation
+from ..models import FeedToken, Override, Rotation, Shift
 from .duty import source_of
 
 
@@ -75,6 +78,88 @@ class _Plain:
         return DutyPart(
             segment.start, segment.end, source_of(segment), self.holder(segment.user, segment.team)
         )
+
+
+class FeedRow:
+    """A shift or a cover as a feed reads it: its columns, with its rotation (and the
+    rotation's team), team and user, each loaded once and shared by all of its rows.
+
+    Plain objects rather than model instances: a feed reads hundreds of rows, and building
+    instances was most of the time spent loading them. Both kinds have ``edited`` (a shift
+    changed by hand) and ``reason`` (a cover's); ``pk`` is the row's id, as the final
+    schedule reads it.
+    """
+
+    __slots__ = (
+        "pk",
+        "rotation_id",
+        "start",
+        "end",
+        "team_id",
+        "user_id",
+        "sequence",
+        "updated_at",
+        "created_at",
+        "edited",
+        "reason",
+        "rotation",
+        "team",
+        "user",
+    )
+    COLUMNS = ("id", "rotation_id", "start", "end", "team_id", "user_id", "sequence")
+    COLUMNS += ("updated_at", "created_at")
+
+    def __init__(
+        self,
+        pk,
+        rotation_id,
+        start,
+        end,
+        team_id,
+        user_id,
+        sequence,
+        updated_at,
+        created_at,
+        edited=False,
+        reason="",
+    ):
+        self.pk, self.rotation_id, self.start, self.end = pk, rotation_id, start, end
+        self.team_id, self.user_id, self.sequence = team_id, user_id, sequence
+        self.updated_at, self.created_at = updated_at, created_at
+        self.edited, self.reason = edited, reason
+        self.rotation = self.team = self.user = None
+
+
+def load_rows(*, scope, first, last) -> tuple[list[FeedRow], list[FeedRow]]:
+    """Every shift and cover of a feed's rotations overlapping [first, last), in start order,
+    with their rotations, teams and people: five queries. ``scope`` is the feed's
+    ``FeedScope`` (its ``shifts`` and ``overrides`` select the rotations' rows)."""
+    shifts = [
+        FeedRow(*values, edited=edited)
+        for *values, edited in Shift.objects.filter(scope.shifts, start__lt=last, end__gt=first)
+        .order_by("start", "rotation_id")
+        .values_list(*FeedRow.COLUMNS, "edited")
+    ]
+    overrides = [
+        FeedRow(*values, reason=reason)
+        for *values, reason in Override.objects.filter(
+            scope.overrides, start__lt=last, end__gt=first
+        )
+        .order_by("start")
+        .values_list(*FeedRow.COLUMNS, "reason")
+    ]
+    rows = [*shifts, *overrides]
+    rotations = Rotation.objects.in_bulk({row.rotation_id for row in rows})
+    team_ids = {row.team_id for row in rows} | {r.team_id for r in rotations.values()}
+    teams = Team.objects.in_bulk(team_ids - {None})
+    users = get_user_model().objects.in_bulk({row.user_id for row in rows} - {None})
+    for rotation in rotations.values():
+        Rotation.team.field.set_cached_value(rotation, teams.get(rotation.team_id))
+    for row in rows:
+        row.rotation = rotations[row.rotation_id]
+        row.team = teams.get(row.team_id)
+        row.user = users.get(row.user_id)
+    return shifts, overrides
 
 
 def feed_events(*, scope, shifts, overrides, schedule) -> list[FeedEvent]:

@@ -5,19 +5,18 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Max, Min, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from ownership.models import CatalogVersion, Membership, Team
+from ownership.models import CatalogVersion, Membership
 
 from ..feeds import Feed, build_feed
 from ..models import FeedToken, Override, Rotation, RotaVersion, Shift, ShiftChange
 from ..routing_cache import versions as routing_versions
-from .feed_events import feed_events
+from .feed_events import feed_events, load_rows
 from .schedule import segments_for
 
 # Feeds are a mirror for calendar apps; these defaults are overridden in settings.
@@ -271,25 +270,6 @@ def feed_state(*, token: FeedToken, now=None, busy: bool | None = None) -> FeedS
     )
 
 
-def _attach_related(rows) -> None:
-    """Give shifts or overrides their rotation (with its team), team and user: three queries.
-
-    Each rotation, team and person is loaded once and shared by all of its rows, where a
-    join would build one copy per row (most of a feed's load time).
-    """
-    rotations = Rotation.objects.in_bulk({row.rotation_id for row in rows})
-    team_ids = {row.team_id for row in rows} | {r.team_id for r in rotations.values()}
-    teams = Team.objects.in_bulk(team_ids - {None})
-    users = get_user_model().objects.in_bulk({row.user_id for row in rows} - {None})
-    for rotation in rotations.values():
-        Rotation.team.field.set_cached_value(rotation, teams.get(rotation.team_id))
-    for row in rows:
-        fields = type(row)._meta
-        fields.get_field("rotation").set_cached_value(row, rotations[row.rotation_id])
-        fields.get_field("team").set_cached_value(row, teams.get(row.team_id))
-        fields.get_field("user").set_cached_value(row, users.get(row.user_id))
-
-
 def feed_build(*, state: FeedState) -> Feed:
     """Load the feed's rows and their final schedule and describe them as calendar events.
 
@@ -303,17 +283,7 @@ def feed_build(*, state: FeedState) -> Feed:
     shifts, overrides, schedule = [], [], {}
     if state.first_start is not None:
         first, last = state.first_start, state.last_end
-        every_shift = list(
-            Shift.objects.filter(scope.shifts, start__lt=last, end__gt=first).order_by(
-                "start", "rotation_id"
-            )
-        )
-        every_override = list(
-            Override.objects.filter(scope.overrides, start__lt=last, end__gt=first).order_by(
-                "start"
-            )
-        )
-        _attach_related([*every_shift, *every_override])
+        every_shift, every_override = load_rows(scope=scope, first=first, last=last)
         after = scope.window_start
         shifts = [row for row in every_shift if row.end > after]
         overrides = [row for row in every_override if row.end > after]
