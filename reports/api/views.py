@@ -27,6 +27,21 @@ FORMAT = OpenApiParameter(
 )
 
 
+def _plain(value):
+    """Return ``value`` as ``dataclasses.asdict`` would (dataclasses to dicts, containers
+    rebuilt), without its deep copy of every leaf: the comparison has some 60,000 of them and
+    the payload is rendered at once, never changed."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*[_plain(v) for v in value])
+    if isinstance(value, list | tuple):
+        return type(value)(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return type(value)((_plain(k), _plain(v)) for k, v in value.items())
+    return value
+
+
 def _payload(built: Built) -> dict:
     payload = dict(built.context)
     report = built.report
@@ -67,8 +82,8 @@ def _payload(built: Built) -> dict:
             ranking_ties=report.ranking_ties,
             estimated_incidents=report.estimated_incidents,
             rotation=report.rotation,
-            decision=dataclasses.asdict(report.decision),
-            scenarios=[dataclasses.asdict(s) for s in report.scenarios],
+            decision=_plain(report.decision),
+            scenarios=[_plain(s) for s in report.scenarios],
         )
     return payload
 

@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.timeutil import ONE_DAY, date_span, ensure_aware, start_of_day, zone
@@ -32,7 +32,16 @@ from core.timeutil import ONE_DAY, date_span, ensure_aware, start_of_day, zone
 from ..models import Override, Rotation, Shift, ShiftChange, SwapRequest, Unavailability
 from ..slots import SlotClock
 from ._common import change_row, rota_touch, shift_snapshot
-from .generation_plan import Planned, assignment, dealer_for, key_of, plan_slots, pools_for
+from .generation_plan import (
+    Absences,
+    Planned,
+    absences_for,
+    assignment,
+    dealer_for,
+    key_of,
+    plan_slots,
+    pools_for,
+)
 from .leave import LeaveResult, settle_shift
 from .public_holidays import public_holidays_refresh_all
 from .shifts import override_delete
@@ -140,14 +149,8 @@ def _regenerate_one(rotation: Rotation, until: datetime.datetime, now) -> Genera
     first = max(clock.index_at(now), 0)
     window_start = clock.boundary(first)
 
-    existing = list(Shift.objects.filter(rotation=rotation, end__gt=window_start).order_by("start"))
-    offered = set(
-        SwapRequest.objects.filter(
-            shift__rotation=rotation,
-            shift__end__gt=window_start,
-            status__in=SwapRequest.OPEN_STATUSES,
-        ).values_list("shift_id", flat=True)
-    )
+    existing, prior = _shifts_around(rotation, window_start)
+    offered = {shift.pk for shift in existing if shift.offered}
     kept, redeal = [], []
     for shift in existing:
         if shift.edited or shift.start < now or shift.pk in offered:
@@ -158,11 +161,6 @@ def _regenerate_one(rotation: Rotation, until: datetime.datetime, now) -> Genera
     if plan_end <= window_start:
         return result
 
-    prior = list(
-        Shift.objects.filter(rotation=rotation, start__lt=window_start).order_by("-start")[
-            :PRIOR_SHIFTS
-        ]
-    )
     pools, windows = pools_for(rotation, window_start, plan_end)
     for pool in pools.values():
         for shift in prior:  # newest first
@@ -171,7 +169,8 @@ def _regenerate_one(rotation: Rotation, until: datetime.datetime, now) -> Genera
                 pool.move_past(key)
                 break
 
-    dealer = dealer_for(rotation, pools, window_start, plan_end)
+    absences = absences_for(rotation, pools, window_start, plan_end)
+    dealer = dealer_for(rotation, pools, window_start, plan_end, absences)
     if dealer.weigher is not None:
         horizon_back = window_start - datetime.timedelta(weeks=rotation.horizon_weeks)
         for shift in [*prior, *kept]:
@@ -183,14 +182,43 @@ def _regenerate_one(rotation: Rotation, until: datetime.datetime, now) -> Genera
     planned = plan_slots(clock, first, plan_end, pools, windows, kept, dealer, recent)
     result.conflicts = [p for p in planned if p.conflict]
     changed = _persist(rotation, planned, redeal, result)
-    _cover_leave(rotation, changed, now)
+    _cover_leave(rotation, changed, now, absences)
     return result
 
 
-def _cover_leave(rotation: Rotation, shifts, now) -> None:
+def _shifts_around(rotation: Rotation, window_start) -> tuple[list[Shift], list[Shift]]:
+    """Return (the shifts ending after ``window_start``, by start; the ``PRIOR_SHIFTS`` newest
+    starting before it, newest first), read in one query.
+
+    Each shift carries ``offered``: whether it has an open swap offer.
+    """
+    newest_before = (
+        Shift.objects.filter(rotation=rotation, start__lt=window_start)
+        .order_by("-start")
+        .values("pk")[:PRIOR_SHIFTS]
+    )
+    rows = list(
+        Shift.objects.filter(Q(end__gt=window_start) | Q(pk__in=newest_before), rotation=rotation)
+        .annotate(
+            offered=Exists(
+                SwapRequest.objects.filter(
+                    shift=OuterRef("pk"), status__in=SwapRequest.OPEN_STATUSES
+                )
+            )
+        )
+        .order_by("start")
+    )
+    # Shifts of one rotation do not overlap, so their starts are distinct and the orders exact.
+    existing = [shift for shift in rows if shift.end > window_start]
+    prior = [shift for shift in reversed(rows) if shift.start < window_start][:PRIOR_SHIFTS]
+    return existing, prior
+
+
+def _cover_leave(rotation: Rotation, shifts, now, absences: Absences) -> None:
     """Cover the days away of new or re-dealt shifts whose holder is away for part of them.
 
-    Covers made for the leave of someone who no longer holds a re-dealt shift go first.
+    Covers made for the leave of someone who no longer holds a re-dealt shift go first. The
+    holders' leave comes from ``absences`` (loaded for the dealer) when it holds those dates.
     """
     if not shifts:
         return
@@ -206,13 +234,16 @@ def _cover_leave(rotation: Rotation, shifts, now) -> None:
     teams = {s.team_id for s in shifts if s.team_id is not None}
     if not (users or teams):
         return
-    entries = list(
-        Unavailability.objects.filter(
-            Q(user_id__in=users) | Q(team_id__in=teams, kind=Unavailability.Kind.LEAVE),
-            start_date__lte=high.date() + ONE_DAY,
-            end_date__gte=low.date() - ONE_DAY,
-        ).select_related("user", "team")
-    )
+    first_day, last_day = low.date() - ONE_DAY, high.date() + ONE_DAY
+    entries = absences.leave_of(users=users, teams=teams, first_day=first_day, last_day=last_day)
+    if entries is None:
+        entries = list(
+            Unavailability.objects.filter(
+                Q(user_id__in=users) | Q(team_id__in=teams, kind=Unavailability.Kind.LEAVE),
+                start_date__lte=last_day,
+                end_date__gte=first_day,
+            ).select_related("user", "team")
+        )
     if not entries:
         return
     tz = zone(rotation.timezone)

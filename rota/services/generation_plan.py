@@ -58,16 +58,55 @@ def pools_for(rotation: Rotation, start, end):
     return pools, team_shifts
 
 
-def dealer_for(rotation: Rotation, pools, start, end) -> Dealer:
-    """Load the unavailability that matters for these pools into a Dealer."""
+@dataclass
+class Absences:
+    """The unavailability rows one generation reads, loaded once for the dealer and the covers.
+
+    ``rows`` are Unavailability instances (user and team selected) of the pools' people and
+    teams (any kind), their teams' leave and the holidays of ``holiday_teams``, whose
+    ``[start_date, end_date]`` meets ``[first_day, last_day]``; in the model's order.
+    """
+
+    rows: list
+    users: set
+    teams: set
+    first_day: datetime.date
+    last_day: datetime.date
+
+    def leave_of(self, *, users: set, teams: set, first_day, last_day) -> list | None:
+        """Return the rows of ``users`` (any kind) and ``teams`` (leave) that meet the dates,
+        in the model's order; None when those are not all within what was loaded."""
+        if not (users <= self.users and teams <= self.teams):
+            return None
+        if first_day < self.first_day or last_day > self.last_day:
+            return None
+        return [
+            row
+            for row in self.rows
+            if (
+                row.user_id in users
+                or (row.team_id in teams and row.kind == Unavailability.Kind.LEAVE)
+            )
+            and row.start_date <= last_day
+            and row.end_date >= first_day
+        ]
+
+
+# Days loaded before the dealer's first day: the covers of the first slot read its day before
+# in UTC dates, up to a day earlier than the rotation's local date.
+_COVER_MARGIN = 2 * ONE_DAY
+
+
+def absences_for(rotation: Rotation, pools, start, end) -> Absences:
+    """Load the unavailability the dealer and the leave covers need, in one query."""
     tz = zone(rotation.timezone)
     keys = {key for pool in pools.values() for key in pool.keys}
-    users = [pk for kind, pk in keys if kind == "user"]
-    teams = [pk for kind, pk in keys if kind == "team"]
+    users = {pk for kind, pk in keys if kind == "user"}
+    teams = {pk for kind, pk in keys if kind == "team"}
     holiday_teams = [pk for pk in pools if pk is not None]
     if rotation.team_id is not None:
         holiday_teams.append(rotation.team_id)
-    first_day = local_date(start, tz) - ONE_DAY
+    first_day = local_date(start, tz) - ONE_DAY - _COVER_MARGIN
     last_day = local_date(end, tz) + datetime.timedelta(days=400)
     rows = Unavailability.objects.filter(
         Q(user_id__in=users)
@@ -75,13 +114,30 @@ def dealer_for(rotation: Rotation, pools, start, end) -> Dealer:
         | Q(team_id__in=holiday_teams, kind=Unavailability.Kind.PUBLIC_HOLIDAY),
         end_date__gte=first_day,
         start_date__lte=last_day,
-    ).values_list("user_id", "team_id", "kind", "start_date", "end_date")
+    ).select_related("user", "team")
+    return Absences(list(rows), users, teams, first_day, last_day)
+
+
+def dealer_for(rotation: Rotation, pools, start, end, absences: Absences) -> Dealer:
+    """Put the unavailability that matters for these pools (from ``absences``) into a Dealer."""
+    tz = zone(rotation.timezone)
+    teams = absences.teams
+    first_day = absences.first_day + _COVER_MARGIN  # the dealer's own first day
     blocked, leave = Blocked(), Blocked()
     for user_id, shift_start, shift_end in primary_holders(rotation, start, end):
         # A secondary that follows the same team rotation as a primary is dealt someone else.
         blocked.add(("user", user_id), shift_start, shift_end)
     holidays = set()
-    for user_id, team_id, kind, first, last in rows:
+    for row in absences.rows:
+        if row.end_date < first_day:  # loaded for the covers only
+            continue
+        user_id, team_id, kind, first, last = (
+            row.user_id,
+            row.team_id,
+            row.kind,
+            row.start_date,
+            row.end_date,
+        )
         if user_id is not None:
             leave.add(("user", user_id), *date_span(first, last, tz))
         elif team_id in teams and kind == Unavailability.Kind.LEAVE:

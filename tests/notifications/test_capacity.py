@@ -175,10 +175,10 @@ def test_a_team_without_a_buffer_is_never_told(check):
 
 
 # The sprint calendar, the load report's loading (teams, leave, memberships, components,
-# incidents, pages, bugs), what was told already, managers, their preferences and team zones,
-# the alert channels (capacities, teams), the keys that exist, and the insert of the new rows
-# in a savepoint (insert, read back by batch).
-CHECK_QUERIES = 19
+# incidents and the bugs of their owning teams, pages, bugs), what was told already, managers,
+# their preferences and team zones, the alert channels (capacities, teams), the keys that
+# exist, and the insert of the new rows in a savepoint (insert, read back by batch).
+CHECK_QUERIES = 20
 
 
 @pytest.mark.parametrize("teams", [1, 5])

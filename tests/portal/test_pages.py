@@ -220,9 +220,9 @@ QUERIES = {
     # session, user, zone, team with members, open incidents, triage queue, responders
     # (versions), rotations, timeline segments (2), schedule check (7), components with paths,
     # and the buffer left this sprint: the load report's loading for one sprint (sprint
-    # calendar, teams, memberships, leave, components, incidents, pages, bugs), and the
-    # team's public holidays ahead
-    "team": 28,
+    # calendar, teams, memberships, leave, components, incidents and the bugs of their
+    # owning teams, pages, bugs), and the team's public holidays ahead
+    "team": 29,
 }
 
 

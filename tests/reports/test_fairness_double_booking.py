@@ -39,9 +39,10 @@ def dan():
 
 
 def test_hours_in_two_rotations_at_once_count_once(user_client, dan, django_assert_num_queries):
-    # cadence, teams, memberships, leave and holidays (2), components, incidents, pages, bugs,
-    # person rotations, their shifts, their overrides, who takes turns
-    with django_assert_num_queries(12):
+    # cadence, teams, memberships, leave and holidays (2), components, incidents (and the bugs
+    # of their owning teams), pages, bugs, person rotations, their shifts, their overrides, who
+    # takes turns
+    with django_assert_num_queries(13):
         response = user_client.get(reverse("report-fairness"), PERIOD)
     assert response.status_code == 200
     (row,) = [p for p in response.json()["people"] if p["username"] == "dan"]

@@ -136,6 +136,36 @@ def test_bugs_carry_the_owner_at_filing_time_and_incidents_know_when_they_bounce
     assert bounced == {handed.pk: True, kept.pk: False}
 
 
+def test_only_a_bug_of_the_owning_team_makes_a_handed_over_incident_bounce(alpha):
+    beta = TeamFactory(slug="beta")
+    component = ComponentFactory(owner_team=alpha)
+    handed = {
+        "component": component,
+        "owning_team": alpha,
+        "responding_team": beta,
+        "resolved_at": at(1, 12),
+    }
+    # Beta answered each for Alpha; only the first led to a bug filed for Alpha.
+    to_owner = IncidentFactory(created_at=at(1, 11), **handed)
+    BugFactory(component=component, team=alpha, incident=to_owner, created_at=at(1, 12))
+    kept_by_beta = IncidentFactory(created_at=at(1, 12), **handed)
+    BugFactory(component=component, team=beta, incident=kept_by_beta, created_at=at(1, 12))
+    nobody_s = IncidentFactory(created_at=at(1, 13), **handed)
+    BugFactory(component=component, team=None, incident=nobody_s, created_at=at(1, 13))
+    # A bug of Alpha's on another incident does not count for this one.
+    BugFactory(component=component, team=alpha, created_at=at(1, 14))
+    unlinked = IncidentFactory(created_at=at(1, 14), **handed)
+
+    data = report_data(first_day=datetime.date(2024, 1, 1), last_day=datetime.date(2024, 1, 31))
+
+    assert {i.id: i.bounced for i in data.incidents} == {
+        to_owner.pk: True,
+        kept_by_beta.pk: False,
+        nobody_s.pk: False,
+        unlinked.pk: False,
+    }
+
+
 def test_duty_is_the_final_schedule_clipped_to_the_period(alpha):
     ann = alpha.memberships.get(user__username="ann").user
     bob = alpha.memberships.get(user__username="bob").user
