@@ -47,9 +47,11 @@ class AlertStates:
         self.by_key = (
             {
                 state.key: state
-                for state in AlertState.objects.select_for_update(of=("self",))
-                .select_related("incident")
+                # Locked in key order, so deliveries sharing alerts queue rather than deadlock.
+                # The incidents they fed are not joined: only a repeat reads one (by id).
+                for state in AlertState.objects.select_for_update()
                 .filter(integration=integration, key__in=keys)
+                .order_by("key")
             }
             if keys
             else {}
