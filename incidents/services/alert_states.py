@@ -5,6 +5,7 @@ The rules are stated in :mod:`incidents.services.alerts`; the ingestion there ap
 
 from .. import payloads
 from ..models import AlertState, Incident, Integration
+from ._rows import rows
 
 
 def repeated_firing(item: payloads.AlertItem, state: AlertState | None) -> bool:
@@ -32,6 +33,7 @@ def late_resolution(item: payloads.AlertItem, state: AlertState | None) -> bool:
 
 
 _FIELDS = ("status", "starts_at", "ends_at", "incident")
+_ALL = ("id", "integration", "key", *_FIELDS, "updated_at")
 
 
 def _fields(state: AlertState) -> tuple:
@@ -44,18 +46,17 @@ class AlertStates:
     def __init__(self, integration: Integration, alerts, now):
         self.integration, self.now = integration, now
         keys = {item.key for alert in alerts for item in alert.items}
-        self.by_key = (
-            {
-                state.key: state
-                # Locked in key order, so deliveries sharing alerts queue rather than deadlock.
-                # The incidents they fed are not joined: only a repeat reads one (by id).
-                for state in AlertState.objects.select_for_update()
-                .filter(integration=integration, key__in=keys)
-                .order_by("key")
-            }
-            if keys
-            else {}
+        # Locked in key order, so deliveries sharing alerts queue rather than deadlock. Built
+        # by hand (see ``_rows``); the incidents they fed are not joined: only a repeat reads
+        # one (by id).
+        found = rows(
+            AlertState,
+            fields=_ALL,
+            where=[("integration", "=", integration.pk), ("key", "in", sorted(keys))],
+            order_by="key",
+            lock=True,
         )
+        self.by_key = {state.key: state for state in found}
         self.new: dict[str, AlertState] = {}
         self.changed: dict[str, AlertState] = {}
 

@@ -40,6 +40,7 @@ from ..models import AlertState, InboxItem, Incident, Integration, TimelineEntry
 from ..models.choices import default_urgency
 from ..security import check_rate, safe_headers, verify_signature
 from ._common import timeline_add
+from ._rows import rows
 from .alert_states import AlertStates, late_resolution, repeated_firing
 from .incidents import incident_create, incident_resolve, incident_update
 
@@ -165,23 +166,27 @@ def _no_component(alert: payloads.Alert, note: str) -> BadPayload:
 
 # What ingestion reads of an open incident: grouping writes its timeline and compares the
 # severity; resolving and raising the severity lock and read the whole row again.
-_OPEN_FIELDS = ("id", "status", "severity", "fingerprint", "integration_id")
+_OPEN_FIELDS = ("id", "status", "severity", "fingerprint", "integration")
 
 
 def _open_incidents(integration: Integration, fingerprints) -> dict[str, Incident]:
     """Return the open incidents of ``fingerprints`` (fingerprint to incident), locked.
 
-    One query for a whole delivery, locked in id order so that deliveries sharing
-    fingerprints queue rather than deadlock.
+    One query for a whole delivery (built by hand, see ``_rows``), locked in id order so that
+    deliveries sharing fingerprints queue rather than deadlock.
     """
-    return {
-        incident.fingerprint: incident
-        for incident in Incident.objects.select_for_update(of=("self",))
-        .filter(integration=integration, fingerprint__in=set(fingerprints))
-        .exclude(status=Incident.Status.RESOLVED)
-        .only(*_OPEN_FIELDS)
-        .order_by("pk")
-    }
+    found = rows(
+        Incident,
+        fields=_OPEN_FIELDS,
+        where=[
+            ("integration", "=", integration.pk),
+            ("fingerprint", "in", sorted(set(fingerprints))),
+            ("status", "<>", Incident.Status.RESOLVED),
+        ],
+        order_by="id",
+        lock=True,
+    )
+    return {incident.fingerprint: incident for incident in found}
 
 
 def _open_incident(integration: Integration, fingerprint: str) -> Incident | None:
