@@ -3,6 +3,8 @@
 The rules are stated in :mod:`incidents.services.alerts`; the ingestion there applies them.
 """
 
+from collections import defaultdict
+
 from .. import payloads
 from ..models import AlertState, Incident, Integration
 from ._rows import rows
@@ -107,5 +109,17 @@ class AlertStates:
         if self.new:
             # Two HA replicas may insert the same alert at once; their records agree.
             AlertState.objects.bulk_create(self.new.values(), ignore_conflicts=True)
-        if self.changed:
-            AlertState.objects.bulk_update(self.changed.values(), [*_FIELDS, "updated_at"])
+        # One UPDATE per distinct set of new values: alerts that change together (a group
+        # resolving at one time) share one. bulk_update's CASE expressions cost about 1 ms of
+        # CPU a row to build, ten times a plain UPDATE.
+        batches = defaultdict(list)
+        for state in self.changed.values():
+            batches[_fields(state)].append(state.pk)
+        for (status, starts_at, ends_at, incident_id), ids in batches.items():
+            AlertState.objects.filter(pk__in=ids).update(
+                status=status,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                incident=incident_id,
+                updated_at=self.now,
+            )

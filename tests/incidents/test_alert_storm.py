@@ -6,6 +6,7 @@ notification carrying many alerts); the storm's outcome is computed by hand belo
 
 import collections
 import copy
+import datetime
 import threading
 
 import pytest
@@ -13,7 +14,7 @@ from django.db import connection
 from django.test import Client
 
 from incidents import queue
-from incidents.models import Incident, Page, TimelineEntry
+from incidents.models import AlertState, Incident, Page, TimelineEntry
 from tests.ownership.factories import ComponentFactory
 
 from .factories import IntegrationFactory
@@ -149,6 +150,25 @@ def test_ten_alerts_in_one_group_cost_what_one_does(
         post_alert(api_client, integration, ten)
     with django_assert_num_queries(7):
         post_alert(api_client, integration, ten)
+
+
+def test_ten_alerts_resolving_together_cost_what_one_does(
+    api_client, checkout, django_assert_num_queries
+):
+    integration = IntegrationFactory(component=checkout)
+    firing = notification("a", *(alert(f"a{n}", starts=T0) for n in range(10)))
+    post_alert(api_client, integration, firing)
+    resolved = notification("a", *(alert(f"a{n}", starts=T0, ends=T1) for n in range(10)))
+
+    # As for one alert resolving (test above): the ten states change alike, so one UPDATE
+    # writes them all.
+    with django_assert_num_queries(16):
+        response = post_alert(api_client, integration, resolved)
+
+    assert response.json()["resolved"] == [Incident.objects.get().pk]
+    states = AlertState.objects.values_list("status", "ends_at")
+    assert set(states) == {("resolved", datetime.datetime(2030, 1, 7, 9, 30, tzinfo=datetime.UTC))}
+    assert len(states) == 10
 
 
 def test_ten_alerts_grouped_per_alert_cost_one_timeline_entry_each(
