@@ -1,7 +1,8 @@
 """Benchmarks of the incidents app, run by ``make bench`` (bench/run.py).
 
 The group measures alerts ingested per second through the webhook endpoint (a new alert opening
-an incident, a repeat grouping into it, one clearing it) and the escalation scanner.
+an incident, a repeat grouping into it, one clearing it), an alert storm (see
+``bench/incidents_storm.py``) and the escalation scanner.
 """
 
 import datetime
@@ -21,6 +22,7 @@ from ownership import services as ownership
 from rota import services as rota
 
 from .harness import Bench, group
+from .incidents_storm import bench_storm
 
 
 def alertmanager_payload(*, group_key: str, status: str = "firing") -> dict:
@@ -137,6 +139,7 @@ def bench_incidents(bench: Bench) -> None:
         warmup=10,
         count_queries=3,
     )
+    bench_storm(bench, component=component)
     total = Incident.objects.count()
     bench.note(f"{total} incidents recorded through the webhook")
 

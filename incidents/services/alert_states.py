@@ -3,8 +3,11 @@
 The rules are stated in :mod:`incidents.services.alerts`; the ingestion there applies them.
 """
 
+from collections import defaultdict
+
 from .. import payloads
 from ..models import AlertState, Incident, Integration
+from ._rows import rows
 
 
 def repeated_firing(item: payloads.AlertItem, state: AlertState | None) -> bool:
@@ -32,6 +35,7 @@ def late_resolution(item: payloads.AlertItem, state: AlertState | None) -> bool:
 
 
 _FIELDS = ("status", "starts_at", "ends_at", "incident")
+_ALL = ("id", "integration", "key", *_FIELDS, "updated_at")
 
 
 def _fields(state: AlertState) -> tuple:
@@ -44,16 +48,17 @@ class AlertStates:
     def __init__(self, integration: Integration, alerts, now):
         self.integration, self.now = integration, now
         keys = {item.key for alert in alerts for item in alert.items}
-        self.by_key = (
-            {
-                state.key: state
-                for state in AlertState.objects.select_for_update(of=("self",))
-                .select_related("incident")
-                .filter(integration=integration, key__in=keys)
-            }
-            if keys
-            else {}
+        # Locked in key order, so deliveries sharing alerts queue rather than deadlock. Built
+        # by hand (see ``_rows``); the incidents they fed are not joined: only a repeat reads
+        # one (by id).
+        found = rows(
+            AlertState,
+            fields=_ALL,
+            where=[("integration", "=", integration.pk), ("key", "in", sorted(keys))],
+            order_by="key",
+            lock=True,
         )
+        self.by_key = {state.key: state for state in found}
         self.new: dict[str, AlertState] = {}
         self.changed: dict[str, AlertState] = {}
 
@@ -104,5 +109,17 @@ class AlertStates:
         if self.new:
             # Two HA replicas may insert the same alert at once; their records agree.
             AlertState.objects.bulk_create(self.new.values(), ignore_conflicts=True)
-        if self.changed:
-            AlertState.objects.bulk_update(self.changed.values(), [*_FIELDS, "updated_at"])
+        # One UPDATE per distinct set of new values: alerts that change together (a group
+        # resolving at one time) share one. bulk_update's CASE expressions cost about 1 ms of
+        # CPU a row to build, ten times a plain UPDATE.
+        batches = defaultdict(list)
+        for state in self.changed.values():
+            batches[_fields(state)].append(state.pk)
+        for (status, starts_at, ends_at, incident_id), ids in batches.items():
+            AlertState.objects.filter(pk__in=ids).update(
+                status=status,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                incident=incident_id,
+                updated_at=self.now,
+            )

@@ -40,6 +40,7 @@ from ..models import AlertState, InboxItem, Incident, Integration, TimelineEntry
 from ..models.choices import default_urgency
 from ..security import check_rate, safe_headers, verify_signature
 from ._common import timeline_add
+from ._rows import rows
 from .alert_states import AlertStates, late_resolution, repeated_firing
 from .incidents import incident_create, incident_resolve, incident_update
 
@@ -132,9 +133,11 @@ def alert_receive(
 
 
 def _components_for(integration: Integration, alerts) -> list[tuple[Component | None, str]]:
-    """Return each alert's component (label component, else service, else the integration's).
+    """Return each alert's component (label component, else service) and a note.
 
-    A label naming no known component falls back to the next candidate; the note says so.
+    None stands for the integration's component, read only when an incident is opened (most
+    alerts join one). A label naming no known component falls back to the next candidate;
+    the note says so.
     """
     slugs = {slug for alert in alerts for slug in alert.components}
     known = {c.slug: c for c in Component.objects.filter(slug__in=slugs)} if slugs else {}
@@ -143,13 +146,10 @@ def _components_for(integration: Integration, alerts) -> list[tuple[Component | 
         component = next((known[s] for s in alert.components if s in known), None)
         unknown = [s for s in alert.components if s not in known]
         note = ""
-        if component is None:
-            component = integration.component
-            if unknown:
-                note = f"The alert names {', '.join(unknown)}, which the catalog does not know"
-                note += (
-                    f"; used the integration's component {component.slug}." if component else "."
-                )
+        if component is None and unknown:
+            fallback = integration.component
+            note = f"The alert names {', '.join(unknown)}, which the catalog does not know"
+            note += f"; used the integration's component {fallback.slug}." if fallback else "."
         found.append((component, note))
     return found
 
@@ -164,13 +164,33 @@ def _no_component(alert: payloads.Alert, note: str) -> BadPayload:
     return BadPayload(" ".join(part for part in parts if part))
 
 
-def _open_incident(integration: Integration, fingerprint: str) -> Incident | None:
-    return (
-        Incident.objects.select_for_update(of=("self",))
-        .filter(integration=integration, fingerprint=fingerprint)
-        .exclude(status=Incident.Status.RESOLVED)
-        .first()
+# What ingestion reads of an open incident: grouping writes its timeline and compares the
+# severity; resolving and raising the severity lock and read the whole row again.
+_OPEN_FIELDS = ("id", "status", "severity", "fingerprint", "integration")
+
+
+def _open_incidents(integration: Integration, fingerprints) -> dict[str, Incident]:
+    """Return the open incidents of ``fingerprints`` (fingerprint to incident), locked.
+
+    One query for a whole delivery (built by hand, see ``_rows``), locked in id order so that
+    deliveries sharing fingerprints queue rather than deadlock.
+    """
+    found = rows(
+        Incident,
+        fields=_OPEN_FIELDS,
+        where=[
+            ("integration", "=", integration.pk),
+            ("fingerprint", "in", sorted(set(fingerprints))),
+            ("status", "<>", Incident.Status.RESOLVED),
+        ],
+        order_by="id",
+        lock=True,
     )
+    return {incident.fingerprint: incident for incident in found}
+
+
+def _open_incident(integration: Integration, fingerprint: str) -> Incident | None:
+    return _open_incidents(integration, [fingerprint]).get(fingerprint)
 
 
 def _description(alert: payloads.Alert) -> str:
@@ -217,12 +237,12 @@ def _mix_note(alert: payloads.Alert) -> str:
 
 def _note_repeat(alert, repeated, states: AlertStates, note, now, result: IngestResult) -> None:
     """Note a repeated or late firing on the incident its alerts fed; page nobody."""
-    fed = [states.get(item.key).incident for item in repeated]
-    fed = [incident for incident in fed if incident is not None]
+    fed = [states.get(item.key).incident_id for item in repeated]
+    fed = [pk for pk in fed if pk is not None]
     if not fed:
         result.ignored += 1
         return
-    incident = max(fed, key=lambda i: i.pk)
+    incident = Incident.objects.only("id").get(pk=max(fed))
     latest = max(repeated, key=lambda item: item.starts_at)
     state = states.get(latest.key)
     if state.status == AlertState.Status.RESOLVED:
@@ -240,14 +260,15 @@ def _note_repeat(alert, repeated, states: AlertStates, note, now, result: Ingest
     result.repeats.append(incident.pk)
 
 
-def _fire(integration, alert, component, note, now, result: IngestResult, states) -> None:
-    incident = _open_incident(integration, alert.fingerprint)
+def _fire(integration, alert, component, note, now, result: IngestResult, states, opened) -> None:
+    incident = opened.get(alert.fingerprint)
     if incident is None:
         firing = [item for item in alert.items if item.status == payloads.FIRING]
         repeated = [item for item in firing if repeated_firing(item, states.get(item.key))]
         if firing and len(repeated) == len(firing) and not alert.truncated:
             _note_repeat(alert, repeated, states, note, now, result)
             return
+        component = component or integration.component
         if component is None:
             raise _no_component(alert, note)
         severity = alert.severity or integration.default_severity
@@ -269,7 +290,9 @@ def _fire(integration, alert, component, note, now, result: IngestResult, states
             incident = _open_incident(integration, alert.fingerprint)
             if incident is None:
                 raise
+            opened[alert.fingerprint] = incident
         else:
+            opened[alert.fingerprint] = incident
             states.record(alert, incident)
             result.created.append(incident.pk)
             if incident.nobody_paged:
@@ -282,8 +305,8 @@ def _fire(integration, alert, component, note, now, result: IngestResult, states
     result.grouped.append(incident.pk)
 
 
-def _clear(integration, alert, note, now, result: IngestResult, states) -> None:
-    incident = _open_incident(integration, alert.fingerprint)
+def _clear(integration, alert, note, now, result: IngestResult, states, opened) -> None:
+    incident = opened.get(alert.fingerprint)
     late = [item for item in alert.items if late_resolution(item, states.get(item.key))]
     states.record(alert, None)
     if incident is None:
@@ -306,6 +329,7 @@ def _clear(integration, alert, note, now, result: IngestResult, states) -> None:
     _alert_entry(incident, alert, "resolved", note, now)
     if integration.resolve_on_alert_resolved:
         incident_resolve(incident=incident, at=now, source="alert")
+        del opened[alert.fingerprint]
         result.resolved.append(incident.pk)
     else:
         result.grouped.append(incident.pk)
@@ -324,11 +348,12 @@ def alerts_ingest(*, integration: Integration, alerts, now=None) -> IngestResult
     result = IngestResult()
     with transaction.atomic():
         states = AlertStates(integration, alerts, now)
+        opened = _open_incidents(integration, [alert.fingerprint for alert in alerts])
         for alert, (component, note) in zip(alerts, components, strict=True):
             if alert.firing:
-                _fire(integration, alert, component, note, now, result, states)
+                _fire(integration, alert, component, note, now, result, states, opened)
             else:
-                _clear(integration, alert, note, now, result, states)
+                _clear(integration, alert, note, now, result, states, opened)
         states.save()
         Integration.objects.filter(pk=integration.pk).update(last_alert_at=now)
     return result
