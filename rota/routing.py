@@ -66,7 +66,7 @@ from .routing_rules import (  # noqa: F401 - the rules' types and helpers are ro
     oncall_from,
     pick_people,
 )
-from .selectors.schedule import oncall_for
+from .selectors.instant import oncall_for
 
 # --- loading ------------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from .routing import (
     responders_for_team,
     responders_for_teams,
 )
-from .selectors.schedule import tracking_validity
+from .selectors.instant import tracking_validity
 
 MAX_CACHE = datetime.timedelta(minutes=5)
 GAP_CACHE = datetime.timedelta(minutes=1)
@@ -72,10 +72,12 @@ def _cached(keys: dict[Hashable, tuple], compute: Callable[[list, datetime.datet
             missing.append(answer_id)
     if not missing:
         return answers
-    with tracking_validity() as ends:
+    with tracking_validity() as spans:
         computed = compute(missing, now)
-    limit = now + (GAP_CACHE if None in ends else MAX_CACHE)
-    valid_until = min([limit, *(end for end in ends if end is not None)])
+    # A None span is a rotation with nobody on duty: when someone starts is unknown.
+    gap = any(span is None for span in spans)
+    ends = [span[1] for span in spans if span is not None and span[1] is not None]
+    valid_until = min([now + (GAP_CACHE if gap else MAX_CACHE), *ends])
     if len(_answers) + len(missing) >= _CACHE_SIZE:
         _answers.clear()
     for answer_id in missing:

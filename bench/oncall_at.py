@@ -1,0 +1,247 @@
+"""On-call lookups at any instant ("at") against lookups now, over 2 and 10 years of rota.
+
+The organisation is built through the services, as managers would: three product teams with a
+weekly primary, a business-hours secondary (with public holidays) and a night layer of weekly
+windows; a rotating support rotation of the three teams with a person rotation following it;
+a first-line rotation; monthly overrides in every person rotation. The data spans 2 years
+(one back, one ahead), then is rebuilt to span 10 (five back, five ahead).
+
+Times are CPU seconds (``time.process_time``): the machine is shared, so wall time wanders
+with the neighbours' load while CPU time and ratios measured in one run stay steady.
+"""
+
+import datetime
+import random
+import time
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.test import Client
+from django.utils import timezone
+
+from core import caches
+from ownership import services as ownership_services
+from ownership.models import Membership
+from rota import services
+from rota.models import Override, Rotation, Shift, Unavailability
+from rota.routing import responders
+
+from .harness import Bench, group
+
+User = get_user_model()
+TEAMS = (("alpha", "Europe/London"), ("beta", "America/New_York"), ("gamma", "Europe/Berlin"))
+NIGHTS = [{"from_day": 1, "from": "18:00", "to_day": 6, "to": "08:00"}]
+
+
+def build_org(*, prefix: str = "at") -> dict:
+    """Create the teams, rotations, policies and components (no shifts yet); return them."""
+    password = make_password(None)
+    people = {}
+    for slug, tz in TEAMS:
+        team = ownership_services.team_create(
+            name=f"{prefix} {slug}", slug=f"{prefix}-{slug}", timezone=tz
+        )
+        users = [
+            User.objects.create(username=f"{prefix}-{slug}-{n}", password=password)
+            for n in range(6)
+        ]
+        Membership.objects.bulk_create(
+            Membership(team=team, user=u, role="lead" if n == 0 else "engineer")
+            for n, u in enumerate(users)
+        )
+        people[slug] = (team, users)
+    ops_team = ownership_services.team_create(name=f"{prefix} ops", slug=f"{prefix}-ops")
+    ops = [User.objects.create(username=f"{prefix}-ops-{n}", password=password) for n in range(4)]
+    rotations = []
+
+    def rotation(**data):
+        data.setdefault("shift_length_unit", "weeks")
+        data.setdefault("shift_length_count", 1)
+        data.setdefault("handoff_time", datetime.time(9))
+        data.setdefault("start_date", datetime.date(2000, 1, 3))
+        made = services.rotation_create(**data)
+        rotations.append(made)
+        return made
+
+    for slug, tz in TEAMS:
+        team, users = people[slug]
+        rotation(name=f"{slug} primary", team=team, timezone=tz, participants=users)
+        rotation(
+            name=f"{slug} secondary",
+            team=team,
+            timezone=tz,
+            role="secondary",
+            restriction="business_hours",
+            participants=users[::-1],
+        )
+        rotation(
+            name=f"{slug} nights",
+            team=team,
+            timezone=tz,
+            layer=1,
+            restriction="weekly",
+            restriction_windows=NIGHTS,
+            participants=users[1:] + users[:1],
+        )
+    support = rotation(
+        name="support",
+        kind="team",
+        timezone="Europe/London",
+        shift_length_count=2,
+        participants=[people[slug][0] for slug, _ in TEAMS],
+    )
+    rotation(name="support on-call", timezone="Europe/London", follows_team_rotation=support)
+    first_line = rotation(
+        name="first line",
+        team=ops_team,
+        timezone="UTC",
+        shift_length_unit="days",
+        participants=ops,
+    )
+    owned = ownership_services.component_create(
+        name=f"{prefix} owned", slug=f"{prefix}-owned", owner_team=people["alpha"][0]
+    )
+    shared = ownership_services.component_create(
+        name=f"{prefix} shared", slug=f"{prefix}-shared", owner_team=people["beta"][0]
+    )
+    services.support_policy_create(name=f"{prefix} owned", model="ownership", components=[owned])
+    services.support_policy_create(
+        name=f"{prefix} rotating",
+        model="rotating",
+        team_rotation=support,
+        first_line_rotation=first_line,
+        components=[shared],
+    )
+    return {
+        "people": people,
+        "rotations": rotations,
+        "components": [owned, shared],
+        "team": people["alpha"][0],
+    }
+
+
+def fill(org: dict, *, first: datetime.date, last: datetime.date, seed: int = 1) -> None:
+    """Give the org shifts, monthly overrides and public holidays from ``first`` to ``last``."""
+    rotations = org["rotations"]
+    ids = [r.pk for r in rotations]
+    Override.objects.filter(rotation_id__in=ids).delete()
+    Shift.objects.filter(rotation_id__in=ids).delete()
+    Unavailability.objects.filter(team__in=[t for t, _ in org["people"].values()]).delete()
+    start = timezone.make_aware(datetime.datetime.combine(first, datetime.time()), datetime.UTC)
+    for r in rotations:
+        Rotation.objects.filter(pk=r.pk).update(start_date=first)
+        r.refresh_from_db()
+    # Team rotation first: its followers are dealt from its shifts.
+    for r in sorted(rotations, key=lambda r: (r.kind != "team", r.follows_team_rotation_id or 0)):
+        services.rotation_generate(rotation=r, until=last, now=start)
+    rng = random.Random(seed)
+    holidays = []
+    for team, _ in org["people"].values():
+        for year in range(first.year, last.year + 1):
+            for month, day in ((1, 1), (5, 1), (8, 26), (12, 25), (12, 26)):
+                date = datetime.date(year, month, day)
+                holidays.append(
+                    Unavailability(team=team, kind="public_holiday", start_date=date, end_date=date)
+                )
+    Unavailability.objects.bulk_create(holidays)
+    members = {team.pk: users for team, users in org["people"].values()}
+    persons = [r for r in rotations if r.team_id in members]
+    month = start
+    while month.date() < last:
+        for r in persons:
+            users = members[r.team_id]
+            begin = month + datetime.timedelta(days=rng.randrange(25), hours=rng.randrange(24))
+            services.override_create(
+                rotation=r,
+                user=rng.choice(users),
+                start=begin,
+                end=begin + datetime.timedelta(hours=rng.choice((4, 12, 30))),
+            )
+        month += datetime.timedelta(days=30)
+    caches.clear_all()
+
+
+def instants(first: datetime.date, last: datetime.date, count: int, seed: int = 7) -> list:
+    """Return ``count`` random instants (whole minutes) between two dates."""
+    rng = random.Random(seed)
+    start = timezone.make_aware(datetime.datetime.combine(first, datetime.time()), datetime.UTC)
+    minutes = int((last - first).total_seconds() // 60)
+    return [start + datetime.timedelta(minutes=rng.randrange(minutes)) for _ in range(count)]
+
+
+def cpu_ms(fn, inputs, *, warmup: int = 10) -> float:
+    """Return the mean CPU milliseconds of fn(item) over ``inputs`` (after a few untimed)."""
+    for item in inputs[:warmup]:
+        fn(item)
+    started = time.process_time()
+    for item in inputs:
+        fn(item)
+    return (time.process_time() - started) * 1000 / len(inputs)
+
+
+def _client() -> Client:
+    user, _ = User.objects.get_or_create(username="at-bench-reader")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def measure_span(bench: Bench, org: dict, *, years: int, count: int = 300) -> dict:
+    """Measure now and at lookups with the data spanning ``years``; return CPU ms per call."""
+    today = timezone.now().date()
+    half = datetime.timedelta(days=round(365.25 * years / 2))
+    first, last = today - half, today + half
+    started = time.perf_counter()
+    fill(org, first=first, last=last)
+    bench.note(
+        f"{years} years: {Shift.objects.count():,} shifts, {Override.objects.count():,} "
+        f"overrides built in {time.perf_counter() - started:.1f} s"
+    )
+    component = org["components"][1].slug
+    client = _client()
+    ats = instants(first + datetime.timedelta(days=7), last - datetime.timedelta(days=7), count)
+    iso = [at.isoformat() for at in ats]
+    figures = {
+        "selector now": cpu_ms(lambda _: responders(component=component), [None] * count),
+        "selector at": cpu_ms(lambda at: responders(component=component, at=at), ats),
+        "API now": cpu_ms(
+            lambda _: client.get("/api/v1/oncall/", {"component": component}), [None] * count
+        ),
+        "API at": cpu_ms(
+            lambda at: client.get("/api/v1/oncall/", {"component": component, "at": at}), iso
+        ),
+    }
+    for name, value in figures.items():
+        bench.note(f"{years} years: {name} {value:.2f} ms CPU per call")
+    bench.measure(
+        f"GET /api/v1/oncall/?component=&at= ({years} years)",
+        lambda at: client.get("/api/v1/oncall/", {"component": component, "at": at}),
+        inputs=iso,
+        repeat=count,
+        warmup=10,
+    )
+    return figures
+
+
+@group("oncall-at", 'on-call lookups at any instant vs "now", over 2 and 10 years of rota')
+def bench_oncall_at(bench: Bench) -> None:
+    org = build_org()
+    two = measure_span(bench, org, years=2)
+    ten = measure_span(bench, org, years=10)
+    for where in ("selector", "API"):
+        bench.target(
+            f'{where} "at" vs "now" (10 years, CPU)',
+            ten[f"{where} at"],
+            unit="ms",
+            limit=2,
+            reference=f'{where} "now"',
+            reference_value=ten[f"{where} now"],
+        )
+        bench.target(
+            f'{where} "at", 10 years vs 2 years (CPU)',
+            ten[f"{where} at"],
+            unit="ms",
+            limit=1.2,
+            reference="2 years",
+            reference_value=two[f"{where} at"],
+        )
