@@ -100,6 +100,16 @@ def responders_now_versioned(*, component=None, team=None, rotation=None) -> tup
 
     Callers may cache what they derive from the answer (e.g. its JSON) under that number.
     """
+    key, compute = lookup_for(component=component, team=team, rotation=rotation)
+    return _cached({key: key}, lambda ids, at: {key: compute(at)})[key]
+
+
+def lookup_for(*, component=None, team=None, rotation=None) -> tuple:
+    """Return (cache key, compute) for one of component, team or rotation.
+
+    ``compute(at)`` answers routing's Responders at instant ``at``; the key names the target
+    the same way however it was given (slug or object, id or object).
+    """
     if component is not None:
         key = ("component", getattr(component, "slug", component))
 
@@ -115,11 +125,13 @@ def responders_now_versioned(*, component=None, team=None, rotation=None) -> tup
 
         def compute(at):
             return responders_for_rotation(
-                rotation=Rotation.objects.select_related("follows_team_rotation").get(pk=key[1]),
+                rotation=Rotation.objects.select_related("team", "follows_team_rotation").get(
+                    pk=key[1]
+                ),
                 at=at,
             )
 
-    return _cached({key: key}, lambda ids, at: {key: compute(at)})[key]
+    return key, compute
 
 
 def responders_now_for_teams(*, teams) -> dict[int, Responders]:

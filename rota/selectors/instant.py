@@ -137,11 +137,14 @@ def oncall_for(rotations: list[Rotation], at) -> dict[int, Segment | None]:
             if r.restriction in HOLIDAY_RESTRICTIONS
         ]
     )
+    spans = {pk: (s.start, s.end) if s else None for pk, s in result.items()}
     for rotation in restricted:
-        result[rotation.pk] = _restricted_at(rotation, result[rotation.pk], at, book)
-    spans = _validity.get()
-    if spans is not None:
-        spans.extend((s.start, s.end) if s else None for s in result.values())
+        result[rotation.pk], spans[rotation.pk] = _restricted_at(
+            rotation, result[rotation.pk], at, book
+        )
+    tracked = _validity.get()
+    if tracked is not None:
+        tracked.extend(spans.values())
     return result
 
 
@@ -169,7 +172,9 @@ def _segment_at(rotation, shift, overrides, at) -> Segment | None:
 WINDOW_REACH = datetime.timedelta(days=4)
 
 
-def _restricted_at(rotation, segment: Segment, at, book) -> Segment | None:
+def _restricted_at(rotation, segment: Segment, at, book) -> tuple[Segment | None, tuple]:
+    """Return the segment clipped to the restriction window holding ``at`` and its span; or,
+    off duty, None and a span of the gap around ``at`` (perhaps less than all of it)."""
     periods = book.periods(rotation, [segment], segment.start, segment.end)
     reach = WINDOW_REACH
     while True:
@@ -177,11 +182,17 @@ def _restricted_at(rotation, segment: Segment, at, book) -> Segment | None:
         windows = restriction_windows(rotation, start, end, holidays=periods)
         window = next(((s, e) for s, e in windows if s <= at < e), None)
         if window is None:
-            return None
+            # The windows are exact within [start, end): nobody is on duty between the last
+            # one closing before ``at`` and the next one opening after it.
+            gap = (
+                max([start, *(e for _, e in windows if e <= at)]),
+                min([end, *(s for s, _ in windows if s > at)]),
+            )
+            return None, gap
         if (window[0] > start or start == segment.start) and (
             window[1] < end or end == segment.end
         ):
-            return replace(segment, start=window[0], end=window[1])
+            return replace(segment, start=window[0], end=window[1]), window
         reach *= 2
 
 

@@ -37,6 +37,7 @@ REGISTERED = [
     "rota.api.oncall_json",
     "rota.board",
     "rota.routing.answers",
+    "rota.routing.at_answers",
 ]
 
 
