@@ -175,3 +175,19 @@ def test_a_lookup_inside_a_kept_span_costs_one_query(user_client, org, django_as
     _check(user_client, "2036-04-01T12:00:00Z", ("bo", "2036-04-02T12:00:00Z"), None)
     with django_assert_num_queries(1):  # the rota and catalog version tags
         _check(user_client, "2036-04-01T13:00:00Z", ("bo", "2036-04-02T12:00:00Z"), None)
+
+
+@pytest.mark.parametrize("target", ["team", "rotation"])
+def test_team_and_rotation_lookups_are_kept_by_span_too(
+    user_client, org, django_assert_num_queries, target
+):
+    # bo holds the primary shift from 3 Apr 12:00Z until cy's cover on 6 Apr 20:00Z; the
+    # evening window is shut from 1 Apr 08:00Z to 7 Apr 16:00Z (beyond its shift's end,
+    # 7 Apr 08:00Z). So 4 Apr 12:00Z and 5 Apr 03:00Z share one span.
+    query = {"team": "pay", "rotation": org}[target]
+    first = user_client.get(URL, {target: query, "at": "2036-04-04T12:00:00Z"}).json()
+    with django_assert_num_queries(1):
+        again = user_client.get(URL, {target: query, "at": "2036-04-05T03:00:00Z"}).json()
+    assert again["at"] == "2036-04-05T03:00:00Z"
+    for body in (first, again):
+        assert _person(body["primary"]) == ("bo", "2036-04-06T20:00:00Z")
