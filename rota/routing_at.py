@@ -79,7 +79,7 @@ def responders_at_versioned(*, at, component=None, team=None, rotation=None) -> 
         del kept[0]
     stamp = next(_stamps)
     kept.append((span[0], span[1], answer, stamp))
-    return answer, stamp
+    return replace(answer), stamp  # the caller's own copy, as hits give
 
 
 caches.register("rota.routing.at_answers", _answers.clear)
