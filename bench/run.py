@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GROUP_MODULES = [
     "bench.ownership",
     "bench.rota",
+    "bench.oncall_at",
     "bench.notifications",
     "bench.incidents",
     "bench.reports",

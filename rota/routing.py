@@ -66,7 +66,7 @@ from .routing_rules import (  # noqa: F401 - the rules' types and helpers are ro
     oncall_from,
     pick_people,
 )
-from .selectors.schedule import oncall_for
+from .selectors.instant import oncall_for, record_validity
 
 # --- loading ------------------------------------------------------------------------------
 
@@ -174,10 +174,17 @@ HISTORY_SLACK = datetime.timedelta(minutes=1)
 
 def _owner_at(component: Component, at):
     """Return the team that owned ``component`` at ``at``: today's owner unless ``at`` is past."""
-    if at >= timezone.now() - HISTORY_SLACK:
+    recent = timezone.now() - HISTORY_SLACK
+    if at >= recent:
+        # Any change of owner from now on changes the catalog's version, which caches check.
+        record_validity((recent, None))
         return component.effective_owner_team
     period = component_owner_at(component=component, at=at)
-    return period.team if period is not None else component.effective_owner_team
+    if period is None:
+        record_validity(None)  # before the catalog knew it: when that ends is not known here
+        return component.effective_owner_team
+    record_validity((period.valid_from, period.valid_to))
+    return period.team
 
 
 # --- the lookups --------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from .routing import (
     responders_for_team,
     responders_for_teams,
 )
-from .selectors.schedule import tracking_validity
+from .selectors.instant import tracking_validity
 
 MAX_CACHE = datetime.timedelta(minutes=5)
 GAP_CACHE = datetime.timedelta(minutes=1)
@@ -72,10 +72,12 @@ def _cached(keys: dict[Hashable, tuple], compute: Callable[[list, datetime.datet
             missing.append(answer_id)
     if not missing:
         return answers
-    with tracking_validity() as ends:
+    with tracking_validity() as spans:
         computed = compute(missing, now)
-    limit = now + (GAP_CACHE if None in ends else MAX_CACHE)
-    valid_until = min([limit, *(end for end in ends if end is not None)])
+    # A None span is a rotation with nobody on duty: when someone starts is unknown.
+    gap = any(span is None for span in spans)
+    ends = [span[1] for span in spans if span is not None and span[1] is not None]
+    valid_until = min([now + (GAP_CACHE if gap else MAX_CACHE), *ends])
     if len(_answers) + len(missing) >= _CACHE_SIZE:
         _answers.clear()
     for answer_id in missing:
@@ -98,6 +100,16 @@ def responders_now_versioned(*, component=None, team=None, rotation=None) -> tup
 
     Callers may cache what they derive from the answer (e.g. its JSON) under that number.
     """
+    key, compute = lookup_for(component=component, team=team, rotation=rotation)
+    return _cached({key: key}, lambda ids, at: {key: compute(at)})[key]
+
+
+def lookup_for(*, component=None, team=None, rotation=None) -> tuple:
+    """Return (cache key, compute) for one of component, team or rotation.
+
+    ``compute(at)`` answers routing's Responders at instant ``at``; the key names the target
+    the same way however it was given (slug or object, id or object).
+    """
     if component is not None:
         key = ("component", getattr(component, "slug", component))
 
@@ -113,11 +125,13 @@ def responders_now_versioned(*, component=None, team=None, rotation=None) -> tup
 
         def compute(at):
             return responders_for_rotation(
-                rotation=Rotation.objects.select_related("follows_team_rotation").get(pk=key[1]),
+                rotation=Rotation.objects.select_related("team", "follows_team_rotation").get(
+                    pk=key[1]
+                ),
                 at=at,
             )
 
-    return _cached({key: key}, lambda ids, at: {key: compute(at)})[key]
+    return key, compute
 
 
 def responders_now_for_teams(*, teams) -> dict[int, Responders]:

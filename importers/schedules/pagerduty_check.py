@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 
 from importers.base import ImportReport
 from rota.models import Rotation, Shift, Unavailability
-from rota.selectors.schedule import oncall_for
+from rota.selectors.instant import oncall_for
 
 from .pagerduty_read import Unmappable, parse_instant, parse_zone
 

@@ -2,7 +2,8 @@
 
 The answer comes from :mod:`rota.routing` and costs a fixed number of queries whatever the
 number of shifts, rotations or components; "now" (no ``at``) is served from routing's cache,
-one query while nothing changed.
+one query while nothing changed, and so is an ``at`` inside the span of an answer already
+found (:mod:`rota.routing_at`).
 """
 
 import re
@@ -17,12 +18,10 @@ from rest_framework.views import APIView
 
 from core import caches
 from ownership.api.serializers import InstantQuerySerializer
-from ownership.models import Team
 
-from .. import routing, routing_cache
-from ..models import Rotation
+from .. import routing_at, routing_cache
 
-# The JSON of cached "now" answers, by routing's cache stamp.
+# The JSON of cached answers: "now" ones by routing's cache stamp, "at" ones by ("at", stamp).
 _rendered: dict = {}
 caches.register("rota.api.oncall_json", _rendered.clear)
 
@@ -158,16 +157,16 @@ class OnCallView(APIView):
                 return Response(
                     {**body, "at": serializers.DateTimeField().to_representation(result.at)}
                 )
-            result = self._responders_at(target, value, at)
+            # Cached for the span in which the answer holds (see rota.routing_at), with its JSON.
+            result, stamp = routing_at.responders_at_versioned(at=at, **{target: value})
         except ObjectDoesNotExist:
             raise ValidationError({target: f"Unknown {target} {value!r}."}) from None
-        return Response(OnCallSerializer(result).data)
-
-    @staticmethod
-    def _responders_at(target, value, at):
-        if target == "component":
-            return routing.responders(component=value, at=at)
-        if target == "team":
-            return routing.responders_for_team(team=Team.objects.get(slug=value), at=at)
-        rotation = Rotation.objects.select_related("team", "follows_team_rotation").get(pk=value)
-        return routing.responders_for_rotation(rotation=rotation, at=at)
+        if stamp is None:
+            return Response(OnCallSerializer(result).data)
+        body = _rendered.get(("at", stamp))
+        if body is None:
+            body = OnCallSerializer(result).data
+            if len(_rendered) >= 10_000:
+                _rendered.clear()
+            _rendered["at", stamp] = body
+        return Response({**body, "at": serializers.DateTimeField().to_representation(result.at)})

@@ -8,6 +8,7 @@ from .checks import (
     schedule_check,
 )
 from .holidays import team_holidays_upcoming
+from .instant import oncall_at, oncall_for
 from .leave import LeaveClash, shift_leave_clashes
 from .people import rotation_people, rotation_taker_ids
 from .schedule import (
@@ -15,8 +16,6 @@ from .schedule import (
     Segment,
     duty_for,
     final_schedule,
-    oncall_at,
-    oncall_for,
     override_list,
     restriction_windows,
     segments_for,

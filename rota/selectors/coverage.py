@@ -16,7 +16,7 @@ import datetime
 from ownership.models import Component
 
 from ..models import Rotation, SupportPolicy, SupportPolicyComponent
-from .schedule import oncall_for
+from .instant import oncall_for
 
 
 def _policies_by_component(components) -> dict[int, SupportPolicy | None]:

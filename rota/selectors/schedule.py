@@ -22,19 +22,17 @@ rest of the time, so all day on those holidays. Holiday dates (``Unavailability`
 * a team rotation without a ``team``: those of the team on duty in it at that instant;
 * any other rotation: none (weekends only).
 
-**Queries.** :func:`segments_for` and :func:`oncall_for` work on any number of rotations in
-two queries (shifts, overrides), plus one for holidays (with the followed rotations' shifts)
-when a rotation restricted to (or out of) business hours in the batch has a team to ask about.
+**Queries.** :func:`segments_for` works on any number of rotations in two queries (shifts,
+overrides), plus one for holidays (with the followed rotations' shifts) when a rotation
+restricted to (or out of) business hours in the batch has a team to ask about. Who is on duty
+at one instant is :func:`rota.selectors.instant.oncall_for`, which reads only the rows around
+that instant.
 """
 
-import contextvars
 import datetime
 import itertools
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
-
-from django.db.models import Exists, OuterRef, Q, Subquery
 
 from core.timeutil import zone
 
@@ -271,127 +269,3 @@ def segments_for(rotations: list[Rotation], start, end, *, rows=None) -> dict[in
 def final_schedule(*, rotation: Rotation, start, end) -> list[Segment]:
     """Return who is on duty when within [start, end), overrides applied, in time order."""
     return segments_for([rotation], start, end)[rotation.pk]
-
-
-# Collects the ends of the segments that on-call answers were built from, so that a caller
-# can cache an answer until the first of them (see rota.routing_cache.responders_now).
-_validity: contextvars.ContextVar = contextvars.ContextVar("rota_validity", default=None)
-
-
-@contextmanager
-def tracking_validity():
-    """Collect the end of every segment oncall_for finds (None where nobody is on duty)."""
-    ends: list = []
-    token = _validity.set(ends)
-    try:
-        yield ends
-    finally:
-        _validity.reset(token)
-
-
-def oncall_for(rotations: list[Rotation], at) -> dict[int, Segment | None]:
-    """Return, per rotation, the segment in force at instant ``at``.
-
-    The segment's ``end`` is when that assignee stops being on duty: the end of the shift or
-    override, the start of an override inside it, or the end of the restriction window; it is
-    the end of the segment of :func:`segments_for` that contains ``at``. Two queries in all,
-    and a third for holidays when a restricted rotation with a team has someone on duty.
-    """
-    ids = [rotation.pk for rotation in rotations]
-    result: dict[int, Segment | None] = dict.fromkeys(ids)
-    if not ids:
-        return result
-    current = {
-        shift.rotation_id: shift
-        for shift in Shift.objects.filter(rotation_id__in=ids, start__lte=at, end__gt=at)
-        .select_related("team", "user")
-        .order_by("start")
-    }
-    # Everything that can bound the segment at ``at``: overrides inside the shift in force,
-    # and every override overlapping one that covers ``at`` (an inner override cuts its outer
-    # one; an outer one resumes after it).
-    covering_shift = Shift.objects.filter(
-        rotation_id=OuterRef("rotation_id"), start__lte=at, end__gt=at
-    ).order_by("start")
-    covering_override = Override.objects.filter(
-        rotation_id=OuterRef("rotation_id"), start__lte=at, end__gt=at
-    ).filter(start__lt=OuterRef("end"), end__gt=OuterRef("start"))
-    overrides = defaultdict(list)
-    for override in (
-        Override.objects.filter(rotation_id__in=ids)
-        .filter(
-            Q(Exists(covering_override))
-            | Q(
-                start__lt=Subquery(covering_shift.values("end")[:1]),
-                end__gt=Subquery(covering_shift.values("start")[:1]),
-            )
-        )
-        .select_related("team", "user")
-        .order_by("start")
-    ):
-        overrides[override.rotation_id].append(override)
-    for rotation in rotations:
-        result[rotation.pk] = _segment_at(
-            rotation, current.get(rotation.pk), overrides[rotation.pk], at
-        )
-    restricted = [
-        r for r in rotations if r.restriction != Rotation.Restriction.NONE and result[r.pk]
-    ]
-    book = load_holidays(
-        [
-            (r, [result[r.pk]], result[r.pk].start, result[r.pk].end)
-            for r in restricted
-            if r.restriction in HOLIDAY_RESTRICTIONS
-        ]
-    )
-    for rotation in restricted:
-        result[rotation.pk] = _restricted_at(rotation, result[rotation.pk], at, book)
-    ends = _validity.get()
-    if ends is not None:
-        ends.extend(segment.end if segment else None for segment in result.values())
-    return result
-
-
-def _segment_at(rotation, shift, overrides, at) -> Segment | None:
-    """Return the segment (before restrictions) that holds ``at``, as segments_for cuts it."""
-    spans = [(o.start, o.end) for o in overrides]
-    if shift is not None:
-        spans.append((shift.start, shift.end))
-    if not spans:
-        return None
-    start, end = min(s for s, _ in spans), max(e for _, e in spans)
-    shifts = [shift] if shift is not None else []
-    return next(
-        (
-            seg
-            for seg in _unrestricted(rotation, shifts, overrides, start, end)
-            if seg.start <= at < seg.end
-        ),
-        None,
-    )
-
-
-# How far around ``at`` to look for the restriction window first; a longer window (a long
-# weekend out of hours) doubles it until the window's ends are found.
-WINDOW_REACH = datetime.timedelta(days=4)
-
-
-def _restricted_at(rotation, segment: Segment, at, book) -> Segment | None:
-    periods = book.periods(rotation, [segment], segment.start, segment.end)
-    reach = WINDOW_REACH
-    while True:
-        start, end = max(segment.start, at - reach), min(segment.end, at + reach)
-        windows = restriction_windows(rotation, start, end, holidays=periods)
-        window = next(((s, e) for s, e in windows if s <= at < e), None)
-        if window is None:
-            return None
-        if (window[0] > start or start == segment.start) and (
-            window[1] < end or end == segment.end
-        ):
-            return replace(segment, start=window[0], end=window[1])
-        reach *= 2
-
-
-def oncall_at(*, rotation: Rotation, at) -> Segment | None:
-    """Return the segment of the rotation in force at instant ``at`` (None: nobody on duty)."""
-    return oncall_for([rotation], at)[rotation.pk]

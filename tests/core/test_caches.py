@@ -38,6 +38,7 @@ REGISTERED = [
     "rota.board",
     "rota.feeds.event_bytes",
     "rota.routing.answers",
+    "rota.routing.at_answers",
 ]
 
 
