@@ -14,7 +14,6 @@ from core.admin_scope import TeamScopedAdmin, under
 from core.admin_services import ServiceWritesAdmin
 from core.admin_times import local_day_filter
 from core.timeutil import zone
-from ownership.admin_people import PeopleListFilter
 
 from . import selectors, services
 from .admin_audit import ShiftChangeInline
@@ -25,6 +24,7 @@ from .admin_forms import (
     OverrideAdminForm,
     ShiftAdminForm,
 )
+from .admin_list_filters import RotationListFilter, TurnPeopleListFilter, TurnTeamListFilter
 from .models import Override, Rotation, Shift
 
 
@@ -142,9 +142,10 @@ class ShiftAdmin(ServiceWritesAdmin, TeamScopedAdmin, RotationTimesMixin, admin.
     list_filter = [
         WhenFilter,
         local_day_filter("start", "starts on (rotation's day)"),
-        ("rotation", admin.RelatedOnlyFieldListFilter),
-        ("team", admin.RelatedOnlyFieldListFilter),
-        ("user", PeopleListFilter),
+        # Choices from the rotations and their turn orders, not a scan of the shifts.
+        ("rotation", RotationListFilter),
+        ("team", TurnTeamListFilter),
+        ("user", TurnPeopleListFilter),
         "edited",
     ]
     search_fields = [
@@ -211,8 +212,8 @@ class OverrideAdmin(ServiceWritesAdmin, TeamScopedAdmin, RotationTimesMixin, adm
     list_filter = [
         WhenFilter,
         local_day_filter("start", "starts on (rotation's day)"),
-        ("rotation", admin.RelatedOnlyFieldListFilter),
-        ("user", PeopleListFilter),
+        ("rotation", RotationListFilter),
+        ("user", TurnPeopleListFilter),
     ]
     search_fields = ["rotation__name", "user__username", "team__name", "reason"]
     list_select_related = ["rotation", "team", "user", "created_by"]
