@@ -301,18 +301,27 @@ def oncall_for(rotations: list[Rotation], at) -> dict[int, Segment | None]:
     result: dict[int, Segment | None] = dict.fromkeys(ids)
     if not ids:
         return result
+    # A rotation's shifts do not overlap (migration 0002's constraint, the services' check),
+    # so the one in force is the last to start by ``at``, if it has not ended: one step down
+    # the (rotation, start) index per rotation, where "start <= at and end > at" read every
+    # past shift of every rotation (60 ms over 200,000 shifts).
+    last_started = (
+        Shift.objects.filter(rotation_id=OuterRef("pk"), start__lte=at)
+        .order_by("-start")
+        .values("pk")[:1]
+    )
+    latest = Rotation.objects.filter(pk__in=ids).values(latest=Subquery(last_started))
     current = {
         shift.rotation_id: shift
-        for shift in Shift.objects.filter(rotation_id__in=ids, start__lte=at, end__gt=at)
-        .select_related("team", "user")
-        .order_by("start")
+        for shift in Shift.objects.filter(pk__in=latest, end__gt=at).select_related("team", "user")
     }
     # Everything that can bound the segment at ``at``: overrides inside the shift in force,
     # and every override overlapping one that covers ``at`` (an inner override cuts its outer
-    # one; an outer one resumes after it).
+    # one; an outer one resumes after it). Latest first: the one covering ``at`` is the first
+    # the index meets.
     covering_shift = Shift.objects.filter(
         rotation_id=OuterRef("rotation_id"), start__lte=at, end__gt=at
-    ).order_by("start")
+    ).order_by("-start")
     covering_override = Override.objects.filter(
         rotation_id=OuterRef("rotation_id"), start__lte=at, end__gt=at
     ).filter(start__lt=OuterRef("end"), end__gt=OuterRef("start"))
