@@ -10,6 +10,7 @@ from .checks import (
 from .holidays import team_holidays_upcoming
 from .leave import LeaveClash, shift_leave_clashes
 from .people import rotation_people, rotation_taker_ids
+from .running import shifts_in_force
 from .schedule import (
     Duty,
     Segment,
@@ -43,5 +44,6 @@ __all__ = [
     "segments_for",
     "shift_leave_clashes",
     "shift_list",
+    "shifts_in_force",
     "team_holidays_upcoming",
 ]

@@ -43,6 +43,7 @@ from ..models import Override, Rotation, Shift
 from ..weekly import weekly_windows
 from ..workhours import business_windows
 from .holidays import NO_HOLIDAYS, Period, load_holidays
+from .running import shifts_in_force
 
 
 @dataclass(frozen=True)
@@ -301,19 +302,9 @@ def oncall_for(rotations: list[Rotation], at) -> dict[int, Segment | None]:
     result: dict[int, Segment | None] = dict.fromkeys(ids)
     if not ids:
         return result
-    # A rotation's shifts do not overlap (migration 0002's constraint, the services' check),
-    # so the one in force is the last to start by ``at``, if it has not ended: one step down
-    # the (rotation, start) index per rotation, where "start <= at and end > at" read every
-    # past shift of every rotation (60 ms over 200,000 shifts).
-    last_started = (
-        Shift.objects.filter(rotation_id=OuterRef("pk"), start__lte=at)
-        .order_by("-start")
-        .values("pk")[:1]
-    )
-    latest = Rotation.objects.filter(pk__in=ids).values(latest=Subquery(last_started))
     current = {
         shift.rotation_id: shift
-        for shift in Shift.objects.filter(pk__in=latest, end__gt=at).select_related("team", "user")
+        for shift in shifts_in_force(at=at, rotations=ids).select_related("team", "user")
     }
     # Everything that can bound the segment at ``at``: overrides inside the shift in force,
     # and every override overlapping one that covers ``at`` (an inner override cuts its outer
