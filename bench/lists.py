@@ -1,17 +1,22 @@
 """Pages that list the rota at size: the admin's shift list and rotation preview, the Now board
 and the shifts API, over 20,000 then 200,000 shifts (run by ``python bench/run.py lists``).
 
-Every figure is the server's time for one request through Django's test client (wall clock,
-median), with the queries it made. The machine is shared and loaded, so wall times are
-inflated by whatever else runs; the query counts are exact, and must be the same at 20k and
-200k shifts (and for 10 and 50 teams on the board): a count that grows with the rows is the
-cost that does not show on a small database.
+Every page is timed through Django's test client: the wall-clock median (the table), and the
+server time held against the targets: this process's CPU time (time.process_time) plus, on
+PostgreSQL, the time its queries took (on SQLite the database works in this process, inside
+the CPU time). The machine is shared and loaded, so wall times are inflated by whatever else
+runs (the CPU figure is the steady one). The query counts are exact, and must be the same at
+20k and 200k shifts (and for 10 and 50 teams on the board): a count that grows with the rows
+is the cost that does not show on a small database.
 """
 
 import datetime
+import statistics
+import time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.db import connection, reset_queries
 from django.test import Client
 from django.utils import timezone
 
@@ -105,6 +110,27 @@ def _cold() -> None:
     caches.clear_all()
 
 
+def server_ms(call, *, repeat: int) -> float:
+    """Return the median server time of ``call`` in ms: CPU of this process, plus the time of
+    its queries when the database is another process (PostgreSQL)."""
+    outside = connection.vendor != "sqlite"
+    times = []
+    for _ in range(repeat):
+        _cold()
+        was = connection.force_debug_cursor
+        connection.force_debug_cursor = outside
+        reset_queries()
+        try:
+            started = time.process_time()
+            call()
+            cpu = time.process_time() - started
+            db = sum(float(q["time"]) for q in connection.queries) if outside else 0.0
+        finally:
+            connection.force_debug_cursor = was
+        times.append((cpu + db) * 1000)
+    return statistics.median(times)
+
+
 def _pages(bench: Bench, size: str, clients: dict, rotation: Rotation, person) -> dict:
     """Measure each page once over the current data; return {name: Result}."""
     superuser, manager, api = clients["superuser"], clients["manager"], clients["api"]
@@ -136,20 +162,24 @@ def _pages(bench: Bench, size: str, clients: dict, rotation: Rotation, person) -
         response = client.get(path, params)
         assert response.status_code == 200, (name, response.status_code)
         fast = name.startswith("API")
-        results[name] = bench.measure(
+        call = lambda c=client, p=path, q=params: c.get(p, q)  # noqa: E731
+        result = bench.measure(
             f"{name} ({size})",
-            lambda c=client, p=path, q=params: c.get(p, q),
+            call,
             repeat=40 if fast else 10,
             warmup=5 if fast else 2,
             count_queries=2,
             prepare=_cold,
         )
+        result.server_ms = server_ms(call, repeat=40 if fast else 10)
+        bench.note(f"{name} ({size}): server {result.server_ms:.1f} ms (CPU + queries)")
+        results[name] = result
     return results
 
 
 def _board(bench: Bench, label: str, client: Client):
     assert client.get("/").status_code == 200
-    return bench.measure(
+    result = bench.measure(
         f"Now board, {label}",
         lambda: client.get("/"),
         repeat=10,
@@ -157,6 +187,9 @@ def _board(bench: Bench, label: str, client: Client):
         count_queries=2,
         prepare=_cold,
     )
+    result.server_ms = server_ms(lambda: client.get("/"), repeat=10)
+    bench.note(f"Now board, {label}: server {result.server_ms:.1f} ms (CPU + queries)")
+    return result
 
 
 @group("lists", "admin shift list, rotation preview, Now board and shifts API at 200k shifts")
@@ -205,7 +238,10 @@ def bench_lists(bench: Bench) -> None:
         f"Now board queries: 10 teams {board10.queries}, 50 teams {board50.queries}, "
         f"50 teams at 200k {board50_large.queries}"
     )
-    bench.note("wall times on a shared, loaded 2-CPU machine: medians, inflated by other load")
+    bench.note(
+        "targets hold the server time (CPU + queries); wall medians in the table are "
+        "inflated by other load on this shared 2-CPU machine"
+    )
     limits = {
         "admin shift list, superuser": 300,
         "admin shift list, manager": 300,
@@ -216,5 +252,5 @@ def bench_lists(bench: Bench) -> None:
         "API shifts ?start_after=": 20,
     }
     for name, limit in limits.items():
-        bench.target(f"{name}, 200k shifts", large[name].median_ms, unit="ms", limit=limit)
-    bench.target("Now board, 50 teams", board50_large.median_ms, unit="ms", limit=300)
+        bench.target(f"{name}, 200k shifts", large[name].server_ms, unit="ms", limit=limit)
+    bench.target("Now board, 50 teams, 200k shifts", board50_large.server_ms, unit="ms", limit=300)
