@@ -185,7 +185,7 @@ class ShiftViewSet(RotationManagedMixin, viewsets.ModelViewSet):
     serializer_class = ShiftSerializer
     permission_classes = [ReadOrManage]
     filterset_class = filters.ShiftFilter
-    # The table grows without bound: ``count`` is exact up to 10,000 rows, null beyond.
+    # The table grows without bound: ``count`` is exact up to 1,000 rows, null beyond.
     pagination_class = CappedCountPagination
     ordering_fields = ["start", "end", "id"]
 
