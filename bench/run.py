@@ -27,6 +27,7 @@ GROUP_MODULES = [
     "bench.reports",
     "bench.importers",
     "bench.api",
+    "bench.lists",
 ]
 SUFFIX = "_bench"
 

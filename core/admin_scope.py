@@ -101,8 +101,32 @@ class TeamScopedAdmin:
         team_ids = manager_scope(request)
         if team_ids is None:
             return queryset
+        through = self._scope_through()
+        if through is not None:
+            # Every path goes through one foreign key (a shift's rotation): pick the few
+            # related rows in a subquery and the big table's rows by that key's index, rather
+            # than joining every row of the big table to the related ones' team paths.
+            key, related, paths = through
+            scope = Q(pk__in=[])
+            for path in paths:
+                scope |= Q(**{f"{path}__in": team_ids})
+            mine = related._default_manager.filter(scope).values("pk")
+            return queryset.filter(**{f"{key}__in": mine})
         mine = self.model._default_manager.filter(self.team_scope_q(team_ids)).values("pk")
         return queryset.filter(pk__in=mine)
+
+    def _scope_through(self):
+        """Return (foreign key, its model, the paths from there) when every path of
+        ``team_paths`` starts with the same forward foreign key; else None."""
+        heads = {path.split("__", 1)[0] for path in self.team_paths}
+        if len(heads) != 1 or any("__" not in path for path in self.team_paths):
+            return None
+        (key,) = heads
+        field = self.model._meta.get_field(key)
+        if not (field.many_to_one and field.concrete):
+            return None
+        paths = tuple(path.split("__", 1)[1] for path in self.team_paths)
+        return key, field.related_model, paths
 
     def in_scope(self, request, obj) -> bool:
         """Tell whether ``obj`` (saved) is one of the caller's rows."""

@@ -1,8 +1,5 @@
-from rest_framework.pagination import PageNumberPagination
+"""The API's default pagination (settings: DEFAULT_PAGINATION_CLASS); see core.pagination."""
 
+from core.pagination import StandardPagination
 
-class StandardPagination(PageNumberPagination):
-    """Page-number pagination; clients may ask for up to 500 rows with ?page_size=."""
-
-    page_size_query_param = "page_size"
-    max_page_size = 500
+__all__ = ["StandardPagination"]

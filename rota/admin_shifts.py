@@ -8,13 +8,15 @@ form. After a save, clashes with leave are reported as warnings. The audit trail
 
 from django.conf import settings
 from django.contrib import admin
+from django.db.models import DateTimeField, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.admin_paginator import CappedCountPaginator
 from core.admin_scope import TeamScopedAdmin, under
 from core.admin_services import ServiceWritesAdmin
 from core.admin_times import local_day_filter
 from core.timeutil import zone
-from ownership.admin_people import PeopleListFilter
 
 from . import selectors, services
 from .admin_audit import ShiftChangeInline
@@ -25,6 +27,7 @@ from .admin_forms import (
     OverrideAdminForm,
     ShiftAdminForm,
 )
+from .admin_list_filters import RotationListFilter, TurnPeopleListFilter, TurnTeamListFilter
 from .models import Override, Rotation, Shift
 
 
@@ -50,9 +53,17 @@ class WhenFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         now = timezone.now()
         if self.value() == "upcoming":
+            if queryset.model is Shift:
+                # Lists go by start: bound it below by the earliest start among the shifts in
+                # force (one per rotation), so the index on start is read from there, not
+                # from the first shift ever.
+                floor = selectors.shifts_in_force(at=now).order_by("start").values("start")[:1]
+                since = Coalesce(Subquery(floor), Value(now), output_field=DateTimeField())
+                return queryset.filter(end__gt=now, start__gte=since)
             return queryset.filter(end__gt=now)
         if self.value() == "past":
-            return queryset.filter(end__lte=now)
+            # Implied (end > start), but it lets the index on start skip what is to come.
+            return queryset.filter(end__lte=now, start__lt=now)
         return queryset
 
     def choices(self, changelist):
@@ -139,12 +150,15 @@ class ShiftAdmin(ServiceWritesAdmin, TeamScopedAdmin, RotationTimesMixin, admin.
     owner_fields = ("rotation",)
     form = ShiftAdminForm
     list_display = ["rotation", "local_start", "local_end", "on_duty", "edited", "sequence"]
+    # Counting every upcoming or past shift to number the pages read them all.
+    paginator = CappedCountPaginator
     list_filter = [
         WhenFilter,
         local_day_filter("start", "starts on (rotation's day)"),
-        ("rotation", admin.RelatedOnlyFieldListFilter),
-        ("team", admin.RelatedOnlyFieldListFilter),
-        ("user", PeopleListFilter),
+        # Choices from the rotations and their turn orders, not a scan of the shifts.
+        ("rotation", RotationListFilter),
+        ("team", TurnTeamListFilter),
+        ("user", TurnPeopleListFilter),
         "edited",
     ]
     search_fields = [
@@ -211,8 +225,8 @@ class OverrideAdmin(ServiceWritesAdmin, TeamScopedAdmin, RotationTimesMixin, adm
     list_filter = [
         WhenFilter,
         local_day_filter("start", "starts on (rotation's day)"),
-        ("rotation", admin.RelatedOnlyFieldListFilter),
-        ("user", PeopleListFilter),
+        ("rotation", RotationListFilter),
+        ("user", TurnPeopleListFilter),
     ]
     search_fields = ["rotation__name", "user__username", "team__name", "reason"]
     list_select_related = ["rotation", "team", "user", "created_by"]

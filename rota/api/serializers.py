@@ -295,7 +295,10 @@ class ShiftSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(LeaveClashSerializer(many=True))
     def get_leave_conflicts(self, shift) -> list:
-        return LeaveClashSerializer(self._clashes(shift), many=True, context=self.context).data
+        clashes = self._clashes(shift)
+        if not clashes:
+            return []  # most shifts: no serializer built for nothing (a page has 50 to 500)
+        return LeaveClashSerializer(clashes, many=True, context=self.context).data
 
     def get_fields(self):
         fields = super().get_fields()

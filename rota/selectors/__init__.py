@@ -11,6 +11,7 @@ from .holidays import team_holidays_upcoming
 from .instant import oncall_at, oncall_for
 from .leave import LeaveClash, shift_leave_clashes
 from .people import rotation_people, rotation_taker_ids
+from .running import shifts_in_force
 from .schedule import (
     Duty,
     Segment,
@@ -42,5 +43,6 @@ __all__ = [
     "segments_for",
     "shift_leave_clashes",
     "shift_list",
+    "shifts_in_force",
     "team_holidays_upcoming",
 ]

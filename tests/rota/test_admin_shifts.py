@@ -37,10 +37,12 @@ def _edit(admin_client, shift, **changes):
 
 
 def test_shift_list_filters_by_rotation_team_person_and_date(admin_client):
-    ana = UserFactory(username="ana")
-    rotation = RotationFactory(name="Payments on-call")
+    # The "by team" and "by user" filters offer the teams and people of the turn orders.
+    ana, team = UserFactory(username="ana"), TeamFactory()
+    rotation = RotationFactory(name="Payments on-call", participants=[ana])
     ShiftFactory(rotation=rotation, user=ana, start=MONDAY)
-    ShiftFactory(rotation=TeamRotationFactory(), team=TeamFactory(), user=None, start=MONDAY)
+    turns = TeamRotationFactory(participants=[team])
+    ShiftFactory(rotation=turns, team=team, user=None, start=MONDAY)
     checks = [
         ({"rotation__id__exact": rotation.pk}, 1),
         ({"user__id__exact": ana.pk}, 1),
