@@ -11,10 +11,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from core.pagination import CappedCountPagination
+from core.pagination import RememberedCountPagination
 from core.permissions import ReadOrManage
 
-from .. import selectors, services
+from .. import routing_cache, selectors, services
 from ..models import (
     Rotation,
     RotationParticipant,
@@ -174,6 +174,14 @@ SHIFT_LIST_COLUMNS = (
 )
 
 
+class ShiftPagination(RememberedCountPagination):
+    """Shift lists: a count holds while the rota and catalog versions stay the same."""
+
+    @staticmethod
+    def count_version():
+        return routing_cache.versions()
+
+
 class ShiftViewSet(RotationManagedMixin, viewsets.ModelViewSet):
     """Shifts, the rota's rows. Staff and the rotation's managers add and edit them by hand.
 
@@ -185,8 +193,8 @@ class ShiftViewSet(RotationManagedMixin, viewsets.ModelViewSet):
     serializer_class = ShiftSerializer
     permission_classes = [ReadOrManage]
     filterset_class = filters.ShiftFilter
-    # The table grows without bound: ``count`` is exact up to 1,000 rows, null beyond.
-    pagination_class = CappedCountPagination
+    # The table grows without bound: its exact count is remembered until the rota changes.
+    pagination_class = ShiftPagination
     ordering_fields = ["start", "end", "id"]
 
     def get_queryset(self):

@@ -25,6 +25,7 @@ APPS = ["core", "ownership", "rota", "incidents", "notifications", "reports", "p
 # Module-level containers that are not caches: filled once as modules register themselves.
 NOT_CACHES = {("importers.registry", "IMPORTERS")}
 REGISTERED = [
+    "core.pagination.counts",
     "core.providers.imported",
     "core.throttling.parse_rate",
     "core.timeutil.zone",
