@@ -3,8 +3,10 @@
 import uuid
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
+
+from core import caches
 
 
 def _stored(instance: models.Model, name: str, value):
@@ -67,6 +69,9 @@ def version_touch(model: type[models.Model], *, field: str) -> str:
     all. A random tag rather than a counter: a rolled-back change cannot leave a cache keyed
     by a value a later, different change would produce again. Call it in the transaction of
     the change. A model with a ``changed_at`` field gets it set to now (UTC) as well.
+
+    The process's own caches that check tags only now and then hear of it at once
+    (``core.caches.local_change``), and again at commit, when other threads can read it.
     """
     tag = uuid.uuid4().hex
     values = {field: tag}
@@ -74,4 +79,6 @@ def version_touch(model: type[models.Model], *, field: str) -> str:
         values["changed_at"] = timezone.now()
     if not model.objects.filter(pk=1).update(**values):
         model.objects.update_or_create(pk=1, defaults=values)
+    caches.local_change()
+    transaction.on_commit(caches.local_change)
     return tag

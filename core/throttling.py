@@ -183,18 +183,24 @@ def client_ip(request) -> str:
     """Return the client's address: behind ROTA_TRUSTED_PROXY_COUNT proxies the entry that
     many places from the right of X-Forwarded-For, else REMOTE_ADDR (the rule of
     ``portal.login_limits.client_ip``, which sign-in limits use)."""
+    return client_ip_of(request.META)
+
+
+def client_ip_of(meta) -> str:
+    """``client_ip`` of a request's META (or a WSGI environ)."""
     proxies = getattr(settings, "ROTA_TRUSTED_PROXY_COUNT", 0)
     if proxies > 0:
         forwarded = [
-            p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()
+            p.strip() for p in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()
         ]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    return meta.get("REMOTE_ADDR") or "unknown"
 
 
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()[:32]
+def token_ident(token: str) -> str:
+    """The name a token is counted under: a hash of it, never the token itself."""
+    return f"token:{hashlib.sha256(token.encode()).hexdigest()[:32]}"
 
 
 def _token(request) -> str | None:
@@ -222,7 +228,7 @@ def count_before_authentication(request) -> Decision | None:
     token = _token(request)
     if token:
         setattr(request, _CALLER_ADDRESS, address := client_ip(request))
-        return count("user", f"token:{_digest(token)}", failures_of=address)
+        return count("user", token_ident(token), failures_of=address)
     if token is None and settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return count("anon", f"ip:{client_ip(request)}")
     return None

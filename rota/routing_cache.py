@@ -98,6 +98,12 @@ def responders_now_versioned(*, component=None, team=None, rotation=None) -> tup
 
     Callers may cache what they derive from the answer (e.g. its JSON) under that number.
     """
+    key, compute = _target(component, team, rotation)
+    return _cached({key: key}, lambda ids, at: {key: compute(at)})[key]
+
+
+def _target(component, team, rotation) -> tuple:
+    """Return (cache key, compute(at) → Responders) for one of component, team or rotation."""
     if component is not None:
         key = ("component", getattr(component, "slug", component))
 
@@ -117,7 +123,17 @@ def responders_now_versioned(*, component=None, team=None, rotation=None) -> tup
                 at=at,
             )
 
-    return _cached({key: key}, lambda ids, at: {key: compute(at)})[key]
+    return key, compute
+
+
+def responders_now_until(*, component=None, team=None, rotation=None) -> tuple:
+    """Return (responders now, stamp, the instant until which the answer holds) for one of
+    component, team or rotation, as ``responders_now_versioned``; past that instant (an aware
+    datetime: the next boundary, or at most ``MAX_CACHE`` away) the answer must be asked again.
+    """
+    key, compute = _target(component, team, rotation)
+    result, stamp = _cached({key: key}, lambda ids, at: {key: compute(at)})[key]
+    return result, stamp, _answers[key][1]
 
 
 def responders_now_for_teams(*, teams) -> dict[int, Responders]:

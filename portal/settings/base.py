@@ -260,6 +260,11 @@ ROTA_FEED_SECRET_FALLBACKS = env.list("ROTA_FEED_SECRET_FALLBACKS", default=[])
 # Hosts that user-supplied URLs (calendar imports, chat webhooks) may reach even though they
 # resolve to private addresses; everything else must be public.
 ROTA_OUTBOUND_ALLOWED_HOSTS = env.list("ROTA_OUTBOUND_ALLOWED_HOSTS", default=[])
+# The hot path (portal.hotpath) answers token lookups of who is on call and who owns a path
+# before Django's middleware. A revoked token, a deactivated user or a rota or catalog edit
+# made by another process is seen within this many seconds (one query per interval).
+ROTA_HOT_PATH = env.bool("ROTA_HOT_PATH", default=True)
+ROTA_HOT_PATH_CHECK_SECONDS = env.float("ROTA_HOT_PATH_CHECK_SECONDS", default=1.0)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
