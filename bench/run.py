@@ -26,6 +26,7 @@ GROUP_MODULES = [
     "bench.reports",
     "bench.importers",
     "bench.api",
+    "bench.hotpath",
 ]
 SUFFIX = "_bench"
 

@@ -109,7 +109,7 @@ def rate_for(scope: str) -> Rate:
 
 
 def _cache():
-    return caches[getattr(settings, "ROTA_API_THROTTLE_CACHE", "default")]
+    return caches[settings.ROTA_API_THROTTLE_CACHE]
 
 
 def _window(rate: Rate, now: float) -> tuple[int, int]:
@@ -152,18 +152,23 @@ def count_in_window(key: str, *, limit: int, window: int, now: float) -> tuple[i
     return hits, left
 
 
-def count(scope: str, ident: str, *, failures_of: str | None = None) -> Decision:
+def count(
+    scope: str, ident: str, *, failures_of: str | None = None, now: float | None = None
+) -> Decision:
     """Count one request of ``ident`` at the ``scope`` rate; return the Decision.
 
     With ``failures_of`` (a client address), the request is also refused, at the ``anon``
-    rate, when that address's refused credentials already reached it this window.
+    rate, when that address's refused credentials already reached it this window. ``now``
+    is a POSIX timestamp (default: the current time).
     """
-    rate = rate_for(scope)
-    now = timezone.now().timestamp()
+    rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES") or {}
+    rate = parse_rate(rates[scope])
+    if now is None:
+        now = timezone.now().timestamp()
     number, left = _window(rate, now)
     peek = None
     if failures_of is not None:
-        anon = rate_for("anon")
+        anon = parse_rate(rates["anon"])
         fail_number, fail_left = _window(anon, now)
         peek = f"{CACHE_PREFIX}:bad:{failures_of}:{anon.window}:{fail_number}"
     hits, failures = _increment(f"{CACHE_PREFIX}:{ident}:{rate.window}:{number}", rate.window, peek)

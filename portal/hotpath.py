@@ -45,9 +45,10 @@ from rest_framework.renderers import JSONRenderer
 from core import caches, throttling
 from ownership import selectors as ownership_selectors
 from ownership.api.serializers import PathOwnershipSerializer, PathQuerySerializer
+from ownership.api.views import OwnershipLookupView
 from ownership.models import CatalogVersion
 from rota import routing_cache
-from rota.api.oncall import OnCallQuerySerializer, OnCallSerializer
+from rota.api.oncall import OnCallQuerySerializer, OnCallSerializer, OnCallView
 from rota.models import RotaVersion
 
 from .authentication import ApiTokenAuthentication
@@ -180,12 +181,17 @@ class HotPathApp:
     ):
         self.django = django
         self.enabled = getattr(settings, "ROTA_HOT_PATH", True) if enabled is None else enabled
+        views = {ONCALL: OnCallView, OWNERSHIP: OwnershipLookupView}
+        # Answers are rendered as JSONRenderer renders them: only while the views pick it for
+        # a client that asks for JSON or for anything.
+        if any(view.renderer_classes[0] is not JSONRenderer for view in views.values()):
+            self.enabled = False
         if interval is None:
             interval = getattr(settings, "ROTA_HOT_PATH_CHECK_SECONDS", CHECK_SECONDS)
         self.state = HotPathState(clock=clock, interval=interval, local_changes=local_changes)
         self.scheme = settings.REST_KNOX.get("AUTH_HEADER_PREFIX", "Token").lower()
         self.session_cookie = settings.SESSION_COOKIE_NAME
-        self.headers = HeaderTemplates(self.state.templates)
+        self.headers = HeaderTemplates(self.state.templates, views)
         self.utc = settings.TIME_ZONE == "UTC"
         self.renderer = JSONRenderer()
         self.at_field = serializers.DateTimeField()
@@ -237,7 +243,7 @@ class HotPathApp:
                 return None
         now = timezone.now()
         if token.expiry is not None and token.expiry <= now:
-            del state.tokens[digest]
+            state.tokens.pop(digest, None)
             return None
         query_string = environ.get("QUERY_STRING", "")
         answer = state.answers.get((path, query_string))
@@ -248,7 +254,7 @@ class HotPathApp:
         # Counted only now, as the middleware counts a request Django would answer, so that a
         # request handed to Django is never counted twice.
         decision = throttling.count(
-            "user", token.ident, failures_of=throttling.client_ip_of(environ)
+            "user", token.ident, failures_of=throttling.client_ip_of(environ), now=now.timestamp()
         )
         if not decision.allowed:
             return self.headers.refused(template, decision)

@@ -16,6 +16,7 @@ from django.http import HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.common import CommonMiddleware
 from django.middleware.security import SecurityMiddleware
+from django.utils.cache import patch_vary_headers
 
 from core import throttling
 
@@ -23,10 +24,11 @@ _MAX_TEMPLATES = 64  # a few hosts and schemes; beyond them each request is chec
 
 
 class HeaderTemplates:
-    """Header templates kept in ``store`` (a dict of the hot path's state)."""
+    """Header templates kept in ``store`` (a dict of the hot path's state); ``views`` gives
+    the DRF view class of each path."""
 
-    def __init__(self, store: dict):
-        self.store = store
+    def __init__(self, store: dict, views: dict):
+        self.store, self.views = store, views
         self.proxy_ssl = settings.SECURE_PROXY_SSL_HEADER
 
     def template(self, environ, path: str):
@@ -66,9 +68,15 @@ class HeaderTemplates:
         if SecurityMiddleware(_no_view).process_request(request) is not None:
             return None  # redirected to HTTPS
         response = HttpResponse(content_type="application/json")
-        # What DRF's APIView.finalize_response adds to every answer of these views.
-        response["Vary"] = "Accept"
-        response["Allow"] = "GET, HEAD, OPTIONS"
+        # What DRF's APIView.finalize_response adds to every answer of the view.
+        view = self.views[request.path_info]()
+        view.setup(request)  # as as_view() does: answers HEAD as GET, which Allow names
+        added = dict(view.default_response_headers)
+        vary = added.pop("Vary", None)
+        if vary is not None:
+            patch_vary_headers(response, [v.strip() for v in vary.split(",")])
+        for name, value in added.items():
+            response[name] = value
         names = self.decorate(request, response)
         cut = names.index("Content-Length")
         items = list(response.items())

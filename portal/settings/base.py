@@ -175,6 +175,9 @@ AXES_CLIENT_IP_CALLABLE = "portal.login_limits.client_ip"
 # How many proxies in front of the web server append to X-Forwarded-For (0: none, the client
 # connects directly); the client address is read behind exactly that many.
 ROTA_TRUSTED_PROXY_COUNT = env.int("ROTA_TRUSTED_PROXY_COUNT", default=0)
+# The cache the API rate limits count in (core.throttling); named here so that reading it
+# costs a dictionary lookup, not a missing setting's exception, on every API request.
+ROTA_API_THROTTLE_CACHE = "default"
 # Successful sign-ins are not logged to the database (the web server's access log has them).
 AXES_DISABLE_ACCESS_LOG = True
 # No password is typed at the identity provider's callback: axes leaves it alone.
