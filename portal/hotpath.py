@@ -33,7 +33,7 @@ import time
 import weakref
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation
 from django.db import DatabaseError, connection
 from django.http import QueryDict
 from django.utils import timezone
@@ -200,8 +200,10 @@ class HotPathApp:
         if self.enabled:
             try:
                 answered = self.answer(environ)
-            except DatabaseError:
-                answered = None  # Django answers it (503 when the database is down)
+            except (DatabaseError, SuspiciousOperation):
+                # Django answers these: 503 when the database is down, 400 for a query string
+                # with too many fields.
+                answered = None
             except Exception:
                 logger.exception("The hot path failed; Django answers the request.")
                 answered = None

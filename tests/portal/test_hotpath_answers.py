@@ -110,6 +110,7 @@ def test_the_instant_keeps_its_microseconds_as_drf_writes_them(org, django_app):
         (ONCALL, "component=billing&format=json", {}, "200 OK"),
         (ONCALL, "component=bil%00ling", {}, "400 Bad Request"),
         (OWNERSHIP, "path=/nowhere/x.py", {}, "404 Not Found"),
+        (OWNERSHIP, "path=/x.py" + "&a=1" * 1000, {}, "400 Bad Request"),  # too many fields
         (OWNERSHIP, "path=", {}, "400 Bad Request"),
         (OWNERSHIP, "path=/services/billing/x.py&at=2030-01-09", {}, "200 OK"),
         (ONCALL, "component=billing", {"HTTP_AUTHORIZATION": "Token nope"}, "401 Unauthorized"),
