@@ -3,7 +3,7 @@
 50 teams, each with a weekly rotation of four people and a component with a path glob; two
 years of shifts (5,200), then ten (26,000). Each figure is the CPU time (time.process_time,
 steadier than wall time on a shared machine) of N calls of a WSGI callable with a prepared
-environ, the best of three rounds, divided by N:
+environ, the best of five rounds, divided by N:
 
 1. a constant WSGI application answering the same bytes: the floor;
 2. a reference Django view through Django's whole WSGI handler and middleware: it
@@ -98,7 +98,7 @@ def _call(app, environ) -> bytes:
     return body
 
 
-def cpu_us(app, environ, n: int, rounds: int = 3) -> float:
+def cpu_us(app, environ, n: int, rounds: int = 5) -> float:
     """CPU microseconds per call of ``app(environ)``: the best of ``rounds`` rounds of ``n``."""
     _call(app, environ)
     best = float("inf")

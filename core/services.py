@@ -3,7 +3,7 @@
 import uuid
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
 from core import caches
@@ -71,7 +71,8 @@ def version_touch(model: type[models.Model], *, field: str) -> str:
     the change. A model with a ``changed_at`` field gets it set to now (UTC) as well.
 
     The process's own caches that check tags only now and then hear of it at once
-    (``core.caches.local_change``), and again at commit, when other threads can read it.
+    (``core.caches.local_change``). (A thread that reads the tags before this transaction
+    commits keeps the old ones until its next periodic check: the bound other processes have.)
     """
     tag = uuid.uuid4().hex
     values = {field: tag}
@@ -80,5 +81,4 @@ def version_touch(model: type[models.Model], *, field: str) -> str:
     if not model.objects.filter(pk=1).update(**values):
         model.objects.update_or_create(pk=1, defaults=values)
     caches.local_change()
-    transaction.on_commit(caches.local_change)
     return tag
