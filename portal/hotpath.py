@@ -12,7 +12,7 @@ What a process keeps (``HotPathState``, one per application object, so two of th
 as two processes):
 
 * the tokens it authenticated (knox digest → user id, expiry), checked in the database the
-  first time only;
+  first time and again once a minute (``TOKEN_RECHECK_SECONDS``);
 * the rendered answers, by path and query string, with the version tags they hold for and
   the instant the on-call answer changes by itself (the next shift boundary);
 * the version tags of the rota, the catalog and API authentication (``ApiAuthVersion``,
@@ -63,6 +63,9 @@ OWNERSHIP = "/api/v1/ownership/"
 # What DRF's content negotiation answers with its JSON renderer, as JSONRenderer renders it.
 JSON_ACCEPTS = frozenset({None, "*/*", "application/json"})
 CHECK_SECONDS = 1.0
+# A token is checked in the database again after this long whatever the tags say: the bound
+# for a change no receiver hears of (a user deactivated by a bulk UPDATE, a row deleted in SQL).
+TOKEN_RECHECK_SECONDS = 60.0
 _MAX_ENTRIES = 20_000
 _FOREVER = datetime.datetime.max.replace(tzinfo=datetime.UTC)
 _AT = "rota-hot-path-at"  # stands for the instant while an on-call answer is rendered
@@ -96,11 +99,11 @@ def versions() -> tuple:
 class Token:
     """A token this process authenticated: whom it stands for and its throttle counter."""
 
-    __slots__ = ("digest", "expiry", "ident", "mark_at", "user_id")
+    __slots__ = ("digest", "expiry", "ident", "mark_at", "recheck_at", "user_id")
 
-    def __init__(self, *, digest, user_id, expiry, ident, mark_at):
+    def __init__(self, *, digest, user_id, expiry, ident, mark_at, recheck_at):
         self.digest, self.user_id, self.expiry = digest, user_id, expiry
-        self.ident, self.mark_at = ident, mark_at
+        self.ident, self.mark_at, self.recheck_at = ident, mark_at, recheck_at
 
 
 class Answer:
@@ -239,7 +242,7 @@ class HotPathApp:
         key = parts[1]
         digest = hash_token(key)
         token = state.tokens.get(digest)
-        if token is None:
+        if token is None or token.recheck_at <= state.clock():
             token = self.authenticate(key)
             if token is None:
                 return None
@@ -281,6 +284,7 @@ class HotPathApp:
             ident=throttling.token_ident(key),
             # authenticate_credentials just recorded the use (portal.tokens.api_token_used)
             mark_at=self.state.clock() + LAST_USED_EVERY.total_seconds(),
+            recheck_at=self.state.clock() + TOKEN_RECHECK_SECONDS,
         )
         self.state.remember(self.state.tokens, auth_token.digest, token)
         return token

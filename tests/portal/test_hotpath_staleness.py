@@ -10,6 +10,7 @@ import datetime
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from .hotpath_world import (
     ONCALL,
@@ -146,3 +147,17 @@ def test_the_answer_changes_at_the_handoff_without_any_check(org, django_app):
     org["now"].at = datetime.datetime(2030, 1, 21, 9, 0, tzinfo=datetime.UTC)
     assert _primary(app, org) == "ana"
     assert app.state.queries == 1  # the first request's check only
+
+
+def test_a_deactivation_no_receiver_hears_of_is_seen_within_a_minute(org, django_app):
+    clock = Clock()
+    remote = _remote(django_app, clock)
+    env = environ(ONCALL, "component=billing", token=org["token"])
+    assert call(remote, env)[0] == "200 OK"
+    # A bulk UPDATE sends no signal, so the authentication tag stays: only the token's own
+    # recheck, a minute after it was checked, finds the user inactive.
+    get_user_model().objects.filter(pk=org["reader"].pk).update(is_active=False)
+    clock.now += 59
+    assert call(remote, env)[0] == "200 OK"
+    clock.now += 1
+    assert call(remote, env)[0] == "401 Unauthorized"
