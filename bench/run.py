@@ -28,6 +28,7 @@ GROUP_MODULES = [
     "bench.importers",
     "bench.api",
     "bench.lists",
+    "bench.hotpath",
 ]
 SUFFIX = "_bench"
 

@@ -9,6 +9,8 @@ and slugs repeat from one test to the next while the process lives on.
 from collections.abc import Callable
 
 _clearers: dict[str, Callable[[], None]] = {}
+# How many version tags this process has replaced (see ``local_change``).
+_local_changes = [0]
 
 
 def register(name: str, clear: Callable[[], None]) -> Callable[[], None]:
@@ -37,3 +39,17 @@ def clear_all() -> None:
     """Empty every registered process cache."""
     for clear in list(_clearers.values()):
         clear()
+
+
+def local_change() -> None:
+    """Note that this process replaced a version tag (``core.services.version_touch``).
+
+    Caches that compare version tags only once in a while (``portal.hotpath``) compare this
+    counter on every call instead, so that a process sees its own writes at once.
+    """
+    _local_changes[0] += 1
+
+
+def local_changes() -> int:
+    """Return how many times ``local_change`` was called in this process."""
+    return _local_changes[0]

@@ -6,6 +6,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 
+from core import caches
+
 
 def _stored(instance: models.Model, name: str, value):
     """Return (what ``instance`` holds for ``name``, what ``value`` would store) comparably.
@@ -67,6 +69,10 @@ def version_touch(model: type[models.Model], *, field: str) -> str:
     all. A random tag rather than a counter: a rolled-back change cannot leave a cache keyed
     by a value a later, different change would produce again. Call it in the transaction of
     the change. A model with a ``changed_at`` field gets it set to now (UTC) as well.
+
+    The process's own caches that check tags only now and then hear of it at once
+    (``core.caches.local_change``). (A thread that reads the tags before this transaction
+    commits keeps the old ones until its next periodic check: the bound other processes have.)
     """
     tag = uuid.uuid4().hex
     values = {field: tag}
@@ -74,4 +80,5 @@ def version_touch(model: type[models.Model], *, field: str) -> str:
         values["changed_at"] = timezone.now()
     if not model.objects.filter(pk=1).update(**values):
         model.objects.update_or_create(pk=1, defaults=values)
+    caches.local_change()
     return tag

@@ -109,7 +109,7 @@ def rate_for(scope: str) -> Rate:
 
 
 def _cache():
-    return caches[getattr(settings, "ROTA_API_THROTTLE_CACHE", "default")]
+    return caches[settings.ROTA_API_THROTTLE_CACHE]
 
 
 def _window(rate: Rate, now: float) -> tuple[int, int]:
@@ -152,18 +152,23 @@ def count_in_window(key: str, *, limit: int, window: int, now: float) -> tuple[i
     return hits, left
 
 
-def count(scope: str, ident: str, *, failures_of: str | None = None) -> Decision:
+def count(
+    scope: str, ident: str, *, failures_of: str | None = None, now: float | None = None
+) -> Decision:
     """Count one request of ``ident`` at the ``scope`` rate; return the Decision.
 
     With ``failures_of`` (a client address), the request is also refused, at the ``anon``
-    rate, when that address's refused credentials already reached it this window.
+    rate, when that address's refused credentials already reached it this window. ``now``
+    is a POSIX timestamp (default: the current time).
     """
-    rate = rate_for(scope)
-    now = timezone.now().timestamp()
+    rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES") or {}
+    rate = parse_rate(rates[scope])
+    if now is None:
+        now = timezone.now().timestamp()
     number, left = _window(rate, now)
     peek = None
     if failures_of is not None:
-        anon = rate_for("anon")
+        anon = parse_rate(rates["anon"])
         fail_number, fail_left = _window(anon, now)
         peek = f"{CACHE_PREFIX}:bad:{failures_of}:{anon.window}:{fail_number}"
     hits, failures = _increment(f"{CACHE_PREFIX}:{ident}:{rate.window}:{number}", rate.window, peek)
@@ -183,18 +188,24 @@ def client_ip(request) -> str:
     """Return the client's address: behind ROTA_TRUSTED_PROXY_COUNT proxies the entry that
     many places from the right of X-Forwarded-For, else REMOTE_ADDR (the rule of
     ``portal.login_limits.client_ip``, which sign-in limits use)."""
+    return client_ip_of(request.META)
+
+
+def client_ip_of(meta) -> str:
+    """``client_ip`` of a request's META (or a WSGI environ)."""
     proxies = getattr(settings, "ROTA_TRUSTED_PROXY_COUNT", 0)
     if proxies > 0:
         forwarded = [
-            p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()
+            p.strip() for p in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()
         ]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    return meta.get("REMOTE_ADDR") or "unknown"
 
 
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()[:32]
+def token_ident(token: str) -> str:
+    """The name a token is counted under: a hash of it, never the token itself."""
+    return f"token:{hashlib.sha256(token.encode()).hexdigest()[:32]}"
 
 
 def _token(request) -> str | None:
@@ -222,7 +233,7 @@ def count_before_authentication(request) -> Decision | None:
     token = _token(request)
     if token:
         setattr(request, _CALLER_ADDRESS, address := client_ip(request))
-        return count("user", f"token:{_digest(token)}", failures_of=address)
+        return count("user", token_ident(token), failures_of=address)
     if token is None and settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return count("anon", f"ip:{client_ip(request)}")
     return None

@@ -68,7 +68,8 @@ class MyApiTokenListView(generics.ListAPIView):
 
 
 class MyApiTokenView(generics.GenericAPIView):
-    """Revoke one of the caller's API tokens (DELETE); it stops working at once."""
+    """Revoke one of the caller's API tokens (DELETE); it stops working at once (on the
+    hot path of other processes within ``ROTA_HOT_PATH_CHECK_SECONDS``)."""
 
     serializer_class = ApiTokenSerializer
     permission_classes = [IsAuthenticated]

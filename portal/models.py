@@ -30,3 +30,22 @@ class ApiTokenInfo(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ApiAuthVersion(models.Model):
+    """A random tag replaced whenever an API token stops working (revoked, or its user
+    deactivated or deleted), in the same transaction (see ``portal.tokens.api_auth_touch``).
+
+    The hot path (``portal.hotpath``) keeps the tokens it authenticated per process and
+    reads this tag (with the rota's and the catalog's) at most once per check interval, so a
+    revoked token is refused everywhere within that interval.
+    """
+
+    tag = models.CharField(max_length=32, default="initial")
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API authentication version"
+
+    def __str__(self):
+        return f"API authentication version {self.tag}"

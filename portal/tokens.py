@@ -13,7 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from knox.models import AuthToken
 
-from .models import ApiTokenInfo
+from core.services import version_touch
+
+from .models import ApiAuthVersion, ApiTokenInfo
 
 LAST_USED_EVERY = datetime.timedelta(minutes=1)
 UNNAMED = "API token"
@@ -58,7 +60,7 @@ def api_token_revoke(*, user, token_id: int) -> None:
     included: whether it exists is not told).
     """
     info = ApiTokenInfo.objects.select_related("token").get(pk=token_id, token__user=user)
-    info.token.delete()  # cascades to the info row
+    info.token.delete()  # cascades to the info row; token_deleted replaces the auth tag
 
 
 def api_token_used(*, digest: str, now=None) -> None:
@@ -71,3 +73,31 @@ def api_token_used(*, digest: str, now=None) -> None:
         return
     now = now or timezone.now()
     ApiTokenInfo.objects.filter(token_id=digest).update(last_used_at=now)
+
+
+def api_auth_touch() -> None:
+    """Replace the API authentication tag: every process's hot path forgets the tokens it
+    authenticated within its check interval (``portal.hotpath``). Call it in the transaction
+    of the change."""
+    version_touch(ApiAuthVersion, field="tag")
+
+
+def token_deleted(sender, instance, **kwargs) -> None:
+    """``post_delete`` receiver of knox's AuthToken: a revoked token is refused everywhere.
+
+    A receiver rather than a call in each service: tokens also go through knox's own views,
+    the admin and the cascade of a user's deletion, and each must reach every process.
+    """
+    api_auth_touch()
+
+
+def user_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    """``post_save`` receiver of the user model: a deactivated user's tokens stop working.
+
+    Only saves that may have set ``is_active`` to False count (a sign-in saves
+    ``last_login`` alone), so the tag does not change at every sign-in.
+    """
+    if instance.is_active:
+        return
+    if update_fields is None or "is_active" in update_fields:
+        api_auth_touch()

@@ -134,6 +134,16 @@ def lookup_for(*, component=None, team=None, rotation=None) -> tuple:
     return key, compute
 
 
+def responders_now_until(*, component=None, team=None, rotation=None) -> tuple:
+    """Return (responders now, stamp, the instant until which the answer holds) for one of
+    component, team or rotation, as ``responders_now_versioned``; past that instant (an aware
+    datetime: the next boundary, or at most ``MAX_CACHE`` away) the answer must be asked again.
+    """
+    key, compute = lookup_for(component=component, team=team, rotation=rotation)
+    result, stamp = _cached({key: key}, lambda ids, at: {key: compute(at)})[key]
+    return result, stamp, _answers[key][1]
+
+
 def responders_now_for_teams(*, teams) -> dict[int, Responders]:
     """Return responders_now(team=...) for many teams, computing the stale ones in one batch."""
     by_id = {team.pk: team for team in teams}

@@ -175,6 +175,9 @@ AXES_CLIENT_IP_CALLABLE = "portal.login_limits.client_ip"
 # How many proxies in front of the web server append to X-Forwarded-For (0: none, the client
 # connects directly); the client address is read behind exactly that many.
 ROTA_TRUSTED_PROXY_COUNT = env.int("ROTA_TRUSTED_PROXY_COUNT", default=0)
+# The cache the API rate limits count in (core.throttling); named here so that reading it
+# costs a dictionary lookup, not a missing setting's exception, on every API request.
+ROTA_API_THROTTLE_CACHE = "default"
 # Successful sign-ins are not logged to the database (the web server's access log has them).
 AXES_DISABLE_ACCESS_LOG = True
 # No password is typed at the identity provider's callback: axes leaves it alone.
@@ -260,6 +263,11 @@ ROTA_FEED_SECRET_FALLBACKS = env.list("ROTA_FEED_SECRET_FALLBACKS", default=[])
 # Hosts that user-supplied URLs (calendar imports, chat webhooks) may reach even though they
 # resolve to private addresses; everything else must be public.
 ROTA_OUTBOUND_ALLOWED_HOSTS = env.list("ROTA_OUTBOUND_ALLOWED_HOSTS", default=[])
+# The hot path (portal.hotpath) answers token lookups of who is on call and who owns a path
+# before Django's middleware. A revoked token, a deactivated user or a rota or catalog edit
+# made by another process is seen within this many seconds (one query per interval).
+ROTA_HOT_PATH = env.bool("ROTA_HOT_PATH", default=True)
+ROTA_HOT_PATH_CHECK_SECONDS = env.float("ROTA_HOT_PATH_CHECK_SECONDS", default=1.0)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

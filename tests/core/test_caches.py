@@ -32,6 +32,7 @@ REGISTERED = [
     "ownership.api.path_json",
     "ownership.path_lookup",
     "portal.demo.organisation",
+    "portal.hotpath",
     "reports.standby.midnight",
     "reports.standby.piece",
     "reports.workcal.opening",
