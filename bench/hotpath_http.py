@@ -107,13 +107,19 @@ class Server:
         os.unlink(self.config.name)
 
 
-def http_figures(*, database_url: str, key: str, n: int = 3000) -> dict:
-    """CPU per request of gunicorn's worker: constant app, on-call now, path ownership."""
+def http_figures(*, database_url: str, key: str, rotation: int, n: int = 3000) -> dict:
+    """CPU per request of gunicorn's worker: constant app, the reference Django view (reading
+    ``rotation``'s shift in force), on-call now, path ownership."""
     env = {"DJANGO_SETTINGS_MODULE": "portal.settings.test", "DATABASE_URL": database_url}
     headers = {"Authorization": f"Token {key}", "Host": "localhost"}
     figures = {}
     with Server("bench.constant_wsgi:application", env) as server:
         figures["constant"] = min(server.cpu_us("/", headers, n) for _ in range(2))
+    with Server("bench.reference_wsgi:application", env) as server:
+        figures["reference"] = min(
+            server.cpu_us(f"/bench/reference/?rotation={rotation}", headers, n // 3)
+            for _ in range(2)
+        )
     targets = {
         "oncall": "/api/v1/oncall/?component=hot-service-7",
         "ownership": "/api/v1/ownership/?path=/services/hot-7/api/views.py",
