@@ -41,6 +41,11 @@ class Result:
     queries: str
 
 
+def _number(value: float) -> str:
+    """Three significant digits, without an exponent for large values (3550, not 3.55e+03)."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
 @dataclass
 class Target:
     """A figure held against a target: a ratio to a reference measured in the same run, or an
@@ -69,9 +74,9 @@ class Target:
         if self.ratio is None:
             reference, ratio, limit = "-", "-", f"<= {self.limit:g} {self.unit}"
         else:
-            reference = f"{self.reference} {self.reference_value:.3g} {self.unit}"
+            reference = f"{self.reference} {_number(self.reference_value)} {self.unit}"
             ratio, limit = f"{self.ratio:.2f}x", f"<= {self.limit:g}x"
-        value = f"{self.value:.3g} {self.unit}"
+        value = f"{_number(self.value)} {self.unit}"
         return (
             self.group,
             self.name,
