@@ -167,6 +167,22 @@ def bench_api(bench: Bench) -> None:
                 refused()
                 ops_refused = CountingLocMemCache.calls - before
             caches["default"].clear()
+        if kind == "rota":
+            # Cheap when it refuses: the count comes before authentication and any query.
+            bench.target(
+                "rate limit: CPU of a refused call",
+                cpu_refused,
+                unit="ms",
+                limit=0.5,
+                reference="a served call",
+                reference_value=cpu_served,
+            )
+            bench.target(
+                "rate limit: cache operations a call (O(1))",
+                ops_served - baseline_ops,
+                unit="ops",
+                limit=2,
+            )
         bench.note(
             f"{label}: CPU {cpu_served:.2f} ms a call served, {cpu_refused:.2f} ms refused "
             f"({cpu_refused / cpu_served:.0%}); local-memory cache operations a call: "
@@ -182,6 +198,13 @@ def bench_api(bench: Bench) -> None:
             client.get(PATH)
             trips_refused = redis_round_trips(refused, 200)
             cpu_refused = cpu_per_call(refused, 200)
+        if kind == "rota":
+            bench.target(
+                "rate limit: Redis round trips a call, beyond the token's last-use mark",
+                trips_served - baseline_trips,
+                unit="trips",
+                limit=1,
+            )
         bench.note(
             f"{label} on Redis: {trips_served:.1f} round trips a call served, "
             f"{trips_refused:.1f} refused; CPU {cpu_served:.2f} ms served, "
