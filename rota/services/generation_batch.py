@@ -55,10 +55,13 @@ def rotations_generate(*, rotations, until=None, now=None) -> dict[int, int]:
 
     ``until``: a date (through the end of that day in each rotation's zone), an aware
     datetime, or None for each rotation's horizon from ``now``. The same shifts as
-    :func:`rotation_generate` called on each in turn, in one transaction. Rotations that
-    follow a team rotation, and team rotations that others follow, are generated with their
-    linked rotations one by one after the others (their plans read each other's shifts);
-    the counts then include the linked rotations' shifts under their own ids.
+    :func:`rotation_generate` called on each in turn, in one transaction; a leave cover
+    goes to someone free in all of them (one call at a time sees only the rotations
+    generated before it, so it may give a cover to someone on duty in a later one).
+    Rotations that follow a team rotation, and team rotations that others follow, are
+    generated with their linked rotations one by one after the others (their plans read
+    each other's shifts); the counts then include the linked rotations' shifts under their
+    own ids.
     """
     now = now or timezone.now()
     ids = sorted({r.pk for r in rotations})

@@ -279,3 +279,46 @@ def test_a_batch_of_two_years_inserts_in_batches_and_reads_once(django_assert_nu
         )
 
     assert sum(created.values()) == 525 == Shift.objects.count()
+
+
+def test_a_batch_generates_a_team_rotation_before_the_rotation_that_follows_it():
+    alpha, beta = (
+        ownership_services.team_create(
+            name=n,
+            slug=n,
+            members=[(UserFactory(username=f"{n[0]}{i}"), "engineer") for i in (1, 2)],
+        )
+        for n in ("alpha", "beta")
+    )
+    start = datetime.date(2024, 1, 1)
+    teams = services.rotation_create(
+        name="teams",
+        kind="team",
+        shift_length_unit="weeks",
+        shift_length_count=3,
+        handoff_time=datetime.time(9),
+        timezone="Europe/London",
+        start_date=start,
+        participants=[alpha, beta],
+    )
+    oncall = services.rotation_create(
+        name="on call",
+        kind="person",
+        shift_length_unit="weeks",
+        shift_length_count=1,
+        handoff_time=datetime.time(9),
+        timezone="Europe/London",
+        start_date=start,
+        follows_team_rotation=teams,
+    )
+
+    # The follower first in the list: the team rotation is still generated before it.
+    created = services.rotations_generate(
+        rotations=[oncall, teams], until=datetime.date(2024, 2, 25), now=BEFORE_2024
+    )
+
+    # Three-week team turns from Mon 1 January: alpha, beta, alpha (to Mon 4 March). Each
+    # team's members in username order take the weeks, going on where they stopped.
+    who = [s.user.username for s in Shift.objects.filter(rotation=oncall).order_by("start")]
+    assert who == ["a1", "a2", "a1", "b1", "b2", "b1", "a2", "a1"]
+    assert created == {teams.pk: 3, oncall.pk: 8}
