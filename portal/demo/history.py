@@ -190,8 +190,7 @@ def _rotations(h: _History, calendar: SprintCalendar) -> None:
         )  # fmt: skip
         h.rotations["discovery"], h.rotations["discovery-people"] = shift, follower
         made += [shift, follower]
-    for rotation in made:
-        rota.rotation_generate(rotation=rotation, until=until, now=h.start)
+    rota.rotations_generate(rotations=made, until=until, now=h.start)
 
 
 def _overrides(h: _History) -> int:

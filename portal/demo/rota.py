@@ -113,11 +113,14 @@ def seed_rota(seed) -> dict:
         participants=managers,
     )
     began = datetime.datetime.combine(start, datetime.time(0), tzinfo=datetime.UTC)
-    for rotation in rotations.values():
-        # To the horizon the nightly job keeps (rotations_extend_all), counted from now: a
-        # shorter run would show gaps in the preview until the first night.
-        until = seed.now + datetime.timedelta(weeks=rotation.horizon_weeks)
-        services.rotation_generate(rotation=rotation, until=until, now=began)
+    # To the horizon the nightly job keeps (rotations_extend_all), counted from now: a
+    # shorter run would show gaps in the preview until the first night. One batch per horizon.
+    for weeks in sorted({r.horizon_weeks for r in rotations.values()}):
+        services.rotations_generate(
+            rotations=[r for r in rotations.values() if r.horizon_weeks == weeks],
+            until=seed.now + datetime.timedelta(weeks=weeks),
+            now=began,
+        )
     services.support_policy_create(
         name="Total ownership",
         description="Every team answers for what it owns; Operations is paged first.",

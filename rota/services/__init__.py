@@ -4,8 +4,8 @@ from .generation import (
     GenerationResult,
     rotation_generate,
     rotation_regenerate,
-    rotations_extend_all,
 )
+from .generation_batch import rotations_extend_all, rotations_generate
 from .policies import (
     routing_settings_update,
     support_policy_create,
@@ -70,6 +70,7 @@ __all__ = [
     "rotation_set_participants",
     "rotation_update",
     "rotations_extend_all",
+    "rotations_generate",
     "shift_create",
     "shift_delete",
     "shift_reassign",

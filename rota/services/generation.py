@@ -20,7 +20,6 @@ rotation (see :mod:`rota.dealing`).
 """
 
 import datetime
-import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -43,10 +42,7 @@ from .generation_plan import (
     pools_for,
 )
 from .leave import LeaveResult, settle_shift
-from .public_holidays import public_holidays_refresh_all
 from .shifts import override_delete
-
-logger = logging.getLogger(__name__)
 
 PRIOR_SHIFTS = 200  # enough history to find where every turn order stands
 
@@ -82,60 +78,35 @@ def rotation_regenerate(*, rotation: Rotation, until=None, now=None) -> Generati
     instant; a team rotation afterwards re-deals the person rotations that follow it.
     """
     now = now or timezone.now()
-    rotation = _locked(rotation)
-    end = until_instant(rotation, until, now)
+    rotation = locked(rotation)
+    return regenerate_linked(rotation, until_instant(rotation, until, now), now)[0]
+
+
+def regenerate_linked(rotation: Rotation, end, now) -> list[GenerationResult]:
+    """Regenerate a locked ``rotation`` to ``end`` with the rotations linked to it: the team
+    rotation it follows first, the rotations that follow it after; return the results,
+    ``rotation``'s first."""
+    before = []
     if rotation.follows_team_rotation_id is not None:
-        _regenerate_one(_locked(rotation.follows_team_rotation), end, now)
-    result = _regenerate_one(rotation, end, now)
+        before.append(regenerate_one(locked(rotation.follows_team_rotation), end, now))
+    results = [regenerate_one(rotation, end, now), *before]
     if rotation.kind == Rotation.Kind.TEAM:
         # Primaries first: a following secondary is dealt around the primary's people.
         followers = Rotation.objects.filter(follows_team_rotation=rotation, active=True)
         for follower in followers.order_by("role", "id"):
-            _regenerate_one(_locked(follower), end, now)
+            results.append(regenerate_one(locked(follower), end, now))
     elif rotation.follows_team_rotation_id is not None and rotation.role == Rotation.Role.PRIMARY:
         for sibling in Rotation.objects.filter(
             follows_team_rotation_id=rotation.follows_team_rotation_id,
             role=Rotation.Role.SECONDARY,
             active=True,
         ).order_by("id"):
-            _regenerate_one(_locked(sibling), end, now)
-    return result
+            results.append(regenerate_one(locked(sibling), end, now))
+    return results
 
 
-def rotations_extend_all(*, now=None) -> int:
-    """Extend every active rotation to its horizon (the nightly job); return shifts created.
-
-    Teams' public holidays from the ``holidays`` package are refreshed first, so the window
-    moves into each new year before shifts are dealt over it.
-    """
-    now = now or timezone.now()
-    try:
-        public_holidays_refresh_all(today=now.date())
-    except Exception:
-        logger.exception("Could not refresh the teams' public holidays")
-    rotations = list(Rotation.objects.filter(active=True).select_related("sprint_calendar"))
-    # Team rotations first: the person rotations that follow them read their shifts.
-    # Primaries before secondaries: a following secondary is dealt around the primary's people.
-    rotations.sort(
-        key=lambda r: (
-            r.follows_team_rotation_id is not None,
-            r.kind != "team",
-            r.role != Rotation.Role.PRIMARY,
-            r.pk,
-        )
-    )
-    created = 0
-    for rotation in rotations:
-        try:
-            with transaction.atomic():
-                locked = _locked(rotation)
-                created += _regenerate_one(locked, until_instant(locked, None, now), now).created
-        except Exception:
-            logger.exception("Could not extend rotation %s", rotation.pk)
-    return created
-
-
-def _locked(rotation: Rotation) -> Rotation:
+def locked(rotation: Rotation) -> Rotation:
+    """Return the rotation read again under a row lock, its sprint calendar selected."""
     return (
         Rotation.objects.select_for_update(of=("self",))
         .select_related("sprint_calendar")
@@ -143,47 +114,62 @@ def _locked(rotation: Rotation) -> Rotation:
     )
 
 
-def _regenerate_one(rotation: Rotation, until: datetime.datetime, now) -> GenerationResult:
+def regenerate_one(rotation: Rotation, until: datetime.datetime, now) -> GenerationResult:
+    """Bring one locked rotation's shifts up to ``until`` in line; linked rotations untouched."""
     result = GenerationResult(rotation_id=rotation.pk)
     clock = SlotClock(rotation)
     first = max(clock.index_at(now), 0)
     window_start = clock.boundary(first)
-
     existing, prior = _shifts_around(rotation, window_start)
-    offered = {shift.pk for shift in existing if shift.offered}
+    kept, redeal, plan_end = split_existing(existing, until, now)
+    if plan_end <= window_start:
+        return result
+    pools, windows = pools_for(rotation, window_start, plan_end)
+    absences = absences_for(rotation, pools, window_start, plan_end)
+    planned = plan_rotation(rotation, clock, first, plan_end, pools, windows, kept, prior, absences)
+    result.conflicts = [p for p in planned if p.conflict]
+    changes = changes_of(rotation, planned, redeal)
+    changes_write([changes])
+    result.created, result.updated, result.deleted = changes.counts()
+    cover_leave(rotation, changes.changed, now, absences)
+    return result
+
+
+def split_existing(existing, until, now) -> tuple[list, list, datetime.datetime]:
+    """Split a rotation's shifts ending after the window start into (kept, re-dealt, the end
+    of the plan): started, edited and offered shifts are kept; the plan reaches ``until`` or
+    the end of the last re-dealt shift."""
     kept, redeal = [], []
     for shift in existing:
-        if shift.edited or shift.start < now or shift.pk in offered:
+        if shift.edited or shift.start < now or shift.offered:
             kept.append(shift)
         else:
             redeal.append(shift)
-    plan_end = max([until, *(s.end for s in redeal)])
-    if plan_end <= window_start:
-        return result
+    return kept, redeal, max([until, *(s.end for s in redeal)])
 
-    pools, windows = pools_for(rotation, window_start, plan_end)
+
+def plan_rotation(rotation, clock, first, plan_end, pools, windows, kept, prior, absences):
+    """Plan the turns of slots ``first``.. up to ``plan_end`` (no writes); return Planned's.
+
+    ``prior`` are the newest earlier shifts, newest first: they set where each turn order
+    stands, the weekend balance and the last two turns.
+    """
+    window_start = clock.boundary(first)
     for pool in pools.values():
         for shift in prior:  # newest first
             key = key_of(shift.generated_team_id, shift.generated_user_id)
             if key in pool:
                 pool.move_past(key)
                 break
-
-    absences = absences_for(rotation, pools, window_start, plan_end)
     dealer = dealer_for(rotation, pools, window_start, plan_end, absences)
     if dealer.weigher is not None:
         horizon_back = window_start - datetime.timedelta(weeks=rotation.horizon_weeks)
         for shift in [*prior, *kept]:
             if shift.end > horizon_back:
                 dealer.record(key_of(shift.team_id, shift.user_id), shift.start, shift.end)
-
     finished = [s for s in prior if s.end <= window_start][:2]  # the rest are kept
     recent = [key_of(s.team_id, s.user_id) for s in reversed(finished)]
-    planned = plan_slots(clock, first, plan_end, pools, windows, kept, dealer, recent)
-    result.conflicts = [p for p in planned if p.conflict]
-    changed = _persist(rotation, planned, redeal, result)
-    _cover_leave(rotation, changed, now, absences)
-    return result
+    return plan_slots(clock, first, plan_end, pools, windows, kept, dealer, recent)
 
 
 def _shifts_around(rotation: Rotation, window_start) -> tuple[list[Shift], list[Shift]]:
@@ -214,18 +200,30 @@ def _shifts_around(rotation: Rotation, window_start) -> tuple[list[Shift], list[
     return existing, prior
 
 
-def _cover_leave(rotation: Rotation, shifts, now, absences: Absences) -> None:
+def leave_covers(rotation_ids, low, high) -> list[Override]:
+    """Return the leave covers of ``rotation_ids`` meeting [low, high), leave selected."""
+    return list(
+        Override.objects.filter(
+            rotation_id__in=rotation_ids, leave__isnull=False, start__lt=high, end__gt=low
+        ).select_related("leave")
+    )
+
+
+def cover_leave(rotation: Rotation, shifts, now, absences: Absences, covers=None) -> None:
     """Cover the days away of new or re-dealt shifts whose holder is away for part of them.
 
     Covers made for the leave of someone who no longer holds a re-dealt shift go first. The
     holders' leave comes from ``absences`` (loaded for the dealer) when it holds those dates.
+    ``covers``: the rotation's leave covers over these shifts when already read (by
+    :func:`leave_covers`, possibly for more rotations and a wider span); None reads them.
     """
     if not shifts:
         return
     low, high = min(s.start for s in shifts), max(s.end for s in shifts)
-    for cover in Override.objects.filter(
-        rotation=rotation, leave__isnull=False, start__lt=high, end__gt=low
-    ).select_related("leave"):
+    if covers is None:
+        covers = leave_covers([rotation.pk], low, high)
+    covers = [c for c in covers if c.rotation_id == rotation.pk and c.start < high and c.end > low]
+    for cover in covers:
         under = [s for s in shifts if s.start < cover.end and s.end > cover.start]
         owner = (cover.leave.user_id, cover.leave.team_id)
         if under and all((s.user_id, s.team_id) != owner for s in under):
@@ -263,16 +261,37 @@ def _cover_leave(rotation: Rotation, shifts, now, absences: Absences) -> None:
                 settle_shift(shift=shift, entry=entry, now=now, result=result, swap=False)
 
 
-def _persist(rotation: Rotation, planned, redeal, result: GenerationResult) -> list[Shift]:
-    """Write the plan; return the shifts created or given to someone else."""
+@dataclass
+class Changes:
+    """What one rotation's plan changes: shifts to create, to update (``changed``: those
+    created or given to someone else), to delete, and their audit rows."""
+
+    create: list = field(default_factory=list)
+    update: list = field(default_factory=list)
+    stale: list = field(default_factory=list)
+    audit: list = field(default_factory=list)
+    reassigned: list = field(default_factory=list)
+
+    @property
+    def changed(self) -> list:
+        return [*self.create, *self.reassigned]
+
+    def counts(self) -> tuple[int, int, int]:
+        """Return (created, updated, deleted)."""
+        return len(self.create), len(self.update), len(self.stale)
+
+
+def changes_of(rotation: Rotation, planned, redeal) -> Changes:
+    """Compare the plan with the re-dealt shifts (no writes): a planned slot whose start
+    matches a shift updates it in place, other shifts go, missing slots are created."""
     by_start = {shift.start: shift for shift in redeal}
     stamp = timezone.now()
-    to_create, to_update, audit, reassigned = [], [], [], []
+    changes = Changes()
     for item in planned:
         values = {"end": item.end, **assignment(item.key)}
         shift = by_start.pop(item.start, None)
         if shift is None:
-            to_create.append(Shift(rotation=rotation, start=item.start, **values))
+            changes.create.append(Shift(rotation=rotation, start=item.start, **values))
             continue
         if all(getattr(shift, name) == value for name, value in values.items()):
             continue
@@ -286,9 +305,9 @@ def _persist(rotation: Rotation, planned, redeal, result: GenerationResult) -> l
             setattr(shift, name, value)
         shift.updated_at = stamp
         if visible:
-            reassigned.append(shift)
+            changes.reassigned.append(shift)
             shift.sequence += 1
-            audit.append(
+            changes.audit.append(
                 change_row(
                     shift=shift,
                     action=ShiftChange.Action.REGENERATED,
@@ -296,23 +315,31 @@ def _persist(rotation: Rotation, planned, redeal, result: GenerationResult) -> l
                     new=shift_snapshot(shift),
                 )
             )
-        to_update.append(shift)
-    stale = list(by_start.values())
+        changes.update.append(shift)
+    changes.stale = list(by_start.values())
+    changes.audit += [
+        change_row(shift=s, action=ShiftChange.Action.DELETED, old=shift_snapshot(s))
+        for s in changes.stale
+    ]
+    return changes
+
+
+def changes_write(all_changes) -> None:
+    """Write the changes of one or many rotations together: one DELETE, UPDATEs and INSERTs
+    in batches, the audit rows, and one rota version bump if anything changed."""
+    stale = [s for c in all_changes for s in c.stale]
+    update = [s for c in all_changes for s in c.update]
+    create = [s for c in all_changes for s in c.create]
+    audit = [row for c in all_changes for row in c.audit]
     if stale:
-        audit += [
-            change_row(shift=s, action=ShiftChange.Action.DELETED, old=shift_snapshot(s))
-            for s in stale
-        ]
         Shift.objects.filter(pk__in=[s.pk for s in stale]).delete()
-    if to_update:
+    if update:
         Shift.objects.bulk_update(
-            to_update,
+            update,
             ["end", "team", "user", "generated_team", "generated_user", "sequence", "updated_at"],
             batch_size=500,
         )
-    Shift.objects.bulk_create(to_create, batch_size=1000)
+    Shift.objects.bulk_create(create, batch_size=1000)
     ShiftChange.objects.bulk_create(audit, batch_size=1000)
-    if to_create or to_update or stale:
+    if create or update or stale:
         rota_touch()
-    result.created, result.updated, result.deleted = len(to_create), len(to_update), len(stale)
-    return [*to_create, *reassigned]

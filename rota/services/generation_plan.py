@@ -32,10 +32,15 @@ def key_of(team_id, user_id) -> Key | None:
     return None
 
 
-def pools_for(rotation: Rotation, start, end):
-    """Return the turn orders and, for a following rotation, which team is on when."""
+def pools_for(rotation: Rotation, start, end, participants=None):
+    """Return the turn orders and, for a following rotation, which team is on when.
+
+    ``participants``: the rotation's participants in turn order when already loaded (batch
+    generation reads all rotations' at once); None reads them.
+    """
     if rotation.follows_team_rotation_id is None:
-        participants = rotation.participants.order_by("position", "id")
+        if participants is None:
+            participants = rotation.participants.order_by("position", "id")
         pool = Pool(key_of(p.team_id, p.user_id) for p in participants)
         return {None: pool}, None
     team_shifts = list(
@@ -97,25 +102,77 @@ class Absences:
 _COVER_MARGIN = 2 * ONE_DAY
 
 
-def absences_for(rotation: Rotation, pools, start, end) -> Absences:
-    """Load the unavailability the dealer and the leave covers need, in one query."""
+@dataclass(frozen=True)
+class AbsenceScope:
+    """Whose unavailability one generation reads and over which days (see :class:`Absences`)."""
+
+    users: frozenset
+    teams: frozenset
+    holiday_teams: frozenset
+    first_day: datetime.date
+    last_day: datetime.date
+
+    def takes(self, row) -> bool:
+        """Whether ``row`` (an Unavailability) is one this scope reads."""
+        return (
+            row.end_date >= self.first_day
+            and row.start_date <= self.last_day
+            and (
+                row.user_id in self.users
+                or (row.team_id in self.teams and row.kind == Unavailability.Kind.LEAVE)
+                or (
+                    row.team_id in self.holiday_teams
+                    and row.kind == Unavailability.Kind.PUBLIC_HOLIDAY
+                )
+            )
+        )
+
+
+def absence_scope(rotation: Rotation, pools, start, end) -> AbsenceScope:
+    """Return the people, teams and days whose unavailability the dealer and the covers need."""
     tz = zone(rotation.timezone)
     keys = {key for pool in pools.values() for key in pool.keys}
-    users = {pk for kind, pk in keys if kind == "user"}
-    teams = {pk for kind, pk in keys if kind == "team"}
-    holiday_teams = [pk for pk in pools if pk is not None]
+    holiday_teams = {pk for pk in pools if pk is not None}
     if rotation.team_id is not None:
-        holiday_teams.append(rotation.team_id)
-    first_day = local_date(start, tz) - ONE_DAY - _COVER_MARGIN
-    last_day = local_date(end, tz) + datetime.timedelta(days=400)
+        holiday_teams.add(rotation.team_id)
+    return AbsenceScope(
+        users=frozenset(pk for kind, pk in keys if kind == "user"),
+        teams=frozenset(pk for kind, pk in keys if kind == "team"),
+        holiday_teams=frozenset(holiday_teams),
+        first_day=local_date(start, tz) - ONE_DAY - _COVER_MARGIN,
+        last_day=local_date(end, tz) + datetime.timedelta(days=400),
+    )
+
+
+def absences_read(scopes) -> list:
+    """Read, in one query, the unavailability rows of the union of ``scopes`` (user and team
+    selected, in the model's order); each scope picks its own with :meth:`AbsenceScope.takes`."""
+    scopes = list(scopes)
+    if not scopes:
+        return []
+    users = set().union(*(s.users for s in scopes))
+    teams = set().union(*(s.teams for s in scopes))
+    holiday_teams = set().union(*(s.holiday_teams for s in scopes))
     rows = Unavailability.objects.filter(
         Q(user_id__in=users)
         | Q(team_id__in=teams, kind=Unavailability.Kind.LEAVE)
         | Q(team_id__in=holiday_teams, kind=Unavailability.Kind.PUBLIC_HOLIDAY),
-        end_date__gte=first_day,
-        start_date__lte=last_day,
+        end_date__gte=min(s.first_day for s in scopes),
+        start_date__lte=max(s.last_day for s in scopes),
     ).select_related("user", "team")
-    return Absences(list(rows), users, teams, first_day, last_day)
+    return list(rows)
+
+
+def absences_of(scope: AbsenceScope, rows) -> Absences:
+    """Return the :class:`Absences` of ``scope`` out of ``rows`` read for it (or for more)."""
+    mine = [row for row in rows if scope.takes(row)]
+    return Absences(mine, set(scope.users), set(scope.teams), scope.first_day, scope.last_day)
+
+
+def absences_for(rotation: Rotation, pools, start, end) -> Absences:
+    """Load the unavailability the dealer and the leave covers need, in one query."""
+    scope = absence_scope(rotation, pools, start, end)
+    return absences_of(scope, absences_read([scope]))
 
 
 def dealer_for(rotation: Rotation, pools, start, end, absences: Absences) -> Dealer:
