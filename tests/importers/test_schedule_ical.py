@@ -26,6 +26,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+import importers.tasks  # noqa: F401 - registers the import task, as the worker does
 from importers import registry
 from importers.base import ImportRefused, Problem, execute
 from rota.models import Rotation, Shift
