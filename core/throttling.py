@@ -24,7 +24,6 @@ seconds with a multiplier, ``200/10s``. A view opts out with its own ``throttle_
 """
 
 import functools
-import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import JsonResponse
 from django.utils import timezone
+from knox.crypto import hash_token
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
@@ -172,7 +172,7 @@ def count(
         fail_number, fail_left = _window(anon, now)
         peek = f"{CACHE_PREFIX}:bad:{failures_of}:{anon.window}:{fail_number}"
     hits, failures = _increment(f"{CACHE_PREFIX}:{ident}:{rate.window}:{number}", rate.window, peek)
-    if peek is not None and failures >= anon.limit:
+    if peek is not None and failures >= anon.limit and not vouched(ident):
         return Decision(False, "anon", anon, failures, fail_left)
     return Decision(hits <= rate.limit, scope, rate, hits, left)
 
@@ -205,7 +205,38 @@ def client_ip_of(meta) -> str:
 
 def token_ident(token: str) -> str:
     """The name a token is counted under: a hash of it, never the token itself."""
-    return f"token:{hashlib.sha256(token.encode()).hexdigest()[:32]}"
+    return ident_of_digest(hash_token(token))
+
+
+def ident_of_digest(digest: str) -> str:
+    """``token_ident`` of the token whose stored digest (knox's hash of it) is ``digest``."""
+    return f"token:{digest[:32]}"
+
+
+# How long a token that authenticated stays vouched for (``vouch``): three times the
+# interval at which a token in use is vouched for again (portal.tokens.LAST_USED_EVERY).
+VOUCHED_SECONDS = 180
+
+
+def vouch(ident: str) -> None:
+    """Remember that the token counted as ``ident`` authenticated lately.
+
+    An address past its limit of refused credentials is refused before its tokens are
+    checked, but a vouched token still gets through: one revoked token polling from a
+    shared address (a CI runner, a NAT) must not lock out the good tokens beside it. Call
+    it at most once a minute per token (it is one cache write).
+    """
+    _cache().set(f"{CACHE_PREFIX}:good:{ident}", 1, timeout=VOUCHED_SECONDS)
+
+
+def unvouch(ident: str) -> None:
+    """Forget ``vouch(ident)``: the token was revoked."""
+    _cache().delete(f"{CACHE_PREFIX}:good:{ident}")
+
+
+def vouched(ident: str) -> bool:
+    """Whether the token counted as ``ident`` authenticated within ``VOUCHED_SECONDS``."""
+    return ident.startswith("token:") and bool(_cache().get(f"{CACHE_PREFIX}:good:{ident}"))
 
 
 def _token(request) -> str | None:

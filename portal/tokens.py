@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from knox.models import AuthToken
 
+from core import throttling
 from core.services import version_touch
 
 from .models import ApiAuthVersion, ApiTokenInfo
@@ -67,10 +68,12 @@ def api_token_used(*, digest: str, now=None) -> None:
     """Record that the token with this digest was used, unless recorded lately.
 
     At most one write per ``LAST_USED_EVERY`` per token in each process: the cache key is
-    added first, and only the process that added it writes.
+    added first, and only the process that added it writes, and vouches for the token to the
+    rate limits (``core.throttling.vouch``: its address's refused credentials do not stop it).
     """
     if not cache.add(f"api-token-used:{digest}", True, LAST_USED_EVERY.total_seconds()):
         return
+    throttling.vouch(throttling.ident_of_digest(digest))
     now = now or timezone.now()
     ApiTokenInfo.objects.filter(token_id=digest).update(last_used_at=now)
 
@@ -88,6 +91,7 @@ def token_deleted(sender, instance, **kwargs) -> None:
     A receiver rather than a call in each service: tokens also go through knox's own views,
     the admin and the cascade of a user's deletion, and each must reach every process.
     """
+    throttling.unvouch(throttling.ident_of_digest(instance.digest))
     api_auth_touch()
 
 

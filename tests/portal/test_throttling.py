@@ -182,9 +182,10 @@ def operations_per_request(client, calls, path, n):
 
 def test_a_token_costs_the_same_cache_operations_however_many_came_before(counting_cache):
     counts = operations_per_request(token_client(), counting_cache, "/api/v1/teams/", 50)
-    # The first of the window: incr (missing), add, get (refused tokens of the address);
-    # then incr and get, however long the window's count grows.
-    assert counts == [3] + [2] * 49
+    # The first of the window: incr (missing), add, get (refused tokens of the address), and
+    # the token's voucher, written once a minute when its use is recorded (set); then incr
+    # and get, however long the window's count grows.
+    assert counts == [4] + [2] * 49
 
 
 def test_an_anonymous_caller_costs_one_cache_operation_a_request(counting_cache):
@@ -233,9 +234,43 @@ def test_with_redis_each_request_is_one_round_trip(redis_cache):
         codes.append(client.get("/api/v1/teams/").status_code)
         trips.append(len(redis_cache) - before)
     assert codes == [200] * 5 + [429] * 2
-    assert trips == [1] * 7
+    # One round trip a request, and one more the first time in a minute a token is served:
+    # its voucher (core.throttling.vouch).
+    assert trips == [2] + [1] * 6
     # The counter lives no longer than its window.
     store = redis.Redis.from_url(REDIS_URL)
     (key,) = store.keys("*api-rate:token:*")
     assert int(store.get(key)) == 7
     assert 0 < store.ttl(key) <= 60
+
+
+def test_a_revoked_token_polling_from_an_address_does_not_lock_out_good_tokens(low_rates):
+    # A CI runner (one address) holds a good token in use and a stale one that was revoked.
+    user = UserFactory()
+    _, good = AuthToken.objects.create(user)
+    stale, stale_key = AuthToken.objects.create(user)
+    runner = token_client("10.0.0.20", token=good)
+    assert runner.get("/api/v1/teams/").status_code == 200  # used: vouched for
+    stale.delete()
+    bot = token_client("10.0.0.20", token=stale_key)
+    # anon is 2/minute: two 401s reach the address's limit, the third is refused unchecked.
+    assert [bot.get("/api/v1/teams/").status_code for _ in range(3)] == [401, 401, 429]
+    # The good token, which authenticated lately, still gets through (user rate 3/minute:
+    # its second and third calls of the minute).
+    assert [runner.get("/api/v1/teams/").status_code for _ in range(2)] == [200, 200]
+    # A token never seen before from that address is refused until the window ends (it
+    # could be a guess); from another address it is served.
+    _, fresh = AuthToken.objects.create(UserFactory())
+    assert token_client("10.0.0.20", token=fresh).get("/api/v1/teams/").status_code == 429
+    assert token_client("10.0.0.21", token=fresh).get("/api/v1/teams/").status_code == 200
+
+
+def test_revoking_a_token_withdraws_its_voucher(low_rates):
+    token, key = AuthToken.objects.create(UserFactory())
+    client = token_client("10.0.0.30", token=key)
+    assert client.get("/api/v1/teams/").status_code == 200
+    assert throttling.vouched(throttling.token_ident(key))
+    token.delete()
+    assert not throttling.vouched(throttling.token_ident(key))
+    # Now refused like any stale token: two 401s, then 429 without a check.
+    assert [client.get("/api/v1/teams/").status_code for _ in range(3)] == [401, 401, 429]
