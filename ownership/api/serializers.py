@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from core.input_guards import SlugRelatedField
 from core.permissions import can_manage_team
+from core.timebounds import validate_in_bounds
 
 from ..models import Component, Membership, OwnershipPeriod, Team
 from ..paths import GlobError, canonical_pattern
@@ -155,7 +156,9 @@ class OwnershipPeriodSerializer(serializers.ModelSerializer):
 class InstantQuerySerializer(serializers.Serializer):
     at = serializers.DateTimeField(
         required=False,
-        help_text="ISO 8601 instant with an offset; a bare date means 00:00 UTC that day.",
+        validators=[validate_in_bounds],
+        help_text="ISO 8601 instant with an offset; a bare date means 00:00 UTC that day "
+        "(2000-01-01 to 2100-12-31).",
     )
 
     def to_internal_value(self, data):

@@ -37,6 +37,14 @@ class OnCallQuerySerializer(InstantQuerySerializer):
     TARGETS = ("component", "team", "rotation")
 
     def to_internal_value(self, data):
+        if hasattr(data, "getlist"):
+            repeated = {
+                name: f"Give one {name}, not {len(data.getlist(name))}."
+                for name in (*self.TARGETS, "at")
+                if len(data.getlist(name)) > 1
+            }
+            if repeated:
+                raise serializers.ValidationError(repeated)
         value = data.get("at")
         if isinstance(value, str) and _SPACED_OFFSET.search(value):
             data = data.copy()

@@ -182,6 +182,12 @@ def test_at_accepts_an_unencoded_offset_and_defaults_to_now(user_client):
         ({"rotation": "abc"}, "rotation"),
         ({"component": "billing", "team": "payments"}, "team"),
         ({"component": "billing", "at": "soon"}, "at"),
+        # Outside the times Rota keeps (2000-01-01 to 2100-12-31), as list filters refuse.
+        ({"component": "billing", "at": "1999-12-31T23:59:59Z"}, "at"),
+        ({"component": "billing", "at": "9999-12-31"}, "at"),
+        # A repeated parameter is refused, not answered for its last value.
+        ({"component": ["billing", "cart"]}, "component"),
+        ({"component": "billing", "at": ["2030-01-01", "2030-01-02"]}, "at"),
     ],
 )
 def test_bad_query_names_the_parameter(user_client, query, field):
@@ -294,3 +300,11 @@ def test_an_instant_without_an_offset_is_refused_naming_at(user_client):
     response = user_client.get(URL, {"component": "billing", "at": "2030-01-08T10:00:00"})
     assert response.status_code == 400
     assert "offset" in str(response.json()["at"])
+
+
+def test_the_first_and_last_instants_kept_are_answered(user_client):
+    _owned_component()
+    for at in ("2000-01-01T00:00:00Z", "2100-12-31T23:59:59Z"):
+        assert user_client.get(URL, {"component": "billing", "at": at}).status_code == 200
+    body = user_client.get(URL, {"component": "billing", "at": "1999-12-31T23:59:59Z"}).json()
+    assert body == {"at": ["Give a date between 2000-01-01 and 2100-12-31 (UTC)."]}
