@@ -78,6 +78,7 @@ def incidents_in(period: Period, subtree) -> tuple[list[IncidentRecord], set]:
     rows = Incident.objects.filter(in_period)
     if subtree is not None:
         rows = rows.filter(component_id__in=subtree)
+    # The columns in IncidentRecord's field order; the last, paged, gives way to bounced.
     rows = rows.annotate(paged=Exists(any_page)).values_list(
         "id", "created_at", "severity", "urgency", "component_id", "owning_team_id",
         "responding_team_id", "responder_id", "acknowledged_at", "mitigated_at", "resolved_at",
@@ -86,15 +87,12 @@ def incidents_in(period: Period, subtree) -> tuple[list[IncidentRecord], set]:
     )  # fmt: skip
     records, paged = [], set()
     for row in _rows(rows.order_by("created_at", "id"), (1, 8, 9, 10)):
-        *fields, has_pages = row
-        record = IncidentRecord(*fields)
-        handed_over = (
-            record.responding_team_id != record.owning_team_id
-            or record.first_line_user_id is not None
-        )
-        owner_bug = (record.id, record.owning_team_id) in owner_bugs
-        if owner_bug and handed_over and record.owning_team_id is not None:
-            record = IncidentRecord(*fields, bounced=True)
+        has_pages = row[-1]
+        incident_id, owning, responding, first_line = row[0], row[5], row[6], row[13]
+        handed_over = responding != owning or first_line is not None
+        owner_bug = (incident_id, owning) in owner_bugs
+        row[-1] = owner_bug and handed_over and owning is not None  # bounced
+        record = IncidentRecord.from_row(row)
         if has_pages:
             paged.add(record.id)
         records.append(record)
