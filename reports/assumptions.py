@@ -3,7 +3,7 @@
 from collections import defaultdict
 
 from . import decision, effort
-from .charges import FIRST_LINE_TRIAGE_HOURS
+from .routing import FIRST_LINE_TRIAGE_HOURS
 
 
 def _names(handlers) -> str:

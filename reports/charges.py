@@ -1,24 +1,24 @@
 """What each replayed support model is charged, per handling team and per sprint.
 
-:func:`replay` routes every incident and bug to the team that would have handled it and
-tallies the interrupt work, the pages and the times to mitigate; :func:`charge` turns a tally
+:func:`items` prepares the incidents and bugs once for every scenario;
+``reports.routing.replay`` routes each to the team that would have handled it and tallies the
+interrupt work, the pages and the times to mitigate; :func:`charge` turns a tally
 and the scenario's standby into hours per team and sprint (interrupts, penalty, reserved,
 lost) under a *variation* of the assumptions (incidents scaled, another buffer, another
 penalty), which is how the sensitivity lines are computed without replaying again.
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from . import effort
 from .records import PRODUCT, ReportData
+from .routing import MINUTE, Tally
 from .standby import Standby, turn
 from .workcal import HOUR, WorkCalendar
 
 INTERRUPTING = "interrupting"
-FIRST_LINE_TRIAGE_HOURS = 0.25
-MINUTE = 60.0
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,12 @@ class Handler:
         return known
 
 
-@dataclass(frozen=True)
-class Item:
-    """An incident or a bug, prepared once for every scenario."""
+class Item(NamedTuple):
+    """An incident or a bug, prepared once for every scenario.
+
+    A named tuple rather than a frozen dataclass: a comparison builds one per incident, and a
+    frozen dataclass's field-by-field ``object.__setattr__`` took half a second for 50,000.
+    """
 
     kind: str  # "incident" or "bug"
     at: datetime.datetime
@@ -125,150 +128,6 @@ def items(data: ReportData, numbers: set) -> list[Item]:
         )
     found.sort(key=lambda item: (item.at, item.kind))
     return [item for item in found if item.kind == "bug" or item.sprint in numbers]
-
-
-class Cell:
-    """What one handler accumulates in one sprint."""
-
-    __slots__ = (
-        "incident_hours", "incident_penalty", "bug_hours", "bug_penalty", "estimated",
-        "incident_switches", "bug_switches", "incidents", "bugs", "pages", "ooh_pages",
-        "nights_woken", "mitigated", "mitigate_minutes", "mitigate_penalty",
-    )  # fmt: skip
-
-    def __init__(self):
-        for name in self.__slots__:
-            setattr(self, name, 0)
-
-
-class Tally:
-    """What one scenario accumulates while its items are replayed."""
-
-    def __init__(self, cadence):
-        self.cadence = cadence
-        self.cells = defaultdict(Cell)  # (handler key, sprint) -> Cell
-        self.handlers: dict = {}
-        self.person_pages = defaultdict(int)
-        self.person_ooh = defaultdict(int)
-        self.person_woken = defaultdict(set)  # person -> nights
-        self.interrupted = set()
-        self.unrouted = 0
-        self.off_rotation = 0
-
-    def work(self, handler: Handler, item: Item, share: float, *, penalty: float) -> Cell:
-        """Charge ``share`` of the item's hours to ``handler``; ``penalty`` is a fraction.
-
-        Return the handler's cell of the sprint the item happened in.
-        """
-        key = handler.key
-        self.handlers[key] = handler
-        cells = self.cells
-        cell = cells[key, item.sprint]
-        unowned = key != item.owner
-        if item.kind == "incident":  # its hours all fall in the sprint it happened in
-            worked = item.hours * share
-            cell.incident_hours += worked
-            cell.incidents += 1
-            if unowned:
-                cell.incident_penalty += worked * penalty
-                cell.incident_switches += 1
-            if item.estimated:
-                cell.estimated += worked
-            return cell
-        for sprint, hours in item.parts:
-            part = cells[key, sprint]
-            worked = hours * share
-            part.bug_hours += worked
-            part.bug_penalty += worked * penalty
-            if item.estimated:
-                part.estimated += worked
-        cell.bugs += 1
-        if unowned:
-            cell.bug_switches += 1
-        return cell
-
-    def page(self, handler: Handler, item: Item, cell: Cell) -> None:
-        """Interrupt the handler's person on call; page them if the incident interrupts."""
-        people = handler.people
-        person = people[item.week % len(people)] if people else None
-        if person is not None:
-            self.interrupted.add(person)
-        if not item.interrupting:
-            return
-        cell.pages += 1
-        if person is not None:
-            self.person_pages[person] += 1
-        working, night = handler.clock(item.at)
-        if working:
-            return
-        cell.ooh_pages += 1
-        if person is None:
-            return
-        self.person_ooh[person] += 1
-        if night is not None:
-            woken = self.person_woken[person]
-            if night not in woken:
-                woken.add(night)
-                cell.nights_woken += 1
-
-    @staticmethod
-    def mitigate(cell: Cell, item: Item, extra_minutes: float, penalty: float) -> None:
-        """Record the item's time to mitigate in the cell of the handler that mitigated it.
-
-        Only interrupting incidents count: how fast a backlog incident is closed says more
-        about its priority than about who answers it.
-        """
-        if item.restore_minutes is None or not item.interrupting:
-            return
-        base = item.restore_minutes + extra_minutes
-        cell.mitigated += 1
-        cell.mitigate_minutes += base
-        if penalty:
-            cell.mitigate_penalty += base * penalty
-
-
-def replay(items_, handler_for, first_line: Handler | None, standing, cadence, params) -> Tally:
-    """Route every item to its handler under one scenario and tally the work and pages."""
-    tally = Tally(cadence)
-    penalty = params.penalty_percent / 100.0
-    slower = params.mitigation_penalty_percent / 100.0
-    triage_minutes = FIRST_LINE_TRIAGE_HOURS * MINUTE
-    work, page, mitigate = tally.work, tally.page, tally.mitigate
-    for handler in standing:  # standing teams exist (and cost) even when nothing happens
-        tally.handlers[handler.key] = handler
-    for item in items_:
-        handler, off_rotation = handler_for(item)
-        if handler is None:
-            tally.unrouted += 1
-            continue
-        tally.off_rotation += off_rotation
-        unowned = handler.key != item.owner
-        extra = penalty if unowned else 0.0
-        if item.kind == "bug":
-            work(handler, item, 1.0, penalty=extra)
-            continue
-        if first_line is None:
-            cell = work(handler, item, 1.0, penalty=extra)
-            page(handler, item, cell)
-            mitigate(cell, item, 0.0, slower if unowned else 0.0)
-            continue
-        hours = item.hours
-        if item.first_line_can_mitigate:
-            # The first line mitigates as recorded (rollbacks and restarts are its trade);
-            # the rest reaches the handling team as planned work, without a page.
-            share = item.respond_hours / hours if hours else 0.0
-            line = work(first_line, item, share, penalty=0.0)
-            page(first_line, item, line)
-            work(handler, item, 1.0 - share, penalty=extra)
-            mitigate(line, item, 0.0, 0.0)
-        else:
-            triage = min(FIRST_LINE_TRIAGE_HOURS, hours)
-            line = work(first_line, item, triage / hours if hours else 0.0, penalty=0.0)
-            page(first_line, item, line)
-            cell = work(handler, item, 1.0, penalty=extra)
-            page(handler, item, cell)
-            mitigate(cell, item, triage_minutes, slower if unowned else 0.0)
-    return tally
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@
 """
 
 import datetime
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .records import BugRecord, Cadence, IncidentRecord
 from .workcal import HOUR, WorkCalendar
@@ -30,9 +30,11 @@ ROLLBACK = "rollback"
 FIRST_LINE_KINDS = frozenset({"rollback", "restart", "config"})
 
 
-@dataclass(frozen=True)
-class Effort:
-    """Hours spent on an incident, the part before mitigation, and whether it is an estimate."""
+class Effort(NamedTuple):
+    """Hours spent on an incident, the part before mitigation, and whether it is an estimate.
+
+    A named tuple: the model comparison asks for one per incident, tens of thousands.
+    """
 
     hours: float
     respond_hours: float

@@ -150,6 +150,21 @@ class IncidentRecord:
     # A bug for the owning team came out of it while another team (or the first line) responded.
     bounced: bool = False
 
+    @classmethod
+    def from_row(cls, row) -> "IncidentRecord":
+        """Return the record of ``row``: every field's value, in the fields' order.
+
+        The same record as ``IncidentRecord(*row)``, without the frozen ``__init__``'s
+        ``object.__setattr__`` per field: a comparison loads 50,000 of them, and that took
+        a fifth of a second.
+        """
+        record = object.__new__(cls)
+        record.__dict__.update(zip(_INCIDENT_FIELDS, row, strict=True))
+        return record
+
+
+_INCIDENT_FIELDS = tuple(IncidentRecord.__dataclass_fields__)
+
 
 @dataclass(frozen=True)
 class BugRecord:

@@ -2,8 +2,9 @@
 
 from collections import defaultdict
 
-from .charges import Cell, Charges
+from .charges import Charges
 from .results import PersonBurden, ScenarioSprintLoad, ScenarioTeam
+from .routing import Cell
 from .stats import percent, rounded
 
 EMPTY = Cell()

@@ -8,7 +8,7 @@ shift when. :meth:`World.run` replays one scenario (``reports.charges``), comput
 
 from collections import defaultdict
 
-from . import assumptions, charges, rows
+from . import assumptions, charges, routing, rows
 from .charges import Handler, Variation
 from .decision import MEASURES
 from .load import sprint_capacity
@@ -50,6 +50,8 @@ class World:
         self.sprints = self.cadence.sprints(data.period.first_day, data.period.last_day)
         self.span = (self.sprints[0].start, self.sprints[-1].end)
         self.items = charges.items(data, {s.number for s in self.sprints})
+        self.rows = routing.plain(self.items)
+        self.routes: dict = {}  # model -> (handler, off rotation) per item, for both variants
         self.clocks: dict = {}  # calendar -> {instant: (working?, night)}, shared by handlers
         self.teams = {t.id: self._team(t) for t in data.teams.values()}
         self.owners = sorted(
@@ -231,9 +233,10 @@ class World:
         )
         line = self.first_line if with_first_line else None
         standing = [h for h in (line, self.dedicated if model == "dedicated" else None) if h]
-        tally = charges.replay(
-            self.items, self._handler_for(model), line, standing, self.cadence, self.params
-        )
+        routes = self.routes.get(model)
+        if routes is None:  # the same for the scenario with and without a first line
+            routes = self.routes[model] = list(map(self._handler_for(model), self.items))
+        tally = routing.replay(self.rows, routes, line, standing, self.params)
         duty = standby(self._pools(model, with_first_line), self.cadence)
         handlers = {**self.teams, **tally.handlers}
         taken = self.taken if model == "dedicated" else {}

@@ -1,5 +1,8 @@
 """The work in a report's period: the component subtree, its incidents, pages and bugs."""
 
+import datetime
+
+from django.db import connections
 from django.db.models import Exists, OuterRef, Q, Subquery
 
 from core.timeutil import ONE_DAY
@@ -15,6 +18,30 @@ from ..records import (
 )
 
 PAGED = (Page.Status.SENT,)
+
+
+def _rows(queryset, instants: tuple[int, ...]):
+    """Yield the rows of a ``values_list`` queryset as lists, in one query.
+
+    The columns at the indices ``instants`` are datetimes, returned aware (UTC) as Django
+    would; the other columns are as the database driver gives them (an ``Exists`` may come as
+    0/1). Tens of thousands of rows pass through Django's per-value converters in seconds;
+    the driver already parses SQLite's datetimes, so only the time zone is left to set.
+    """
+    combine = datetime.datetime.combine
+    connection = connections[queryset.db]
+    utc = connection.timezone
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            row = list(row)
+            for index in instants:
+                value = row[index]
+                if value is not None and value.tzinfo is None:
+                    # The same instant as value.replace(tzinfo=utc), in a fifth of the time.
+                    row[index] = combine(value, value.time(), utc)
+            yield row
 
 
 def component_subtree(component: Component | None):
@@ -51,6 +78,7 @@ def incidents_in(period: Period, subtree) -> tuple[list[IncidentRecord], set]:
     rows = Incident.objects.filter(in_period)
     if subtree is not None:
         rows = rows.filter(component_id__in=subtree)
+    # The columns in IncidentRecord's field order; the last, paged, gives way to bounced.
     rows = rows.annotate(paged=Exists(any_page)).values_list(
         "id", "created_at", "severity", "urgency", "component_id", "owning_team_id",
         "responding_team_id", "responder_id", "acknowledged_at", "mitigated_at", "resolved_at",
@@ -58,16 +86,13 @@ def incidents_in(period: Period, subtree) -> tuple[list[IncidentRecord], set]:
         "paged",
     )  # fmt: skip
     records, paged = [], set()
-    for row in rows.order_by("created_at", "id"):
-        *fields, has_pages = row
-        record = IncidentRecord(*fields)
-        handed_over = (
-            record.responding_team_id != record.owning_team_id
-            or record.first_line_user_id is not None
-        )
-        owner_bug = (record.id, record.owning_team_id) in owner_bugs
-        if owner_bug and handed_over and record.owning_team_id is not None:
-            record = IncidentRecord(*fields, bounced=True)
+    for row in _rows(rows.order_by("created_at", "id"), (1, 8, 9, 10)):
+        has_pages = row[-1]
+        incident_id, owning, responding, first_line = row[0], row[5], row[6], row[13]
+        handed_over = responding != owning or first_line is not None
+        owner_bug = (incident_id, owning) in owner_bugs
+        row[-1] = owner_bug and handed_over and owning is not None  # bounced
+        record = IncidentRecord.from_row(row)
         if has_pages:
             paged.add(record.id)
         records.append(record)
@@ -89,9 +114,10 @@ def pages_in(period: Period, subtree, incidents: list[IncidentRecord], paged: se
     if subtree is not None:
         rows = rows.filter(incident__component_id__in=subtree)
     seen, pages = set(), []
-    for incident_id, user_id, step, created, sent, team_id in rows.values_list(
+    rows = rows.values_list(
         "incident_id", "user_id", "step", "created_at", "sent_at", "incident__responding_team_id"
-    ).order_by("created_at", "id"):
+    ).order_by("created_at", "id")
+    for incident_id, user_id, step, created, sent, team_id in _rows(rows, (3, 4)):
         at = sent or created
         if (incident_id, step, user_id) in seen or not period.contains(at):
             continue
