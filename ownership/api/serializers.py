@@ -8,7 +8,7 @@ from core.permissions import can_manage_team
 from core.timebounds import validate_in_bounds
 
 from ..models import Component, Membership, OwnershipPeriod, Team
-from ..paths import GlobError, canonical_pattern
+from ..paths import GlobError, canonical_pattern, normalise_path
 from ..validators import normalise_public_holidays, validate_glob, validate_timezone
 
 User = get_user_model()
@@ -189,6 +189,12 @@ class PathQuerySerializer(InstantQuerySerializer):
         trim_whitespace=False,  # a file name may end with a space
         help_text="A file path in a repository.",
     )
+
+    def validate_path(self, value: str) -> str:
+        # What is left once line breaks, "./" and leading slashes go is what gets matched.
+        if not normalise_path(value):
+            raise serializers.ValidationError("Give a file path, e.g. billing/api/invoices.py.")
+        return value
 
 
 class PathOwnershipSerializer(serializers.Serializer):

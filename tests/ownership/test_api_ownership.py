@@ -43,6 +43,15 @@ def test_missing_path_is_400_naming_it(user_client):
     assert "path" in response.json()
 
 
+@pytest.mark.parametrize("path", ["\n", "\r\n", "/", "./", "\\"])
+def test_a_path_that_is_only_line_breaks_or_slashes_is_400_naming_it(user_client, path):
+    # What is matched drops line breaks around the path, "./" and leading slashes: nothing
+    # is left to look up, so this is a missing path, not an unowned one (404).
+    response = user_client.get("/api/v1/ownership/", {"path": path})
+    assert response.status_code == 400
+    assert response.json() == {"path": ["Give a file path, e.g. billing/api/invoices.py."]}
+
+
 def test_path_lookup_with_at_answers_the_owner_then(user_client, catalog):
     response = user_client.get("/api/v1/ownership/?path=billing/x&at=2000-01-01")
     assert response.status_code == 200
