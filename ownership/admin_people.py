@@ -15,7 +15,6 @@ definition not yet among the manager's people, so that picker offers every activ
 
 from collections.abc import Callable
 
-from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
@@ -101,24 +100,3 @@ def pickable_people(queryset, request, team_ids: set[int]):
     for source in _sources:
         scope |= source(team_ids)
     return queryset.filter(scope)
-
-
-class PeopleListFilter(admin.RelatedOnlyFieldListFilter):
-    """A "by person" list filter that offers a manager only the people they may pick.
-
-    Django's filter lists everyone who appears in the rows the admin shows, which names people
-    of other teams to a manager; someone who may see users (``auth.view_user``, superusers)
-    still gets the whole list. Use as ``("user", PeopleListFilter)``.
-    """
-
-    def field_choices(self, field, request, model_admin):
-        choices = super().field_choices(field, request, model_admin)
-        if request.user.has_perm("auth.view_user"):
-            return choices
-        from .selectors import managed_team_ids
-
-        people = pickable_people(
-            get_user_model().objects.all(), request, managed_team_ids(request.user)
-        )
-        allowed = set(people.values_list("pk", flat=True))
-        return [(pk, label) for pk, label in choices if pk in allowed]
